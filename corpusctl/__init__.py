@@ -1,0 +1,3 @@
+"""corpusctl: build domain-adaptive pre-training corpora for Chinese language models."""
+
+__version__ = "0.1.0"

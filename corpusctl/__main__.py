@@ -1,0 +1,3 @@
+from corpusctl.cli import main
+
+main()
