@@ -1,0 +1,407 @@
+"""The order of the build: which stage runs on which checkpoint, and how the outputs are assembled."""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import time
+from pathlib import Path
+
+import pyarrow as pa
+
+from corpusctl import __version__
+from corpusctl.config import parse_size
+from corpusctl.io.columns import to_record_batch
+from corpusctl.io.workdir import ArrowStreamWriter, StageCheckpoint, read_batches, write_json
+from corpusctl.manifest import file_entries, library_versions
+from corpusctl.pipeline import BATCH_SIZE, Build
+
+DOC_COLUMNS = ["id", "source", "domain", "kind", "title", "text", "label", "origin", "meta", "priority"]
+
+
+def run_steps(build: Build) -> Path:
+    """Run every stage and assemble the output folder in the work dir; returns the staged folder."""
+    recipe = build.recipe
+    docs = build.ingest()
+    docs = clean_steps(build, docs)
+    docs = ontology_step(build, docs)
+    examples = mix_and_format(build, docs)
+    examples = segment_step(build, examples)
+    final = build.work / "final"
+    shutil.rmtree(final, ignore_errors=True)
+    final.mkdir(parents=True)
+    tokenizer, vocab_stats = vocabulary(build, examples, final)
+    tokenized = tokenize_step(build, examples, tokenizer)
+    outputs = {"vocab": vocab_stats}
+    outputs["pretrain"] = write_dataset(tokenized.data, final / "pretrain", pretrain_features(),
+                                        parse_size(recipe.shards.max_shard_size))
+    outputs["mask"] = mask_step(build, tokenized, final)
+    outputs["title_reconstruction"] = title_reconstruction(build, examples, final)
+    outputs["ner"] = ner_step(build, examples, final)
+    outputs["classification"] = classification_step(build, docs, final)
+    write_rejects(build, final)
+    manifest = make_manifest(build, outputs)
+    if recipe.report.enabled:
+        from corpusctl.report import write_report
+
+        write_report(manifest, final)
+    manifest["files"] = file_entries(final)
+    write_json(final / "manifest.json", manifest)
+    return final
+
+
+# -- document stages ------------------------------------------------------------------------------------
+
+
+def clean_steps(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
+    clean = build.recipe.clean
+    if clean.enabled and clean.normalize.enabled:
+        from corpusctl.stages.normalize import NormalizeStage
+
+        docs = build.map_stage("normalize", NormalizeStage(clean.normalize), docs, clean.normalize.model_dump(mode="json"))
+    if clean.enabled and clean.pii.enabled:
+        from corpusctl.stages.pii import PiiStage
+
+        docs = build.map_stage("pii", PiiStage(clean.pii), docs, clean.pii.model_dump(mode="json"))
+    if clean.enabled:
+        from corpusctl.stages.clean import CleanStage
+
+        docs = build.map_stage("clean", CleanStage(clean), docs, clean.model_dump(mode="json"))
+    else:
+        docs = build.map_stage("clean", _zero_priority, docs, "disabled")
+    if clean.enabled and clean.dedup.enabled:
+        docs = dedup_step(build, docs)
+    return docs
+
+
+def _zero_priority(batch: dict) -> dict:
+    return {**batch, "priority": [0.0] * len(batch["id"])}
+
+
+def dedup_step(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
+    """Signatures in parallel, then one pass that keeps only hashes and signatures to decide drops."""
+    from corpusctl.stages.dedup import dedup_signatures, find_duplicates
+
+    config = build.recipe.clean.dedup
+    signatures = build.map_stage("dedup-signatures", _Signatures(config), docs, config.model_dump(mode="json"))
+    cp, stats = build.checkpoint("dedup", signatures.fingerprint)
+    if stats is not None:
+        return cp
+    table = _read_columns(signatures.data, ["id", "_exact", "_minhash"])
+    drops = find_duplicates(table["id"], table["_exact"], table["_minhash"], config)
+    del table
+    started = time.perf_counter()
+    counter_rows = 0
+    writer = ArrowStreamWriter(cp.data)
+    rejected: dict[str, int] = {}
+    with open(cp.rejects, "w", encoding="utf-8") as rejects:
+        for batch in read_batches(docs.data, BATCH_SIZE):
+            rows = batch.to_pylist()
+            keep = []
+            for offset, row in enumerate(rows):
+                decision = drops.get(counter_rows + offset)
+                keep.append(decision is None)
+                if decision is not None:
+                    reason, twin = decision
+                    rejected[reason] = rejected.get(reason, 0) + 1
+                    build._reject(rejects, "dedup", row["id"], row["source"], reason, f"duplicate of {twin}", row)
+            counter_rows += len(rows)
+            writer.write(batch.filter(pa.array(keep)))
+    writer.close()
+    stats = {"docs_in": counter_rows, "docs_out": writer.rows, "rejects": rejected,
+             "seconds": round(time.perf_counter() - started, 3)}
+    cp.finish(stats)
+    build.stats["dedup"] = stats
+    build.progress.stage_done("dedup", stats, reused=False)
+    return cp
+
+
+class _Signatures:
+    def __init__(self, config):
+        self.config = config
+
+    def __call__(self, batch: dict) -> dict:
+        from corpusctl.stages.dedup import dedup_signatures
+
+        return {"id": batch["id"], "source": batch["source"], **dedup_signatures(batch, self.config)}
+
+
+def ontology_step(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
+    from corpusctl.stages.ontology import OntologyStage
+
+    recipe = build.recipe
+    stage = OntologyStage(recipe.ontology, list(recipe.segment.lexicons))
+    return build.map_stage("ontology", stage, docs, recipe.ontology.model_dump(mode="json"),
+                           [str(p) for p in recipe.segment.lexicons], _file_stamps(recipe))
+
+
+def _file_stamps(recipe) -> list:
+    paths = list(recipe.segment.lexicons) + sorted(Path(recipe.ontology.dir).glob("*"))
+    return [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths if Path(p).is_file()]
+
+
+# -- mix and format -------------------------------------------------------------------------------------
+
+
+def mix_and_format(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
+    """Plan the mix and the formats from per-document lengths, expand the chosen copies, then format."""
+    from corpusctl.stages.format import FormatStage, assign_formats
+    from corpusctl.stages.mix import plan_mix
+
+    recipe = build.recipe
+    cp, stats = build.checkpoint("mix", docs.fingerprint, recipe.mix.model_dump(mode="json"),
+                                 recipe.format.model_dump(mode="json"), recipe.seed)
+    if stats is None:
+        started = time.perf_counter()
+        table = _read_columns(docs.data, ["id", "kind", "title", "text", "priority"])
+        chars = [len(t) + len(x) for t, x in zip(table["title"], table["text"])]
+        has_title = [bool(t) for t in table["title"]]
+        del table["title"], table["text"]
+        if recipe.mix.enabled:
+            plan = plan_mix(table["kind"], chars, table["priority"], table["id"], recipe.mix, recipe.seed)
+            copies, mix_stats = list(plan.copies), plan.stats
+        else:
+            copies, mix_stats = [1] * len(chars), {"enabled": False}
+        pair = assign_formats(has_title, [c * n for c, n in zip(chars, copies)], table["id"],
+                              recipe.format.title_content_share, recipe.seed)
+        writer = ArrowStreamWriter(cp.data)
+        row = 0
+        for batch in read_batches(docs.data, BATCH_SIZE):
+            columns = batch.to_pydict()
+            out: dict[str, list] = {name: [] for name in [*columns, "_as_pair", "_copy"]}
+            for i in range(batch.num_rows):
+                for copy in range(copies[row + i]):
+                    for name, values in columns.items():
+                        out[name].append(values[i])
+                    out["_as_pair"].append(bool(pair[row + i]))
+                    out["_copy"].append(copy)
+            row += batch.num_rows
+            if out["id"]:
+                writer.write(to_record_batch(out))
+        writer.close()
+        stats = {"mix": mix_stats, "docs_in": row, "docs_out": writer.rows,
+                 "seconds": round(time.perf_counter() - started, 3)}
+        cp.finish(stats)
+        build.stats["mix"] = stats
+        build.progress.stage_done("mix", stats, reused=False)
+    return build.map_stage("format", FormatStage(recipe.format, recipe.seed), cp,
+                           recipe.format.model_dump(mode="json"), recipe.seed)
+
+
+def segment_step(build: Build, examples: StageCheckpoint) -> StageCheckpoint:
+    from corpusctl.ontology import segmenter_terms
+    from corpusctl.stages.segment import SegmentStage
+
+    recipe = build.recipe
+    ontology_dir = recipe.ontology.dir if recipe.ontology.enabled else None
+    user_words = segmenter_terms(ontology_dir, list(recipe.segment.lexicons))
+    return build.map_stage("segment", SegmentStage(recipe.segment, user_words), examples,
+                           recipe.segment.model_dump(mode="json"), _file_stamps(recipe))
+
+
+# -- vocabulary and tokens ------------------------------------------------------------------------------
+
+
+def placeholders(recipe) -> list[str]:
+    if not (recipe.clean.enabled and recipe.clean.pii.enabled):
+        return []
+    from corpusctl.stages.pii import placeholders as pii_placeholders
+
+    return pii_placeholders(recipe.clean.pii)
+
+
+def vocabulary(build: Build, examples: StageCheckpoint, final: Path):
+    """Train the WordPiece vocabulary on the examples (streamed), or load the recipe's vocab.txt."""
+    from corpusctl.stages.tokenize import load_vocab_tokenizer, save_tokenizer, train_tokenizer
+
+    recipe = build.recipe
+    marks = placeholders(recipe)
+    cp, stats = build.checkpoint("vocab", examples.fingerprint, recipe.vocab.model_dump(mode="json"), marks)
+    if stats is None:
+        if recipe.vocab.path:
+            tokenizer = load_vocab_tokenizer(Path(recipe.vocab.path), marks)
+        else:
+            def texts():
+                for batch in read_batches(examples.data, BATCH_SIZE):
+                    columns = batch.select(["title", "text"]).to_pydict()
+                    yield from (t for t in columns["title"] if t)
+                    yield from columns["text"]
+
+            tokenizer = train_tokenizer(texts(), recipe.vocab, marks)
+        save_tokenizer(tokenizer, cp.dir)
+        stats = {"size": tokenizer.get_vocab_size(with_added_tokens=True),
+                 "source": str(recipe.vocab.path) if recipe.vocab.path else "trained", "placeholders": marks}
+        cp.finish(stats)
+        build.stats["vocab"] = stats
+    for name in ("vocab.txt", "tokenizer.json"):
+        shutil.copyfile(cp.dir / name, final / name)
+    from tokenizers import Tokenizer
+
+    return Tokenizer.from_file(str(cp.dir / "tokenizer.json")), stats
+
+
+def tokenize_step(build: Build, examples: StageCheckpoint, tokenizer) -> StageCheckpoint:
+    from corpusctl.stages.segment import UPOS
+    from corpusctl.stages.tokenize import TokenizeStage
+
+    recipe = build.recipe
+    tokenizer_json = tokenizer.to_str()
+    stage = TokenizeStage(tokenizer_json, recipe.format.max_seq_len, list(UPOS))
+    return build.map_stage("tokenize", stage, examples, recipe.format.max_seq_len, _hash_text(tokenizer_json))
+
+
+def _hash_text(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# -- outputs --------------------------------------------------------------------------------------------
+
+
+def pretrain_features():
+    from datasets import ClassLabel, Features, Sequence, Value
+
+    from corpusctl.stages.segment import UPOS
+
+    ints = Sequence(Value("int32"))
+    return Features({
+        "id": Value("string"), "source": Value("string"), "kind": Value("string"), "domain": Value("string"),
+        "format": Value("string"), "title": Value("string"), "text": Value("string"), "priority": Value("float64"),
+        "input_ids": ints, "attention_mask": Sequence(Value("int8")), "token_type_ids": Sequence(Value("int8")),
+        "special_tokens_mask": Sequence(Value("int8")), "length": Value("int32"), "num_words": Value("int32"),
+        "word_ids": ints, "term_ids": ints, "pos_ids": Sequence(ClassLabel(names=list(UPOS))),
+        "sentence_ids": ints,
+    })
+
+
+def masked_features():
+    from datasets import Features, Sequence, Value
+
+    ints = Sequence(Value("int32"))
+    small = Sequence(Value("int8"))
+    return Features({"id": Value("string"), "input_ids": ints, "attention_mask": small, "token_type_ids": small,
+                     "special_tokens_mask": small, "labels": ints})
+
+
+def write_dataset(data: Path, out: Path, features, max_shard_size: int | None = None) -> dict:
+    """Save an Arrow stream checkpoint as a `datasets` folder (load_from_disk layout), sharded by size."""
+    from datasets import Dataset
+
+    dataset = Dataset.from_file(str(data))
+    dataset = dataset.select_columns(list(features)).cast(features)
+    kwargs = {"max_shard_size": max_shard_size} if max_shard_size else {"num_shards": 1}
+    dataset.save_to_disk(str(out), **kwargs)
+    shards = sorted(p.name for p in out.glob("*.arrow"))
+    return {"rows": len(dataset), "shards": len(shards), "bytes": sum((out / s).stat().st_size for s in shards)}
+
+
+def mask_step(build: Build, tokenized: StageCheckpoint, final: Path) -> dict:
+    recipe = build.recipe
+    if not recipe.mask.enabled or recipe.mask.epochs == 0:
+        return {"enabled": False}
+    from corpusctl.stages.mask import MaskStage, VocabInfo, mask_statistics
+
+    vocab = VocabInfo.from_file(final / "vocab.txt")
+    epochs = {}
+    for epoch in range(recipe.mask.epochs):
+        masked = build.map_stage(f"mask-epoch-{epoch}", MaskStage(recipe.mask, vocab, recipe.seed, epoch), tokenized,
+                                 recipe.mask.model_dump(mode="json"), recipe.seed, epoch)
+        write_dataset(masked.data, final / "masked" / f"epoch-{epoch}", masked_features())
+        epochs[epoch] = mask_statistics(tokenized.data, masked.data, recipe.mask)
+    return {"epochs": recipe.mask.epochs, "per_epoch": epochs, **epochs[0]}
+
+
+def title_reconstruction(build: Build, examples: StageCheckpoint, final: Path) -> dict:
+    from datasets import Features, Value
+
+    from corpusctl.stages.format import title_reconstruction_rows
+
+    rows = build.map_stage("title-reconstruction", title_reconstruction_rows, examples, "v1")
+    features = Features({"id": Value("string"), "content": Value("string"), "title": Value("string")})
+    if _rows_in(rows.data) == 0:
+        return {"rows": 0}
+    return write_dataset(rows.data, final / "title_reconstruction", features)
+
+
+def ner_step(build: Build, examples: StageCheckpoint, final: Path) -> dict:
+    recipe = build.recipe
+    if not recipe.ner.enabled:
+        return {"enabled": False}
+    from corpusctl.exports.ner import export_ner
+
+    columns = ["id", "title", "text", "terms", "title_terms", "sentences"]
+    rows = (row for batch in read_batches(examples.data, BATCH_SIZE) for row in batch.select(columns).to_pylist())
+    return export_ner(rows, final / "ner", recipe.ner, recipe.seed, strict=build.strict)
+
+
+def classification_step(build: Build, docs: StageCheckpoint, final: Path) -> dict:
+    recipe = build.recipe
+    if not recipe.classification.enabled:
+        return {"enabled": False}
+    from corpusctl.exports.classification import export_classification
+
+    columns = ["id", "title", "text", "label", "kind", "source"]
+    rows = (row for batch in read_batches(docs.data, BATCH_SIZE) for row in batch.select(columns).to_pylist())
+    return export_classification(rows, final / "classification", recipe.classification, recipe.seed)
+
+
+def write_rejects(build: Build, final: Path) -> None:
+    """Collect every stage's rejects into rejects/<stage>.jsonl (only stages that dropped something)."""
+    out = final / "rejects"
+    out.mkdir()
+    for stage_dir in sorted(build.work.iterdir()):
+        source = stage_dir / "rejects.jsonl"
+        if source.is_file() and source.stat().st_size:
+            shutil.copyfile(source, out / f"{stage_dir.name}.jsonl")
+
+
+def make_manifest(build: Build, outputs: dict) -> dict:
+    recipe = build.recipe
+    stages = build.stats
+    manifest = {
+        "corpusctl_version": __version__,
+        "recipe": recipe.to_json(),
+        "recipe_hash": recipe.fingerprint(),
+        "seed": recipe.seed,
+        "versions": {"python": platform.python_version(), **library_versions()},
+        "stages": stages,
+        "sources": source_counts(stages),
+        "mix": stages.get("mix", {}).get("mix", {}),
+        "formats": stages.get("format", {}).get("formats", {}),
+        "pii": pii_counts(stages.get("pii", {})),
+        "resumed_stages": build.reused,
+        **outputs,
+    }
+    return json.loads(json.dumps(manifest, default=str))
+
+
+def source_counts(stages: dict) -> dict:
+    ingest = stages.get("ingest", {})
+    return {"documents_read": ingest.get("docs_in", 0), "documents_ok": ingest.get("docs_out", 0)}
+
+
+def pii_counts(stats: dict) -> dict:
+    events = stats.get("events", {})
+    by_type = {k.split(".", 1)[1]: v for k, v in events.items() if k.startswith("pii.")}
+    by_source = {s: {k.split(".", 1)[1]: v for k, v in ev.items() if k.startswith("pii.")}
+                 for s, ev in stats.get("events_by_source", {}).items()}
+    return {"by_type": by_type, "by_source": by_source, "total": sum(by_type.values())}
+
+
+def _read_columns(path: Path, columns: list[str]) -> dict[str, list]:
+    """Only the named columns of a checkpoint, as Python lists (a global step's small per-record data)."""
+    out: dict[str, list] = {c: [] for c in columns}
+    for batch in read_batches(path, 8192):
+        for c in columns:
+            out[c].extend(batch.column(c).to_pylist())
+    return out
+
+
+def _rows_in(path: Path) -> int:
+    with pa.memory_map(str(path)) as source:
+        return sum(b.num_rows for b in pa.ipc.open_stream(source))
+
+
+_ = json

@@ -1,0 +1,177 @@
+"""The command line: parse arguments, call the library, render with rich. No pipeline logic lives here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from corpusctl import __version__
+from corpusctl.errors import CorpusctlError
+
+app = typer.Typer(
+    name="corpusctl",
+    help="Build domain-adaptive pre-training corpora for Chinese language models.\n\n"
+    "Example: corpusctl build recipes/sample.yaml",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail(exc: Exception) -> None:
+    errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+class RichProgress:
+    """Renders pipeline progress: one bar per stage with row counts and rows/s."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console,
+                            disable=quiet, transient=False)
+        self.task = None
+        self.started = 0.0
+
+    def __enter__(self):
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.__exit__(*exc)
+
+    def stage_started(self, name: str, total: int | None) -> None:
+        import time
+
+        self.started = time.perf_counter()
+        self.task = self.bar.add_task(name, total=total, rate="")
+
+    def advance(self, rows: int, nbytes: int) -> None:
+        import time
+
+        if self.task is None:
+            return
+        self.bar.advance(self.task, rows)
+        elapsed = max(time.perf_counter() - self.started, 1e-6)
+        done = self.bar.tasks[-1].completed
+        self.bar.update(self.task, rate=f"{done / elapsed:,.0f} rows/s")
+
+    def stage_done(self, name: str, stats: dict, reused: bool) -> None:
+        if reused:
+            self.bar.console.print(f"[dim]{name:<22} reused checkpoint[/]") if not self.quiet else None
+        elif self.task is not None:
+            self.bar.update(self.task, total=self.bar.tasks[-1].completed)
+        self.task = None
+
+    def message(self, text: str) -> None:
+        if not self.quiet:
+            self.bar.console.print(f"[yellow]{text}[/]")
+
+
+@app.command()
+def build(
+    recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
+    output: Annotated[Path | None, typer.Option(help="Output folder (overrides the recipe's `output`).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed for every random choice (overrides the recipe).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes for per-batch stages (default: all cores).")] = None,
+    executor: Annotated[str, typer.Option(help="local | ray")] = "local",
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (else RAY_ADDRESS, else a local Ray).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Reuse finished stage checkpoints of an earlier run.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first malformed input record.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output (for scripts).")] = False,
+) -> None:
+    """Build the corpus a recipe describes.
+
+    Example: corpusctl build recipes/sample.yaml --workers 2
+    """
+    from corpusctl.pipeline import BuildOptions
+    from corpusctl.pipeline import build as run_build
+    from corpusctl.recipe import load_recipe
+
+    if executor not in ("local", "ray"):
+        _fail(CorpusctlError(f"--executor must be local or ray, got {executor!r}"))
+    try:
+        overrides = {"seed": seed, "output": str(output.resolve()) if output else None}
+        loaded = load_recipe(recipe, overrides)
+        options = BuildOptions(workers=workers, executor=executor, ray_address=ray_address, resume=resume,
+                               strict=strict)
+        with RichProgress(quiet) as progress:
+            result = run_build(loaded, options, progress)
+    except CorpusctlError as exc:
+        _fail(exc)
+        return
+    if not quiet:
+        print_summary(result.manifest, result.output)
+
+
+def print_summary(manifest: dict, output: Path) -> None:
+    table = Table(title=f"corpusctl build → {output}")
+    for column in ("stage", "in", "out", "rejected", "seconds"):
+        table.add_column(column, justify="right" if column != "stage" else "left")
+    for name, stats in manifest["stages"].items():
+        rejected = sum(stats.get("rejects", {}).values())
+        table.add_row(name, f"{stats.get('docs_in', '')}", f"{stats.get('docs_out', '')}", f"{rejected}",
+                      f"{stats.get('seconds', '')}")
+    console.print(table)
+    shares = manifest.get("mix", {}).get("achieved", {})
+    if shares:
+        target = manifest["mix"].get("target", {})
+        mix = Table(title="mix (share of characters)")
+        for column in ("kind", "target", "achieved"):
+            mix.add_column(column)
+        for kind, share in shares.items():
+            mix.add_row(kind, f"{target.get(kind, 0):.1%}", f"{share:.1%}")
+        console.print(mix)
+    pretrain = manifest.get("pretrain", {})
+    console.print(f"pretrain: {pretrain.get('rows')} rows in {pretrain.get('shards')} shards; "
+                  f"vocab {manifest.get('vocab', {}).get('size')} tokens")
+
+
+@app.command()
+def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")]) -> None:
+    """Check a recipe without building: every bad key is named with its line.
+
+    Example: corpusctl validate recipes/sample.yaml
+    """
+    from corpusctl.recipe import load_recipe
+
+    try:
+        loaded = load_recipe(recipe)
+    except CorpusctlError as exc:
+        _fail(exc)
+        return
+    console.print(f"[green]ok[/] {recipe}: {len(loaded.sources)} sources, seed {loaded.seed}, output {loaded.output}")
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        console.print(f"corpusctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True)] = False,
+) -> None:
+    """corpusctl: Chinese domain-adaptive pre-training corpora."""
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        errors.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

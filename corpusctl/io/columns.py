@@ -1,0 +1,45 @@
+"""Arrow types of the pipeline's columns, so every batch of a stage is written with one schema.
+
+Batches are built by pure Python functions; without fixed types an all-empty list in the first batch
+would be inferred as `list<null>` and clash with the next batch.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("concept_id", pa.string()),
+                  ("category", pa.string()), ("sense", pa.string())])
+WORD = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("pos", pa.string())])
+SENTENCE = pa.struct([("start", pa.int32()), ("end", pa.int32())])
+INT_SEQ = pa.list_(pa.int32())
+
+COLUMN_TYPES: dict[str, pa.DataType] = {
+    "id": pa.string(), "source": pa.string(), "domain": pa.string(), "kind": pa.string(),
+    "title": pa.string(), "text": pa.string(), "label": pa.string(), "origin": pa.string(), "meta": pa.string(),
+    "priority": pa.float64(),
+    "terms": pa.list_(SPAN), "title_terms": pa.list_(SPAN),
+    "doc_ids": pa.list_(pa.string()), "format": pa.string(), "sentences": pa.list_(SENTENCE),
+    "words": pa.list_(WORD), "title_words": pa.list_(WORD),
+    "input_ids": INT_SEQ, "attention_mask": pa.list_(pa.int8()), "token_type_ids": pa.list_(pa.int8()),
+    "special_tokens_mask": pa.list_(pa.int8()), "length": pa.int32(), "num_words": pa.int32(),
+    "word_ids": INT_SEQ, "term_ids": INT_SEQ, "pos_ids": pa.list_(pa.int8()), "sentence_ids": INT_SEQ,
+    "labels": INT_SEQ, "content": pa.string(),
+    "_reject": pa.string(), "_reject_detail": pa.string(), "_events": pa.list_(pa.string()),
+    "_as_pair": pa.bool_(), "_copy": pa.int32(), "_exact": pa.string(), "_minhash": pa.binary(),
+}
+
+
+def schema_for(batch: dict) -> pa.Schema:
+    """The schema of a batch: registered types for known columns, inference for the rest."""
+    fields = []
+    for name, values in batch.items():
+        if name in COLUMN_TYPES:
+            fields.append(pa.field(name, COLUMN_TYPES[name]))
+        else:
+            fields.append(pa.field(name, pa.array(values).type))
+    return pa.schema(fields)
+
+
+def to_record_batch(batch: dict, schema: pa.Schema | None = None) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pydict(batch, schema=schema or schema_for(batch))

@@ -1,0 +1,148 @@
+"""The build's work folder: one checkpoint per stage, written atomically, reused by `--resume`.
+
+A stage's checkpoint is its Arrow stream file, its rejects and a `done.json` that records the stage's
+fingerprint (its recipe sections and its input's fingerprint) and statistics. A checkpoint whose
+fingerprint differs from the current build's is stale and is recomputed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyarrow as pa
+
+from corpusctl.io.columns import COLUMN_TYPES
+
+
+def write_json(path: Path, data) -> None:
+    """Write JSON atomically (temp file + rename)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_batches(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
+    """Record batches of exactly `batch_size` rows (the last may be shorter) from an Arrow stream file.
+
+    Fixed batch boundaries make every stage's output independent of how its input was chunked.
+    """
+    with pa.memory_map(str(path)) as source:
+        reader = pa.ipc.open_stream(source)
+        buffer: list[pa.RecordBatch] = []
+        buffered = 0
+        for batch in reader:
+            buffer.append(batch)
+            buffered += batch.num_rows
+            while buffered >= batch_size:
+                table = pa.Table.from_batches(buffer).combine_chunks()
+                yield table.slice(0, batch_size).to_batches()[0]
+                rest = table.slice(batch_size)
+                buffer = rest.to_batches() if rest.num_rows else []
+                buffered = rest.num_rows
+        if buffered:
+            yield pa.Table.from_batches(buffer).combine_chunks().to_batches()[0]
+
+
+class ArrowStreamWriter:
+    """Writes batches to an Arrow stream file under a temp name; `close()` renames it into place."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.tmp = path.with_name(path.name + ".partial")
+        self._writer = None
+        self.schema: pa.Schema | None = None
+        self.rows = 0
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        if self._writer is None:
+            self.schema = batch.schema
+            self._writer = pa.ipc.new_stream(str(self.tmp), self.schema)
+        elif batch.schema != self.schema:
+            batch = pa.Table.from_batches([batch]).select(self.schema.names).cast(self.schema).to_batches()[0]
+        if batch.num_rows:
+            self._writer.write_batch(batch)
+            self.rows += batch.num_rows
+
+    def close(self, empty_schema: pa.Schema | None = None) -> None:
+        if self._writer is None:
+            self.schema = empty_schema or pa.schema([])
+            self._writer = pa.ipc.new_stream(str(self.tmp), self.schema)
+        self._writer.close()
+        os.replace(self.tmp, self.path)
+
+
+class StageCheckpoint:
+    """One stage's folder in the work dir."""
+
+    def __init__(self, root: Path, name: str, fingerprint: str):
+        self.name = name
+        self.fingerprint = fingerprint
+        self.dir = root / name
+        self.data = self.dir / "data.arrow"
+        self.rejects = self.dir / "rejects.jsonl"
+        self.done_file = self.dir / "done.json"
+
+    def load(self) -> dict | None:
+        """The stage's statistics if a finished checkpoint with this fingerprint exists."""
+        if not self.done_file.exists():
+            return None
+        done = json.loads(self.done_file.read_text(encoding="utf-8"))
+        return done["stats"] if done.get("fingerprint") == self.fingerprint else None
+
+    def stale_reason(self) -> str | None:
+        if not self.done_file.exists():
+            return None
+        done = json.loads(self.done_file.read_text(encoding="utf-8"))
+        return None if done.get("fingerprint") == self.fingerprint else "recipe or input changed"
+
+    def reset(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+
+    def finish(self, stats: dict) -> None:
+        write_json(self.done_file, {"fingerprint": self.fingerprint, "stats": stats})
+
+
+class StageCounter:
+    """Counts what a stage did: rows and characters in and out, rejects by reason, events by source."""
+
+    def __init__(self):
+        self.docs_in = self.docs_out = self.chars_in = self.chars_out = 0
+        self.rejects: Counter = Counter()
+        self.events: Counter = Counter()
+        self.events_by_source: dict[str, Counter] = {}
+
+    def add_events(self, sources: list[str], events: list[list[str]]) -> None:
+        for source, names in zip(sources, events):
+            if names:
+                self.events.update(names)
+                self.events_by_source.setdefault(source, Counter()).update(names)
+
+    def stats(self, seconds: float) -> dict:
+        return {
+            "docs_in": self.docs_in, "docs_out": self.docs_out,
+            "chars_in": self.chars_in, "chars_out": self.chars_out,
+            "rejects": dict(sorted(self.rejects.items())),
+            "events": dict(sorted(self.events.items())),
+            "events_by_source": {s: dict(sorted(c.items())) for s, c in sorted(self.events_by_source.items())},
+            "seconds": round(seconds, 3),
+        }
+
+
+def batch_chars(batch: pa.RecordBatch) -> int:
+    import pyarrow.compute as pc
+
+    total = 0
+    for column in ("title", "text"):
+        if column in batch.schema.names:
+            total += int(pc.sum(pc.utf8_length(batch.column(column))).as_py() or 0)
+    return total
+
+
+def empty_schema(columns: Iterable[str]) -> pa.Schema:
+    return pa.schema([pa.field(c, COLUMN_TYPES.get(c, pa.string())) for c in columns])

@@ -1,0 +1,37 @@
+"""manifest.json helpers: file inventory with checksums, library versions."""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import metadata
+from pathlib import Path
+
+LIBRARIES = ["datasets", "pyarrow", "tokenizers", "jieba", "rjieba", "spacy-pkuseg", "spacy", "pyahocorasick",
+             "datasketch", "pydantic", "numpy"]
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_entries(root: Path) -> list[dict]:
+    """Every file under the output folder (except the manifest itself) with its size and sha256."""
+    return [
+        {"path": p.relative_to(root).as_posix(), "bytes": p.stat().st_size, "sha256": sha256(p)}
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "manifest.json"
+    ]
+
+
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions

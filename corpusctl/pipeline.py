@@ -1,0 +1,261 @@
+"""`corpusctl build`: runs the stages in order over a work folder of checkpoints, then publishes the output.
+
+Every per-record stage is a batch function run by an executor (local processes or Ray Data) over Arrow
+batches streamed from the previous stage's checkpoint, so memory stays flat as the corpus grows. Global
+steps (dedup decisions, the mix plan, the format assignment, the vocabulary, the splits) keep only small
+per-record data. The finished output is assembled in the work folder and appears by a rename.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from corpusctl import __version__
+from corpusctl.errors import CorpusctlError, InputError
+from corpusctl.executor import make_executor
+from corpusctl.io.columns import to_record_batch
+from corpusctl.io.readers import Reject, SourceReader, source_files
+from corpusctl.io.workdir import (
+    ArrowStreamWriter,
+    StageCheckpoint,
+    StageCounter,
+    batch_chars,
+    read_batches,
+    write_json,
+)
+from corpusctl.recipe import Recipe
+
+BATCH_SIZE = 256
+BOOKKEEPING = ("_reject", "_reject_detail", "_events")
+
+
+@dataclass
+class BuildOptions:
+    workers: int | None = None
+    executor: str = "local"
+    ray_address: str | None = None
+    resume: bool = False
+    strict: bool = False
+
+
+class Progress:
+    """What the pipeline tells its caller; the CLI renders it with rich, the library stays silent."""
+
+    def stage_started(self, name: str, total: int | None) -> None: ...
+    def advance(self, rows: int, nbytes: int) -> None: ...
+    def stage_done(self, name: str, stats: dict, reused: bool) -> None: ...
+    def message(self, text: str) -> None: ...
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    manifest: dict
+    reused: list[str] = field(default_factory=list)
+
+
+def _hash(*parts) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+class Build:
+    """One run of a recipe. Attributes hold what later stages need from earlier ones."""
+
+    def __init__(self, recipe: Recipe, options: BuildOptions, progress: Progress | None = None):
+        self.recipe = recipe
+        self.options = options
+        self.progress = progress or Progress()
+        self.output = Path(recipe.output)
+        self.work = self.output.parent / f".{self.output.name}.work"
+        self.stats: dict[str, dict] = {}
+        self.reused: list[str] = []
+        self.executor = make_executor(options.executor, options.workers, options.ray_address)
+        self.strict = options.strict or recipe.strict
+
+    # -- generic stage runners ------------------------------------------------------------------------
+
+    def checkpoint(self, name: str, *parts) -> tuple[StageCheckpoint, dict | None]:
+        """The stage's checkpoint and, with --resume, its statistics if it can be reused."""
+        cp = StageCheckpoint(self.work, name, _hash(__version__, name, *parts))
+        stats = cp.load() if self.options.resume else None
+        if stats is not None:
+            self.reused.append(name)
+            self.stats[name] = stats
+            self.progress.stage_done(name, stats, reused=True)
+            return cp, stats
+        if self.options.resume and cp.stale_reason():
+            self.progress.message(f"{name}: checkpoint is stale ({cp.stale_reason()}); recomputing")
+        cp.reset()
+        return cp, None
+
+    def map_stage(self, name: str, fn: Callable[[dict], dict], source: StageCheckpoint, *parts,
+                  batches: Iterator[pa.RecordBatch] | None = None) -> StageCheckpoint:
+        """Run a batch function over the source checkpoint; rejects and events are split off and counted."""
+        cp, stats = self.checkpoint(name, source.fingerprint, *parts)
+        if stats is not None:
+            return cp
+        started = time.perf_counter()
+        counter = StageCounter()
+        writer = ArrowStreamWriter(cp.data)
+        total = _rows(source.data)
+        self.progress.stage_started(name, total)
+
+        def counted_input():
+            for batch in batches if batches is not None else read_batches(source.data, BATCH_SIZE):
+                counter.docs_in += batch.num_rows
+                counter.chars_in += batch_chars(batch)
+                yield batch
+
+        with open(cp.rejects, "w", encoding="utf-8") as rejects:
+            for out in self.executor.map(fn, counted_input()):
+                kept = self._split_bookkeeping(name, out, counter, rejects)
+                writer.write(kept)
+                counter.docs_out += kept.num_rows
+                counter.chars_out += batch_chars(kept)
+                self.progress.advance(out.num_rows, 0)
+        writer.close()
+        stats = counter.stats(time.perf_counter() - started)
+        cp.finish(stats)
+        self.stats[name] = stats
+        self.progress.stage_done(name, stats, reused=False)
+        return cp
+
+    def _split_bookkeeping(self, stage: str, batch: pa.RecordBatch, counter: StageCounter, rejects) -> pa.RecordBatch:
+        names = batch.schema.names
+        if "_events" in names:
+            counter.add_events(batch.column("source").to_pylist() if "source" in names else [""] * batch.num_rows,
+                               batch.column("_events").to_pylist())
+        if "_reject" in names:
+            reasons = batch.column("_reject").to_pylist()
+            if any(reasons):
+                details = batch.column("_reject_detail").to_pylist() if "_reject_detail" in names else [""] * len(reasons)
+                rows = batch.to_pylist()
+                for row, reason, detail in zip(rows, reasons, details):
+                    if reason:
+                        counter.rejects[reason] += 1
+                        record = {k: v for k, v in row.items() if not k.startswith("_")}
+                        self._reject(rejects, stage, row.get("id"), row.get("source"), reason, detail, record)
+                keep = pa.array([not r for r in reasons])
+                batch = batch.filter(keep)
+        drop = [n for n in names if n in BOOKKEEPING]
+        return batch.drop_columns(drop) if drop else batch
+
+    def _reject(self, handle, stage: str, record_id, source, reason: str, detail: str, record) -> None:
+        if self.strict:
+            raise InputError(f"{detail or record_id}: {reason} (stage {stage}; --strict stops the build)")
+        handle.write(json.dumps({"id": record_id, "source": source, "stage": stage, "reason": reason,
+                                 "detail": detail, "record": record}, ensure_ascii=False) + "\n")
+
+    # -- stages ---------------------------------------------------------------------------------------
+
+    def ingest(self) -> StageCheckpoint:
+        """Read every source in recipe order; malformed lines go to rejects with file:line."""
+        recipe = self.recipe
+        inputs = []
+        for source in recipe.sources:
+            for file, _rel in source_files(source.path, source.format):
+                paths = [file] if file.is_file() else sorted(p for p in file.rglob("*") if p.is_file())
+                inputs += [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
+        cp, stats = self.checkpoint("ingest", [s.model_dump(mode="json") for s in recipe.sources], inputs)
+        if stats is not None:
+            return cp
+        started = time.perf_counter()
+        counter = StageCounter()
+        writer = ArrowStreamWriter(cp.data)
+        scrub = self._pii_scrubber()
+        self.progress.stage_started("ingest", None)
+        columns = ["id", "source", "domain", "kind", "title", "text", "label", "origin", "meta"]
+        pending: dict[str, list] = {c: [] for c in columns}
+        with open(cp.rejects, "w", encoding="utf-8") as rejects:
+            for source in recipe.sources:
+                for item in SourceReader(source):
+                    counter.docs_in += 1
+                    if isinstance(item, Reject):
+                        counter.rejects[item.reason] += 1
+                        raw = scrub(item.raw) if scrub else item.raw
+                        self._reject(rejects, "ingest", None, source.name, item.reason, item.detail, raw)
+                        continue
+                    for c in columns:
+                        pending[c].append(item[c])
+                    if len(pending["id"]) >= BATCH_SIZE:
+                        self._write_ingest_batch(writer, pending, counter)
+            self._write_ingest_batch(writer, pending, counter)
+        from corpusctl.io.workdir import empty_schema
+
+        writer.close(empty_schema(columns))
+        if writer.rows == 0:
+            raise CorpusctlError("the sources hold no readable documents (see the rejects in the work folder "
+                                 f"{cp.rejects})")
+        stats = counter.stats(time.perf_counter() - started)
+        cp.finish(stats)
+        self.stats["ingest"] = stats
+        self.progress.stage_done("ingest", stats, reused=False)
+        return cp
+
+    def _write_ingest_batch(self, writer: ArrowStreamWriter, pending: dict, counter: StageCounter) -> None:
+        if not pending["id"]:
+            return
+        batch = to_record_batch(pending)
+        writer.write(batch)
+        counter.docs_out += batch.num_rows
+        counter.chars_out += batch_chars(batch)
+        counter.chars_in += batch_chars(batch)
+        self.progress.advance(batch.num_rows, 0)
+        for values in pending.values():
+            values.clear()
+
+    def _pii_scrubber(self):
+        pii = self.recipe.clean.pii
+        if not (self.recipe.clean.enabled and pii.enabled):
+            return None
+        from corpusctl.stages.pii import Scrubber
+
+        scrubber = Scrubber(pii)
+        return lambda text: scrubber.scrub(text)[0]
+
+    # -- the whole build ------------------------------------------------------------------------------
+
+    def run(self) -> BuildResult:
+        from corpusctl.build_steps import run_steps
+
+        self.work.mkdir(parents=True, exist_ok=True)
+        if not self.options.resume:
+            for child in self.work.iterdir():
+                if child.is_dir():
+                    shutil.rmtree(child)
+        final = run_steps(self)
+        _publish(final, self.output)
+        manifest = json.loads((self.output / "manifest.json").read_text(encoding="utf-8"))
+        return BuildResult(self.output, manifest, self.reused)
+
+
+def _rows(path: Path) -> int | None:
+    try:
+        with pa.memory_map(str(path)) as source:
+            return sum(b.num_rows for b in pa.ipc.open_stream(source))
+    except (OSError, pa.ArrowInvalid):
+        return None
+
+
+def _publish(staged: Path, output: Path) -> None:
+    """Swap the finished output into place: readers see the old folder or the new one, never half of one."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    old = output.with_name(f".{output.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if output.exists():
+        os.replace(output, old)
+    os.replace(staged, output)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def build(recipe: Recipe, options: BuildOptions | None = None, progress: Progress | None = None) -> BuildResult:
+    return Build(recipe, options or BuildOptions(), progress).run()

@@ -1,0 +1,88 @@
+"""Recipe validation: strict keys, paths relative to the recipe, errors that name key and line."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from corpusctl.cli import app
+from corpusctl.errors import RecipeError
+from corpusctl.recipe import load_recipe
+
+MINIMAL = """\
+name: t
+seed: 3
+output: out
+sources:
+  - name: a
+    path: data/a.jsonl
+    format: jsonl
+    domain: industrial
+    kind: sop
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "recipe.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_defaults_and_relative_paths(tmp_path):
+    recipe = load_recipe(write(tmp_path, MINIMAL))
+    assert recipe.output == tmp_path / "out"
+    assert recipe.sources[0].path == tmp_path / "data" / "a.jsonl"
+    assert recipe.mix.shares["inspection_report"] == 0.35
+    assert recipe.format.title_content_share == 0.5
+    assert recipe.ner.scheme == "BMEO"
+
+
+def test_misspelt_top_level_key_names_key_and_line(tmp_path):
+    path = write(tmp_path, MINIMAL + "maks:\n  epochs: 2\n")
+    with pytest.raises(RecipeError) as error:
+        load_recipe(path)
+    message = str(error.value)
+    assert "maks (line 10)" in message
+    assert "unknown key" in message
+
+
+def test_nested_errors_name_path_line_and_expectation(tmp_path):
+    text = MINIMAL.replace("format: jsonl", "format: jsn") + "mask:\n  epocs: 1\n"
+    with pytest.raises(RecipeError) as error:
+        load_recipe(write(tmp_path, text))
+    message = str(error.value)
+    assert "sources.0.format (line 7)" in message and "'jsn'" in message
+    assert "mask.epocs (line 11)" in message
+
+
+def test_every_section_accepts_enabled_false(tmp_path):
+    sections = ["clean", "ontology", "mix", "format", "segment", "mask", "ner", "classification", "report"]
+    text = MINIMAL + "".join(f"{s}: {{enabled: false}}\n" for s in sections)
+    recipe = load_recipe(write(tmp_path, text))
+    assert all(getattr(recipe, s).enabled is False for s in sections)
+
+
+def test_duplicate_source_names_rejected(tmp_path):
+    text = MINIMAL + MINIMAL.split("sources:\n")[1]
+    with pytest.raises(RecipeError, match="used twice"):
+        load_recipe(write(tmp_path, text))
+
+
+def test_yaml_syntax_error_names_line(tmp_path):
+    with pytest.raises(RecipeError, match="line 3"):
+        load_recipe(write(tmp_path, "name: t\nseed: 1\nfoo: bar: baz\n"))
+
+
+def test_validate_cli_reports_without_traceback(tmp_path):
+    path = write(tmp_path, MINIMAL + "outptu: x\n")
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert "outptu" in result.output and "line 10" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_shipped_sample_recipe_validates(root):
+    recipe = load_recipe(root / "recipes" / "sample.yaml")
+    assert sum(recipe.mix.shares.values()) == pytest.approx(1.0)
+    assert {s.kind for s in recipe.sources} == set(recipe.mix.shares)
