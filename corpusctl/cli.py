@@ -152,6 +152,27 @@ def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")]) 
     console.print(f"[green]ok[/] {recipe}: {len(loaded.sources)} sources, seed {loaded.seed}, output {loaded.output}")
 
 
+@app.command()
+def inspect(
+    path: Annotated[Path, typer.Argument(help="An output folder, its pretrain/ folder, or a NER .txt file.")],
+    sample: Annotated[int | None, typer.Option(help="Show N decoded examples (or N NER sentences).")] = None,
+    pos: Annotated[bool, typer.Option("--pos", help="Show each word's Universal POS tag.")] = False,
+) -> None:
+    """Summarize a built corpus, show decoded examples, or summarize a NER file.
+
+    Examples: corpusctl inspect out/sample; corpusctl inspect out/sample/pretrain --sample 2 --pos;
+    corpusctl inspect out/sample/ner/train.txt
+    """
+    from corpusctl.inspect import inspect_path
+
+    if not path.exists():
+        _fail(CorpusctlError(f"{path} does not exist"))
+    try:
+        console.print(inspect_path(path, sample, pos))
+    except CorpusctlError as exc:
+        _fail(exc)
+
+
 def version_callback(value: bool) -> None:
     if value:
         console.print(f"corpusctl {__version__}")
