@@ -1,0 +1,57 @@
+"""Shared helpers for the benchmark scripts: corpus generation, peak memory, timing a build."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def parse_mb(text: str) -> int:
+    from corpusctl.config import parse_size
+
+    return parse_size(text)
+
+
+def generated_corpus(out_dir: Path, size_bytes: int, seed: int = 1, **recipe_options) -> Path:
+    """Generate a synthetic corpus of about size_bytes and a recipe for it; returns the recipe path."""
+    from sample_data.generate import generate, write_recipe
+
+    files = generate(out_dir / "data", size_bytes, seed)
+    return write_recipe(out_dir, files, **recipe_options)
+
+
+def corpus_bytes(recipe: Path) -> int:
+    from corpusctl.recipe import load_recipe
+
+    total = 0
+    for source in load_recipe(recipe).sources:
+        path = Path(source.path)
+        total += sum(p.stat().st_size for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file())
+    return total
+
+
+def timed_build(recipe: Path, output: Path, *args: str) -> tuple[float, float, dict]:
+    """Run `corpusctl build` in a fresh process: seconds, peak RSS (MB, largest process of the build), manifest."""
+    seconds, peak = peak_rss_child([sys.executable, "-m", "corpusctl", "build", str(recipe), "--output",
+                                    str(output), "--quiet", *args])
+    manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+    return seconds, peak, manifest
+
+
+def peak_rss_child(cmd: list[str]) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of a command run under /usr/bin/time-like accounting in a fresh process."""
+    import os
+
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os.execvp(cmd[0], cmd)
+    _, status, usage = os.wait4(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"command failed: {' '.join(cmd)}")
+    return time.perf_counter() - started, usage.ru_maxrss / 1024

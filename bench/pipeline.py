@@ -1,0 +1,92 @@
+"""End-to-end build throughput on a generated corpus, against plain jieba.posseg on the same text.
+
+    python bench/pipeline.py [--size 100MB] [--workers 2] [--backend rjieba] [--baseline-mb 2]
+
+Prints MB/s of the whole build (clean → ontology → segment + POS → mask → write), seconds per stage,
+peak RSS, and the baseline: plain `jieba.posseg` over the first --baseline-mb of the same text on one
+core (its MB/s does not depend on how much text it sees, so a slice keeps the run short).
+The last line is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from _common import corpus_bytes, generated_corpus, parse_mb, timed_build
+
+
+def corpus_texts(recipe: Path, limit_bytes: int) -> list[str]:
+    from corpusctl.io.readers import Reject, SourceReader
+    from corpusctl.recipe import load_recipe
+
+    texts, total = [], 0
+    sources = load_recipe(recipe).sources
+    per_source = limit_bytes // len(sources)
+    for source in sources:
+        taken = 0
+        for doc in SourceReader(source):
+            if isinstance(doc, Reject):
+                continue
+            text = f"{doc['title']}\n{doc['text']}" if doc["title"] else doc["text"]
+            texts.append(text)
+            taken += len(text.encode())
+            if taken >= per_source:
+                break
+        total += taken
+    return texts
+
+
+def jieba_posseg_mb_s(texts: list[str], repeats: int = 3) -> float:
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    tokenizer = jieba.posseg.POSTokenizer(jieba.Tokenizer())
+    list(tokenizer.cut("预热词典"))
+    size = sum(len(t.encode()) for t in texts) / 1e6
+    runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for text in texts:
+            list(tokenizer.cut(text))
+        runs.append(size / (time.perf_counter() - started))
+    return statistics.median(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", default="100MB")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--backend", default="rjieba", choices=["jieba", "rjieba"])
+    parser.add_argument("--baseline-mb", type=float, default=2.0)
+    parser.add_argument("--keep", type=Path, help="build here and keep the output")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.keep or Path(tmp)
+        recipe = generated_corpus(work, parse_mb(args.size), backend=args.backend)
+        size_mb = corpus_bytes(recipe) / 1e6
+        print(f"corpus: {size_mb:.1f} MB generated; building with {args.workers} workers, backend {args.backend}")
+        seconds, peak, manifest = timed_build(recipe, work / "out", "--workers", str(args.workers))
+        build_mb_s = size_mb / seconds
+        print(f"build: {seconds:.1f} s, {build_mb_s:.2f} MB/s, peak RSS {peak:.0f} MB")
+        stage_seconds = {name: stats.get("seconds", 0) for name, stats in manifest["stages"].items()}
+        for name, value in stage_seconds.items():
+            print(f"  {name:<22} {value:8.2f} s")
+        texts = corpus_texts(recipe, int(args.baseline_mb * 1e6))
+        baseline = jieba_posseg_mb_s(texts)
+        print(f"baseline: plain jieba.posseg, one core: {baseline:.3f} MB/s (median of 3 over "
+              f"{sum(len(t.encode()) for t in texts) / 1e6:.1f} MB of the same text)")
+        print(f"speed-up: {build_mb_s / baseline:.1f}x")
+    print(json.dumps({"size_mb": round(size_mb, 1), "workers": args.workers, "backend": args.backend,
+                      "mb_s": round(build_mb_s, 3), "baseline_mb_s": round(baseline, 3),
+                      "speedup": round(build_mb_s / baseline, 2), "peak_rss_mb": round(peak),
+                      "stage_seconds": stage_seconds}))
+
+
+if __name__ == "__main__":
+    main()
