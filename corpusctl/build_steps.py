@@ -33,7 +33,7 @@ def run_steps(build: Build) -> Path:
     final.mkdir(parents=True)
     tokenizer, vocab_stats = vocabulary(build, examples, final)
     tokenized = tokenize_step(build, examples, tokenizer)
-    outputs = {"vocab": vocab_stats}
+    outputs = {"vocab": vocab_stats, "formats": corpus_shares(examples, recipe.format.title_content_share)}
     outputs["pretrain"] = write_dataset(tokenized.data, final / "pretrain", pretrain_features(),
                                         parse_size(recipe.shards.max_shard_size))
     outputs["mask"] = mask_step(build, tokenized, final)
@@ -145,28 +145,20 @@ def _file_stamps(recipe) -> list:
 
 
 def mix_and_format(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
-    """Plan the mix and the formats from per-document lengths, expand the chosen copies, then format."""
-    from corpusctl.stages.format import FormatStage, assign_formats
-    from corpusctl.stages.mix import plan_mix
+    """Plan the mix and the formats from per-document sizes, expand the chosen copies, then cut examples."""
+    from corpusctl.stages.format import FormatStage
 
     recipe = build.recipe
-    cp, stats = build.checkpoint("mix", docs.fingerprint, recipe.mix.model_dump(mode="json"),
+    sizes = build.map_stage("mix-sizes", _MixSizes(recipe.mix.unit, recipe.format), docs,
+                            recipe.mix.unit, recipe.format.model_dump(mode="json"))
+    cp, stats = build.checkpoint("mix", sizes.fingerprint, recipe.mix.model_dump(mode="json"),
                                  recipe.format.model_dump(mode="json"), recipe.seed)
     if stats is None:
         started = time.perf_counter()
-        table = _read_columns(docs.data, ["id", "kind", "title", "text", "priority"])
-        chars = [len(t) + len(x) for t, x in zip(table["title"], table["text"])]
-        has_title = [bool(t) for t in table["title"]]
-        del table["title"], table["text"]
-        if recipe.mix.enabled:
-            plan = plan_mix(table["kind"], chars, table["priority"], table["id"], recipe.mix, recipe.seed)
-            copies, mix_stats = list(plan.copies), plan.stats
-        else:
-            copies, mix_stats = [1] * len(chars), {"enabled": False}
-        pair = assign_formats(has_title, [c * n for c, n in zip(chars, copies)], table["id"],
-                              recipe.format.title_content_share, recipe.seed)
+        copies, as_pair, mix_stats = plan_copies(build, sizes)
         writer = ArrowStreamWriter(cp.data)
         row = 0
+        next_copy = 0  # index into the per-copy list, which is ordered by (row, copy)
         for batch in read_batches(docs.data, BATCH_SIZE):
             columns = batch.to_pydict()
             out: dict[str, list] = {name: [] for name in [*columns, "_as_pair", "_copy"]}
@@ -174,8 +166,9 @@ def mix_and_format(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
                 for copy in range(copies[row + i]):
                     for name, values in columns.items():
                         out[name].append(values[i])
-                    out["_as_pair"].append(bool(pair[row + i]))
+                    out["_as_pair"].append(as_pair[next_copy])
                     out["_copy"].append(copy)
+                    next_copy += 1
             row += batch.num_rows
             if out["id"]:
                 writer.write(to_record_batch(out))
@@ -187,6 +180,61 @@ def mix_and_format(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
         build.progress.stage_done("mix", stats, reused=False)
     return build.map_stage("format", FormatStage(recipe.format, recipe.seed), cp,
                            recipe.format.model_dump(mode="json"), recipe.seed)
+
+
+class _MixSizes:
+    """Per document, the few numbers the global mix and format plans need (the text is not kept)."""
+
+    def __init__(self, unit: str, format_config):
+        self.unit = unit
+        self.format_config = format_config
+
+    def __call__(self, batch: dict) -> dict:
+        from corpusctl.stages.format import format_sizes
+        from corpusctl.stages.mix import measure_batch
+
+        return {**measure_batch(batch, self.unit), **format_sizes(batch, self.format_config)}
+
+
+def plan_copies(build: Build, sizes: StageCheckpoint) -> tuple[list[int], list[bool], dict]:
+    """Copies per document (the mix plan) and, per copy, whether it becomes a title+content pair."""
+    from corpusctl.stages.format import assign_formats
+    from corpusctl.stages.mix import copy_rows, plan_mix
+
+    recipe = build.recipe
+    table = _read_columns(sizes.data, ["id", "kind", "priority", "size", "bytes", "has_title", "paragraph_chars",
+                                       "pair_chars"])
+    domains = {source.kind: source.domain for source in recipe.sources}
+    plan = plan_mix(table["kind"], table["size"], table["priority"], table["id"], recipe.mix, recipe.seed,
+                    domains=domains, nbytes=table["bytes"])
+    rows = copy_rows(plan.copies)
+    if recipe.format.enabled:
+        copy_ids = [table["id"][r] if c == 0 else f"{table['id'][r]}~r{c}" for r, c in rows]
+        as_pair = assign_formats([table["has_title"][r] for r, _ in rows], [table["paragraph_chars"][r] for r, _ in rows],
+                                 copy_ids, recipe.format.title_content_share, recipe.seed,
+                                 pair_chars=[table["pair_chars"][r] for r, _ in rows])
+    else:
+        as_pair = [False] * len(rows)
+    return list(plan.copies), as_pair, plan.stats
+
+
+def corpus_shares(examples: StageCheckpoint, target: float) -> dict:
+    """Achieved shares of characters in the examples, per format, kind and domain (one streaming pass)."""
+    from corpusctl.stages.format import format_stats
+
+    formats, chars, by_kind, by_domain = [], [], {}, {}
+    for batch in read_batches(examples.data, 4096):
+        columns = batch.select(["format", "kind", "domain", "title", "text"]).to_pydict()
+        for fmt, kind, domain, title, text in zip(*columns.values()):
+            size = len(title) + len(text)
+            formats.append(fmt)
+            chars.append(size)
+            by_kind[kind] = by_kind.get(kind, 0) + size
+            by_domain[domain] = by_domain.get(domain, 0) + size
+    total = sum(chars) or 1
+    return {**format_stats(formats, chars, target=target),
+            "kind_shares": {k: round(v / total, 6) for k, v in sorted(by_kind.items())},
+            "domain_shares": {k: round(v / total, 6) for k, v in sorted(by_domain.items())}}
 
 
 def segment_step(build: Build, examples: StageCheckpoint) -> StageCheckpoint:
@@ -298,19 +346,23 @@ def write_dataset(data: Path, out: Path, features, max_shard_size: int | None = 
 
 
 def mask_step(build: Build, tokenized: StageCheckpoint, final: Path) -> dict:
+    """Pre-drawn masks for each epoch, drawn afresh from (seed, epoch, row id), and their statistics."""
     recipe = build.recipe
     if not recipe.mask.enabled or recipe.mask.epochs == 0:
         return {"enabled": False}
-    from corpusctl.stages.mask import MaskStage, VocabInfo, mask_statistics
+    from corpusctl.stages.mask import MaskStage, MaskStatistics, MaskVocab
 
-    vocab = VocabInfo.from_file(final / "vocab.txt")
-    epochs = {}
+    vocab = MaskVocab.from_vocab_file(final / "vocab.txt")
+    per_epoch = {}
     for epoch in range(recipe.mask.epochs):
         masked = build.map_stage(f"mask-epoch-{epoch}", MaskStage(recipe.mask, vocab, recipe.seed, epoch), tokenized,
                                  recipe.mask.model_dump(mode="json"), recipe.seed, epoch)
         write_dataset(masked.data, final / "masked" / f"epoch-{epoch}", masked_features())
-        epochs[epoch] = mask_statistics(tokenized.data, masked.data, recipe.mask)
-    return {"epochs": recipe.mask.epochs, "per_epoch": epochs, **epochs[0]}
+        statistics = MaskStatistics(recipe.mask, vocab)
+        for rows, masks in zip(read_batches(tokenized.data, BATCH_SIZE), read_batches(masked.data, BATCH_SIZE)):
+            statistics.add_batch(rows.to_pydict(), masks.to_pydict())
+        per_epoch[str(epoch)] = statistics.result()
+    return {"epochs": recipe.mask.epochs, **per_epoch["0"], "per_epoch": per_epoch}
 
 
 def title_reconstruction(build: Build, examples: StageCheckpoint, final: Path) -> dict:
@@ -369,7 +421,6 @@ def make_manifest(build: Build, outputs: dict) -> dict:
         "stages": stages,
         "sources": source_counts(stages),
         "mix": stages.get("mix", {}).get("mix", {}),
-        "formats": stages.get("format", {}).get("formats", {}),
         "pii": pii_counts(stages.get("pii", {})),
         "resumed_stages": build.reused,
         **outputs,

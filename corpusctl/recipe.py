@@ -78,6 +78,12 @@ class Recipe(Section):
 
     @model_validator(mode="after")
     def _kinds_match_mix(self) -> Recipe:
+        from corpusctl.stages.mix import missing_kinds
+
+        missing = missing_kinds(self.mix, {source.kind for source in self.sources})
+        if missing:
+            raise ValueError(f"mix.shares gives a share to {', '.join(missing)} but no source has that kind "
+                             "(add a source, set the share to 0, or set mix.allow_renormalize: true)")
         return self
 
     def to_json(self) -> dict:

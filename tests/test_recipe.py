@@ -20,6 +20,7 @@ sources:
     format: jsonl
     domain: industrial
     kind: sop
+mix: {shares: {sop: 1.0}}
 """
 
 
@@ -33,7 +34,10 @@ def test_defaults_and_relative_paths(tmp_path):
     recipe = load_recipe(write(tmp_path, MINIMAL))
     assert recipe.output == tmp_path / "out"
     assert recipe.sources[0].path == tmp_path / "data" / "a.jsonl"
-    assert recipe.mix.shares["inspection_report"] == 0.35
+    assert recipe.mix.shares == {"sop": 1.0}
+    from corpusctl.recipe import Recipe
+
+    assert Recipe.model_fields["mix"].default.shares["inspection_report"] == 0.35
     assert recipe.format.title_content_share == 0.5
     assert recipe.ner.scheme == "BMEO"
 
@@ -43,7 +47,7 @@ def test_misspelt_top_level_key_names_key_and_line(tmp_path):
     with pytest.raises(RecipeError) as error:
         load_recipe(path)
     message = str(error.value)
-    assert "maks (line 10)" in message
+    assert "maks (line 11)" in message
     assert "unknown key" in message
 
 
@@ -53,18 +57,26 @@ def test_nested_errors_name_path_line_and_expectation(tmp_path):
         load_recipe(write(tmp_path, text))
     message = str(error.value)
     assert "sources.0.format (line 7)" in message and "'jsn'" in message
-    assert "mask.epocs (line 11)" in message
+    assert "mask.epocs (line 12)" in message
 
 
 def test_every_section_accepts_enabled_false(tmp_path):
     sections = ["clean", "ontology", "mix", "format", "segment", "mask", "ner", "classification", "report"]
-    text = MINIMAL + "".join(f"{s}: {{enabled: false}}\n" for s in sections)
+    text = MINIMAL.replace("mix: {shares: {sop: 1.0}}\n", "") + "".join(f"{s}: {{enabled: false}}\n" for s in sections)
     recipe = load_recipe(write(tmp_path, text))
     assert all(getattr(recipe, s).enabled is False for s in sections)
 
 
+def test_share_for_a_kind_without_source_is_an_error(tmp_path):
+    with pytest.raises(RecipeError, match="share to news, qa"):
+        load_recipe(write(tmp_path, MINIMAL.replace("{sop: 1.0}", "{sop: 0.5, news: 0.3, qa: 0.2}")))
+    text = MINIMAL.replace("{sop: 1.0}", "{sop: 0.5, news: 0.5}, allow_renormalize: true")
+    assert load_recipe(write(tmp_path, text)).mix.allow_renormalize
+
+
 def test_duplicate_source_names_rejected(tmp_path):
-    text = MINIMAL + MINIMAL.split("sources:\n")[1]
+    source = MINIMAL.split("sources:\n")[1].split("mix:")[0]
+    text = MINIMAL.replace("mix:", source + "mix:")
     with pytest.raises(RecipeError, match="used twice"):
         load_recipe(write(tmp_path, text))
 
@@ -78,7 +90,7 @@ def test_validate_cli_reports_without_traceback(tmp_path):
     path = write(tmp_path, MINIMAL + "outptu: x\n")
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
-    assert "outptu" in result.output and "line 10" in result.output
+    assert "outptu" in result.output and "line 11" in result.output
     assert "Traceback" not in result.output
 
 

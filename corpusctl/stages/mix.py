@@ -1,12 +1,31 @@
-"""Mix plan: sample documents per kind to hit the target character shares (issue #5)."""
+"""Mix plan: sample documents per kind to hit the target shares of characters or tokens (issue #5).
+
+The HRG-BERT corpus is 60% industrial (inspection reports 35%, SOPs 20%, maintenance logs 5%) and 40%
+general (encyclopedia 15%, news 15%, Q&A 10%). Real sources never arrive in those proportions, so the mix
+is a global step: it sees one small record per document (id, kind, size, priority; never the text), decides
+how many copies of each document to emit (0 = left out, 1, or more when a short kind is repeated) and
+reports what it achieved. Documents it leaves out are not rejects; their count and size are reported.
+
+Use from the pipeline:
+    sizes = documents.map(measure_batch, unit=...)              # small columns only
+    plan = plan_mix(kinds, sizes, priorities, ids, config, seed, domains=..., nbytes=...)
+    rows = copy_rows(plan.copies)                               # (row index, copy number) per example doc
+    manifest["mix"] = plan.stats
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from corpusctl.config import StageSection
+from corpusctl.config import StageSection, parse_size
+from corpusctl.errors import CorpusctlError
+from corpusctl.stages import stable_hash
 
 PAPER_SHARES = {
     "inspection_report": 0.35,
@@ -16,12 +35,396 @@ PAPER_SHARES = {
     "news": 0.15,
     "qa": 0.10,
 }
+INDUSTRIAL_KINDS = frozenset({"inspection_report", "sop", "maintenance_log"})
+
+_NUMBER = re.compile(r"^\s*[0-9][0-9_]*(\.[0-9]*)?([eE][+-]?[0-9]+)?\s*$")
+_COUNT = re.compile(r"^\s*([0-9][0-9_.eE+\-]*)\s*(chars?|characters|tokens?)\s*$", re.IGNORECASE)
+
+
+def parse_target_size(value: str | int | float) -> tuple[float, str]:
+    """'500MB' -> (bytes, 'bytes'); '2e9 chars' -> (2e9, 'chars'); '1e9 tokens'; a bare number is in `unit`."""
+    text = str(value).strip()
+    try:
+        if isinstance(value, (int, float)) or _NUMBER.match(text):
+            amount, what = float(text.replace("_", "")), "units"
+        elif match := _COUNT.match(text):
+            amount = float(match.group(1).replace("_", ""))
+            what = "tokens" if match.group(2).lower().startswith("token") else "chars"
+        else:
+            amount, what = float(parse_size(text)), "bytes"
+    except ValueError:
+        raise ValueError(
+            f"cannot read target size {value!r}; write e.g. '500MB' (UTF-8 bytes), '2e9 chars' or '1e9 tokens'"
+        ) from None
+    if amount <= 0:
+        raise ValueError(f"target size must be positive, got {value!r}")
+    return amount, what
 
 
 class MixConfig(StageSection):
     unit: Literal["chars", "tokens"] = "chars"
+    """What shares are measured in. `tokens` approximates BERT-Chinese tokens: one per CJK character or
+    punctuation mark, one per run of ASCII letters/digits (see `approx_tokens`)."""
     shares: dict[str, float] = Field(default_factory=lambda: dict(PAPER_SHARES))
     target_size: str | int | None = None
+    """Optional corpus size: '500MB' (UTF-8 bytes), '2e9 chars', '1e9 tokens' or a number in `unit`."""
     shortage: Literal["shrink", "repeat"] = "shrink"
+    """shrink: the whole corpus shrinks so the shares hold; repeat: repeat short kinds first."""
     max_repeats: int = Field(3, ge=1)
+    """The most times one document may appear (repeat mode); 1 means never repeat."""
     allow_renormalize: bool = False
+    """A kind with a positive share and no data is an error unless this is true."""
+
+    @field_validator("shares")
+    @classmethod
+    def _shares_sum_to_one(cls, shares: dict[str, float]) -> dict[str, float]:
+        negative = [kind for kind, share in shares.items() if share < 0]
+        if negative:
+            raise ValueError(f"shares must not be negative: {', '.join(negative)}")
+        total = sum(shares.values())
+        if abs(total - 1.0) > 1e-3:
+            raise ValueError(f"shares sum to {total:g}; they must sum to 1")
+        return shares
+
+    @field_validator("target_size")
+    @classmethod
+    def _readable_target(cls, value: str | int | None) -> str | int | None:
+        if value is not None:
+            parse_target_size(value)
+        return value
+
+
+# -- sizes ------------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+|\S")
+
+
+def approx_tokens(text: str) -> int:
+    """Tokens as a BERT-Chinese WordPiece vocabulary sees them, roughly: each CJK character and punctuation
+    mark is one token, each ASCII word or number one (WordPiece splits a few into 2-3; the error is small
+    on Chinese text). Whitespace is free."""
+    return len(_TOKEN.findall(text))
+
+
+def document_size(title: str, text: str, unit: str = "chars") -> int:
+    """The amount a document contributes to the mix: title and text together."""
+    if unit == "tokens":
+        return approx_tokens(title) + approx_tokens(text)
+    return len(title) + len(text)
+
+
+def measure_batch(batch: dict[str, list], unit: str = "chars") -> dict[str, list]:
+    """The small per-document columns `plan_mix` needs; the text itself is not kept."""
+    titles, texts = batch["title"], batch["text"]
+    n = len(texts)
+    return {
+        "id": list(batch["id"]),
+        "kind": list(batch["kind"]),
+        "domain": list(batch.get("domain", [""] * n)),
+        "priority": [float(p or 0.0) for p in batch.get("priority", [0.0] * n)],
+        "size": [document_size(t, x, unit) for t, x in zip(titles, texts, strict=True)],
+        "bytes": [len(t.encode("utf-8")) + len(x.encode("utf-8")) for t, x in zip(titles, texts, strict=True)],
+    }
+
+
+def missing_kinds(config: MixConfig, source_kinds: set[str] | list[str]) -> list[str]:
+    """Recipe-time check (`corpusctl validate`): kinds with a positive share that no source provides.
+    Empty when the mix is off or renormalizing is allowed."""
+    if not config.enabled or config.allow_renormalize:
+        return []
+    return sorted(kind for kind, share in config.shares.items() if share > 0 and kind not in set(source_kinds))
+
+
+def domain_map(kinds: list[str], domains: list[str]) -> dict[str, str]:
+    """kind -> domain as the data says it (the recipe's source entries), falling back to the paper's split."""
+    mapping: dict[str, str] = {}
+    for kind, domain in zip(kinds, domains, strict=True):
+        if domain:
+            mapping.setdefault(kind, domain)
+    return mapping
+
+
+# -- plan ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MixPlan:
+    copies: list[int]
+    """Per input row: how many times to emit the document (0 = left out)."""
+    stats: dict = field(default_factory=dict)
+    """JSON-able summary for manifest['mix'] and the summary table."""
+
+
+def copy_rows(copies: list[int]) -> list[tuple[int, int]]:
+    """(row index, copy number) for every emitted document copy; copy 0 is the original, n>0 a repeat."""
+    return [(row, copy) for row, count in enumerate(copies) for copy in range(count)]
+
+
+def _order(ids: list[str], priorities: list[float], rows: list[int], seed: int) -> list[int]:
+    """Rows in Efraimidis-Spirakis order: key u^(1/w), w = 1 + priority, so sampling the first rows of the
+    order is weighted sampling without replacement that prefers high-priority documents. The key depends
+    only on (seed, id), so the order does not depend on input order or batch boundaries."""
+    keyed = []
+    for row in rows:
+        h = stable_hash(seed, "mix", ids[row])
+        u = (h + 0.5) / 2.0**64
+        weight = 1.0 + max(0.0, float(priorities[row]))
+        keyed.append((math.log(u) / weight, h, ids[row], row))
+    keyed.sort(reverse=True)
+    return [row for *_, row in keyed]
+
+
+def fill_budget(order: list[int], sizes: list[int], budget: float, rounds: int = 3) -> list[int]:
+    """Rows to take, in `order` preference, whose sizes add up as close to `budget` as one can cheaply get.
+
+    Greedy first: take rows in order while they fit, skipping ones that would overshoot. Then up to `rounds`
+    single moves (add a skipped row, drop a chosen one, or swap one for one) that bring the total closer.
+    This keeps every kind within a fraction of a document of its budget, so the shares hold within a
+    point even on small corpora without cutting documents.
+    """
+    chosen: list[int] = []
+    skipped: list[int] = []
+    total = 0
+    suffix_min = [math.inf] * (len(order) + 1)  # lets the scan stop once nothing left can fit
+    for i in range(len(order) - 1, -1, -1):
+        suffix_min[i] = min(sizes[order[i]], suffix_min[i + 1])
+    for i, row in enumerate(order):
+        if budget - total < suffix_min[i]:
+            skipped.extend(order[i:])
+            break
+        if sizes[row] <= budget - total:
+            chosen.append(row)
+            total += sizes[row]
+        else:
+            skipped.append(row)
+    good_enough = max(0.5, 1e-6 * budget)  # a millionth of a share is below any reported precision
+    for _ in range(rounds):
+        if abs(budget - total) <= good_enough:
+            break
+        move = _best_move(chosen, skipped, sizes, budget - total)
+        if move is None:
+            break
+        drop, add = move
+        if drop is not None:
+            chosen.remove(drop)
+            skipped.append(drop)
+            total -= sizes[drop]
+        if add is not None:
+            skipped.remove(add)
+            chosen.append(add)
+            total += sizes[add]
+    return chosen
+
+
+def _best_move(chosen: list[int], skipped: list[int], sizes: list[int], gap: float) -> tuple | None:
+    """The single add / drop / swap that most reduces |gap|; ties go to the earliest-preferred rows
+    (skipped rows are kept in preference order, and the latest-chosen row is dropped first)."""
+    best, best_error = None, abs(gap)
+    for row in skipped:
+        if abs(gap - sizes[row]) < best_error:
+            best, best_error = (None, row), abs(gap - sizes[row])
+    for row in reversed(chosen):
+        if abs(gap + sizes[row]) < best_error:
+            best, best_error = (row, None), abs(gap + sizes[row])
+    if chosen and skipped:
+        by_size = sorted((sizes[row], -i, row) for i, row in enumerate(chosen))
+        keys = [size for size, _, _ in by_size]
+        for row in skipped:
+            want = sizes[row] - gap  # dropping a row of this size lands exactly
+            i = bisect_left(keys, want)
+            for j in (i - 1, i):
+                if 0 <= j < len(by_size):
+                    error = abs(gap - sizes[row] + by_size[j][0])
+                    if error < best_error:
+                        best, best_error = (by_size[j][2], row), error
+    return best
+
+
+def _target_total(
+    available: dict[str, int],
+    shares: dict[str, float],
+    config: MixConfig,
+    nbytes_by_kind: dict[str, int] | None,
+) -> tuple[float, str, float | None]:
+    """The corpus size in units, what limited it, and the desired size (None = all the data)."""
+    active = {kind: share for kind, share in shares.items() if share > 0}
+    if config.target_size is not None:
+        amount, what = parse_target_size(config.target_size)
+        if what in ("chars", "tokens") and what != config.unit:
+            raise CorpusctlError(
+                f"mix.target_size {config.target_size!r} is in {what} but mix.unit is {config.unit}; "
+                f"write it in {config.unit} or in bytes (e.g. '500MB')"
+            )
+        if what == "bytes":
+            if nbytes_by_kind is None:
+                raise ValueError("plan_mix needs nbytes for a target_size in bytes")
+            bytes_per_unit = sum(
+                share * nbytes_by_kind[kind] / max(available[kind], 1) for kind, share in active.items()
+            )
+            desired = amount / max(bytes_per_unit, 1e-12)
+        else:
+            desired = amount
+    else:
+        desired = float(sum(available[kind] for kind in active))
+    copies = config.max_repeats if config.shortage == "repeat" else 1
+    total, limited_by = desired, "target_size" if config.target_size is not None else "available"
+    for kind, share in sorted(active.items()):
+        cap = copies * available[kind] / share
+        if cap < total:
+            total, limited_by = cap, kind
+    return total, limited_by, desired if config.target_size is not None else None
+
+
+def _shares(amounts: dict[str, float], keys: list[str]) -> dict[str, float]:
+    total = sum(amounts.values())
+    return {key: round(amounts.get(key, 0) / total, 6) if total else 0.0 for key in keys}
+
+
+def plan_mix(
+    kinds: list[str],
+    chars: list[int],
+    priorities: list[float],
+    ids: list[str],
+    config: MixConfig,
+    seed: int,
+    domains: dict[str, str] | None = None,
+    nbytes: list[int] | None = None,
+) -> MixPlan:
+    """Decide how many copies of each document to emit so that each kind holds its share of the corpus.
+
+    A global step that keeps only per-document ids, kinds, sizes (`chars`, in `config.unit`) and priorities.
+    The corpus size is `target_size` or all the data of the kinds that have a share; in `shrink` mode the
+    scarcest kind relative to its share caps it (taken whole), in `repeat` mode short kinds are repeated up
+    to `max_repeats` copies and only then does the corpus shrink. Within a kind, documents are taken in a
+    seeded priority-weighted order and greedily by size to land on the budget (skipping a document that
+    would overshoot), which keeps every kind within a fraction of a document of its share.
+    `domains` maps kind -> domain (from the recipe's sources); kinds it does not name use the paper's split.
+    """
+    n = len(kinds)
+    if not (len(chars) == len(priorities) == len(ids) == n):
+        raise ValueError("plan_mix: kinds, chars, priorities and ids must have the same length")
+    if nbytes is not None and len(nbytes) != n:
+        raise ValueError("plan_mix: nbytes must have one entry per document")
+    domains = dict(domains or {})
+
+    rows_by_kind: dict[str, list[int]] = {}
+    for row, kind in enumerate(kinds):
+        rows_by_kind.setdefault(kind, []).append(row)
+    available = {kind: sum(chars[r] for r in rows) for kind, rows in rows_by_kind.items()}
+
+    if not config.enabled:  # mix off: every document once, shares only measured
+        copies = [1] * n
+        shares = {kind: 0.0 for kind in available}
+        stats = _stats(kinds, chars, copies, shares, config, sum(chars), "disabled", None, domains, None, nbytes)
+        for key in ("target", "target_domains", "deviation_points"):
+            stats[key] = None
+        return MixPlan(copies=copies, stats=stats)
+
+    declared = sum(config.shares.values())
+    shares = {kind: float(share) / declared for kind, share in config.shares.items()}
+    missing = sorted(kind for kind, share in shares.items() if share > 0 and available.get(kind, 0) <= 0)
+    renormalized = None
+    if missing:
+        if not config.allow_renormalize:
+            raise CorpusctlError(
+                f"mix: no data for kind(s) {', '.join(missing)} with a positive share in mix.shares; "
+                "add a source of that kind, set its share to 0, or set mix.allow_renormalize: true"
+            )
+        for kind in missing:
+            shares[kind] = 0.0
+        remaining = sum(shares.values())
+        if remaining <= 0:
+            raise CorpusctlError("mix: none of the kinds in mix.shares has any data")
+        shares = {kind: share / remaining for kind, share in shares.items()}
+        renormalized = {"missing": missing, "shares": {k: round(v, 6) for k, v in shares.items()}}
+    for kind in available:
+        shares.setdefault(kind, 0.0)  # kinds in the data but not in the recipe are left out
+    for kind in shares:
+        available.setdefault(kind, 0)
+
+    nbytes_by_kind = None
+    if nbytes is not None:
+        nbytes_by_kind = {kind: sum(nbytes[r] for r in rows_by_kind.get(kind, [])) for kind in shares}
+    total, limited_by, desired = _target_total(available, shares, config, nbytes_by_kind)
+
+    copies = [0] * n
+    limit = config.max_repeats if config.shortage == "repeat" else 1
+    for kind, rows in sorted(rows_by_kind.items()):
+        share = shares[kind]
+        if share <= 0:
+            continue
+        budget = share * total
+        passes = min(limit, int(budget / available[kind] + 1e-9))
+        for row in rows:
+            copies[row] = passes
+        rest = budget - passes * available[kind]
+        if rest > 1e-6 and passes < limit:
+            for row in fill_budget(_order(ids, priorities, rows, seed), chars, rest):
+                copies[row] += 1
+
+    stats = _stats(kinds, chars, copies, shares, config, total, limited_by, desired, domains, renormalized, nbytes)
+    return MixPlan(copies=copies, stats=stats)
+
+
+def _stats(kinds, chars, copies, shares, config, total, limited_by, desired, domains, renormalized, nbytes) -> dict:
+    kind_names = sorted(shares)
+    selected = {k: 0 for k in kind_names}
+    docs = {k: 0 for k in kind_names}
+    avail_docs = {k: 0 for k in kind_names}
+    avail = {k: 0 for k in kind_names}
+    repeats = {k: {"docs": 0, "copies": 0, "chars": 0} for k in kind_names}
+    left_out = {k: {"docs": 0, "chars": 0} for k in kind_names}
+    out_bytes = 0
+    for row, kind in enumerate(kinds):
+        size, count = chars[row], copies[row]
+        avail[kind] += size
+        avail_docs[kind] += 1
+        selected[kind] += size * count
+        docs[kind] += count
+        if nbytes is not None:
+            out_bytes += nbytes[row] * count
+        if count == 0:
+            left_out[kind]["docs"] += 1
+            left_out[kind]["chars"] += size
+        elif count > 1:
+            repeats[kind]["docs"] += 1
+            repeats[kind]["copies"] += count - 1
+            repeats[kind]["chars"] += size * (count - 1)
+
+    def domain_of(kind: str) -> str:
+        return domains.get(kind) or ("industrial" if kind in INDUSTRIAL_KINDS else "general")
+
+    domain_names = sorted({domain_of(k) for k in kind_names})
+    target_domains = {d: 0.0 for d in domain_names}
+    selected_domains = {d: 0 for d in domain_names}
+    for kind in kind_names:
+        target_domains[domain_of(kind)] += shares[kind]
+        selected_domains[domain_of(kind)] += selected[kind]
+    achieved = _shares(selected, kind_names)
+    stats = {
+        "enabled": config.enabled,
+        "unit": config.unit,
+        "shortage": config.shortage,
+        "max_repeats": config.max_repeats,
+        "target_size": config.target_size,
+        "target_units": round(desired, 3) if desired is not None else None,
+        "planned_units": round(total, 3),
+        "limited_by": limited_by,
+        "total": sum(selected.values()),
+        "docs": docs,
+        "target": {k: round(shares[k], 6) for k in kind_names},
+        "achieved": achieved,
+        "deviation_points": {k: round(100 * (achieved[k] - shares[k]), 3) for k in kind_names},
+        "target_domains": {d: round(v, 6) for d, v in target_domains.items()},
+        "achieved_domains": _shares(selected_domains, domain_names),
+        "domains": {k: domain_of(k) for k in kind_names},
+        "chars": selected,
+        "available": {k: {"docs": avail_docs[k], "chars": avail[k]} for k in kind_names},
+        "repeats": repeats,
+        "left_out": left_out,
+        "left_out_docs": sum(v["docs"] for v in left_out.values()),
+        "renormalized": renormalized,
+    }
+    if nbytes is not None:
+        stats["bytes"] = out_bytes
+    return stats
