@@ -46,12 +46,12 @@ def summary(out_dir: Path) -> Group:
                        str(sum((stats.get("rejects") or {}).values())), str(stats.get("seconds", "")))
     parts.append(stages)
     mask = manifest.get("mask") or {}
-    if mask.get("ratio_by_bucket"):
+    if mask.get("by_length"):
         table = Table(title="mask ratio by length bucket")
         for column in ("bucket", "examples", "mean", "target"):
             table.add_column(column)
-        for bucket, values in mask["ratio_by_bucket"].items():
-            table.add_row(bucket, str(values.get("examples", "")), f"{values.get('mean', 0):.3f}",
+        for bucket, values in mask["by_length"].items():
+            table.add_row(bucket, str(values.get("examples", "")), f"{values.get('mean') or 0:.3f}",
                           str(values.get("target", "")))
         parts.append(table)
     files = Table(title="files")

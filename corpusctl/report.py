@@ -146,7 +146,7 @@ def lengths_section(out_dir: Path) -> str:
 
 def mask_section(manifest: dict) -> str:
     mask = manifest.get("mask") or {}
-    buckets = mask.get("ratio_by_bucket") or {}
+    buckets = mask.get("by_length") or {}
     if not buckets:
         return ""
     names = list(buckets)
@@ -161,13 +161,15 @@ def mask_section(manifest: dict) -> str:
     ax.set_title("mask ratio by length bucket (dashed: target band)")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     parts = ["<h2>Masking</h2>", _svg(fig)]
-    pos_masked, pos_all = mask.get("pos_masked") or {}, mask.get("pos_all") or {}
+    pos_masked, pos_all = (mask.get("pos") or {}).get("masked") or {}, (mask.get("pos") or {}).get("all") or {}
     if pos_all:
         tags = sorted(pos_all, key=lambda t: -pos_all[t])
         parts.append(_bars("POS of masked tokens vs all tokens", tags,
                            {"masked": [pos_masked.get(t, 0) for t in tags], "all": [pos_all.get(t, 0) for t in tags]},
                            percent=True))
     summary = [[k, v] for k, v in mask.items() if isinstance(v, (int, float, str))]
+    summary += [[f"replacement {k}", v] for k, v in (mask.get("replacement") or {}).items() if k != "target"]
+    summary += [["paragraphs with a masked sentence", (mask.get("sentence") or {}).get("share")]]
     parts.append(_table(["statistic", "value"], summary))
     return "\n".join(parts)
 

@@ -1,12 +1,33 @@
-"""Classification splits: stratified, deterministic, leak-free (issue #7)."""
+"""Classification splits: stratified, deterministic, leak-free (issue #7).
+
+Labels come from each source's `label_field` (the `label` column) or from the source `kind`. Classes
+rarer than `min_count` are merged into `other` or dropped. Identical and near-identical texts (and,
+by default, all windows of one document) land in one split, so no test text has a twin in train.
+Global step: the labelled rows are held in memory while splitting (the labelled subset, not the corpus).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from corpusctl.config import StageSection
+from corpusctl.errors import CorpusctlError
+from corpusctl.stages import stable_hash
+
+from .splits import check_fractions, leak_free_split, normalize
+
+SPLITS = ("train", "validation", "test")
+JSONL_NAMES = {"train": "train.jsonl", "validation": "dev.jsonl", "test": "test.jsonl"}
+COLUMNS = ("id", "text", "title", "label", "label_name", "kind", "source")
 
 
 class ClassificationConfig(StageSection):
@@ -14,3 +35,154 @@ class ClassificationConfig(StageSection):
     label_from: Literal["label_field", "kind"] = "label_field"
     min_count: int = Field(2, ge=1)
     rare: Literal["other", "drop"] = "other"
+    other_label: str = "other"
+    near_duplicate_threshold: float = Field(0.8, gt=0, le=1)
+    """Character n-gram Jaccard at which two texts count as near-identical (1 = identical only)."""
+    ngram: int = Field(5, ge=1)
+    group_by_document: bool = True
+    """Keep every example cut from one document (ids `doc#p0`, `doc#t1`, ...) in the same split."""
+
+    @field_validator("split")
+    @classmethod
+    def _split_sums_to_one(cls, value: tuple[float, float, float]) -> tuple[float, float, float]:
+        try:
+            check_fractions(value)
+        except CorpusctlError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+
+def label_of(row: dict, label_from: str) -> str:
+    value = row.get("label") if label_from == "label_field" else row.get("kind")
+    return str(value or "").strip()
+
+
+def document_of(row_id: str) -> str:
+    """The document an example was cut from: the id before '#' (see the format stage's ids)."""
+    return row_id.split("#", 1)[0]
+
+
+def merge_rare(labels: list[str], min_count: int, rare: str, other: str) -> tuple[list[str | None], list[str]]:
+    """Labels after merging (or dropping, as None) classes with fewer than `min_count` rows."""
+    counts = Counter(labels)
+    rare_names = sorted(name for name, n in counts.items() if n < min_count and name != other)
+    rare_set = set(rare_names)
+    replacement = other if rare == "other" else None
+    return [replacement if label in rare_set else label for label in labels], rare_names
+
+
+def export_classification(rows: Iterable[dict], out_dir: Path, config: ClassificationConfig, seed: int) -> dict:
+    """Write `out_dir` (usually OUT/classification): a DatasetDict (train/validation/test), train/dev/test
+    JSONL and labels.json, atomically. Returns manifest stats."""
+    out_dir = Path(out_dir)
+    kept: list[dict] = []
+    labels: list[str] = []
+    skipped = rows_in = 0
+    for row in rows:
+        rows_in += 1
+        label = label_of(row, config.label_from)
+        if not label:
+            skipped += 1
+            continue
+        kept.append({k: str(row.get(k) or "") for k in ("id", "text", "title", "kind", "source")})
+        labels.append(label)
+    final, rare_names = merge_rare(labels, config.min_count, config.rare, config.other_label)
+    records = [dict(r, label_name=label) for r, label in zip(kept, final, strict=True) if label is not None]
+    if not records:
+        raise CorpusctlError(
+            f"classification export: no labelled rows ({rows_in} rows read, {skipped} without a label from "
+            f"{config.label_from!r}, {len(labels) - len(records)} in classes below min_count={config.min_count})"
+        )
+    names = sorted({r["label_name"] for r in records})
+    index = {name: i for i, name in enumerate(names)}
+    assignment, dedup = leak_free_split(
+        [r["id"] for r in records],
+        [f"{r['title']}\n{r['text']}" for r in records],
+        [r["label_name"] for r in records],
+        config.split,
+        seed,
+        threshold=config.near_duplicate_threshold,
+        ngram=config.ngram,
+        links=[document_of(r["id"]) for r in records] if config.group_by_document else None,
+    )
+    by_split: dict[str, list[dict]] = {name: [] for name in SPLITS}
+    for record, split in zip(records, assignment, strict=True):
+        by_split[SPLITS[split]].append(dict(record, label=index[record["label_name"]]))
+    for items in by_split.values():  # a seeded shuffle, independent of the input order
+        items.sort(key=lambda r: (stable_hash(seed, "classification", r["id"]), r["id"]))
+
+    counts = {name: dict(sorted(Counter(r["label_name"] for r in items).items())) for name, items in by_split.items()}
+    labels_json = {
+        "label_from": config.label_from,
+        "names": names,
+        "num_classes": len(names),
+        "counts": counts,
+        "rare_classes": rare_names,
+        "rare_policy": config.rare,
+    }
+    _write(out_dir, by_split, names, labels_json)
+    return {
+        "rows_in": rows_in,
+        "skipped_no_label": skipped,
+        "rows_out": len(records),
+        "num_classes": len(names),
+        "rare_classes": len(rare_names),
+        "rare_policy": config.rare,
+        "rare_rows": sum(1 for label in labels if label in set(rare_names)),
+        "rare_examples": rare_names[:20],
+        "splits": {name: len(items) for name, items in by_split.items()},
+        "max_share_gap_points": share_gap(by_split["train"], by_split["test"]),
+        "dedup": dedup,
+        "leaks": count_leaks(by_split),
+    }
+
+
+def share_gap(a: list[dict], b: list[dict]) -> float:
+    """The largest difference, in percentage points, of any label's share between two splits."""
+    if not a or not b:
+        return 0.0
+    ca, cb = Counter(r["label_name"] for r in a), Counter(r["label_name"] for r in b)
+    return round(max(abs(ca[k] / len(a) - cb[k] / len(b)) * 100 for k in ca.keys() | cb.keys()), 3)
+
+
+def count_leaks(by_split: dict[str, list[dict]]) -> int:
+    """Validation/test texts identical (after normalisation) to a train text: 0 by construction."""
+    train = {normalize(r["text"]) for r in by_split["train"]}
+    return sum(normalize(r["text"]) in train for name in SPLITS[1:] for r in by_split[name])
+
+
+def _write(out_dir: Path, by_split: dict[str, list[dict]], names: list[str], labels_json: dict) -> None:
+    import datasets
+    from datasets.table import InMemoryTable
+
+    from .ner import replace_dir
+
+    features = datasets.Features(
+        {
+            "id": datasets.Value("string"),
+            "text": datasets.Value("string"),
+            "title": datasets.Value("string"),
+            "label": datasets.ClassLabel(names=names),
+            "label_name": datasets.Value("string"),
+            "kind": datasets.Value("string"),
+            "source": datasets.Value("string"),
+        }
+    )
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    temp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(temp, ignore_errors=True)
+    temp.mkdir()
+    splits = {}
+    for name, items in by_split.items():
+        columns = {c: [r[c] for r in items] for c in COLUMNS}
+        table = InMemoryTable.from_pydict(columns, schema=features.arrow_schema)
+        # a fingerprint from the content (not a random one) keeps state.json identical across builds
+        fingerprint = hashlib.sha256(json.dumps(columns, ensure_ascii=False).encode()).hexdigest()[:16]
+        splits[name] = datasets.Dataset(table, info=datasets.DatasetInfo(features=features), split=name, fingerprint=fingerprint)
+    datasets.DatasetDict(splits).save_to_disk(str(temp))
+    for name, items in by_split.items():
+        with (temp / JSONL_NAMES[name]).open("w", encoding="utf-8") as handle:
+            for r in items:
+                handle.write(json.dumps({c: r[c] for c in COLUMNS}, ensure_ascii=False) + "\n")
+    (temp / "labels.json").write_text(json.dumps(labels_json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    replace_dir(temp, out_dir)

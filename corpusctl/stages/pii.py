@@ -1,15 +1,564 @@
-"""Privacy scrub of Chinese personal data (issue #11)."""
+"""Privacy scrub of Chinese personal data (issue #11), run before anything is deduplicated or written.
+
+Detection is one compiled regex that finds *candidates* (rare in real text) plus small validation functions:
+
+- id_card: 18-character resident ID (GB 11643): GB/T 2260 province prefix, a real birth date (1900–2099)
+  and the ISO 7064 MOD 11-2 check character (X/x allowed); 15-digit legacy IDs with a real date (19yymmdd).
+  An 18-character run that *looks* like an ID (province prefix, 19/20 where the birth year goes) is judged
+  as an ID only: with a wrong check character it stays, even if it happens to pass Luhn.
+- mobile: 1[3-9] + 9 digits, optional +86 / 86 / 0086 / (+86) prefix, contiguous or 3-4-4 with spaces/dashes.
+- landline: area code 010 / 02x / 0xxx (optionally in brackets) + a 7–8 digit local number (4-digit tail may
+  be split off by a space or dash), optional extension (转123, -123, ext 123, 分机123).
+- bank_card: 16–19 digits, contiguous or 4-4-4-4(-3) with spaces/dashes, passing Luhn and starting with an
+  issuer digit 3/4/5/6/9 (UnionPay 62…, Visa, Mastercard, JCB, old domestic 9…); order numbers and timestamps
+  starting with 1/2 are not cards.
+- email; ip (IPv4, only when asked for).
+- person: a name right after a role cue (lexicons/pii_roles.txt), with or without ：/: and one space.
+  Name rule: the first character is a common surname (百家姓 single surnames minus characters that are far
+  more often function words — 和 后 有 向 … — plus modern ones such as 付 肖 覃), or a compound surname
+  (欧阳, 司马, 诸葛 …); then one or two given-name characters, so a name is 2–3 characters, or 3–4 with a
+  compound surname. A given-name character may not start a stop word (发现, 负责, 在, 对, 已, 的 … and every
+  role cue), which ends "检查人王建国发现" at 王建国 and "检查人王强在场" at 王强. Common words that begin with
+  a surname character (安全, 车间, 项目 …) are not names. Names listed with 、/和/与/及 are all replaced.
+  The cue itself is kept ("检查人：[PERSON]").
+
+A digit run is never matched inside a longer digit or letter run, nor as part of a decimal number
+(lookarounds), so serials such as SN2023138123456789 stay whole. Full-width digits and letters are matched
+too (the text is scanned through a same-length half-width shadow), so the scrub holds even without NFKC.
+"""
 
 from __future__ import annotations
 
+import csv
+import datetime
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
+from pydantic import field_validator
+
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
+from corpusctl.errors import CorpusctlError
 
 PiiType = Literal["id_card", "mobile", "landline", "email", "bank_card", "person", "ip"]
+ALL_TYPES: tuple[str, ...] = ("id_card", "mobile", "landline", "email", "bank_card", "person", "ip")
+DEFAULT_TYPES: list[str] = ["id_card", "mobile", "landline", "email", "bank_card", "person"]
+SHIPPED_ROLES = PROJECT_ROOT / "lexicons" / "pii_roles.txt"
 
 
 class PiiConfig(StageSection):
-    types: list[PiiType] = ["id_card", "mobile", "landline", "email", "bank_card", "person"]
+    types: list[PiiType] = list(DEFAULT_TYPES)
+    """What to scrub; add `ip` for IPv4 addresses (device addresses are usually not personal)."""
     replacement: str = "[{TYPE}]"
-    roles: RecipePath = PROJECT_ROOT / "lexicons" / "pii_roles.txt"
+    """Placeholder; `{TYPE}` becomes the upper-case type name, e.g. [ID_CARD], [MOBILE], [PERSON]."""
+    roles: RecipePath | None = None
+    """Role-cue lexicon for `person` (one cue per line, # comments). Default: lexicons/pii_roles.txt shipped
+    with corpusctl, or a built-in list when that file is absent."""
+
+    @field_validator("types")
+    @classmethod
+    def _unique_types(cls, types: list[str]) -> list[str]:
+        return list(dict.fromkeys(types))
+
+    @field_validator("replacement")
+    @classmethod
+    def _valid_replacement(cls, value: str) -> str:
+        try:
+            value.format(TYPE="ID_CARD")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(f"replacement {value!r} must be a format string whose only field is {{TYPE}}") from exc
+        if not value.strip():
+            raise ValueError("replacement must not be empty")
+        return value
+
+
+def placeholders(config: PiiConfig) -> list[str]:
+    """The placeholder tokens the scrub can write (the vocabulary keeps them whole)."""
+    return list(dict.fromkeys(config.replacement.format(TYPE=t.upper()) for t in config.types))
+
+
+# -- reference data ---------------------------------------------------------------------------------------
+
+PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+)
+"""First two digits of GB/T 2260 administrative division codes (provinces, HK 81, Macau 82, Taiwan 71)."""
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK = "10X98765432"
+
+_BAIJIAXING = (
+    "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜戚谢邹喻柏水窦章云苏潘葛奚范彭郎"
+    "鲁韦昌马苗凤花方俞任袁柳酆鲍史唐费廉岑薛雷贺倪汤滕殷罗毕郝邬安常乐于时傅皮卞齐康伍余元卜顾孟平黄"
+    "和穆萧尹姚邵湛汪祁毛禹狄米贝明臧计伏成戴谈宋茅庞熊纪舒屈项祝董梁杜阮蓝闵席季麻强贾路娄危江童颜郭"
+    "梅盛林刁钟徐邱骆高夏蔡田樊胡凌霍虞万支柯昝管卢莫经房裘缪干解应宗丁宣贲邓郁单杭洪包诸左石崔吉钮龚"
+    "程嵇邢滑裴陆荣翁荀羊於惠甄曲家封芮羿储靳汲邴糜松井段富巫乌焦巴弓牧隗山谷车侯宓蓬全郗班仰秋仲伊宫"
+    "宁仇栾暴甘钭厉戎祖武符刘景詹束龙叶幸司韶郜黎蓟薄印宿白怀蒲邰从鄂索咸籍赖卓蔺屠蒙池乔阴鬱胥能苍双"
+    "闻莘党翟谭贡劳逄姬申扶堵冉宰郦雍卻璩桑桂濮牛寿通边扈燕冀郏浦尚农温别庄晏柴瞿阎充慕连茹习宦艾鱼容"
+    "向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空"
+    "曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公仉督晋楚闫法汝鄢涂钦岳帅缑亢况郈有琴商牟佘佴伯赏"
+    "墨哈谯笪年爱阳佟"
+)
+_MODERN_SURNAMES = "付肖覃冼闫兰隋仝占丘寻赫"
+_NOT_SURNAMES = "和后有向那都能相查通空别言爱法正须益计经应解双全时从终充"
+"""Characters of 百家姓 that, right after a role cue, are far more often function words than surnames."""
+SURNAMES = frozenset(_BAIJIAXING + _MODERN_SURNAMES) - frozenset(_NOT_SURNAMES)
+
+COMPOUND_SURNAMES = (
+    "万俟 司马 上官 欧阳 夏侯 诸葛 闻人 东方 赫连 皇甫 尉迟 公羊 澹台 公冶 宗政 濮阳 淳于 单于 太叔 申屠 公孙 仲孙 "
+    "轩辕 令狐 钟离 宇文 长孙 慕容 鲜于 闾丘 司徒 司空 亓官 司寇 子车 颛孙 端木 巫马 公西 漆雕 乐正 壤驷 公良 "
+    "拓跋 夹谷 宰父 谷梁 段干 百里 东郭 南门 呼延 羊舌 微生 梁丘 左丘 东门 西门 南宫 第五"
+).split()
+
+STOP_CHARS = "在于和与及等已对把被向的了是为将从并也都就又再还曾正即所让给跟说称要会未不没应须需到去来均"
+"""A given-name character is never one of these: they follow a name ("王强在场", "李四已签字")."""
+STOP_WORDS = (
+    "发现 负责 签字 签名 确认 进行 检查 同志 师傅 表示 指出 认为 提出 组织 带领 完成 通知 主持 陪同 现场 巡检 "
+    "处理 报告 说明 先生 女士 经理 主任 班长 组长 电话 手机 联系 复查 整改 审核 批准 到场 在场 巡查 记录 汇报 "
+    "反映 立即 及时 当班 值班 操作 作业 安排 要求 督促 核实 查看 测量 检测 维修 更换 签发 办理 工号 身份 邮箱 提交 填写 填报 编写 上报 反馈 回复"
+).split()
+NOT_NAMES = (
+    "安全 安装 安排 安监 车间 班组 项目 技术 管理 质量 高压 高温 高处 全部 全体 全面 平时 常规 明确 文件 国家 公司 "
+    "方面 方案 单位 宁可 程序 包括 包装 丁类 石油 石化 温度 成员 成品 钟表 时间 部门 厂长 主管 曾经 余下 任何 任意 "
+    "当班 各位 甲方 乙方 施工 专职 兼职 司机 司炉 工程 工长 包括 计划 林业 燕尾 车辆 车队 电工 焊工"
+).split()
+"""Words that begin with a surname character but, after a role cue, name a unit or thing, not a person."""
+
+DEFAULT_ROLES = (
+    "检查人 检查员 负责人 联系人 值班员 值班人 操作人员 操作人 操作员 监护人 记录人 签字 签名 审核人 批准人 编制人 "
+    "巡检员 巡检人 作业人员 作业人 安全员 填报人 报告人 验收人 项目经理 班长 组长 技术员 工程师 维修人员 维修人 "
+    "检修人 责任人 经办人 申请人 审批人 签发人 确认人 发现人 整改人 复查人 交班人 接班人 见证人 监理 主管"
+).split()
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_EMAIL_LOCAL = "A-Za-z0-9._%+\\-"
+
+
+def load_roles(path: Path | None) -> list[str]:
+    """Role cues from a lexicon (first column of each non-comment line); built-in list if no file is shipped."""
+    if path is None:
+        if not SHIPPED_ROLES.is_file():
+            return list(DEFAULT_ROLES)
+        path = SHIPPED_ROLES
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise CorpusctlError(f"clean.pii.roles: role-cue lexicon {path} does not exist") from None
+    except UnicodeDecodeError:
+        raise CorpusctlError(f"clean.pii.roles: {path} is not UTF-8 text") from None
+    cues = [line.split()[0] for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not cues:
+        raise CorpusctlError(f"clean.pii.roles: {path} holds no role cues")
+    return list(dict.fromkeys(cues))
+
+
+# -- validation --------------------------------------------------------------------------------------------
+
+
+def _date_ok(year: int, month: int, day: int) -> bool:
+    try:
+        datetime.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def id_check_char(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character of an 18-character resident ID."""
+    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS)) % 11]
+
+
+def _id_shaped(s: str) -> bool:
+    """18 characters with a province prefix and 19/20 where the birth year goes: judged as an ID only."""
+    return len(s) == 18 and s[:2] in PROVINCES and s[6:8] in ("19", "20") and s[:17].isdigit()
+
+
+def id_card_ok(s: str) -> bool:
+    """A valid 18-character (GB 11643) or 15-digit legacy resident ID."""
+    if len(s) == 18:
+        return (_id_shaped(s) and _date_ok(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+                and id_check_char(s[:17]) == s[17].upper())
+    if len(s) == 15 and s.isdigit():
+        return s[:2] in PROVINCES and _date_ok(1900 + int(s[6:8]), int(s[8:10]), int(s[10:12]))
+    return False
+
+
+_LUHN_DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
+
+
+def luhn_ok(digits: str) -> bool:
+    odd = sum(int(d) for d in digits[-1::-2])
+    even = sum(_LUHN_DOUBLE[int(d)] for d in digits[-2::-2])
+    return (odd + even) % 10 == 0
+
+
+def bank_card_ok(digits: str) -> bool:
+    return 16 <= len(digits) <= 19 and digits.isdigit() and digits[0] in "345469" and luhn_ok(digits)
+
+
+def _classify_number(s: str, types: frozenset[str]) -> str | None:
+    """id_card, bank_card or None for a digit run (separators removed)."""
+    if _id_shaped(s) or len(s) == 15:
+        return "id_card" if "id_card" in types and id_card_ok(s) else None
+    if "bank_card" in types and bank_card_ok(s):
+        return "bank_card"
+    return None
+
+
+_VALIDATE = {
+    "id_spaced": lambda s, types: "id_card" if "id_card" in types and id_card_ok(s) else None,
+    "card_grouped": lambda s, types: "bank_card" if "bank_card" in types and bank_card_ok(s) else None,
+    "number": _classify_number,
+}
+
+
+# -- the combined pattern ----------------------------------------------------------------------------------
+
+
+def _trie(words: Iterable[str]) -> str:
+    """An alternation of literal words as a prefix tree (the regex engine tries fewer branches)."""
+    root: dict = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            return f"(?:{body})?" if len(branches) == 1 else body + "?"
+        return body
+
+    return build(root)
+
+
+def _cue_pattern(cues: list[str]) -> str:
+    """Role cues as `[first chars](?:(?<=检)查人|…)`: one character-class test per position, not one per cue."""
+    by_first: dict[str, list[str]] = {}
+    for cue in cues:
+        by_first.setdefault(cue[0], []).append(cue[1:])
+    firsts = "".join(re.escape(c) for c in sorted(by_first))
+    branches = [f"(?<={re.escape(c)}){_trie(rests) if any(rests) else ''}" for c, rests in sorted(by_first.items())]
+    return f"[{firsts}](?:{'|'.join(branches)})"
+
+
+_BEFORE_NUMBER = r"(?<![0-9A-Za-z_])(?<![0-9]\.)"
+_AFTER_NUMBER = r"(?![0-9A-Za-z_])(?!\.[0-9])"
+_AREA = r"0(?:10|2[0-9]|[3-9][0-9]{2})"
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+NAME_SEPARATORS = "、/和与及"
+
+NUMBER_PATTERNS = {
+    "ip": rf"{_OCTET}(?:\.{_OCTET}){{3}}",
+    "mobile": r"(?:(?:\+|00)?86[ -]?|[(（]\+?86[)）][ -]?)?1[3-9][0-9](?:[0-9]{8}|-[0-9]{4}-[0-9]{4}| [0-9]{4} [0-9]{4})",
+    "landline": (rf"(?:[(（]{_AREA}[)）] ?|{_AREA}[ -]?)[2-9][0-9]{{2,3}}[ -]?[0-9]{{4}}"
+                 r"(?:(?:转|分机|-|[ ]?(?:ext|EXT|Ext)\.?|[xX])[ ]?[0-9]{1,5})?"),
+    "id_spaced": r"[1-9][0-9]{5} (?:19|20)[0-9]{6} [0-9]{3}[0-9Xx]",
+    "card_grouped": r"[0-9]{4}(?:[ -][0-9]{4}){3}(?:[ -]?[0-9]{1,3})?(?![ -][0-9])",
+    "number": r"[0-9]{17}[Xx]|[0-9]{15,19}",
+}
+"""Digit-shaped candidates, tried in this order at a position; id_spaced/card_grouped/number are validated."""
+_NUMBER_OWNERS = {"ip": "ip", "mobile": "mobile", "landline": "landline", "id_spaced": "id_card",
+                  "card_grouped": "bank_card", "number": "id_card|bank_card"}
+
+
+def _person_pattern(cues: list[str]) -> str:
+    compound = _trie(COMPOUND_SURNAMES)
+    single = "[" + "".join(sorted(SURNAMES)) + "]"
+    stop = "(?:" + _trie(list(STOP_WORDS) + cues) + f"|[{STOP_CHARS}])"
+    given = f"(?:(?!{stop})[{_HAN}])"
+    name = f"(?!{_trie(NOT_NAMES + cues)})(?:{compound}|{single}){given}{given}?"
+    return (f"(?P<person>{_cue_pattern(cues)}[:：]?[ \u3000]?"
+            f"(?P<names>{name}(?:[{NAME_SEPARATORS}]{name}){{0,9}}))")
+
+
+@lru_cache(maxsize=16)
+def compile_pattern(types: tuple[str, ...], cues: tuple[str, ...]) -> re.Pattern:
+    """One regex for every enabled type. A leading look-ahead on the possible first characters lets the
+    engine skip ordinary hanzi after a single character-class test."""
+    enabled = set(types)
+    alternatives: list[str] = []
+    firsts = ""
+    if "email" in enabled:
+        alternatives.append(rf"(?P<email>(?<![{_EMAIL_LOCAL}])[A-Za-z0-9][{_EMAIL_LOCAL}]*@[A-Za-z0-9\-]+"
+                            r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9\-]))")
+        firsts += "A-Za-z0-9"
+    numbers = [f"(?P<{name}>{pattern})" for name, pattern in NUMBER_PATTERNS.items()
+               if set(_NUMBER_OWNERS[name].split("|")) & enabled]
+    if numbers:
+        alternatives.append(f"{_BEFORE_NUMBER}(?:{'|'.join(numbers)}){_AFTER_NUMBER}")
+        firsts += "0-9+(（"
+    if "person" in enabled and cues:
+        alternatives.append(_person_pattern(list(cues)))
+        firsts += "".join(re.escape(c) for c in sorted({c[0] for c in cues}))
+    if not alternatives:
+        return re.compile(r"(?!)")
+    return re.compile(f"(?=[{firsts}])(?:{'|'.join(alternatives)})")
+
+
+# -- the scrubber ------------------------------------------------------------------------------------------
+
+_WIDE_TRIGGER = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0b]")
+_HALFWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in "，：；？！（）～"}
+_HALFWIDTH[0x3000] = 0x20
+_NAME_SPLIT = re.compile(f"([{NAME_SEPARATORS}])")
+_SEPARATORS = re.compile(r"[ \-]")
+
+
+class Scrubber:
+    """Replaces personal data in text with placeholders; one compiled pattern, validation only on candidates."""
+
+    def __init__(self, config: PiiConfig | None = None):
+        config = config or PiiConfig()
+        self.types = frozenset(config.types)
+        cues = tuple(load_roles(config.roles)) if "person" in self.types else ()
+        self.pattern = compile_pattern(tuple(sorted(self.types)), cues)
+        self.key_prefix = cues[0] + "：" if cues else ""
+        """Put before a value stored under a person-like key (负责人, inspector …) so it reads as after a cue."""
+        self.placeholder = {t: config.replacement.format(TYPE=t.upper()) for t in ALL_TYPES}
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, type) of every item, in order. Full-width digits/letters are matched via a shadow."""
+        shadow = text.translate(_HALFWIDTH) if _WIDE_TRIGGER.search(text) else text
+        spans: list[tuple[int, int, str]] = []
+        for match in self.pattern.finditer(shadow):
+            kind = match.lastgroup
+            if kind == "person":
+                pos = match.start("names")
+                for piece in _NAME_SPLIT.split(match.group("names")):
+                    if piece and piece not in NAME_SEPARATORS:
+                        spans.append((pos, pos + len(piece), "person"))
+                    pos += len(piece)
+            elif kind in ("email", "ip", "mobile", "landline"):
+                spans.append((match.start(), match.end(), kind))
+            else:
+                found = _VALIDATE[kind](_SEPARATORS.sub("", match.group()), self.types)
+                if found:
+                    spans.append((match.start(), match.end(), found))
+        return spans
+
+    def scrub(self, text: str) -> tuple[str, Counter]:
+        """The text with every item replaced, and how many of each type were replaced."""
+        counts: Counter = Counter()
+        if not text:
+            return text, counts
+        spans = self.find(text)
+        if not spans:
+            return text, counts
+        pieces, pos = [], 0
+        for start, end, kind in spans:
+            pieces.append(text[pos:start])
+            pieces.append(self.placeholder[kind])
+            counts[kind] += 1
+            pos = end
+        pieces.append(text[pos:])
+        return "".join(pieces), counts
+
+    def scrub_value(self, value: object, counts: Counter, key: str | None = None) -> object:
+        """Scrub the strings (and long integers) inside a JSON value. A value under a key that is a role cue
+        or a person-like field name (负责人, inspector, name …) is read as if written after that cue."""
+        if isinstance(value, str):
+            prefix = self.key_prefix if key is not None and _is_person_key(key) else ""
+            new, found = self.scrub(prefix + value)
+            counts.update(found)
+            return new[len(prefix):] if found else value
+        if isinstance(value, bool) or not isinstance(value, (int, list, dict)):
+            return value
+        if isinstance(value, int):
+            new = self.scrub_value(str(value), counts)
+            return value if new == str(value) else new
+        if isinstance(value, list):
+            return [self.scrub_value(v, counts) for v in value]
+        return {k: self.scrub_value(v, counts, k) for k, v in value.items()}
+
+    def scrub_json(self, raw: str) -> tuple[str, Counter]:
+        """Scrub a JSON document's values; the string is returned untouched when nothing was found."""
+        counts: Counter = Counter()
+        if not raw or raw in ("{}", "[]", "null"):
+            return raw, counts
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            return self.scrub(raw)
+        new = self.scrub_value(value, counts)
+        return (json.dumps(new, ensure_ascii=False) if counts else raw), counts
+
+
+PERSON_KEYS = frozenset(
+    "name names person people inspector inspectors checker contact contacts operator operators reporter recorder "
+    "signer signature supervisor guardian owner responsible responsible_person duty_officer on_duty author "
+    "姓名 人员 检查人 负责人 联系人 值班员 记录人 监护人 操作人 签字 签名".split()
+)
+
+
+def _is_person_key(key: str) -> bool:
+    k = key.strip().lower()
+    return k in PERSON_KEYS or k.endswith(("人", "员")) and len(k) <= 6
+
+
+# -- the pipeline stage ------------------------------------------------------------------------------------
+
+
+class PiiStage:
+    """Batch callable: scrubs `title`, `text` and the string values of the `meta` JSON column, and emits one
+    `pii.<type>` event per replacement. Picklable; the pattern is compiled on first use in each worker."""
+
+    name = "pii"
+
+    def __init__(self, config: PiiConfig | None = None):
+        self.config = config or PiiConfig()
+        self._scrubber: Scrubber | None = None
+
+    def __getstate__(self) -> dict:
+        return {"config": self.config, "_scrubber": None}
+
+    @property
+    def scrubber(self) -> Scrubber:
+        if self._scrubber is None:
+            self._scrubber = Scrubber(self.config)
+        return self._scrubber
+
+    def __call__(self, batch: dict[str, list]) -> dict[str, list]:
+        if not self.config.enabled or not self.config.types:
+            return batch
+        scrubber = self.scrubber
+        out = dict(batch)
+        rows = len(next(iter(batch.values()))) if batch else 0
+        events = [list(e) for e in batch.get("_events", [[] for _ in range(rows)])]
+        for column in ("title", "text", "meta"):
+            if column not in batch:
+                continue
+            scrub = scrubber.scrub_json if column == "meta" else scrubber.scrub
+            values = []
+            for row, value in enumerate(batch[column]):
+                new, counts = scrub(value or "")
+                values.append(new if counts else value)
+                for kind in sorted(counts):
+                    events[row].extend([f"pii.{kind}"] * counts[kind])
+            out[column] = values
+        out["_events"] = events
+        return out
+
+
+# -- scanning sources without building ---------------------------------------------------------------------
+
+SCAN_SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".txt": "txt", ".csv": "csv",
+                 ".tsv": "csv"}
+
+
+def mask_example(kind: str, value: str) -> str:
+    """A found item with enough hidden that the example itself is not personal data."""
+    if kind == "person":
+        return value[0] + "*" * (len(value) - 1)
+    if kind == "email":
+        local, _, domain = value.partition("@")
+        return f"{local[:1]}***@{domain}"
+    if kind == "ip":
+        parts = value.split(".")
+        return ".".join(parts[:2] + ["*"] * (len(parts) - 2))
+    digits = re.sub(r"[^0-9Xx]", "", value)
+    if kind == "mobile":
+        digits = digits[-11:]
+    keep = 3 if kind in ("mobile", "landline") else 4
+    return digits[:keep] + "*" * (len(digits) - keep - 4) + digits[-4:]
+
+
+def _scan_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES)
+        if not files:
+            raise CorpusctlError(f"{path} holds no .jsonl, .txt or .csv files to scan")
+        return files
+    raise CorpusctlError(f"{path} does not exist")
+
+
+def _read_texts(path: Path) -> Iterator[tuple[str, str | None]]:
+    """(text, key) pairs of a file: every string of every JSONL record, every line of a txt, every CSV cell."""
+    fmt = SCAN_SUFFIXES.get(path.suffix.lower(), "txt")
+    with path.open(encoding="utf-8", newline="") as handle:
+        if fmt == "csv":
+            reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+            header = next(reader, [])
+            yield from ((cell, None) for cell in header)
+            for row in reader:
+                yield from ((cell, header[i] if i < len(header) else None) for i, cell in enumerate(row))
+            return
+        for line in handle:
+            if fmt == "jsonl" and line.strip():
+                try:
+                    yield from _json_strings(json.loads(line), None)
+                    continue
+                except ValueError:
+                    pass  # not JSON: scan the raw line
+            yield line, None
+
+
+def _json_strings(value: object, key: str | None) -> Iterator[tuple[str, str | None]]:
+    if isinstance(value, str):
+        yield value, key
+    elif isinstance(value, int) and not isinstance(value, bool):
+        yield str(value), key
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_strings(item, key)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _json_strings(v, k)
+
+
+@dataclass
+class _Tally:
+    counts: Counter = field(default_factory=Counter)
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+
+def scan(paths: Path | str | Iterable[Path | str], config: PiiConfig | None = None, *,
+         max_examples: int = 3) -> dict:
+    """What personal data a source holds: counts per type and a few masked examples, without building.
+
+    Texts are NFKC-normalized first, as the build does before its scrub.
+    """
+    config = config or PiiConfig()
+    scrubber = Scrubber(config)
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files = [f for p in paths for f in _scan_files(Path(p))]
+    tally = _Tally()
+    chars = texts = 0
+    for file in files:
+        try:
+            for text, key in _read_texts(file):
+                texts += 1
+                text = unicodedata.normalize("NFKC", text)
+                chars += len(text)
+                prefix = scrubber.key_prefix if key is not None and _is_person_key(key) else ""
+                for start, end, kind in scrubber.find(prefix + text):
+                    tally.counts[kind] += 1
+                    shown = tally.examples.setdefault(kind, [])
+                    masked = mask_example(kind, (prefix + text)[start:end])
+                    if len(shown) < max_examples and masked not in shown:
+                        shown.append(masked)
+        except UnicodeDecodeError:
+            raise CorpusctlError(f"{file}: not UTF-8 text") from None
+    return {
+        "files": [str(f) for f in files],
+        "texts": texts,
+        "chars": chars,
+        "types": list(config.types),
+        "counts": {kind: tally.counts.get(kind, 0) for kind in config.types},
+        "total": sum(tally.counts.values()),
+        "examples": {kind: tally.examples.get(kind, []) for kind in config.types},
+    }

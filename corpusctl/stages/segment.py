@@ -1,15 +1,738 @@
-"""Word segmentation and POS tagging with the industrial lexicon (issue #6)."""
+"""Word segmentation and POS tagging with the industrial lexicon (issue #6).
+
+Three backends share one contract: `Segmenter.segment(text)` returns `(start, end, upos)` words that cover
+every non-whitespace character of `text` exactly once (whitespace is skipped, never a word).
+
+- `jieba` — the reference: a private `jieba.Tokenizer` (+ `jieba.posseg.POSTokenizer` when tagging).
+  Note that jieba's POS mode segments out-of-vocabulary runs with its joint word/POS HMM, so its words
+  differ somewhat from `jieba.cut` (see `agreement`).
+- `rjieba` — the jieba-rs binding: same dictionary, same user-word semantics, `cut`/`tag` in Rust.
+  Its tagger looks words up in the dictionary (HMM words get an HMM tag), so its words are `jieba.cut`'s.
+- `pkuseg` — `spacy_pkuseg` with a local model folder trained by `corpusctl segmenter train` (published
+  models cannot be downloaded here). pkuseg cannot tag without its downloadable POS model, so pkuseg
+  words are tagged by lookup, in this order: the user dictionary's POS; the model's own `pos.tsv` (most
+  frequent tag per word, written by `train` when the gold file carries `word/tag` tokens, PKU tag set);
+  jieba's dictionary through rjieba (`tag(word)`; when jieba splits the word, the tag of its last piece,
+  since Chinese compounds are head-final); character classes last (punctuation, symbols, digits).
+
+User dictionary: `(word, freq | None, pos | None)` tuples (`read_lexicon` reads `word [freq] [pos]` files).
+Each word is added with `freq = max(freq, suggest_freq(word), USER_FREQ_FLOOR)`: jieba's own
+`suggest_freq` makes the word beat its own split, the floor gives it a margin against overlapping
+neighbours, and the floor is small enough that 85,000 terms barely move the dictionary's total (which
+would bias every cut towards fewer words). A word new to the dictionary without a POS is tagged `n`.
+In the pipeline, lexicon/ontology term spans are forced to be exactly one word anyway: the text between
+terms is segmented piece by piece, so no word ever crosses a term boundary. A term's POS is its lexicon
+POS mapped to UPOS, NOUN when none. Privacy placeholders (`[MOBILE]`, `[PERSON]`, … pattern
+`\\[[A-Z_]+\\]`) are one word each, POS X, except `[PERSON]`, which stands for a name: PROPN.
+
+Universal POS mapping (`JIEBA_TO_UPOS`, jieba/ICTCLAS tags; rjieba uses the same tag set):
+
+| tags | UPOS | why |
+|---|---|---|
+| n ng t tg s in jn ln j | NOUN | nouns, time and place words; `j` abbreviations and the HMM's nominal `*n` tags |
+| nr nrfg nrt ns nt nz | PROPN | person, place, organisation, other proper names |
+| q qg qe | NOUN | classifiers: UD Chinese tags measure words NOUN (NounType=Clf) |
+| v vd vg vi vn vq | VERB | `vn` (verbal noun) and `vd` (verb used adverbially) are verbs by lexeme |
+| a ag an b bg z | ADJ | adjectives, distinguishing words (区别词), state words |
+| d df dg ad | ADV | adverbs, adjectives used adverbially |
+| m mg mq | NUM | numerals, numeral-classifier compounds |
+| r rg rr rz | PRON | pronouns (demonstratives too: the tag set has no DET) |
+| p f | ADP | prepositions; localizers (方位词 上/中/以后) as UD Chinese tags them |
+| c | CCONJ | SCONJ for the subordinators in `SCONJ_WORDS` (如果, 因为, 虽然, …) |
+| u ud ug uj ul uv uz y yg k | PART | particles (的 了 着), sentence-final 吗 呢, suffixes 们 者 |
+| e o | INTJ | interjections, onomatopoeia |
+| w | PUNCT | |
+| x | PUNCT / SYM / X | by character class: punctuation, symbols (℃ + ±), anything else X |
+| eng i l h g zg "" and anything unknown | X | Latin words; idioms and fixed expressions have no single class; prefixes, bound morphemes; `zg` is a grab-bag of single characters in jieba's dictionary |
+
+`PKU_TO_UPOS` (pkuseg / People's Daily tag set) is the same table plus `nx` (foreign string) → X,
+`vx` (formal verb) → VERB, `Ag Bg Dg Mg Ng Rg Tg Vg Yg` → their class, `w` → PUNCT and `x` (non-morpheme
+character) → X. Whatever the tag, a word made only of punctuation characters is PUNCT; made only of
+symbols, SYM; only of digits, NUM; a UPOS name given as a lexicon POS is taken as is.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import logging
+import re
+import tempfile
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from itertools import accumulate
+from pathlib import Path
 from typing import Literal
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
+from corpusctl.errors import CorpusctlError
+
+UPOS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
+        "SCONJ", "SYM", "VERB", "X"]
+
+_JIEBA_GROUPS = {
+    "NOUN": "n ng t tg s in jn ln j q qg qe",
+    "PROPN": "nr nrfg nrt ns nt nz",
+    "VERB": "v vd vg vi vn vq",
+    "ADJ": "a ag an b bg z",
+    "ADV": "d df dg ad",
+    "NUM": "m mg mq",
+    "PRON": "r rg rr rz",
+    "ADP": "p f",
+    "CCONJ": "c",
+    "PART": "u ud ug uj ul uv uz y yg k",
+    "INTJ": "e o",
+    "PUNCT": "w",
+    "X": "x eng i l h g zg",
+}
+JIEBA_TO_UPOS: dict[str, str] = {tag: upos for upos, tags in _JIEBA_GROUPS.items() for tag in tags.split()}
+"""jieba / ICTCLAS POS tag -> Universal POS (the table in the module docstring)."""
+
+PKU_TO_UPOS: dict[str, str] = {
+    **{tag: upos for tag, upos in JIEBA_TO_UPOS.items() if tag not in ("x", "eng", "zg")},
+    "nx": "X", "vx": "VERB", "x": "X",
+    "Ag": "ADJ", "Bg": "ADJ", "Dg": "ADV", "Mg": "NUM", "Ng": "NOUN", "Rg": "PRON", "Tg": "NOUN", "Vg": "VERB",
+    "Yg": "PART",
+}
+"""pkuseg / PKU (People's Daily) POS tag -> Universal POS."""
+
+SCONJ_WORDS = frozenset(
+    "如果 假如 假若 倘若 要是 若 如若 因为 由于 既然 虽然 虽 尽管 即使 即便 哪怕 只要 只有 除非 无论 不论 不管 "
+    "以便 以免 免得 否则 要不然".split()
+)
+"""Conjunctions jieba tags `c` that introduce a subordinate clause."""
+
+PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
+"""What the privacy step leaves in place of personal data: one word each."""
+PLACEHOLDER_POS = {"[PERSON]": "PROPN"}
+"""POS of placeholders; the rest are X."""
+
+USER_FREQ_FLOOR = 100
+"""Minimum dictionary frequency of a user word (see the module docstring)."""
+
+UserWord = tuple[str, "int | None", "str | None"]
+Span = tuple[int, int, str]
+
+_UPOS_SET = frozenset(UPOS)
+# Tags whose UPOS depends on the word itself (character classes, subordinators); all others are static.
+_WORD_DEPENDENT = frozenset({"x", "w", "c", "eng", "m", ""})
+_WHITESPACE_RUN = re.compile(r"\S+")
 
 
 class SegmentConfig(StageSection):
     backend: Literal["jieba", "rjieba", "pkuseg"] = "jieba"
     lexicons: list[RecipePath] = [PROJECT_ROOT / "lexicons" / "industrial_terms.txt"]
+    """User dictionaries (`word [freq] [pos]` lines); the pipeline merges them with the ontology's terms."""
     pos: bool = True
+    """Tag words with Universal POS; when false every word's pos is X."""
+    hmm: bool = True
+    """jieba/rjieba: discover out-of-vocabulary words with the HMM."""
     model: RecipePath | None = None
     """pkuseg only: a model folder trained with `corpusctl segmenter train`."""
+
+
+# -- POS mapping ------------------------------------------------------------------------------------------
+
+
+def _char_class(word: str) -> str | None:
+    """PUNCT / SYM / NUM when every character of the word is of that class, else None."""
+    if not word:
+        return None
+    categories = {unicodedata.category(c)[0] for c in word}
+    if categories == {"P"}:
+        return "PUNCT"
+    if categories == {"S"} or categories == {"S", "P"}:
+        return "SYM"
+    if word.isdigit():
+        return "NUM"
+    return None
+
+
+def to_upos(word: str, tag: str | None, table: dict[str, str] = JIEBA_TO_UPOS) -> str:
+    """The Universal POS of a word given its backend tag (rules in the module docstring)."""
+    by_chars = _char_class(word)
+    if by_chars == "PUNCT" or (by_chars and tag in (None, "", "x", "w", "eng", "m")):
+        return by_chars
+    if tag in _UPOS_SET:
+        return tag
+    upos = table.get(tag or "", "X")
+    if upos == "CCONJ" and word in SCONJ_WORDS:
+        return "SCONJ"
+    return upos
+
+
+class _UposMapper:
+    """Maps (word, tag) to UPOS fast: a per-tag table for word-independent tags, a bounded cache for the rest."""
+
+    def __init__(self, table: dict[str, str]):
+        self.table = table
+        self.static = {tag: upos for tag, upos in table.items() if tag not in _WORD_DEPENDENT}
+        self.static.update((name, name) for name in UPOS if name not in ("PUNCT", "SYM", "NUM", "X", "CCONJ"))
+        self.cache: dict[tuple[str, str], str] = {}
+
+    def __call__(self, word: str, tag: str) -> str:
+        upos = self.static.get(tag)
+        if upos is not None:
+            return upos
+        key = (word, tag)
+        upos = self.cache.get(key)
+        if upos is None:
+            if len(self.cache) > 200_000:
+                self.cache.clear()
+            upos = self.cache[key] = to_upos(word, tag, self.table)
+        return upos
+
+
+# -- user dictionary --------------------------------------------------------------------------------------
+
+
+def read_lexicon(path: str | Path) -> list[UserWord]:
+    """Reads a jieba-style user dictionary: `word [freq] [pos]` per line, `#` comments, blank lines."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise CorpusctlError(f"{path}: lexicon file not found") from None
+    except UnicodeDecodeError as exc:
+        raise CorpusctlError(f"{path}: lexicon is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    entries: list[UserWord] = []
+    for number, line in enumerate(lines, 1):
+        fields = line.strip().lstrip("\ufeff").split()
+        if not fields or fields[0].startswith("#"):
+            continue
+        if len(fields) > 3:
+            raise CorpusctlError(f"{path}:{number}: expected `word [freq] [pos]`, got {line.strip()!r}")
+        word, rest = fields[0], fields[1:]
+        freq: int | None = None
+        pos: str | None = None
+        if rest and rest[0].isdigit():
+            freq = int(rest.pop(0))
+        if rest:
+            pos = rest.pop(0)
+        if rest or (pos is not None and pos.isdigit()):
+            raise CorpusctlError(f"{path}:{number}: expected `word [freq] [pos]` (freq an integer), "
+                                 f"got {line.strip()!r}")
+        entries.append((word, freq, pos))
+    return entries
+
+
+def merge_user_words(*groups: Iterable[Sequence]) -> list[UserWord]:
+    """One entry per word, in first-seen order: the highest frequency given and the first POS given."""
+    merged: dict[str, list] = {}
+    for group in groups:
+        for entry in group:
+            word = str(entry[0]).strip()
+            freq = entry[1] if len(entry) > 1 else None
+            pos = entry[2] if len(entry) > 2 else None
+            if not word:
+                continue
+            if word not in merged:
+                merged[word] = [word, freq, pos]
+                continue
+            known = merged[word]
+            if freq is not None and (known[1] is None or freq > known[1]):
+                known[1] = freq
+            if known[2] is None and pos:
+                known[2] = pos
+    return [tuple(entry) for entry in merged.values()]
+
+
+def _user_tag(word: str, pos: str | None, known: bool) -> str | None:
+    """The tag a user word is added with: its own, `x` for punctuation, `n` for a new word, else keep jieba's."""
+    if pos:
+        return pos
+    if _char_class(word) == "PUNCT":
+        return "x"
+    return None if known else "n"
+
+
+# -- backends ---------------------------------------------------------------------------------------------
+
+
+def _quiet_jieba() -> None:
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+class _JiebaBackend:
+    """The reference: jieba's own tokenizer and POS tokenizer, private instances (no global state)."""
+
+    def __init__(self, user_words: list[UserWord], pos: bool, hmm: bool):
+        import jieba
+        import jieba.posseg
+
+        _quiet_jieba()
+        self.tokenizer = jieba.Tokenizer()
+        self.tokenizer.initialize()
+        for word, freq, tag in user_words:
+            known = self.tokenizer.FREQ.get(word, 0) > 0
+            freq = max(freq or 0, self.tokenizer.suggest_freq(word, False), USER_FREQ_FLOOR)
+            self.tokenizer.add_word(word, freq, _user_tag(word, tag, known))
+        self.posseg = jieba.posseg.POSTokenizer(self.tokenizer) if pos else None
+        self.hmm = hmm
+        self.upos = _UposMapper(JIEBA_TO_UPOS)
+
+    def cut(self, text: str) -> list[str]:
+        return list(self.tokenizer.cut(text, HMM=self.hmm))
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        return [(pair.word, pair.flag) for pair in self.posseg.cut(text, HMM=self.hmm)]
+
+
+def _rjieba_with(user_words: list[UserWord]):
+    import rjieba
+
+    jieba = rjieba.Jieba()
+    for word, freq, tag in user_words:
+        known = jieba.has_word(word)
+        freq = max(freq or 0, jieba.suggest_freq(word), USER_FREQ_FLOOR)
+        jieba.add_word(word, freq, _user_tag(word, tag, known))
+    return jieba
+
+
+class _RjiebaBackend:
+    """jieba-rs: the same dictionary and user-word rules as `_JiebaBackend`, cut and tagged in Rust."""
+
+    def __init__(self, user_words: list[UserWord], pos: bool, hmm: bool):
+        self.jieba = _rjieba_with(user_words)
+        self.hmm = hmm
+        self.upos = _UposMapper(JIEBA_TO_UPOS)
+
+    def cut(self, text: str) -> list[str]:
+        return self.jieba.cut(text, self.hmm)
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        return self.jieba.tag(text, self.hmm)
+
+
+MODEL_FILES = ("features.msgpack", "weights.npz")
+POS_TABLE_FILE = "pos.tsv"
+INFO_FILE = "corpusctl-segmenter.json"
+
+
+def check_model(model: str | Path | None) -> Path:
+    """The pkuseg model folder, or a CorpusctlError saying how to train one."""
+    how = ("pkuseg's published models cannot be downloaded here; train one from gold-segmented text "
+           "(one sentence per line, words separated by spaces) with\n"
+           "  corpusctl segmenter train GOLD.txt --out MODEL_DIR\n"
+           "and set `segment.model: MODEL_DIR` in the recipe")
+    if model is None:
+        raise CorpusctlError(f"segment.backend pkuseg needs segment.model, a local model folder. {how}")
+    folder = Path(model)
+    missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
+    if missing:
+        raise CorpusctlError(f"{folder}: not a pkuseg model folder (missing {', '.join(missing)}). {how}")
+    return folder
+
+
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.")
+
+
+def _merge_ascii(words: list[str]) -> list[str]:
+    """Rejoins Latin words and numbers a pkuseg model split (models trained on Chinese gold cut unseen
+    ASCII letters one by one): no word boundary between two ASCII letters, digits or dots."""
+    out: list[str] = []
+    for word in words:
+        if out and out[-1][-1] in _ASCII_WORD and word[0] in _ASCII_WORD:
+            out[-1] += word
+        else:
+            out.append(word)
+    return out
+
+
+class _PkusegBackend:
+    """spacy_pkuseg with a local model; POS by lookup (see the module docstring)."""
+
+    def __init__(self, user_words: list[UserWord], pos: bool, model: str | Path | None):
+        import spacy_pkuseg
+
+        folder = check_model(model)
+        user_dict = [(word, tag or "") for word, _freq, tag in user_words]
+        with contextlib.redirect_stdout(io.StringIO()):
+            self.seg = spacy_pkuseg.pkuseg(model_name=str(folder.resolve()), user_dict=user_dict)
+        self.user_upos = {word: to_upos(word, tag or "n") for word, _freq, tag in user_words}
+        self.model_upos: dict[str, str] = {}
+        pos_file = folder / POS_TABLE_FILE
+        if pos and pos_file.is_file():
+            for line in pos_file.read_text(encoding="utf-8").splitlines():
+                word, _, tag = line.partition("\t")
+                if word and tag:
+                    self.model_upos[word] = to_upos(word, tag, PKU_TO_UPOS)
+        self.jieba = _rjieba_with(user_words) if pos else None
+        self.cache: dict[str, str] = {}
+        self.upos = _UposMapper({name: name for name in UPOS})  # tag() already gives UPOS
+
+    def cut(self, text: str) -> list[str]:
+        """Words of `text` including its whitespace runs, so they concatenate back to `text` like jieba's."""
+        words: list[str] = []
+        cursor = 0
+        for run in _WHITESPACE_RUN.finditer(text):
+            if run.start() > cursor:
+                words.append(text[cursor:run.start()])
+            words.extend(_merge_ascii(self.seg.cut(run.group())))
+            cursor = run.end()
+        if cursor < len(text):
+            words.append(text[cursor:])
+        return words
+
+    def tag(self, text: str) -> list[tuple[str, str]]:
+        return [(word, "X" if word.isspace() else self._upos(word)) for word in self.cut(text)]
+
+    def _upos(self, word: str) -> str:
+        upos = self.cache.get(word)
+        if upos is None:
+            upos = self.user_upos.get(word) or self.model_upos.get(word)
+            if upos is None:
+                pieces = self.jieba.tag(word)
+                upos = to_upos(word, pieces[-1][1])  # one piece: its tag; several: the head (last) piece's
+                if upos in ("PUNCT", "SYM") and not _char_class(word):
+                    upos = "X"  # the last piece is a symbol but the word is not
+            if len(self.cache) > 200_000:
+                self.cache.clear()
+            self.cache[word] = upos
+        return upos
+
+
+# -- the segmenter ----------------------------------------------------------------------------------------
+
+
+def _append_word(out: list[Span], text: str, start: int, end: int, upos: str) -> None:
+    """Appends text[start:end] as a word, or its non-whitespace runs when it holds whitespace."""
+    word = text[start:end]
+    if word.isprintable() and " " not in word:
+        out.append((start, end, upos))
+        return
+    for run in _WHITESPACE_RUN.finditer(word):
+        out.append((start + run.start(), start + run.end(), upos))
+
+
+def _align(text: str, start: int, end: int, pairs: list[tuple[str, str]], out: list[Span]) -> None:
+    """Offsets for backend words over text[start:end] when they do not concatenate back to it: words the
+    backend dropped or changed become single-character X words, so every non-space character is covered."""
+    cursor = start
+    for word, upos in pairs:
+        found = text.find(word, cursor, end) if word else -1
+        if found < 0:
+            continue
+        for i in range(cursor, found):
+            if not text[i].isspace():
+                out.append((i, i + 1, "X"))
+        _append_word(out, text, found, found + len(word), upos)
+        cursor = found + len(word)
+    for i in range(cursor, end):
+        if not text[i].isspace():
+            out.append((i, i + 1, "X"))
+
+
+class Segmenter:
+    """Cuts text into words with Universal POS; user words, term spans and placeholders stay whole."""
+
+    def __init__(self, backend: str = "jieba", user_words: Iterable[Sequence] = (), model: str | Path | None = None,
+                 pos: bool = True, hmm: bool = True):
+        self.user_words = merge_user_words(user_words)
+        self.backend_name = backend
+        self.pos = pos
+        if backend == "jieba":
+            self.backend = _JiebaBackend(self.user_words, pos, hmm)
+        elif backend == "rjieba":
+            self.backend = _RjiebaBackend(self.user_words, pos, hmm)
+        elif backend == "pkuseg":
+            self.backend = _PkusegBackend(self.user_words, pos, model)
+        else:
+            raise CorpusctlError(f"unknown segmenter backend {backend!r}; expected jieba, rjieba or pkuseg")
+        self.term_upos = {word: to_upos(word, tag) if tag else "NOUN" for word, _freq, tag in self.user_words}
+
+    def words(self, text: str) -> list[str]:
+        """The words as strings (for display and evaluation)."""
+        return [text[start:end] for start, end, _ in self.segment(text)]
+
+    def segment(self, text: str, terms: Iterable = ()) -> list[Span]:
+        """(start, end, upos) words over `text`; each term span `(start, end)` or `{start, end}` is one word."""
+        fixed = self._fixed_spans(text, terms)
+        out: list[Span] = []
+        cursor = 0
+        for start, end, upos in fixed:
+            if start > cursor:
+                self._cut(text, cursor, start, out)
+            out.append((start, end, upos))
+            cursor = end
+        if cursor < len(text):
+            self._cut(text, cursor, len(text), out)
+        return out
+
+    def _fixed_spans(self, text: str, terms: Iterable) -> list[Span]:
+        """Term spans (POS from the lexicon, NOUN by default) and placeholders, sorted, without overlaps."""
+        spans: list[tuple[int, int, int, str]] = []
+        for term in terms:
+            start, end = (term["start"], term["end"]) if isinstance(term, dict) else (term[0], term[1])
+            start, end = max(0, int(start)), min(len(text), int(end))
+            if start < end:
+                spans.append((start, 0, end, self.term_upos.get(text[start:end], "NOUN")))
+        if "[" in text:
+            for match in PLACEHOLDER.finditer(text):
+                spans.append((match.start(), 1, match.end(), PLACEHOLDER_POS.get(match.group(), "X")))
+        spans.sort()
+        kept: list[Span] = []
+        for start, _placeholder, end, upos in spans:  # a term wins over an overlapping placeholder
+            if not kept or start >= kept[-1][1]:
+                kept.append((start, end, upos))
+        return kept
+
+    def _cut(self, text: str, start: int, end: int, out: list[Span]) -> None:
+        """Appends the words of text[start:end]. The hot path: one backend call, one pass, no per-word calls
+        except for the few tags whose UPOS depends on the word (cached)."""
+        piece = text[start:end]
+        if piece.isspace():
+            return
+        mapper = self.backend.upos
+        if self.pos:
+            pairs = self.backend.tag(piece)
+            static = mapper.static
+            uposes = [static.get(tag) or mapper(word, tag) for word, tag in pairs]
+            words = [word for word, _tag in pairs]
+        else:
+            words = self.backend.cut(piece)
+            uposes = ["X"] * len(words)
+        bounds = list(accumulate(map(len, words), initial=start))
+        if bounds[-1] != end:  # the backend did not give its input back: align the careful way
+            _align(text, start, end, list(zip(words, uposes, strict=True)), out)
+        elif piece.isprintable() and " " not in piece:
+            out.extend(zip(bounds, bounds[1:], uposes, strict=False))  # no whitespace anywhere: every piece is a word
+        else:
+            for word_start, word_end, upos in zip(bounds, bounds[1:], uposes, strict=False):
+                _append_word(out, text, word_start, word_end, upos)
+
+
+# -- the pipeline stage -----------------------------------------------------------------------------------
+
+
+class SegmentStage:
+    """Adds `words` / `title_words` ({start, end, pos} over `text` / `title`), honouring `terms` / `title_terms`.
+
+    Picklable: the segmenter is built lazily in each worker. Rows are independent, so the output does not
+    depend on batch boundaries.
+    """
+
+    name = "segment"
+
+    def __init__(self, config: SegmentConfig, user_words: Iterable[Sequence] | None = None):
+        self.config = config
+        if user_words is None:
+            user_words = merge_user_words(*(read_lexicon(path) for path in config.lexicons))
+        self.user_words = merge_user_words(user_words)
+        self._segmenter: Segmenter | None = None
+        if config.backend == "pkuseg":
+            check_model(config.model)  # fail at set-up, not in a worker
+
+    def __getstate__(self):
+        return {**self.__dict__, "_segmenter": None}
+
+    def segmenter(self) -> Segmenter:
+        if self._segmenter is None:
+            c = self.config
+            self._segmenter = Segmenter(c.backend, self.user_words, model=c.model, pos=c.pos, hmm=c.hmm)
+        return self._segmenter
+
+    def __call__(self, batch: dict) -> dict:
+        segment = self.segmenter().segment
+        out = dict(batch)
+        for text_col, terms_col, words_col in (("text", "terms", "words"), ("title", "title_terms", "title_words")):
+            if text_col not in batch:
+                continue
+            texts = batch[text_col]
+            terms = batch.get(terms_col) or [()] * len(texts)
+            out[words_col] = [
+                [{"start": s, "end": e, "pos": p} for s, e, p in segment(text or "", spans or ())]
+                for text, spans in zip(texts, terms, strict=True)
+            ]
+        return out
+
+
+def summary(config: SegmentConfig, user_words: Sequence) -> dict:
+    """The manifest's `segment` entry: what segmented the corpus, with which dictionary and versions."""
+    package = {"jieba": "jieba", "rjieba": "rjieba", "pkuseg": "spacy-pkuseg"}[config.backend]
+    info: dict = {"backend": config.backend, "backend_version": _version(package), "pos": config.pos,
+                  "hmm": config.hmm, "user_words": len(merge_user_words(user_words)), "upos": UPOS}
+    if config.backend == "pkuseg" and config.model is not None:
+        info["model"] = str(config.model)
+        info_file = Path(config.model) / INFO_FILE
+        if info_file.is_file():
+            info["model_info"] = json.loads(info_file.read_text(encoding="utf-8"))
+    return info
+
+
+# -- gold data, evaluation, agreement ---------------------------------------------------------------------
+
+_TAGGED = re.compile(r"(.+)/([A-Za-z]{1,5})")
+
+
+def parse_gold_line(line: str) -> list[tuple[str, str | None]]:
+    """Words of a gold line (SIGHAN: words separated by whitespace), with their tag when written `word/tag`."""
+    out: list[tuple[str, str | None]] = []
+    for token in line.split():
+        if token.startswith("[") and len(token) > 1:
+            token = token[1:]  # People's Daily compound brackets: [中国/ns 政府/n]nt
+        token = re.sub(r"\][A-Za-z]+$", "", token)
+        match = _TAGGED.fullmatch(token)
+        if match and match.group(2) in PKU_TO_UPOS:
+            out.append((match.group(1), match.group(2)))
+        elif token:
+            out.append((token, None))
+    return out
+
+
+def read_gold(path: str | Path) -> list[list[tuple[str, str | None]]]:
+    """Non-empty gold sentences of a file; a CorpusctlError when it is missing, not UTF-8 or empty."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CorpusctlError(f"{path}: gold file not found") from None
+    except UnicodeDecodeError as exc:
+        raise CorpusctlError(f"{path}: gold file is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    sentences = [words for words in map(parse_gold_line, text.lstrip("\ufeff").splitlines()) if words]
+    if not sentences:
+        raise CorpusctlError(f"{path}: no gold sentences (expected words separated by spaces, one sentence "
+                             "per line)")
+    return sentences
+
+
+def word_spans(words: Iterable[str]) -> set[tuple[int, int]]:
+    """Character spans of consecutive words, as a set for scoring."""
+    spans, cursor = set(), 0
+    for word in words:
+        spans.add((cursor, cursor + len(word)))
+        cursor += len(word)
+    return spans
+
+
+def word_f1(gold: Iterable[Iterable[str]], predicted: Iterable[Iterable[str]]) -> dict:
+    """Word-level precision/recall/F1 (SIGHAN scoring): a word counts when both its ends match."""
+    hits = n_gold = n_pred = 0
+    for g, p in zip(gold, predicted, strict=True):
+        gs, ps = word_spans(g), word_spans(p)
+        hits += len(gs & ps)
+        n_gold += len(gs)
+        n_pred += len(ps)
+    precision = hits / n_pred if n_pred else 0.0
+    recall = hits / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "gold_words": n_gold, "predicted_words": n_pred}
+
+
+def evaluate(segmenter: Segmenter, sentences: Sequence[Sequence[tuple[str, str | None]]]) -> dict:
+    """Scores a segmenter on gold sentences (as `read_gold` returns them); spaces inside words are dropped."""
+    gold = [[word for word, _tag in sentence] for sentence in sentences]
+    predicted = [segmenter.words("".join(words)) for words in gold]
+    return {"sentences": len(gold), **word_f1(gold, predicted)}
+
+
+def compare(reference: Sequence[Sequence[Span]], candidate: Sequence[Sequence[Span]]) -> dict:
+    """Agreement of two segmentations of the same texts: `identical_share` (texts with identical word
+    sequences), `word_f1` (candidate words scored against reference words) and `upos_accuracy` (same UPOS
+    on the words both cut alike)."""
+    same = same_pos = hits = pos_hits = n_ref = n_cand = 0
+    for ref, cand in zip(reference, candidate, strict=True):
+        ref_pos = {(s, e): p for s, e, p in ref}
+        ref_spans = list(ref_pos)
+        cand_spans = [(s, e) for s, e, _ in cand]
+        same += ref_spans == cand_spans
+        same_pos += list(ref) == list(cand)
+        common = [(s, e, p) for s, e, p in cand if (s, e) in ref_pos]
+        hits += len(common)
+        pos_hits += sum(ref_pos[(s, e)] == p for s, e, p in common)
+        n_ref += len(ref_spans)
+        n_cand += len(cand_spans)
+    precision = hits / n_cand if n_cand else 1.0
+    recall = hits / n_ref if n_ref else 1.0
+    texts = len(reference)
+    return {"texts": texts, "identical_share": round(same / texts, 4) if texts else 1.0,
+            "identical_with_pos_share": round(same_pos / texts, 4) if texts else 1.0,
+            "word_f1": round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0,
+            "upos_accuracy": round(pos_hits / hits, 4) if hits else 1.0}
+
+
+def agreement(texts: Iterable[str], user_words: Iterable[Sequence] = (), pos: bool = True) -> dict:
+    """How often rjieba gives jieba's words, with the same user dictionary.
+
+    Plain cut first: `identical_share` (texts whose word sequences are identical) and `word_f1` (rjieba's
+    words scored against jieba's). With `pos`, POS mode too, where jieba segments out-of-vocabulary runs
+    through its joint word/POS HMM: `pos_identical_share` (same words), `pos_word_f1`, and `upos_accuracy`
+    (same UPOS on the words both cut alike).
+    """
+    texts = [t for t in texts if t and not t.isspace()]
+    user_words = merge_user_words(user_words)
+    result: dict = {"texts": len(texts), "chars": sum(len(t) for t in texts)}
+    for tagged in (False, True) if pos else (False,):
+        jieba = Segmenter("jieba", user_words, pos=tagged)
+        rjieba = Segmenter("rjieba", user_words, pos=tagged)
+        scores = compare([jieba.segment(t) for t in texts], [rjieba.segment(t) for t in texts])
+        prefix = "pos_" if tagged else ""
+        result[f"{prefix}identical_share"] = scores["identical_share"]
+        result[f"{prefix}word_f1"] = scores["word_f1"]
+        if tagged:
+            result["upos_accuracy"] = scores["upos_accuracy"]
+    return result
+
+
+# -- pkuseg training --------------------------------------------------------------------------------------
+
+
+def train_pkuseg(gold: str | Path | Sequence[str | Path], out: str | Path, user_words: Iterable[Sequence] = (),
+                 epochs: int = 10, dev: str | Path | None = None, dev_lines: int = 200) -> dict:
+    """Trains a pkuseg model folder from SIGHAN-format gold text plus the user dictionary.
+
+    Lexicon words join the training data as one-word sentences, so the model's word features know them
+    (at run time the same dictionary also forces them whole). Without `dev`, the first `dev_lines` gold
+    sentences are scored after each epoch (they are training data too: a sanity check, not a test).
+    When the gold file carries `word/tag` tokens (People's Daily style), the most frequent tag of each word
+    is saved as `pos.tsv`, which the pkuseg backend uses for POS. Returns what it wrote to `INFO_FILE`.
+    """
+    import spacy_pkuseg
+
+    if epochs < 1:
+        raise CorpusctlError(f"epochs must be at least 1, got {epochs}")
+    gold_paths = [Path(gold)] if isinstance(gold, (str, Path)) else [Path(g) for g in gold]
+    sentences = [s for path in gold_paths for s in read_gold(path)]
+    dev_sentences = read_gold(dev) if dev is not None else sentences[:dev_lines]
+    user_words = merge_user_words(user_words)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tags: dict[str, Counter] = {}
+    for sentence in sentences:
+        for word, tag in sentence:
+            if tag:
+                tags.setdefault(word, Counter())[tag] += 1
+
+    log = io.StringIO()
+    with tempfile.TemporaryDirectory(prefix="corpusctl-pkuseg-") as tmp:
+        train_file, dev_file = Path(tmp) / "train.txt", Path(tmp) / "dev.txt"
+        lines = [" ".join(word for word, _ in s) for s in sentences]
+        lines += [word for word, _freq, _pos in user_words if not any(c.isspace() for c in word)]
+        train_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        dev_file.write_text("\n".join(" ".join(w for w, _ in s) for s in dev_sentences) + "\n", encoding="utf-8")
+        with contextlib.redirect_stdout(log):
+            spacy_pkuseg.train(str(train_file), str(dev_file), str(out), train_iter=epochs)
+    scores = [float(m.group(1)) / 100 for m in re.finditer(r"f-score=([\d.]+)%", log.getvalue())]
+    if tags:
+        rows = sorted((word, counts.most_common(1)[0][0]) for word, counts in tags.items())
+        (out / POS_TABLE_FILE).write_text("".join(f"{w}\t{t}\n" for w, t in rows), encoding="utf-8")
+    info = {
+        "gold": [str(p) for p in gold_paths], "sentences": len(sentences),
+        "words": sum(len(s) for s in sentences), "lexicon_words": len(user_words), "epochs": epochs,
+        "dev": str(dev) if dev is not None else f"first {len(dev_sentences)} gold sentences (seen in training)",
+        "dev_f1_by_epoch": scores, "pos_table": bool(tags), "spacy_pkuseg": _version("spacy-pkuseg"),
+    }
+    (out / INFO_FILE).write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return info
+
+
+def _version(package: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
