@@ -25,7 +25,7 @@ from pydantic import Field
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
-from corpusctl.stages.dedup import DedupConfig, codepoints, ngram_hashes
+from corpusctl.stages.dedup import DedupConfig, codepoints, ngram_hashes, no_spaces
 from corpusctl.stages.normalize import NormalizeConfig, split_sentences
 from corpusctl.stages.normalize import normalize_text as _normalize
 from corpusctl.stages.pii import PiiConfig
@@ -77,7 +77,6 @@ class CleanConfig(StageSection):
 
 # -- measurements ------------------------------------------------------------------------------------------
 
-_SPACE_RE = re.compile(r"\s+")
 _CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _DIGIT_RE = re.compile(r"\d")
 _PUNCT = "，。、；：？！“”‘’（）《》〈〉【】「」『』〔〕—…·～,.;:?!'\"()\\[\\]\\-/%°~+="
@@ -109,7 +108,7 @@ def duplicate_line_share(text: str) -> float:
 
 def repeated_ngram_share(text: str, n: int) -> float:
     """Share of characters covered by a later occurrence of some character n-gram (whitespace ignored)."""
-    points = codepoints(_SPACE_RE.sub("", text))
+    points = codepoints(no_spaces(text))
     hashes = ngram_hashes(points, n)
     if not len(hashes):
         return 0.0
@@ -127,7 +126,7 @@ def repeated_ngram_share(text: str, n: int) -> float:
 
 def quality_reject(text: str, config: QualityConfig) -> tuple[str, str] | None:
     """(reason, detail) of the first failing filter, or None; detail shows measured value vs threshold."""
-    body = _SPACE_RE.sub("", text)
+    body = no_spaces(text)
     chars = len(body)
     if chars < config.min_chars:
         return "too_short", f"chars={chars} < {config.min_chars}"
@@ -261,7 +260,7 @@ def remove_clutter(text: str, automaton, unit: str = "clause") -> tuple[str, int
 
 
 def _sentence_key(sentence: str) -> str:
-    return _SPACE_RE.sub("", sentence).rstrip(_END_MARKS)
+    return no_spaces(sentence).rstrip(_END_MARKS)
 
 
 def merge_repeated_sentences(text: str, min_chars: int) -> tuple[str, int]:
