@@ -88,6 +88,7 @@ def export_classification(rows: Iterable[dict], out_dir: Path, config: Classific
         labels.append(label)
     final, rare_names = merge_rare(labels, config.min_count, config.rare, config.other_label)
     records = [dict(r, label_name=label) for r, label in zip(kept, final, strict=True) if label is not None]
+    records.sort(key=lambda r: r["id"])  # grouping and assignment must not depend on the input order
     if not records:
         raise CorpusctlError(
             f"classification export: no labelled rows ({rows_in} rows read, {skipped} without a label from "
@@ -179,7 +180,13 @@ def _write(out_dir: Path, by_split: dict[str, list[dict]], names: list[str], lab
         # a fingerprint from the content (not a random one) keeps state.json identical across builds
         fingerprint = hashlib.sha256(json.dumps(columns, ensure_ascii=False).encode()).hexdigest()[:16]
         splits[name] = datasets.Dataset(table, info=datasets.DatasetInfo(features=features), split=name, fingerprint=fingerprint)
-    datasets.DatasetDict(splits).save_to_disk(str(temp))
+    bars = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()  # a library call should not draw progress bars on the user's terminal
+    try:
+        datasets.DatasetDict(splits).save_to_disk(str(temp))
+    finally:
+        if bars:
+            datasets.enable_progress_bars()
     for name, items in by_split.items():
         with (temp / JSONL_NAMES[name]).open("w", encoding="utf-8") as handle:
             for r in items:

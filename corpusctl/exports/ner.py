@@ -203,7 +203,7 @@ def collect_examples(rows: Iterable[dict], config: NerConfig, seed: int, human: 
     """Distant examples (sampled) plus all human examples, in a deterministic order."""
     counts: Counter = stats["distant"]
     positives = _BottomK(max(1, int(config.max_sentences * (1 - config.empty_share))))
-    negatives = _BottomK(config.max_sentences)
+    negatives = _BottomK(int(config.max_sentences * config.empty_share) + 1)  # never more are needed
     overridden: set[str] = set()
     for row in rows:
         counts["rows"] += 1
@@ -274,7 +274,12 @@ def export_ner(
     import spacy
 
     out_dir = Path(out_dir)
-    stats: dict = {"distant": Counter(), "spans": Counter(), "human": Counter(), "rejects": Counter()}
+    stats: dict = {
+        "distant": Counter(dict.fromkeys(["rows", "sentences", "too_short", "too_long", "overridden_by_human"], 0)),
+        "spans": Counter(dict.fromkeys(["non_entity_spans", "dropped_crossing_sentence", "dropped_placeholder", "dropped_overlap"], 0)),
+        "human": Counter(dict.fromkeys(["files", "records", "rejects", "skipped", "replaced_by_later_record", "dropped_placeholder"], 0)),
+        "rejects": Counter(),
+    }
     human = load_human(config, strict, rejects, stats["human"], stats["rejects"])
     examples = collect_examples(rows, config, seed, human, stats)
     if not examples:

@@ -36,7 +36,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -83,6 +83,16 @@ def placeholders(config: PiiConfig) -> list[str]:
     return list(dict.fromkeys(config.replacement.format(TYPE=t.upper()) for t in config.types))
 
 
+def fingerprint(config: PiiConfig) -> dict:
+    """The settings that decide the scrub's output, including the role cues actually read (for checkpoints:
+    editing lexicons/pii_roles.txt must invalidate a resumed build)."""
+    import hashlib
+
+    cues = load_roles(config.roles) if "person" in config.types else []
+    return {**config.model_dump(mode="json"),
+            "roles_sha256": hashlib.sha256("\n".join(cues).encode("utf-8")).hexdigest()}
+
+
 # -- reference data ---------------------------------------------------------------------------------------
 
 PROVINCES = frozenset(
@@ -121,12 +131,13 @@ STOP_CHARS = "在于和与及等已对把被向的了是为将从并也都就又
 STOP_WORDS = (
     "发现 负责 签字 签名 确认 进行 检查 同志 师傅 表示 指出 认为 提出 组织 带领 完成 通知 主持 陪同 现场 巡检 "
     "处理 报告 说明 先生 女士 经理 主任 班长 组长 电话 手机 联系 复查 整改 审核 批准 到场 在场 巡查 记录 汇报 "
-    "反映 立即 及时 当班 值班 操作 作业 安排 要求 督促 核实 查看 测量 检测 维修 更换 签发 办理 工号 身份 邮箱 提交 填写 填报 编写 上报 反馈 回复"
+    "反映 立即 及时 当班 值班 操作 作业 安排 要求 督促 核实 查看 测量 检测 维修 更换 签发 办理 工号 身份 邮箱 "
+    "提交 填写 填报 编写 上报 反馈 回复 告诉 透露 介绍 解释 坦言 回应 证实 承认 补充 宣布"
 ).split()
 NOT_NAMES = (
     "安全 安装 安排 安监 车间 班组 项目 技术 管理 质量 高压 高温 高处 全部 全体 全面 平时 常规 明确 文件 国家 公司 "
-    "方面 方案 单位 宁可 程序 包括 包装 丁类 石油 石化 温度 成员 成品 钟表 时间 部门 厂长 主管 曾经 余下 任何 任意 "
-    "当班 各位 甲方 乙方 施工 专职 兼职 司机 司炉 工程 工长 包括 计划 林业 燕尾 车辆 车队 电工 焊工"
+    "方面 方案 单位 宁可 程序 包括 包装 国土 国务 国有 国际 宣布 宣传 丁类 石油 石化 温度 成员 成品 钟表 时间 部门 厂长 主管 曾经 余下 任何 任意 "
+    "当班 各位 甲方 乙方 施工 专职 兼职 司机 司炉 工程 工长 计划 林业 燕尾 车辆 车队 电工 焊工"
 ).split()
 """Words that begin with a surname character but, after a role cue, name a unit or thing, not a person."""
 
@@ -171,7 +182,7 @@ def _date_ok(year: int, month: int, day: int) -> bool:
 
 def id_check_char(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character of an 18-character resident ID."""
-    return ID_CHECK[sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS)) % 11]
+    return ID_CHECK[sum(int(d) * w for d, w in zip(first17[:17], ID_WEIGHTS, strict=True)) % 11]
 
 
 def _id_shaped(s: str) -> bool:
@@ -243,16 +254,6 @@ def _trie(words: Iterable[str]) -> str:
     return build(root)
 
 
-def _cue_pattern(cues: list[str]) -> str:
-    """Role cues as `[first chars](?:(?<=检)查人|…)`: one character-class test per position, not one per cue."""
-    by_first: dict[str, list[str]] = {}
-    for cue in cues:
-        by_first.setdefault(cue[0], []).append(cue[1:])
-    firsts = "".join(re.escape(c) for c in sorted(by_first))
-    branches = [f"(?<={re.escape(c)}){_trie(rests) if any(rests) else ''}" for c, rests in sorted(by_first.items())]
-    return f"[{firsts}](?:{'|'.join(branches)})"
-
-
 _BEFORE_NUMBER = r"(?<![0-9A-Za-z_])(?<![0-9]\.)"
 _AFTER_NUMBER = r"(?![0-9A-Za-z_])(?!\.[0-9])"
 _AREA = r"0(?:10|2[0-9]|[3-9][0-9]{2})"
@@ -279,14 +280,18 @@ def _person_pattern(cues: list[str]) -> str:
     stop = "(?:" + _trie(list(STOP_WORDS) + cues) + f"|[{STOP_CHARS}])"
     given = f"(?:(?!{stop})[{_HAN}])"
     name = f"(?!{_trie(NOT_NAMES + cues)})(?:{compound}|{single}){given}{given}?"
-    return (f"(?P<person>{_cue_pattern(cues)}[:：]?[ \u3000]?"
-            f"(?P<names>{name}(?:[{NAME_SEPARATORS}]{name}){{0,9}}))")
+    return (f"(?P<person>{_trie(cues)}[:：]?[ \u3000]?"
+            f"(?P<names>{name}(?:[{NAME_SEPARATORS}]{name}){{0,29}}))")
 
 
 @lru_cache(maxsize=16)
 def compile_pattern(types: tuple[str, ...], cues: tuple[str, ...]) -> re.Pattern:
-    """One regex for every enabled type. A leading look-ahead on the possible first characters lets the
-    engine skip ordinary hanzi after a single character-class test."""
+    """One regex for every enabled type.
+
+    Speed comes from failing fast: a leading look-ahead on the possible first characters skips ordinary
+    hanzi with one character-class test, and digit runs shorter than 3 (quantities, dates) are dropped by a
+    second look-ahead before any number shape is tried.
+    """
     enabled = set(types)
     alternatives: list[str] = []
     firsts = ""
@@ -297,7 +302,8 @@ def compile_pattern(types: tuple[str, ...], cues: tuple[str, ...]) -> re.Pattern
     numbers = [f"(?P<{name}>{pattern})" for name, pattern in NUMBER_PATTERNS.items()
                if set(_NUMBER_OWNERS[name].split("|")) & enabled]
     if numbers:
-        alternatives.append(f"{_BEFORE_NUMBER}(?:{'|'.join(numbers)}){_AFTER_NUMBER}")
+        long_enough = r"(?=[+(（]|[0-9]{3}|[0-9]{1,2}\.[0-9])" if "ip" in enabled else r"(?=[+(（]|[0-9]{3})"
+        alternatives.append(f"{long_enough}{_BEFORE_NUMBER}(?:{'|'.join(numbers)}){_AFTER_NUMBER}")
         firsts += "0-9+(（"
     if "person" in enabled and cues:
         alternatives.append(_person_pattern(list(cues)))
@@ -324,15 +330,17 @@ class Scrubber:
         self.types = frozenset(config.types)
         cues = tuple(load_roles(config.roles)) if "person" in self.types else ()
         self.pattern = compile_pattern(tuple(sorted(self.types)), cues)
+        self._pattern_no_email = compile_pattern(tuple(sorted(self.types - {"email"})), cues)
+        # Put before a value stored under a person-like key (负责人, inspector …) so it reads as after a cue.
         self.key_prefix = cues[0] + "：" if cues else ""
-        """Put before a value stored under a person-like key (负责人, inspector …) so it reads as after a cue."""
         self.placeholder = {t: config.replacement.format(TYPE=t.upper()) for t in ALL_TYPES}
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, type) of every item, in order. Full-width digits/letters are matched via a shadow."""
         shadow = text.translate(_HALFWIDTH) if _WIDE_TRIGGER.search(text) else text
         spans: list[tuple[int, int, str]] = []
-        for match in self.pattern.finditer(shadow):
+        pattern = self.pattern if "@" in shadow else self._pattern_no_email  # no "@": skip the email branch
+        for match in pattern.finditer(shadow):
             kind = match.lastgroup
             if kind == "person":
                 pos = match.start("names")
@@ -379,7 +387,7 @@ class Scrubber:
             new = self.scrub_value(str(value), counts)
             return value if new == str(value) else new
         if isinstance(value, list):
-            return [self.scrub_value(v, counts) for v in value]
+            return [self.scrub_value(v, counts, key) for v in value]
         return {k: self.scrub_value(v, counts, k) for k, v in value.items()}
 
     def scrub_json(self, raw: str) -> tuple[str, Counter]:
@@ -404,7 +412,7 @@ PERSON_KEYS = frozenset(
 
 def _is_person_key(key: str) -> bool:
     k = key.strip().lower()
-    return k in PERSON_KEYS or k.endswith(("人", "员")) and len(k) <= 6
+    return k in PERSON_KEYS or (k.endswith(("人", "员")) and len(k) <= 6)
 
 
 # -- the pipeline stage ------------------------------------------------------------------------------------
@@ -519,12 +527,6 @@ def _json_strings(value: object, key: str | None) -> Iterator[tuple[str, str | N
             yield from _json_strings(v, k)
 
 
-@dataclass
-class _Tally:
-    counts: Counter = field(default_factory=Counter)
-    examples: dict[str, list[str]] = field(default_factory=dict)
-
-
 def scan(paths: Path | str | Iterable[Path | str], config: PiiConfig | None = None, *,
          max_examples: int = 3) -> dict:
     """What personal data a source holds: counts per type and a few masked examples, without building.
@@ -536,7 +538,8 @@ def scan(paths: Path | str | Iterable[Path | str], config: PiiConfig | None = No
     if isinstance(paths, (str, Path)):
         paths = [paths]
     files = [f for p in paths for f in _scan_files(Path(p))]
-    tally = _Tally()
+    counts: Counter = Counter()
+    examples: dict[str, list[str]] = {kind: [] for kind in ALL_TYPES}
     chars = texts = 0
     for file in files:
         try:
@@ -544,13 +547,13 @@ def scan(paths: Path | str | Iterable[Path | str], config: PiiConfig | None = No
                 texts += 1
                 text = unicodedata.normalize("NFKC", text)
                 chars += len(text)
-                prefix = scrubber.key_prefix if key is not None and _is_person_key(key) else ""
-                for start, end, kind in scrubber.find(prefix + text):
-                    tally.counts[kind] += 1
-                    shown = tally.examples.setdefault(kind, [])
-                    masked = mask_example(kind, (prefix + text)[start:end])
-                    if len(shown) < max_examples and masked not in shown:
-                        shown.append(masked)
+                if key is not None and _is_person_key(key):
+                    text = scrubber.key_prefix + text
+                for start, end, kind in scrubber.find(text):
+                    counts[kind] += 1
+                    masked = mask_example(kind, text[start:end])
+                    if len(examples[kind]) < max_examples and masked not in examples[kind]:
+                        examples[kind].append(masked)
         except UnicodeDecodeError:
             raise CorpusctlError(f"{file}: not UTF-8 text") from None
     return {
@@ -558,7 +561,276 @@ def scan(paths: Path | str | Iterable[Path | str], config: PiiConfig | None = No
         "texts": texts,
         "chars": chars,
         "types": list(config.types),
-        "counts": {kind: tally.counts.get(kind, 0) for kind in config.types},
-        "total": sum(tally.counts.values()),
-        "examples": {kind: tally.examples.get(kind, []) for kind in config.types},
+        "counts": {kind: counts[kind] for kind in config.types},
+        "total": sum(counts.values()),
+        "examples": {kind: examples[kind] for kind in config.types},
     }
+
+
+# -- a synthetic corpus with planted personal data and look-alike decoys -----------------------------------
+# Used by tests/test_pii.py, bench/pii.py and the end-to-end test ("no planted item in any output byte").
+
+_EQUIPMENT = ("离心泵 往复式压缩机 换热器 储罐 反应釜 变压器 配电柜 电动机 减速机 安全阀 调节阀 闸阀 止回阀 管道法兰 "
+              "冷却塔 锅炉 除尘器 输送皮带 起重机 叉车 空压机 消防水泵 防爆风机 液位计 压力表 可燃气体报警器 灭火器 "
+              "应急照明灯 接地线 电缆桥架").split()
+_PLACES = ("一号车间 二号车间 罐区 装置区 泵房 配电室 控制室 仓库 装卸站 锅炉房 污水处理站 循环水站 空分装置 成品库 "
+           "原料库 东侧管廊 西侧平台 二层操作平台 三号厂房 危化品库").split()
+_PROBLEMS = ("存在轻微渗漏 密封面磨损 振动值偏高 温度异常升高 压力表指针不归零 防腐层局部脱落 接地电阻超标 螺栓松动 "
+             "警示标识缺失 安全附件超期未检 护栏高度不足 盖板缺失 油位低于下限 运行噪声偏大 保温层破损 "
+             "阀门开关不灵活 仪表读数漂移 排污不及时 地脚螺栓锈蚀 防爆接线盒进水").split()
+_ACTIONS = ("已通知维修班处理 要求当日整改完毕 已更换密封件 已拧紧复位 已补齐标识 列入周检修计划 已停机隔离 "
+            "已加注润滑油 安排专人跟踪 已上报设备部 限期三日内整改 已恢复正常运行 已重新校验 待备件到货后更换").split()
+_JUDGEMENTS = "运行正常 参数在允许范围内 未见异常 需持续观察 建议缩短巡检周期".split()
+_WORK = "例行保养 润滑加油 对中找正 密封更换 清洗过滤器 紧固检查 绝缘测试 防腐处理".split()
+_FILLER_TEMPLATES = (
+    "{place}{equipment}{problem}，{action}。",
+    "巡检发现{place}的{equipment}{problem}，{action}。",
+    "{date}对{place}进行例行检查，{equipment}出口压力{pressure}MPa，温度{temp}℃，{judgement}。",
+    "{equipment}累计运行{hours}小时，按规程进行{work}。",
+    "本次检查共发现隐患{n}项，其中一般隐患{m}项，均{action}。",
+    "{time}{place}{equipment}{problem}，{action}。",
+    "{place}共有{equipment}{n}台，本月完成{work}{m}次，{judgement}。",
+)
+_PLAIN_TEMPLATES = (
+    "对{place}的{equipment}进行{work}，{judgement}。",
+    "{place}{equipment}外观完好，{judgement}。",
+    "针对{equipment}{problem}的问题，{action}。",
+)
+"""Filler without digits, added until a record's digit share is at most 25 % (quality filters allow 30 %)."""
+_GIVEN_CANDIDATES = ("伟芳娜敏静丽磊军洋勇艳杰娟涛超秀霞刚桂英玉兰萍鹏辉鑫浩凯琳婷雪倩颖峰斌波俊帅彬瑶璐翔博宏志"
+                     "晨昊睿梓轩欣怡佳琪嘉涵悦瑞丹莉蕾薇燕琴慧巧美月莹楠榕淼焱鸿毅晓菲蓉琦瑜珊")
+_PLANT_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭高林罗郑梁谢宋唐许韩冯邓曹彭曾田董潘袁蔡蒋余杜叶程魏苏吕丁任沈姚卢姜"
+_PLANT_COMPOUNDS = ("欧阳", "司马", "诸葛", "上官", "慕容", "东方", "令狐", "皇甫")
+_PLANT_CUES = ("检查人", "负责人", "联系人", "值班员", "操作人员", "监护人", "记录人", "签字")
+_NAME_TAILS = ("发现", "已到场", "在场", "，", "。", "对此负责", "签字确认", "已", "等")
+_EMAIL_DOMAINS = ("example.com", "example.cn", "plant.example.com", "mail.example.org")
+_PINYIN = "wang li zhang liu chen yang huang zhao wu zhou xu sun ma zhu hu guo gao lin luo zheng".split()
+_STANDARDS = ("GB 50016-2014", "GB/T 2260-2007", "AQ 3013-2008", "GB 50058-2014", "SH/T 3503-2017", "GB 30871-2022")
+
+
+def _filler_chars() -> set[str]:
+    pools = (_EQUIPMENT, _PLACES, _PROBLEMS, _ACTIONS, _JUDGEMENTS, _WORK, _FILLER_TEMPLATES, _PLAIN_TEMPLATES,
+             _PLANT_CUES, _NAME_TAILS, _STANDARDS)
+    return {ch for pool in pools for item in pool for ch in item}
+
+
+# Given-name characters never occur in the filler, so a planted name can only appear where it was planted.
+_GIVEN = "".join(c for c in dict.fromkeys(_GIVEN_CANDIDATES)
+                 if c not in _filler_chars() and c not in STOP_CHARS and c not in SURNAMES)
+
+
+def _digits(rng, n: int) -> str:
+    return "".join(rng.choice("0123456789") for _ in range(n))
+
+
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+def _birth(rng) -> tuple[int, int, int]:
+    return rng.randint(1950, 2005), rng.randint(1, 12), rng.randint(1, 28)
+
+
+def _id18(rng, check: str = "") -> str:
+    while True:
+        y, m, d = _birth(rng)
+        body = f"{rng.choice(sorted(PROVINCES))}{_digits(rng, 4)}{y}{m:02d}{d:02d}{_digits(rng, 3)}"
+        if not check or id_check_char(body) == check:
+            return body + id_check_char(body)
+
+
+def _luhn_complete(body: str) -> str:
+    return body + next(d for d in "0123456789" if luhn_ok(body + d))
+
+
+def _plant_item(rng, kind: str) -> str:
+    """One personal-data item in one of its usual spellings."""
+    if kind == "id_card":
+        style = rng.randrange(6)
+        if style == 1:
+            return _id18(rng, "X")
+        if style == 2:
+            return _id18(rng, "X").lower()
+        if style == 3:
+            y, m, d = _birth(rng)
+            return f"{rng.choice(sorted(PROVINCES))}{_digits(rng, 4)}{y % 100:02d}{m:02d}{d:02d}{_digits(rng, 3)}"
+        if style == 4:
+            value = _id18(rng)
+            return f"{value[:6]} {value[6:14]} {value[14:]}"
+        return _id18(rng)
+    if kind == "mobile":
+        digits = f"1{rng.choice('3456789')}{_digits(rng, 9)}"
+        a, b, c = digits[:3], digits[3:7], digits[7:]
+        return rng.choice((digits, digits, f"{a} {b} {c}", f"{a}-{b}-{c}", f"+86 {digits}", f"+86-{a}-{b}-{c}",
+                           f"86{digits}", f"（+86）{digits}"))
+    if kind == "landline":
+        area = rng.choice(("010", "021", "022", "0571", "0755", "0512", "027", "0532"))
+        local = str(rng.randint(2, 8)) + _digits(rng, 7 if len(area) == 3 else rng.choice((6, 7)))
+        return rng.choice((f"{area}-{local}", f"({area}){local}", f"（{area}）{local}",
+                           f"{area}-{local}转{rng.randint(1, 999)}", f"{area}-{local[:-4]} {local[-4:]}",
+                           f"{area}-{local} ext. {rng.randint(10, 9999)}"))
+    if kind == "bank_card":
+        length = rng.choice((16, 16, 17, 18, 19, 19))
+        prefix = rng.choice(("62", "62", "4", "5")) if length == 16 else "62"
+        while True:  # an 18-digit card that looks like an ID is judged as an ID: don't plant one
+            card = _luhn_complete(prefix + _digits(rng, length - len(prefix) - 1))
+            if not _id_shaped(card):
+                break
+        if len(card) in (16, 19) and rng.random() < 0.4:
+            return " ".join(card[i:i + 4] for i in range(0, len(card), 4))
+        return card
+    if kind == "email":
+        local = f"{rng.choice(_PINYIN)}{rng.choice(('', '.', '_'))}{rng.choice(_PINYIN)}{rng.randint(1, 999)}"
+        return f"{local}@{rng.choice(_EMAIL_DOMAINS)}"
+    if rng.random() < 0.15:
+        return rng.choice(_PLANT_COMPOUNDS) + "".join(rng.choice(_GIVEN) for _ in range(rng.randint(1, 2)))
+    return rng.choice(_PLANT_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+_CONTEXTS = {
+    "id_card": ("外来施工人员身份证号{x}，已完成入厂安全教育。", "作业票附身份证{x}复印件。"),
+    "mobile": ("如有异常请拨打{x}。", "联系电话{x}，请保持畅通。", "手机：{x}。"),
+    "landline": ("值班室电话{x}。", "如需协调请致电{x}。"),
+    "bank_card": ("安全奖励金发放至工资卡{x}。", "收款账号{x}，开户行为工商银行。"),
+    "email": ("整改报告请发送至{x}。", "邮箱{x}，抄送设备部。"),
+}
+
+
+def _decoy(rng) -> str:
+    """A look-alike that a scrub must leave alone (NFKC-stable, so normalization keeps it too)."""
+    style = rng.randrange(11)
+    if style == 0:  # right shape, wrong check character
+        value = _id18(rng)
+        return value[:17] + rng.choice([c for c in "0123456789X" if c != value[17]])
+    if style == 1:  # impossible birth date, correct check character
+        month_day = rng.choice(("0230", "1301", "0431", "0000"))
+        body = f"{rng.choice(sorted(PROVINCES))}{_digits(rng, 4)}19{rng.randint(50, 99)}{month_day}{_digits(rng, 3)}"
+        return body + id_check_char(body)
+    if style == 2:  # legacy 15 digits with an impossible month
+        date = f"{rng.randint(50, 99)}{rng.randint(13, 19)}{rng.randint(10, 28)}"
+        return f"{rng.choice(sorted(PROVINCES))}{_digits(rng, 4)}{date}{_digits(rng, 3)}"
+    if style == 3:  # card-shaped, failing Luhn
+        value = _luhn_complete("62" + _digits(rng, rng.choice((13, 16))))
+        return value[:-1] + str((int(value[-1]) + rng.randint(1, 9)) % 10)
+    if style == 4:  # a phone inside a serial (letters around a digit run)
+        return f"SN{rng.randint(2018, 2024)}1{rng.choice('3589')}{_digits(rng, 9)}"
+    if style == 5:  # a phone inside a longer digit run
+        return f"{rng.randint(2019, 2024)}{rng.randint(1, 12):02d}1{rng.choice('3589')}{_digits(rng, 9)}"
+    if style == 6:
+        return rng.choice(_STANDARDS)
+    if style == 7:
+        date = f"{rng.randint(2021, 2024)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        return f"{date} {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}"
+    if style == 8:  # measurements and phone-length numbers that are not phones
+        return rng.choice((f"{rng.randint(1, 99)}.{_digits(rng, 9)}MPa", f"12{_digits(rng, 9)}",
+                           f"1{rng.choice('3589')}{_digits(rng, 8)}", f"{rng.randint(1000, 2980)}r/min"))
+    if style == 9:  # order numbers and timestamps of card length
+        date = f"{rng.randint(2019, 2024)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+        return date + _digits(rng, rng.choice((8, 10, 11)))
+    return rng.choice(("检查人员发现", "负责人对此高度重视", "联系人:设备科", "签字确认", "值班员全部到岗",
+                       "监护人应当全程在场", "记录人员", "负责人:车间主任"))
+
+
+_DECOY_CONTEXTS = ("经核对，编号{x}与台账一致。", "备注：{x}。", "资料显示{x}，无需处理。")
+
+
+@dataclass
+class PiiCorpus:
+    """Records with planted personal data and decoys.
+
+    records: JSONL-ready dicts with `id`, `title`, `text` and, for some, `inspector` / `contact` fields (read
+    into `meta` by ingest). planted: per record, (type, surface) of every item planted in title, text or
+    fields. decoys: per record, look-alikes planted in `text` that must survive unchanged.
+    """
+
+    records: list[dict]
+    planted: list[list[tuple[str, str]]]
+    decoys: list[list[str]]
+
+    def forbidden(self) -> set[str]:
+        """Strings that must not appear in any output byte: each planted surface, its NFKC form and, for
+        numbers, its bare digits (a mobile also without its country code)."""
+        out: set[str] = set()
+        for items in self.planted:
+            for kind, surface in items:
+                normal = unicodedata.normalize("NFKC", surface)
+                out.update((surface, normal))
+                if kind not in ("person", "email"):
+                    bare = re.sub(r"[^0-9Xx]", "", normal)
+                    out.add(bare[-11:] if kind == "mobile" else bare)
+        return out
+
+    def batch(self) -> dict[str, list]:
+        """The records as an ingest-shaped batch: id, title, text, meta (JSON of the other fields)."""
+        meta = [json.dumps({k: v for k, v in r.items() if k not in ("id", "title", "text")}, ensure_ascii=False)
+                for r in self.records]
+        return {"id": [r["id"] for r in self.records], "title": [r["title"] for r in self.records],
+                "text": [r["text"] for r in self.records], "meta": meta}
+
+    def write_jsonl(self, path: Path | str) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as handle:
+            for record in self.records:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return path
+
+
+def _filler(rng, templates: tuple[str, ...] = _FILLER_TEMPLATES) -> str:
+    return rng.choice(templates).format(
+        place=rng.choice(_PLACES), equipment=rng.choice(_EQUIPMENT), problem=rng.choice(_PROBLEMS),
+        action=rng.choice(_ACTIONS), judgement=rng.choice(_JUDGEMENTS), work=rng.choice(_WORK),
+        date=f"{rng.randint(2019, 2024)}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日",
+        time=f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
+        pressure=f"{rng.randint(0, 9)}.{rng.randint(1, 99)}",
+        temp=rng.randint(20, 180), hours=rng.randint(200, 9000), n=rng.randint(2, 12), m=rng.randint(1, 3))
+
+
+def make_pii_document(seed: int, index: int, *, items: tuple[int, int] = (1, 4), decoys: tuple[int, int] = (1, 3),
+                      sentences: tuple[int, int] = (8, 16), fullwidth_share: float = 0.05) -> tuple[dict, list, list]:
+    """One record (a function of seed and index only), its planted items and its decoys."""
+    from corpusctl.stages import seeded_rng
+
+    rng = seeded_rng(seed, "pii-corpus", index)
+    planted: list[tuple[str, str]] = []
+    parts = [_filler(rng) for _ in range(rng.randint(*sentences))]
+    for _ in range(rng.randint(*items)):
+        kind = rng.choice(("id_card", "mobile", "landline", "bank_card", "email", "person", "person"))
+        if kind == "person":
+            names = [_plant_item(rng, "person") for _ in range(1 if rng.random() < 0.8 else 2)]
+            cue, sep = rng.choice(_PLANT_CUES), rng.choice(("：", ":", " ", "", "："))
+            sentence = f"{cue}{sep}{'、'.join(names)}{rng.choice(_NAME_TAILS)}"
+            planted.extend(("person", name) for name in names)
+        else:
+            value = _plant_item(rng, kind)
+            if kind in ("mobile", "id_card") and rng.random() < fullwidth_share:
+                value = _fullwidth(value)
+            sentence = rng.choice(_CONTEXTS[kind]).format(x=value)
+            planted.append((kind, value))
+        parts.insert(rng.randint(0, len(parts)), sentence)
+    chosen = [_decoy(rng) for _ in range(rng.randint(*decoys))]
+    for decoy in chosen:
+        context = "{x}。" if decoy[0] in "检负联签值监记" else rng.choice(_DECOY_CONTEXTS)
+        parts.insert(rng.randint(0, len(parts)), context.format(x=decoy))
+    while sum(map(str.isdigit, "".join(parts))) > 0.25 * sum(map(len, parts)):
+        parts.insert(rng.randint(0, len(parts)), _filler(rng, _PLAIN_TEMPLATES))
+    record = {"id": f"pii-{seed}-{index}", "title": f"{rng.choice(_PLACES)}{rng.choice(_EQUIPMENT)}巡检记录",
+              "text": "".join(parts)}
+    if rng.random() < 0.3:
+        name = _plant_item(rng, "person")
+        record["title"] = f"检查人{name}提交的{record['title']}"
+        planted.append(("person", name))
+    if rng.random() < 0.3:
+        record["inspector"] = _plant_item(rng, "person")
+        planted.append(("person", record["inspector"]))
+    if rng.random() < 0.2:
+        record["contact"] = _plant_item(rng, "mobile")
+        planted.append(("mobile", record["contact"]))
+    return record, planted, chosen
+
+
+def make_pii_corpus(n_docs: int = 200, seed: int = 0, **options) -> PiiCorpus:
+    """`n_docs` inspection-log records with planted personal data and decoys; record i depends only on
+    (seed, i). Decoys survive the default `types` (no `ip`). Options: see make_pii_document."""
+    docs = [make_pii_document(seed, i, **options) for i in range(n_docs)]
+    return PiiCorpus([d[0] for d in docs], [d[1] for d in docs], [d[2] for d in docs])

@@ -7,7 +7,10 @@ every non-whitespace character of `text` exactly once (whitespace is skipped, ne
   Note that jieba's POS mode segments out-of-vocabulary runs with its joint word/POS HMM, so its words
   differ somewhat from `jieba.cut` (see `agreement`).
 - `rjieba` — the jieba-rs binding: same dictionary, same user-word semantics, `cut`/`tag` in Rust.
-  Its tagger looks words up in the dictionary (HMM words get an HMM tag), so its words are `jieba.cut`'s.
+  Two jieba-rs differences are undone here: it keeps a known word's old tag when a user word retags it
+  (the dictionary is then rebuilt from jieba's dict.txt), and it keeps non-Chinese runs such as "2.5MPa"
+  or "DN50-PN16" whole where jieba cuts them with its regexes (re-cut the same way, HMM mode only). Its
+  tagger looks words up in the dictionary, so in POS mode its words stay `jieba.cut`'s.
 - `pkuseg` — `spacy_pkuseg` with a local model folder trained by `corpusctl segmenter train` (published
   models cannot be downloaded here). pkuseg cannot tag without its downloadable POS model, so pkuseg
   words are tagged by lookup, in this order: the user dictionary's POS; the model's own `pos.tsv` (most
@@ -19,7 +22,8 @@ User dictionary: `(word, freq | None, pos | None)` tuples (`read_lexicon` reads 
 Each word is added with `freq = max(freq, suggest_freq(word), USER_FREQ_FLOOR)`: jieba's own
 `suggest_freq` makes the word beat its own split, the floor gives it a margin against overlapping
 neighbours, and the floor is small enough that 85,000 terms barely move the dictionary's total (which
-would bias every cut towards fewer words). A word new to the dictionary without a POS is tagged `n`.
+would bias every cut towards fewer words). A user word without a POS is tagged `n` (NOUN), even when
+jieba's dictionary knows it with another tag, so it gets the same POS inside and outside term spans.
 In the pipeline, lexicon/ontology term spans are forced to be exactly one word anyway: the text between
 terms is segmented piece by piece, so no word ever crosses a term boundary. A term's POS is its lexicon
 POS mapped to UPOS, NOUN when none. Privacy placeholders (`[MOBILE]`, `[PERSON]`, … pattern
@@ -43,7 +47,7 @@ Universal POS mapping (`JIEBA_TO_UPOS`, jieba/ICTCLAS tags; rjieba uses the same
 | e o | INTJ | interjections, onomatopoeia |
 | w | PUNCT | |
 | x | PUNCT / SYM / X | by character class: punctuation, symbols (℃ + ±), anything else X |
-| eng i l h g zg "" and anything unknown | X | Latin words; idioms and fixed expressions have no single class; prefixes, bound morphemes; `zg` is a grab-bag of single characters in jieba's dictionary |
+| eng en i l h g zg "" and anything unknown | X | Latin words; idioms and fixed expressions have no single class; prefixes, bound morphemes; `zg` is a grab-bag of single characters in jieba's dictionary |
 
 `PKU_TO_UPOS` (pkuseg / People's Daily tag set) is the same table plus `nx` (foreign string) → X,
 `vx` (formal verb) → VERB, `Ag Bg Dg Mg Ng Rg Tg Vg Yg` → their class, `w` → PUNCT and `x` (non-morpheme
@@ -85,7 +89,7 @@ _JIEBA_GROUPS = {
     "PART": "u ud ug uj ul uv uz y yg k",
     "INTJ": "e o",
     "PUNCT": "w",
-    "X": "x eng i l h g zg",
+    "X": "x eng en i l h g zg",
 }
 JIEBA_TO_UPOS: dict[str, str] = {tag: upos for upos, tags in _JIEBA_GROUPS.items() for tag in tags.split()}
 """jieba / ICTCLAS POS tag -> Universal POS (the table in the module docstring)."""
@@ -105,20 +109,18 @@ SCONJ_WORDS = frozenset(
 """Conjunctions jieba tags `c` that introduce a subordinate clause."""
 
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
-"""What the privacy step leaves in place of personal data: one word each."""
-PLACEHOLDER_POS = {"[PERSON]": "PROPN"}
-"""POS of placeholders; the rest are X."""
+"""What the privacy step leaves in place of personal data (its default `[{TYPE}]`): one word each."""
 
 USER_FREQ_FLOOR = 100
 """Minimum dictionary frequency of a user word (see the module docstring)."""
 
-UserWord = tuple[str, "int | None", "str | None"]
+UserWord = tuple[str, int | None, str | None]
 Span = tuple[int, int, str]
 
 _UPOS_SET = frozenset(UPOS)
 # Tags whose UPOS depends on the word itself (character classes, subordinators); all others are static.
 _WORD_DEPENDENT = frozenset({"x", "w", "c", "eng", "m", ""})
-_WHITESPACE_RUN = re.compile(r"\S+")
+_NON_SPACE = re.compile(r"\S+")
 
 
 class SegmentConfig(StageSection):
@@ -239,13 +241,11 @@ def merge_user_words(*groups: Iterable[Sequence]) -> list[UserWord]:
     return [tuple(entry) for entry in merged.values()]
 
 
-def _user_tag(word: str, pos: str | None, known: bool) -> str | None:
-    """The tag a user word is added with: its own, `x` for punctuation, `n` for a new word, else keep jieba's."""
+def _user_tag(word: str, pos: str | None) -> str:
+    """The tag a user word is added with: its own, `x` for punctuation, else `n` (as term spans default to NOUN)."""
     if pos:
         return pos
-    if _char_class(word) == "PUNCT":
-        return "x"
-    return None if known else "n"
+    return "x" if _char_class(word) == "PUNCT" else "n"
 
 
 # -- backends ---------------------------------------------------------------------------------------------
@@ -266,9 +266,8 @@ class _JiebaBackend:
         self.tokenizer = jieba.Tokenizer()
         self.tokenizer.initialize()
         for word, freq, tag in user_words:
-            known = self.tokenizer.FREQ.get(word, 0) > 0
             freq = max(freq or 0, self.tokenizer.suggest_freq(word, False), USER_FREQ_FLOOR)
-            self.tokenizer.add_word(word, freq, _user_tag(word, tag, known))
+            self.tokenizer.add_word(word, freq, _user_tag(word, tag))
         self.posseg = jieba.posseg.POSTokenizer(self.tokenizer) if pos else None
         self.hmm = hmm
         self.upos = _UposMapper(JIEBA_TO_UPOS)
@@ -281,29 +280,84 @@ class _JiebaBackend:
 
 
 def _rjieba_with(user_words: list[UserWord]):
+    """A jieba-rs instance with jieba's dictionary and the user words, as `_JiebaBackend` builds it.
+
+    jieba-rs's `add_word` keeps the old tag of a word it already knows, where jieba replaces it; when a user
+    word needs a new tag, the instance is rebuilt from jieba's own dict.txt with that tag (about 0.4 s).
+    """
     import rjieba
 
     jieba = rjieba.Jieba()
-    for word, freq, tag in user_words:
-        known = jieba.has_word(word)
-        freq = max(freq or 0, jieba.suggest_freq(word), USER_FREQ_FLOOR)
-        jieba.add_word(word, freq, _user_tag(word, tag, known))
+    tags = {word: _user_tag(word, tag) for word, _freq, tag in user_words}
+    retag = {w for w, t in tags.items() if jieba.has_word(w) and jieba.tag(w) != [(w, t)]}
+    if retag:
+        import jieba as reference
+
+        jieba = rjieba.Jieba.empty()
+        with open(Path(reference.__file__).parent / "dict.txt", encoding="utf-8") as handle:
+            for line in handle:
+                word, freq, tag = line.split()
+                jieba.add_word(word, int(freq), tags[word] if word in retag else tag)
+    for word, freq, _tag in user_words:
+        jieba.add_word(word, max(freq or 0, jieba.suggest_freq(word), USER_FREQ_FLOOR), tags[word])
     return jieba
 
 
+# jieba (Python) cuts non-Chinese runs that are not dictionary words with these patterns (finalseg for
+# `cut`, posseg's detail cut for tagging); jieba-rs keeps such runs whole ("2.5MPa", "DN50-PN16").
+_CUT_ASCII = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
+_TAG_ASCII = re.compile(r"([\.0-9]+|[a-zA-Z0-9]+)")
+_NUMBER = re.compile(r"[\.0-9]+")
+_LATIN = re.compile(r"[a-zA-Z0-9]+")
+_ALNUM = re.compile(r"[a-zA-Z0-9]")
+
+
 class _RjiebaBackend:
-    """jieba-rs: the same dictionary and user-word rules as `_JiebaBackend`, cut and tagged in Rust."""
+    """jieba-rs: the same dictionary and user-word rules as `_JiebaBackend`, cut and tagged in Rust; with
+    the HMM on, non-dictionary ASCII runs are re-cut the way jieba does, so both give the same words."""
 
     def __init__(self, user_words: list[UserWord], pos: bool, hmm: bool):
         self.jieba = _rjieba_with(user_words)
         self.hmm = hmm
         self.upos = _UposMapper(JIEBA_TO_UPOS)
+        self.known: dict[str, bool] = {}
+
+    def _foreign(self, word: str) -> bool:
+        """A multi-character ASCII word that is not in the dictionary (jieba re-cuts those)."""
+        if len(word) < 2 or not word.isascii() or word.isspace():
+            return False
+        known = self.known.get(word)
+        if known is None:
+            if len(self.known) > 100_000:
+                self.known.clear()
+            known = self.known[word] = self.jieba.has_word(word)
+        return not known
 
     def cut(self, text: str) -> list[str]:
-        return self.jieba.cut(text, self.hmm)
+        words = self.jieba.cut(text, self.hmm)
+        if not self.hmm or not _ALNUM.search(text):
+            return words
+        out: list[str] = []
+        for word in words:
+            if self._foreign(word) and not _CUT_ASCII.fullmatch(word):
+                out.extend(piece for piece in _CUT_ASCII.split(word) if piece)
+            else:
+                out.append(word)
+        return out
 
     def tag(self, text: str) -> list[tuple[str, str]]:
-        return self.jieba.tag(text, self.hmm)
+        pairs = self.jieba.tag(text, self.hmm)
+        if not self.hmm or not _ALNUM.search(text):
+            return pairs
+        out: list[tuple[str, str]] = []
+        for word, tag in pairs:
+            if self._foreign(word):
+                for piece in _TAG_ASCII.split(word):
+                    if piece:
+                        out.append((piece, "m" if _NUMBER.match(piece) else "eng" if _LATIN.match(piece) else "x"))
+            else:
+                out.append((word, tag))
+        return out
 
 
 MODEL_FILES = ("features.msgpack", "weights.npz")
@@ -351,7 +405,7 @@ class _PkusegBackend:
         user_dict = [(word, tag or "") for word, _freq, tag in user_words]
         with contextlib.redirect_stdout(io.StringIO()):
             self.seg = spacy_pkuseg.pkuseg(model_name=str(folder.resolve()), user_dict=user_dict)
-        self.user_upos = {word: to_upos(word, tag or "n") for word, _freq, tag in user_words}
+        self.user_upos = {word: to_upos(word, _user_tag(word, tag)) for word, _freq, tag in user_words}
         self.model_upos: dict[str, str] = {}
         pos_file = folder / POS_TABLE_FILE
         if pos and pos_file.is_file():
@@ -367,7 +421,7 @@ class _PkusegBackend:
         """Words of `text` including its whitespace runs, so they concatenate back to `text` like jieba's."""
         words: list[str] = []
         cursor = 0
-        for run in _WHITESPACE_RUN.finditer(text):
+        for run in _NON_SPACE.finditer(text):
             if run.start() > cursor:
                 words.append(text[cursor:run.start()])
             words.extend(_merge_ascii(self.seg.cut(run.group())))
@@ -403,7 +457,7 @@ def _append_word(out: list[Span], text: str, start: int, end: int, upos: str) ->
     if word.isprintable() and " " not in word:
         out.append((start, end, upos))
         return
-    for run in _WHITESPACE_RUN.finditer(word):
+    for run in _NON_SPACE.finditer(word):
         out.append((start + run.start(), start + run.end(), upos))
 
 
@@ -429,8 +483,16 @@ class Segmenter:
     """Cuts text into words with Universal POS; user words, term spans and placeholders stay whole."""
 
     def __init__(self, backend: str = "jieba", user_words: Iterable[Sequence] = (), model: str | Path | None = None,
-                 pos: bool = True, hmm: bool = True):
+                 pos: bool = True, hmm: bool = True, placeholders: Iterable[str] | None = None):
+        """`placeholders`: the exact strings the privacy step writes (`pii.placeholders(config)`), when its
+        replacement is not the default `[{TYPE}]`; default: anything matching `PLACEHOLDER`."""
         self.user_words = merge_user_words(user_words)
+        if placeholders is None:
+            self.placeholder_re, self.placeholder_starts = PLACEHOLDER, "["
+        else:
+            ordered = sorted({p for p in placeholders if p}, key=len, reverse=True)
+            self.placeholder_re = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+            self.placeholder_starts = "".join({p[0] for p in ordered})
         self.backend_name = backend
         self.pos = pos
         if backend == "jieba":
@@ -462,22 +524,25 @@ class Segmenter:
         return out
 
     def _fixed_spans(self, text: str, terms: Iterable) -> list[Span]:
-        """Term spans (POS from the lexicon, NOUN by default) and placeholders, sorted, without overlaps."""
-        spans: list[tuple[int, int, int, str]] = []
+        """Term spans (POS from the lexicon, NOUN by default), then placeholders outside them; sorted, disjoint."""
+        kept: list[Span] = []
+        spans = []
         for term in terms:
             start, end = (term["start"], term["end"]) if isinstance(term, dict) else (term[0], term[1])
             start, end = max(0, int(start)), min(len(text), int(end))
-            if start < end:
-                spans.append((start, 0, end, self.term_upos.get(text[start:end], "NOUN")))
-        if "[" in text:
-            for match in PLACEHOLDER.finditer(text):
-                spans.append((match.start(), 1, match.end(), PLACEHOLDER_POS.get(match.group(), "X")))
-        spans.sort()
-        kept: list[Span] = []
-        for start, _placeholder, end, upos in spans:  # a term wins over an overlapping placeholder
-            if not kept or start >= kept[-1][1]:
-                kept.append((start, end, upos))
-        return kept
+            if start < end and not text[start:end].isspace():
+                spans.append((start, end))
+        for start, end in sorted(spans):
+            if not kept or start >= kept[-1][1]:  # overlapping term spans (a broken input): first one wins
+                kept.append((start, end, self.term_upos.get(text[start:end], "NOUN")))
+        if self.placeholder_re is None or not any(c in text for c in self.placeholder_starts):
+            return kept
+        placeholders = [(m.start(), m.end(), "PROPN" if "PERSON" in m.group() else "X")
+                        for m in self.placeholder_re.finditer(text)]
+        if not kept:
+            return placeholders
+        free = [p for p in placeholders if not any(p[0] < end and start < p[1] for start, end, _ in kept)]
+        return sorted(kept + free)
 
     def _cut(self, text: str, start: int, end: int, out: list[Span]) -> None:
         """Appends the words of text[start:end]. The hot path: one backend call, one pass, no per-word calls
@@ -516,8 +581,10 @@ class SegmentStage:
 
     name = "segment"
 
-    def __init__(self, config: SegmentConfig, user_words: Iterable[Sequence] | None = None):
+    def __init__(self, config: SegmentConfig, user_words: Iterable[Sequence] | None = None,
+                 placeholders: Iterable[str] | None = None):
         self.config = config
+        self.placeholders = None if placeholders is None else list(placeholders)
         if user_words is None:
             user_words = merge_user_words(*(read_lexicon(path) for path in config.lexicons))
         self.user_words = merge_user_words(user_words)
@@ -531,7 +598,8 @@ class SegmentStage:
     def segmenter(self) -> Segmenter:
         if self._segmenter is None:
             c = self.config
-            self._segmenter = Segmenter(c.backend, self.user_words, model=c.model, pos=c.pos, hmm=c.hmm)
+            self._segmenter = Segmenter(c.backend, self.user_words, model=c.model, pos=c.pos, hmm=c.hmm,
+                                        placeholders=self.placeholders)
         return self._segmenter
 
     def __call__(self, batch: dict) -> dict:

@@ -1,0 +1,179 @@
+"""`corpusctl ner ...`: export NER splits, convert between tag schemes, validate and count CoNLL files."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from corpusctl.errors import CorpusctlError
+
+app = typer.Typer(help="NER files: export BMEO splits, convert schemes, validate, stats.", no_args_is_help=True)
+console = Console(soft_wrap=True, highlight=False, markup=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)
+
+SchemeOption = typer.Option(None, "--scheme", "-s", help="bmeo | bio | bioes | bmes (default: from the file suffix or its tags)")
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """A user's mistake is one clear message and exit code 1, never a traceback."""
+    try:
+        yield
+    except CorpusctlError as exc:
+        err.print(Text.assemble(("error: ", "red"), str(exc)))
+        raise typer.Exit(1) from None
+
+
+def _read_sentences(path: Path, scheme: str | None) -> tuple[str, list[tuple[str, list[tuple[int, int, str]]]]]:
+    """(scheme, [(text, spans)]) from a CoNLL file or an exported `*.jsonl`."""
+    from corpusctl.exports.schemes import guess_scheme, read_conll, scheme_name
+
+    if path.suffix == ".jsonl":
+        out = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            try:
+                record = json.loads(line)
+                out.append((record["text"], [tuple(e) for e in record["entities"]]))
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise CorpusctlError(f"{path}:{number}: expected {{\"text\", \"entities\"}} JSON ({exc})") from None
+        return "spans", out
+    sentences = list(read_conll(path))
+    scheme = scheme_name(scheme) if scheme else guess_scheme((t for s in sentences for t in s.tags), path)
+    return scheme, [(s.text, s.char_spans(scheme)) for s in sentences]
+
+
+@app.command()
+def export(
+    target: Path = typer.Argument(..., help="An output folder holding pretrain/ and manifest.json"),
+    scheme: str | None = typer.Option(None, "--scheme", "-s", help="Override the recipe's ner.scheme"),
+    seed: int | None = typer.Option(None, help="Override the manifest's seed"),
+    strict: bool = typer.Option(False, "--strict", help="Bad annotation records are errors, not rejects"),
+) -> None:
+    """Re-export OUT/ner from OUT/pretrain with the recipe recorded in OUT/manifest.json."""
+    with _user_errors():
+        stats = export_from_output(target, scheme=scheme, seed=seed, strict=strict)
+        sizes = stats["sentences"]
+        console.print(
+            f"wrote {target / 'ner'}: {sizes['train']} train / {sizes['dev']} dev / {sizes['test']} test sentences, "
+            f"{len(stats['entity_types'])} entity types, scheme {stats['scheme']}; "
+            f"{stats['dedup']['grouped']} sentences kept with their duplicates, {sum(stats['rejects'].values())} rejects"
+        )
+
+
+def export_from_output(target: Path, scheme: str | None = None, seed: int | None = None, strict: bool = False) -> dict:
+    """The `export` command as a function: reads pretrain/ row by row (it needs the `terms`,
+    `title_terms` and `sentences` columns the ontology and format stages add)."""
+    from corpusctl.exports.ner import NerConfig, export_ner
+    from corpusctl.exports.schemes import scheme_name
+
+    target = Path(target)
+    if target.is_file():
+        raise CorpusctlError(f"{target}: `ner export` takes an output folder; run `corpusctl build {target}` to build from a recipe")
+    if not (target / "pretrain").is_dir():
+        raise CorpusctlError(f"{target}: no pretrain/ folder here; pass the output folder of a finished build")
+    manifest_path = target / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    section = dict((manifest.get("recipe") or {}).get("ner") or {})
+    if scheme:
+        section["scheme"] = scheme_name(scheme)
+    try:
+        config = NerConfig.model_validate(section)
+    except ValueError as exc:
+        raise CorpusctlError(f"{manifest_path}: invalid ner section: {exc}") from None
+    import datasets
+
+    data = datasets.load_from_disk(str(target / "pretrain"))
+    missing = {"id", "text", "terms", "sentences"} - set(data.column_names)
+    if missing:
+        raise CorpusctlError(f"{target / 'pretrain'}: missing column(s) {', '.join(sorted(missing))} needed for the NER export")
+    columns = [c for c in ("id", "title", "text", "terms", "title_terms", "sentences") if c in data.column_names]
+
+    def rows() -> Iterator[dict]:
+        for batch in data.select_columns(columns).iter(batch_size=1000):
+            for i in range(len(batch["id"])):
+                yield {c: batch[c][i] for c in columns}
+
+    rejects: list[dict] = []
+    stats = export_ner(rows(), target / "ner", config, manifest.get("seed", 42) if seed is None else seed, strict=strict, rejects=rejects)
+    if rejects:
+        (target / "rejects").mkdir(exist_ok=True)
+        with (target / "rejects" / "ner.jsonl").open("w", encoding="utf-8") as handle:
+            for reject in rejects:
+                handle.write(json.dumps(reject, ensure_ascii=False) + "\n")
+    return stats
+
+
+@app.command()
+def convert(
+    source: Path = typer.Argument(..., exists=True, dir_okay=False, help="CoNLL file to read"),
+    target: Path = typer.Argument(..., help="CoNLL file to write"),
+    from_scheme: str = typer.Option(..., "--from", help="bmeo | bio | bioes | bmes"),
+    to_scheme: str = typer.Option(..., "--to", help="bmeo | bio | bioes | bmes"),
+    force: bool = typer.Option(False, "--force", help="Write even where the target scheme cannot express a tag"),
+) -> None:
+    """Convert a CoNLL file between tag schemes; refuses (exit 1) when information would be lost."""
+    from corpusctl.exports.schemes import convert_file
+
+    with _user_errors():
+        stats = convert_file(source, target, from_scheme, to_scheme, force=force)
+    for line in stats["lossy"][:20]:
+        err.print(Text.assemble(("warning: ", "yellow"), line))
+    if stats["lossy"]:
+        err.print(Text.assemble(("warning: ", "yellow"), f"{len(stats['lossy'])} tag(s) changed meaning (written because of --force)"))
+    console.print(f"wrote {target}: {stats['sentences']} sentences, {stats['entities']} entities, {to_scheme.upper()}")
+
+
+@app.command()
+def validate(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CoNLL file"),
+    scheme: str | None = SchemeOption,
+) -> None:
+    """List every bad tag and transition as file:line; exit 1 if there is any."""
+    from corpusctl.exports.schemes import guess_scheme, read_conll, scheme_name, validate_file
+
+    with _user_errors():
+        scheme = scheme_name(scheme) if scheme else guess_scheme((t for s in read_conll(file) for t in s.tags), file)
+        problems = validate_file(file, scheme)
+    for problem in problems:
+        console.print(problem)
+    if problems:
+        err.print(f"{file}: {len(problems)} problem(s) for scheme {scheme}")
+        raise typer.Exit(1)
+    console.print(f"{file}: valid {scheme}")
+
+
+@app.command()
+def stats(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CoNLL file or exported .jsonl"),
+    scheme: str | None = SchemeOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table"),
+) -> None:
+    """Sentences, characters and entities per type."""
+    with _user_errors():
+        used, sentences = _read_sentences(file, scheme)
+    per_type = Counter(kind for _, spans in sentences for _, _, kind in spans)
+    summary = {
+        "file": str(file),
+        "scheme": used,
+        "sentences": len(sentences),
+        "chars": sum(len(text) for text, _ in sentences),
+        "entities": sum(per_type.values()),
+        "entity_types": dict(sorted(per_type.items())),
+        "sentences_without_entities": sum(1 for _, spans in sentences if not spans),
+    }
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    console.print(f"{file} ({used}): {summary['sentences']} sentences, {summary['chars']} chars, {summary['entities']} entities")
+    table = Table("type", "entities")
+    for kind, count in summary["entity_types"].items():
+        table.add_row(kind, str(count))
+    console.print(table)

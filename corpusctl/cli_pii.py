@@ -1,0 +1,64 @@
+"""`corpusctl pii ...`: report what personal data a source holds, without building."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from corpusctl.errors import CorpusctlError
+
+app = typer.Typer(help="Personal data (ID cards, phones, bank cards, e-mails, names after role cues).",
+                  no_args_is_help=True)
+console = Console(soft_wrap=True, highlight=False, markup=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)
+
+
+@app.callback()
+def _group() -> None:
+    """Personal data in sources: `corpusctl pii scan PATH`."""
+
+
+@app.command()
+def scan(
+    path: Path = typer.Argument(..., help="A .jsonl/.txt/.csv file or a folder holding them"),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON"),
+    types: str | None = typer.Option(None, "--types", help="Comma-separated types (default: all but ip), e.g. "
+                                     "id_card,mobile,landline,email,bank_card,person,ip"),
+    roles: Path | None = typer.Option(None, "--roles", help="Role-cue lexicon (default: lexicons/pii_roles.txt)"),
+    examples: int = typer.Option(3, "--examples", min=0, help="Masked examples per type"),
+) -> None:
+    """Count personal data per type in PATH and show a few masked examples (e.g. 138****5678)."""
+    from pydantic import ValidationError
+
+    from corpusctl.stages.pii import PiiConfig
+    from corpusctl.stages.pii import scan as scan_paths
+
+    try:
+        options: dict = {"roles": roles}
+        if types:
+            options["types"] = [t.strip() for t in types.split(",") if t.strip()]
+        try:
+            config = PiiConfig(**options)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise CorpusctlError(f"--types/--roles: {problems}") from None
+        report = scan_paths(path, config, max_examples=examples)
+    except CorpusctlError as exc:
+        err.print(Text.assemble(("error: ", "red"), str(exc)))
+        raise typer.Exit(1) from None
+    if as_json:
+        console.print(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"personal data in {path} ({len(report['files'])} files, {report['chars']:,} chars)")
+    table.add_column("type")
+    table.add_column("found", justify="right")
+    table.add_column("examples (masked)")
+    for kind in report["types"]:
+        table.add_row(kind, f"{report['counts'][kind]:,}", "  ".join(report["examples"][kind]))
+    table.add_row("total", f"{report['total']:,}", "")
+    console.print(table)

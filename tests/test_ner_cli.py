@@ -1,0 +1,83 @@
+"""`corpusctl ner` commands: export from an output folder, convert, validate, stats."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from corpusctl.cli_ner import app
+from corpusctl.exports.schemes import read_conll, validate_file
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def conll(tmp_path):
+    path = tmp_path / "train.txt"
+    path.write_text("泵\tB-PLACE\n房\tE-PLACE\n漏\tB-FAULT\n\n缸\tB-DEVICE\n体\tO\n过\tB-FAULT\n热\tE-FAULT\n\n", encoding="utf-8")
+    return path
+
+
+def test_convert_bmeo_to_bioes_and_back(conll, tmp_path):
+    bioes = tmp_path / "train.bioes"
+    result = runner.invoke(app, ["convert", str(conll), str(bioes), "--from", "bmeo", "--to", "bioes"])
+    assert result.exit_code == 0, result.output
+    assert [s.tags for s in read_conll(bioes)] == [["B-PLACE", "E-PLACE", "S-FAULT"], ["S-DEVICE", "O", "B-FAULT", "E-FAULT"]]
+    back = tmp_path / "back.txt"
+    assert runner.invoke(app, ["convert", str(bioes), str(back), "--from", "BIOES", "--to", "BMEO"]).exit_code == 0
+    assert back.read_text(encoding="utf-8") == conll.read_text(encoding="utf-8")
+
+
+def test_convert_refuses_a_lossy_conversion_unless_forced(tmp_path):
+    source = tmp_path / "cut.bioes"
+    source.write_text("阀\tB-DEVICE\n门\tO\n", encoding="utf-8")
+    target = tmp_path / "out.txt"
+    result = runner.invoke(app, ["convert", str(source), str(target), "--from", "bioes", "--to", "bmeo"])
+    assert result.exit_code == 1
+    assert "would lose information" in result.output and f"{source}:1" in result.output
+    assert "Traceback" not in result.output and not target.exists()
+    forced = runner.invoke(app, ["convert", str(source), str(target), "--from", "bioes", "--to", "bmeo", "--force"])
+    assert forced.exit_code == 0 and "warning" in forced.output and target.exists()
+    bad_scheme = runner.invoke(app, ["convert", str(source), str(target), "--from", "bilou", "--to", "bmeo"])
+    assert bad_scheme.exit_code == 1 and "unknown tag scheme 'bilou'" in bad_scheme.output
+
+
+def test_validate_lists_every_problem_with_file_and_line(conll, tmp_path):
+    assert runner.invoke(app, ["validate", str(conll), "--scheme", "bmeo"]).exit_code == 0
+    bad = tmp_path / "bad.txt"
+    bad.write_text("泵\tM-PLACE\n房\tE-PLACE\n\n缸\tB-DEVICE\n体\tM-FAULT\n过\tE-FAULT\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(bad), "--scheme", "BMEO"])
+    assert result.exit_code == 1
+    assert f"{bad}:1: M-PLACE at the start of the sentence" in result.output
+    assert f"{bad}:5: type change inside an entity: M-FAULT after B-DEVICE" in result.output
+    as_bmes = runner.invoke(app, ["validate", str(conll), "--scheme", "bmes"])  # lone B- is not BMES
+    assert as_bmes.exit_code == 1 and f"{conll}:3: entity not closed: B-FAULT ends the sentence" in as_bmes.output
+
+
+def test_stats_counts_sentences_chars_and_entities(conll, tmp_path):
+    result = runner.invoke(app, ["stats", str(conll), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["sentences"] == 2 and summary["chars"] == 7 and summary["entities"] == 4
+    assert summary["entity_types"] == {"DEVICE": 1, "FAULT": 2, "PLACE": 1} and summary["scheme"] == "BMEO"
+    jsonl = tmp_path / "x.jsonl"
+    jsonl.write_text('{"text": "泵房", "entities": [[0, 2, "PLACE"]]}\n', encoding="utf-8")
+    table = runner.invoke(app, ["stats", str(jsonl)])
+    assert table.exit_code == 0 and "1 sentences, 2 chars, 1 entities" in table.output
+
+
+def test_export_from_an_output_folder(tmp_path):
+    import datasets
+    from test_ner_export import make_rows
+
+    out = tmp_path / "out"
+    datasets.Dataset.from_list(make_rows(80, seed=4)).save_to_disk(str(out / "pretrain"))
+    (out / "manifest.json").write_text(json.dumps({"seed": 5, "recipe": {"ner": {"scheme": "BMEO", "split": [0.8, 0.1, 0.1]}}}), encoding="utf-8")
+    result = runner.invoke(app, ["export", str(out), "--scheme", "bio"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "ner" / "labels.json").read_text(encoding="utf-8"))["scheme"] == "BIO"
+    assert validate_file(out / "ner" / "train.txt", "BIO") == []
+    missing = runner.invoke(app, ["export", str(tmp_path)])
+    assert missing.exit_code == 1 and "no pretrain/ folder" in missing.output

@@ -1,0 +1,266 @@
+"""NER export: BMEO files, JSONL, spaCy DocBin, leak-free stratified splits, human overrides."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from corpusctl.errors import CorpusctlError
+from corpusctl.exports.ner import NerConfig, clean_sentence, export_ner, row_sentences
+from corpusctl.exports.schemes import convert_file, read_conll, validate_file
+from corpusctl.exports.splits import normalize
+
+TERMS = {
+    "DEVICE": ["阀门", "压力表", "灭火器", "配电柜", "离心泵", "叉车", "吊钩"],
+    "FAULT": ["泄漏", "过热", "锈蚀", "短路", "松动", "漏电"],
+    "PLACE": ["泵房", "仓库", "配电室", "车间", "罐区"],
+    "SUBSTANCE": ["氨气", "柴油", "液化气", "氧气"],
+    "STANDARD": ["GB50016", "AQ3013"],
+    "": ["检查", "巡检"],  # lexicon-only terms: no NER type
+}
+FILLERS = ["今天", "上午", "发现", "附近", "存在", "情况", "请", "立即", "处理", "班组", "已经", "报告", "现场", "再次"]
+UNIT = "缸"  # a one-character DEVICE entity
+BOILERPLATE = [("请立即处理阀门泄漏。", [(5, 7, "DEVICE"), (7, 9, "FAULT")]), ("仓库内禁止存放柴油。", [(0, 2, "PLACE"), (7, 9, "SUBSTANCE")])]
+
+
+def make_sentence(rng: random.Random) -> tuple[str, list[tuple[int, int, str]]]:
+    if rng.random() < 0.04:  # repeated boilerplate: exact duplicates across documents
+        return rng.choice(BOILERPLATE)
+    parts, spans, text = [], [], ""
+    for _ in range(rng.randint(3, 7)):
+        if rng.random() < 0.45:
+            kind = rng.choice(list(TERMS))
+            term = rng.choice(TERMS[kind])
+        elif rng.random() < 0.05:
+            kind, term = "DEVICE", UNIT
+        else:
+            kind, term = None, rng.choice(FILLERS) + rng.choice(FILLERS)
+        if kind is not None:
+            spans.append((len(text), len(text) + len(term), kind))
+        text += term
+        parts.append(term)
+    return text + "。", spans
+
+
+def make_rows(n_docs: int, seed: int = 0) -> list[dict]:
+    """Pre-training rows as the format stage writes them, with ontology spans and sentence bounds."""
+    rng = random.Random(seed)
+    rows = []
+    for d in range(n_docs):
+        text, terms, sentences = "", [], []
+        for _ in range(rng.randint(2, 5)):
+            sentence, spans = make_sentence(rng)
+            if rng.random() < 0.05:
+                sentence = " " + sentence  # whitespace is dropped from NER sentences
+                spans = [(s + 1, e + 1, k) for s, e, k in spans]
+            sentences.append({"start": len(text), "end": len(text) + len(sentence)})
+            terms += [{"start": len(text) + s, "end": len(text) + e, "concept_id": f"c:{k}", "category": k, "sense": ""} for s, e, k in spans]
+            text += sentence
+        title, title_spans = make_sentence(rng) if rng.random() < 0.5 else ("", [])
+        title_terms = [{"start": s, "end": e, "concept_id": "c", "category": k, "sense": ""} for s, e, k in title_spans]
+        rows.append({"id": f"reports:{d}#p0", "title": title, "text": text, "terms": terms, "title_terms": title_terms, "sentences": sentences})
+    return rows
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out") / "ner"
+    rows = make_rows(700)
+    stats = export_ner(rows, out, NerConfig(), seed=42)
+    return out, stats, rows
+
+
+def test_files_are_valid_bmeo_with_four_types_and_80_10_10(exported):
+    out, stats, _ = exported
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["labels.json"] + [f"{s}.{x}" for s in ("train", "dev", "test") for x in ("txt", "jsonl", "spacy")]
+    )
+    labels = json.loads((out / "labels.json").read_text(encoding="utf-8"))
+    assert labels["entity_types"] == ["DEVICE", "FAULT", "PLACE", "STANDARD", "SUBSTANCE"]
+    assert "M-DEVICE" in labels["tags"] and "S-DEVICE" not in labels["tags"]
+    sizes = stats["sentences"]
+    total = sum(sizes.values())
+    assert total > 1500
+    for name, share in (("train", 0.8), ("dev", 0.1), ("test", 0.1)):
+        assert abs(sizes[name] / total - share) < 0.02, sizes
+        assert validate_file(out / f"{name}.txt", "BMEO") == []
+        assert {tag for s in read_conll(out / f"{name}.txt") for tag in s.tags} <= set(labels["tags"])
+    assert stats["leaks"] == 0
+    # one-character entities are written as a lone B-X
+    assert any(("缸", "B-DEVICE") in zip(s.tokens, s.tags, strict=True) for s in read_conll(out / "train.txt"))
+
+
+def test_jsonl_matches_conll_in_the_same_order(exported):
+    out, _, _ = exported
+    for name in ("train", "dev", "test"):
+        records = read_jsonl(out / f"{name}.jsonl")
+        sentences = list(read_conll(out / f"{name}.txt"))
+        assert len(records) == len(sentences)
+        for record, sentence in zip(records, sentences, strict=True):
+            assert record["text"] == sentence.text
+            assert [tuple(e) for e in record["entities"]] == sentence.char_spans("BMEO")
+            assert all(record["text"][s:e] for s, e, _ in record["entities"])
+
+
+def test_no_identical_sentence_in_two_splits_and_stratified(exported):
+    out, stats, _ = exported
+    texts = {name: [normalize(r["text"]) for r in read_jsonl(out / f"{name}.jsonl")] for name in ("train", "dev", "test")}
+    assert not set(texts["train"]) & set(texts["test"])
+    assert not set(texts["train"]) & set(texts["dev"])
+    assert not set(texts["dev"]) & set(texts["test"])
+    # the generator repeats short sentences, so duplicates were grouped (and the report says so)
+    assert stats["dedup"]["exact_duplicates"] > 0 and stats["dedup"]["moved"] > 0
+    # each entity type's share of sentences is close between train and test
+    for kind in ("DEVICE", "FAULT", "PLACE"):
+        shares = {}
+        for name in ("train", "test"):
+            records = read_jsonl(out / f"{name}.jsonl")
+            shares[name] = sum(any(e[2] == kind for e in r["entities"]) for r in records) / len(records)
+        assert abs(shares["train"] - shares["test"]) < 0.05, (kind, shares)
+
+
+def test_bioes_conversion_read_by_seqeval_strict_finds_the_jsonl_spans(exported, tmp_path):
+    from seqeval.metrics.sequence_labeling import get_entities
+    from seqeval.scheme import IOBES, Entities
+
+    out, _, _ = exported
+    bioes = tmp_path / "train.bioes"
+    convert_file(out / "train.txt", bioes, "BMEO", "BIOES")
+    sentences = [s.tags for s in read_conll(bioes)]
+    records = read_jsonl(out / "train.jsonl")
+    strict = Entities(sentences, IOBES, suffix=False)
+    found = [sorted((e.start, e.end, e.tag) for e in sentence) for sentence in strict.entities]
+    expected = [sorted(tuple(e) for e in r["entities"]) for r in records]
+    assert found == expected
+    assert sum(map(len, expected)) > 1000
+    # the lenient reader agrees as well (end inclusive)
+    lenient = [sorted((s, e + 1, t) for t, s, e in get_entities(tags)) for tags in sentences]
+    assert lenient == expected
+
+
+def test_spacy_docbin_loads_with_blank_zh_and_holds_the_same_entities(exported):
+    import spacy
+    from spacy.tokens import DocBin
+
+    out, _, _ = exported
+    nlp = spacy.blank("zh")
+    for name in ("train", "test"):
+        docs = list(DocBin().from_disk(out / f"{name}.spacy").get_docs(nlp.vocab))
+        records = read_jsonl(out / f"{name}.jsonl")
+        assert len(docs) == len(records)
+        for doc, record in zip(docs, records, strict=True):
+            assert doc.text == record["text"]
+            assert [[e.start_char, e.end_char, e.label_] for e in doc.ents] == record["entities"]
+            assert [t.text for t in doc] == [t.text for t in nlp(record["text"])]  # one token per character
+
+
+def test_export_is_deterministic_and_independent_of_row_order(exported, tmp_path):
+    out, _, rows = exported
+    again = tmp_path / "ner"
+    export_ner(list(reversed(rows)), again, NerConfig(), seed=42)
+    for name in ("train.txt", "dev.jsonl", "test.jsonl", "labels.json", "train.spacy"):
+        assert (again / name).read_bytes() == (out / name).read_bytes(), name
+    other = tmp_path / "ner7"
+    export_ner(rows, other, NerConfig(), seed=7)
+    assert (other / "test.jsonl").read_bytes() != (out / "test.jsonl").read_bytes()
+
+
+def test_near_duplicate_sentences_share_a_split(tmp_path):
+    base = "配电室的配电柜发生短路故障请班组立即处理并报告安全部门"
+    rows = [{"id": "base", "title": "", "text": base, "terms": [{"start": 4, "end": 7, "category": "DEVICE"}], "sentences": []}]
+    for i in range(40):
+        variant = base[: i % 20] + "和" + base[i % 20 + 1 :]  # one character changed: near-identical to base
+        rows.append({"id": f"d{i}", "title": "", "text": variant, "terms": [{"start": 3, "end": 6, "category": "DEVICE"}], "sentences": []})
+    rows += make_rows(150, seed=3)
+    out = tmp_path / "ner"
+    stats = export_ner(rows, out, NerConfig(), seed=1)
+    where = {name: [r["text"] for r in read_jsonl(out / f"{name}.jsonl") if r["text"].endswith("报告安全部门")] for name in ("train", "dev", "test")}
+    assert sum(bool(v) for v in where.values()) == 1, {k: len(v) for k, v in where.items()}
+    assert stats["dedup"]["near_duplicate_merges"] >= 19 and stats["dedup"]["exact_duplicates"] >= 20
+
+
+def test_placeholders_whitespace_titles_and_crossing_spans():
+    counts = Counter()
+    row = {
+        "id": "r1",
+        "title": "阀门泄漏",
+        "title_terms": [{"start": 0, "end": 2, "category": "DEVICE"}],
+        "text": "联系人[PERSON]电话[MOBILE]。泵 房漏电。跨句",
+        "terms": [
+            {"start": 0, "end": 11, "category": "ROLE"},  # swallows the [PERSON] placeholder: dropped
+            {"start": 11, "end": 21, "category": "DEVICE"},  # "电话[MOBILE]": dropped
+            {"start": 22, "end": 25, "category": "PLACE"},  # "泵 房" -> "泵房" once whitespace is dropped
+            {"start": 25, "end": 27, "category": ""},  # lexicon-only term: not an entity
+            {"start": 27, "end": 30, "category": "FAULT"},  # crosses a sentence boundary: dropped
+        ],
+        "sentences": [{"start": 0, "end": 22}, {"start": 22, "end": 28}, {"start": 28, "end": 30}],
+    }
+    pieces = row_sentences(row, include_titles=True, counts=counts)
+    assert pieces == [
+        ("r1/t", "阀门泄漏", [(0, 2, "DEVICE")]),
+        ("r1/s00000", "联系人[PERSON]电话[MOBILE]。", []),
+        ("r1/s00001", "泵房漏电。", [(0, 2, "PLACE")]),
+        ("r1/s00002", "跨句", []),
+    ]
+    assert counts == Counter(dropped_placeholder=2, non_entity_spans=1, dropped_crossing_sentence=1)
+    assert clean_sentence(" a b ", [(1, 4, "X"), (0, 1, "Y")]) == ("ab", [(0, 2, "X")])
+
+
+def test_human_annotations_override_distant_labels(tmp_path):
+    rows = make_rows(120, seed=5)
+    target = rows[0]["text"][rows[0]["sentences"][0]["start"] : rows[0]["sentences"][0]["end"]].strip()
+    doccano = tmp_path / "human.jsonl"
+    lines = [
+        {"text": target, "label": [[0, 2, "HUMAN"]]},
+        {"text": "人工标注的新句子提到阀门。", "label": [[10, 12, "DEVICE"]]},
+        {"text": "重叠的标注", "label": [[0, 2, "A"], [1, 3, "B"]]},
+    ]
+    doccano.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    rejects: list[dict] = []
+    out = tmp_path / "ner"
+    stats = export_ner(rows, out, NerConfig(annotations=[doccano]), seed=3, rejects=rejects)
+    records = [r for name in ("train", "dev", "test") for r in read_jsonl(out / f"{name}.jsonl")]
+    same_text = [r for r in records if r["text"] == target]
+    assert same_text and all(r["entities"] == [[0, 2, "HUMAN"]] and r["source"] == "human" for r in same_text)
+    assert any(r["text"] == "人工标注的新句子提到阀门。" and r["entities"] == [[10, 12, "DEVICE"]] for r in records)
+    assert stats["distant"]["overridden_by_human"] >= 1 and stats["examples"]["human"] == 2
+    assert [r["reason"] for r in rejects] == ["overlapping_spans"] and rejects[0]["detail"].startswith(f"{doccano}:3:")
+    assert stats["rejects"] == {"overlapping_spans": 1}
+    assert "HUMAN" in json.loads((out / "labels.json").read_text(encoding="utf-8"))["entity_types"]
+    with pytest.raises(CorpusctlError, match=rf"{doccano}:3: spans \[0, 2\) A and \[1, 3\) B overlap"):
+        export_ner(rows, tmp_path / "strict", NerConfig(annotations=[doccano]), seed=3, strict=True)
+    assert not (tmp_path / "strict").exists()
+
+
+def test_max_sentences_keeps_a_deterministic_sample_and_empty_share(tmp_path):
+    rows = make_rows(300, seed=9)
+    config = NerConfig(max_sentences=200, empty_share=0.2)
+    stats = export_ner(rows, tmp_path / "a", config, seed=2)
+    total = sum(stats["sentences"].values())
+    assert total <= 200
+    assert stats["distant"]["kept_with_entities"] == 160 and stats["distant"]["sampled_out_with_entities"] > 0
+    empty = stats["distant"]["kept_without_entities"]
+    assert empty == min(40, stats["distant"]["without_entities"])
+    export_ner(list(reversed(rows)), tmp_path / "b", config, seed=2)
+    assert (tmp_path / "a" / "train.jsonl").read_bytes() == (tmp_path / "b" / "train.jsonl").read_bytes()
+
+
+def test_other_scheme_and_config_errors(tmp_path):
+    out = tmp_path / "ner"
+    export_ner(make_rows(60, seed=2), out, NerConfig(scheme="BIOES"), seed=1)
+    assert validate_file(out / "train.txt", "BIOES") == []
+    assert json.loads((out / "labels.json").read_text(encoding="utf-8"))["scheme"] == "BIOES"
+    with pytest.raises(ValueError, match="sum to 1"):
+        NerConfig(split=(0.8, 0.1, 0.2))
+    with pytest.raises(ValueError, match="Extra inputs"):
+        NerConfig(shceme="BIO")
+    with pytest.raises(CorpusctlError, match="no sentences"):
+        export_ner([], tmp_path / "empty", NerConfig(), seed=1)

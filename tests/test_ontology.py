@@ -1,0 +1,320 @@
+"""The ontology library: shipped data, validation, annotation (longest match, homonyms), segmenter terms."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corpusctl.errors import CorpusctlError
+from corpusctl.ontology import (
+    DEFAULT_DIR,
+    ONTOLOGY_WORD_FREQ,
+    Annotator,
+    Concept,
+    Ontology,
+    Sense,
+    load_ontology,
+    ontology_stats,
+    segmenter_terms,
+    validate_ontology,
+)
+
+SHIPPED = load_ontology(DEFAULT_DIR)
+
+
+@pytest.fixture(scope="module")
+def annotator() -> Annotator:
+    return Annotator(SHIPPED)
+
+
+def write_folder(folder: Path, concepts: list[dict | str], relations: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [c if isinstance(c, str) else json.dumps(c, ensure_ascii=False) for c in concepts]
+    (folder / "concepts.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "relations.tsv").write_text(relations, encoding="utf-8")
+    return folder
+
+
+def concept(cid: str, term: str, parent: str | None = None, category: str = "EQUIPMENT", **extra) -> dict:
+    return {"id": cid, "term": term, "synonyms": [], "category": category, "parent": parent, **extra}
+
+
+# -- the shipped ontology ---------------------------------------------------------------------------------
+
+
+def test_shipped_ontology_validates_and_meets_the_sizes():
+    assert validate_ontology(DEFAULT_DIR) == []
+    stats = ontology_stats(SHIPPED)
+    assert stats["concepts"] >= 1000
+    assert len(stats["categories"]) >= 8
+    assert {"EQUIPMENT", "COMPONENT", "HAZARD", "PPE", "BEHAVIOR", "LOCATION", "MATERIAL", "PROCEDURE"} <= set(
+        stats["categories"])
+    assert stats["homonyms"] >= 30
+    assert stats["relations"] >= 5000
+    assert stats["depth"] >= 3
+    assert stats["synonyms"] > 100
+    assert {"is_a", "part_of", "requires_ppe", "causes", "prevents", "located_in", "inspected_by"} <= set(
+        stats["relation_types"])
+
+
+def test_every_homonym_sense_has_cues_and_a_known_parent():
+    for homonym in SHIPPED.homonyms:
+        assert len(homonym.senses) >= 2
+        assert homonym.default_sense in {s.id for s in homonym.senses}
+        for sense in homonym.senses:
+            assert sense.cues, (homonym.term, sense.id)
+            assert sense.parent is None or sense.parent in SHIPPED
+
+
+@pytest.mark.parametrize("term", ["灭火器", "安全帽", "安全带", "配电箱", "阀门", "管道", "压力表", "叉车", "脚手架",
+                                  "动火作业", "受限空间", "硫化氢", "高处坠落", "接地"])
+def test_common_safety_terms_are_in_the_ontology(term):
+    assert SHIPPED.lookup(term) is not None
+
+
+def test_fire_extinguisher_carries_its_parent_chain(annotator):
+    spans = annotator.annotate("车间东侧的灭火器，指针已在红区。")
+    span = next(s for s in spans if s["text"] == "灭火器")
+    assert span["concept_id"] == "eq:灭火器"
+    assert span["category"] == "EQUIPMENT"
+    assert span["parents"][:2] == ["eq:便携式消防器材", "eq:消防器材"]
+    assert span["parent_terms"][:2] == ["便携式消防器材", "消防器材"]
+    assert SHIPPED.ancestors("eq:干粉灭火器")[:3] == ("eq:灭火器", "eq:便携式消防器材", "eq:消防器材")
+
+
+def test_relations_are_held_as_arrays_and_queryable():
+    relations = SHIPPED.relations
+    assert len(relations) == len(relations.heads) == len(relations.tails) == len(relations.kinds)
+    index = SHIPPED.index["eq:灭火器"]
+    assert ("is_a", "eq:便携式消防器材") in relations.of(index)
+    assert ("loc:配电室" in {tail for _, tail in relations.of(index, "located_in")})
+
+
+@pytest.mark.parametrize("homonym", SHIPPED.homonyms, ids=lambda c: c.term)
+def test_a_cue_next_to_a_homonym_selects_its_sense(annotator, homonym: Concept):
+    for sense in homonym.senses:
+        for cue in sense.cues:
+            for sentence in (f"{cue}，{homonym.term}。", f"{homonym.term}，{cue}。"):
+                spans = [s for s in annotator.annotate(sentence) if s["concept_id"] == homonym.id]
+                assert len(spans) == 1, sentence
+                assert (spans[0]["sense"], spans[0]["resolved"]) == (sense.id, True), sentence
+                category = sense.category
+                assert spans[0]["category"] == category
+
+
+def test_a_homonym_without_cues_takes_its_default_sense_unresolved(annotator):
+    (span,) = annotator.annotate("接地")
+    assert (span["sense"], span["resolved"], span["category"]) == ("grounding", False, "PROCEDURE")
+    (span,) = [s for s in annotator.annotate("飞机在跑道上接地") if s["concept_id"] == "h:接地"]
+    assert (span["sense"], span["resolved"], span["category"], span["parents"]) == ("ground_contact", True, "", [])
+
+
+# -- homonym rules on a small ontology --------------------------------------------------------------------
+
+
+def small_homonym_annotator(window: int = 5) -> Annotator:
+    senses = (Sense("a", "", "EQUIPMENT", "root", ("甲甲", "乙乙")), Sense("b", "", "", None, ("丙丙", "丁丁")))
+    concepts = [Concept("root", "设备", category="EQUIPMENT"),
+                Concept("h", "开关", category="EQUIPMENT", parent="root", senses=senses, default_sense="b")]
+    return Annotator(Ontology(concepts, {"EQUIPMENT": ""}), window=window)
+
+
+@pytest.mark.parametrize(("text", "sense", "resolved"), [
+    ("开关", "b", False),  # no cue: default, unresolved
+    ("甲甲开关", "a", True),
+    ("开关丁丁", "b", True),
+    ("甲甲开关丙丙", "b", False),  # one cue each at the same distance: a tie
+    ("甲甲乙乙开关丙丙", "a", True),  # more cues win over nearer ones
+    ("甲甲。开关丙丙", "b", True),  # equal counts: the nearest cue wins
+    ("甲甲xxxx开关", "b", False),  # the cue ends 4 characters before: inside a window of 5 but starts outside
+    ("甲甲xxx开关", "a", True),
+])
+def test_homonym_cue_rules(text, sense, resolved):
+    matches = small_homonym_annotator().match(text)
+    assert len(matches) == 1
+    annotator = small_homonym_annotator()
+    assert (annotator.sense_name(int(matches.senses[0])), bool(matches.resolved[0])) == (sense, resolved)
+
+
+def test_cues_never_cross_texts_in_one_batch():
+    annotator = small_homonym_annotator()
+    first, second = annotator.match_many(["说明甲甲", "开关在此"])
+    assert len(first) == 0
+    assert (annotator.sense_name(int(second.senses[0])), bool(second.resolved[0])) == ("b", False)
+
+
+# -- matching ---------------------------------------------------------------------------------------------
+
+
+def reference_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Leftmost-longest by brute force."""
+    out, i = [], 0
+    while i < len(text):
+        best = max((t for t in terms if text.startswith(t, i)), key=len, default=None)
+        if best:
+            out.append((i, i + len(best)))
+            i += len(best)
+        else:
+            i += 1
+    return out
+
+
+def spans_of(annotator: Annotator, text: str) -> list[tuple[int, int]]:
+    m = annotator.match(text)
+    return list(zip(m.starts.tolist(), m.ends.tolist(), strict=True))
+
+
+@pytest.mark.parametrize(("terms", "text", "expected"), [
+    (["b", "c", "abd"], "abc", [(1, 2), (2, 3)]),  # pyahocorasick #133: iter_long misses these
+    (["知识产权", "国家知识产权局"], "国家知识产权", [(2, 6)]),
+    (["ab", "abcabd"], "zzabcabdzz", [(2, 8)]),  # pyahocorasick #185
+    (["灭火器", "干粉灭火器", "粉灭"], "干粉灭火器和灭火器", [(0, 5), (6, 9)]),
+    (["安全", "安全帽", "帽子"], "安全帽子", [(0, 3)]),
+])
+def test_longest_match_without_overlaps(terms, text, expected):
+    assert spans_of(Annotator(None, terms), text) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text("甲乙丙ab", min_size=1, max_size=4), min_size=1, max_size=8),
+       st.text("甲乙丙abc", max_size=40))
+def test_matching_is_leftmost_longest(terms, text):
+    assert spans_of(Annotator(None, terms), text) == reference_spans(text, sorted(set(terms)))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text("甲乙丙丁开关设", max_size=12), max_size=6))
+def test_batches_give_the_same_matches_as_single_texts(texts):
+    annotator = small_homonym_annotator()
+    together = annotator.match_many(texts)
+    for text, batch in zip(texts, together, strict=True):
+        alone = annotator.match(text)
+        for field in ("starts", "ends", "entries", "senses", "resolved"):
+            assert getattr(batch, field).tolist() == getattr(alone, field).tolist()
+
+
+def test_matching_folds_case_and_full_width_and_keeps_offsets(annotator):
+    spans = annotator.annotate("机房的ｕｐｓ电源和Ups电源")
+    found = [(s["text"], s["concept_id"]) for s in spans if s["concept_id"] == "eq:不间断电源"]
+    assert found == [("ｕｐｓ电源", "eq:不间断电源"), ("Ups电源", "eq:不间断电源")]
+
+
+def test_synonyms_map_to_their_concept(annotator):
+    (span,) = annotator.annotate("塔吊")
+    assert (span["concept_id"], span["term"]) == ("eq:塔式起重机", "塔式起重机")
+
+
+def test_lexicon_terms_become_lex_spans(tmp_path):
+    lexicon = tmp_path / "terms.txt"
+    lexicon.write_text("# industrial words\n巡检路线 20 n\n灭火器\n灭火器箱 5\n", encoding="utf-8")
+    annotator = Annotator.from_paths(DEFAULT_DIR, [lexicon])
+    spans = annotator.annotate("沿巡检路线检查灭火器和灭火器箱")
+    assert [(s["text"], s["concept_id"], s["category"]) for s in spans if s["text"] != "检查"] == [
+        ("巡检路线", "lex:巡检路线", ""), ("灭火器", "eq:灭火器", "EQUIPMENT"), ("灭火器箱", "lex:灭火器箱", "")]
+    only_lexicon = Annotator.from_paths(None, [lexicon])
+    assert [s["concept_id"] for s in only_lexicon.annotate("灭火器")] == ["lex:灭火器"]
+
+
+def test_an_empty_annotator_and_empty_texts():
+    assert len(Annotator().match("任何文字")) == 0
+    assert [len(m) for m in Annotator(SHIPPED).match_many(["", "灭火器", ""])] == [0, 1, 0]
+
+
+# -- validation -------------------------------------------------------------------------------------------
+
+
+def test_a_parent_cycle_and_a_dangling_parent_are_named(tmp_path):
+    folder = write_folder(tmp_path / "bad", [
+        concept("root", "设备"),
+        concept("a", "甲设备", parent="b"),
+        concept("b", "乙设备", parent="a"),
+        concept("c", "丙设备", parent="nowhere"),
+    ])
+    problems = validate_ontology(folder)
+    cycle = [p for p in problems if "cycle" in p.message]
+    dangling = [p for p in problems if "does not exist" in p.message]
+    assert [(p.file, p.line, p.id) for p in cycle] == [("concepts.jsonl", 2, "a")]
+    assert "a -> b -> a" in cycle[0].message
+    assert [(p.file, p.line, p.id) for p in dangling] == [("concepts.jsonl", 4, "c")]
+    assert str(dangling[0]).startswith("concepts.jsonl:4: c: parent 'nowhere'")
+    with pytest.raises(CorpusctlError, match="invalid ontology"):
+        load_ontology(folder)
+
+
+@pytest.mark.parametrize(("lines", "relations", "where", "message"), [
+    ([concept("a", "甲"), concept("a", "乙")], "", ("concepts.jsonl", 2, "a"), "duplicate id"),
+    ([concept("a", "甲", category="VEHICLE")], "", ("concepts.jsonl", 1, "a"), "unknown category"),
+    (['{"id": "a", "term": '], "", ("concepts.jsonl", 1, None), "bad JSON"),
+    ([concept("a", "甲"), concept("b", "乙", synonyms=["甲"])], "", ("concepts.jsonl", 2, "b"), "also names a"),
+    ([concept("h", "开关", senses=[{"id": "x", "category": "", "cues": []},
+                                  {"id": "y", "category": "", "cues": ["门"]}], default_sense="x")],
+     "", ("concepts.jsonl", 1, "h"), "sense 'x' has no cues"),
+    ([concept("h", "开关", senses=[{"id": "x", "category": "", "cues": ["电"]},
+                                  {"id": "y", "category": "", "cues": ["门"]}], default_sense="z")],
+     "", ("concepts.jsonl", 1, "h"), "default_sense 'z'"),
+    ([concept("h", "开关", senses=[{"id": "x", "category": "", "cues": ["开关柜"]},
+                                  {"id": "y", "category": "", "cues": ["门"]}], default_sense="x")],
+     "", ("concepts.jsonl", 1, "h"), "contains the term itself"),
+    ([concept("a", "甲"), concept("b", "乙")], "a\tis_a\tb\nb\tpart_of\tzz\n", ("relations.tsv", 2, "zz"),
+     "tail id does not name a concept"),
+    ([concept("a", "甲"), concept("b", "乙")], "a\tis_a\tb\n\nb\tis a\n", ("relations.tsv", 3, "b"),
+     "expected `head_id<TAB>relation<TAB>tail_id`"),
+    ([concept("a", "甲"), concept("b", "乙")], "a\tis_a\tb\na\tis_a\tb\n", ("relations.tsv", 2, "a"),
+     "duplicate pair"),
+    ([concept("a", "甲"), concept("b", "乙")], "a\tIs-A\tb\n", ("relations.tsv", 1, None), "bad relation name"),
+])
+def test_validation_problems_name_file_line_and_id(tmp_path, lines, relations, where, message):
+    problems = validate_ontology(write_folder(tmp_path / "o", lines, relations))
+    assert any((p.file, p.line, p.id) == where and message in p.message for p in problems), problems
+
+
+def test_categories_file_sets_the_allowed_categories(tmp_path):
+    folder = write_folder(tmp_path / "o", [concept("a", "甲", category="VEHICLE")])
+    (folder / "categories.txt").write_text("# types\nVEHICLE\tcars\n", encoding="utf-8")
+    assert validate_ontology(folder) == []
+    assert load_ontology(folder).categories == {"VEHICLE": "cars"}
+
+
+def test_a_missing_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(CorpusctlError, match="not found"):
+        load_ontology(tmp_path / "nope")
+
+
+# -- the segmenter's user dictionary ----------------------------------------------------------------------
+
+
+def test_segmenter_terms_hold_every_surface_and_the_lexicon(tmp_path):
+    lexicon = tmp_path / "terms.txt"
+    lexicon.write_text("巡检路线 20 n\n灭火器 99999 nz\n", encoding="utf-8")
+    entries = segmenter_terms(DEFAULT_DIR, [lexicon])
+    words = {word: (freq, pos) for word, freq, pos in entries}
+    assert len(words) == len(entries)
+    for concept_ in SHIPPED.concepts:
+        for surface in concept_.surfaces:
+            assert surface in words
+    assert words["安全帽"] == (ONTOLOGY_WORD_FREQ, "n")
+    assert words["动火作业"] == (ONTOLOGY_WORD_FREQ, "vn")
+    assert words["灭火器"] == (99999, "nz")  # the lexicon's own figures win
+    assert words["巡检路线"] == (20, "n")
+    assert segmenter_terms(None, [lexicon]) == [("巡检路线", 20, "n"), ("灭火器", 99999, "nz")]
+
+
+def test_every_ontology_term_is_one_jieba_word():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    entries = segmenter_terms(DEFAULT_DIR)
+    for word, freq, pos in entries:
+        tokenizer.add_word(word, freq, pos)
+    split = [w for w, _, _ in entries if list(tokenizer.cut(w, HMM=False)) != [w]]
+    assert split == []
+    contexts = ("检查发现{}存在问题。", "要求对{}进行整改", "现场的{}已经更换")
+    broken = [(w, c) for w, _, _ in entries for c in contexts if w not in tokenizer.lcut(c.format(w))]
+    assert broken == []
