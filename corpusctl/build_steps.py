@@ -12,6 +12,7 @@ import pyarrow as pa
 
 from corpusctl import __version__
 from corpusctl.config import parse_size
+from corpusctl.errors import CorpusctlError
 from corpusctl.io.columns import to_record_batch
 from corpusctl.io.workdir import ArrowStreamWriter, StageCheckpoint, read_batches, write_json
 from corpusctl.manifest import file_entries, library_versions
@@ -27,6 +28,9 @@ def run_steps(build: Build) -> Path:
     docs = clean_steps(build, docs)
     docs = ontology_step(build, docs)
     examples = mix_and_format(build, docs)
+    if _rows_in(examples.data) == 0:
+        raise CorpusctlError("no documents are left to build examples from: every document was rejected or "
+                             f"left out by the mix; see the rejects in {build.work}/*/rejects.jsonl")
     examples = segment_step(build, examples)
     final = build.work / "final"
     shutil.rmtree(final, ignore_errors=True)
@@ -40,6 +44,8 @@ def run_steps(build: Build) -> Path:
     outputs["title_reconstruction"] = title_reconstruction(build, examples, final)
     outputs["ner"] = ner_step(build, examples, final)
     outputs["classification"] = classification_step(build, docs, final)
+    outputs["ontology"] = ontology_summary(build, docs)
+    outputs["segment"] = segment_summary(build)
     write_rejects(build, final)
     manifest = make_manifest(build, outputs)
     if recipe.report.enabled:
@@ -63,7 +69,9 @@ def clean_steps(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
     if clean.enabled and clean.pii.enabled:
         from corpusctl.stages.pii import PiiStage
 
-        docs = build.map_stage("pii", PiiStage(clean.pii), docs, clean.pii.model_dump(mode="json"))
+        from corpusctl.stages.pii import fingerprint
+
+        docs = build.map_stage("pii", PiiStage(clean.pii), docs, fingerprint(clean.pii))
     if clean.enabled:
         from corpusctl.stages.clean import CleanStage
 
@@ -385,7 +393,13 @@ def ner_step(build: Build, examples: StageCheckpoint, final: Path) -> dict:
 
     columns = ["id", "title", "text", "terms", "title_terms", "sentences"]
     rows = (row for batch in read_batches(examples.data, BATCH_SIZE) for row in batch.select(columns).to_pylist())
-    return export_ner(rows, final / "ner", recipe.ner, recipe.seed, strict=build.strict)
+    rejects: list[dict] = []
+    stats = export_ner(rows, final / "ner", recipe.ner, recipe.seed, strict=build.strict, rejects=rejects)
+    if rejects:
+        (final / "rejects").mkdir(exist_ok=True)
+        with open(final / "rejects" / "ner.jsonl", "w", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rejects)
+    return stats
 
 
 def classification_step(build: Build, docs: StageCheckpoint, final: Path) -> dict:
@@ -402,11 +416,40 @@ def classification_step(build: Build, docs: StageCheckpoint, final: Path) -> dic
 def write_rejects(build: Build, final: Path) -> None:
     """Collect every stage's rejects into rejects/<stage>.jsonl (only stages that dropped something)."""
     out = final / "rejects"
-    out.mkdir()
+    out.mkdir(exist_ok=True)
     for stage_dir in sorted(build.work.iterdir()):
         source = stage_dir / "rejects.jsonl"
         if source.is_file() and source.stat().st_size:
             shutil.copyfile(source, out / f"{stage_dir.name}.jsonl")
+
+
+def ontology_summary(build: Build, docs: StageCheckpoint, top: int = 50) -> dict:
+    """The ontology's manifest entry plus the most frequent annotated terms (counts per distinct term only)."""
+    from collections import Counter
+
+    from corpusctl.ontology import ontology_stats
+    from corpusctl.stages.ontology import ontology_manifest
+
+    recipe = build.recipe
+    stats = ontology_stats(recipe.ontology.dir) if recipe.ontology.enabled else None
+    summary = ontology_manifest(build.stats.get("ontology", {}).get("events", {}), stats=stats)
+    terms: Counter = Counter()
+    for batch in read_batches(docs.data, 4096):
+        columns = batch.select(["title", "text", "title_terms", "terms"]).to_pydict()
+        for title, text, title_spans, spans in zip(*columns.values()):
+            terms.update(title[s["start"]:s["end"]] for s in title_spans if s["category"])
+            terms.update(text[s["start"]:s["end"]] for s in spans if s["category"])
+    summary["top_terms"] = dict(terms.most_common(top))
+    return summary
+
+
+def segment_summary(build: Build) -> dict:
+    from corpusctl.ontology import segmenter_terms
+    from corpusctl.stages.segment import summary
+
+    recipe = build.recipe
+    ontology_dir = recipe.ontology.dir if recipe.ontology.enabled else None
+    return summary(recipe.segment, segmenter_terms(ontology_dir, list(recipe.segment.lexicons)))
 
 
 def make_manifest(build: Build, outputs: dict) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from corpusctl import __version__
+from corpusctl.cli_ner import app as ner_app
+from corpusctl.cli_ontology import app as ontology_app
+from corpusctl.cli_pii import app as pii_app
+from corpusctl.cli_segmenter import app as segmenter_app
 from corpusctl.errors import CorpusctlError
 
 app = typer.Typer(
@@ -22,6 +27,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(ontology_app, name="ontology")
+app.add_typer(ner_app, name="ner")
+app.add_typer(segmenter_app, name="segmenter")
+app.add_typer(pii_app, name="pii")
 console = Console()
 errors = Console(stderr=True)
 
@@ -118,6 +127,8 @@ def print_summary(manifest: dict, output: Path) -> None:
     for column in ("stage", "in", "out", "rejected", "seconds"):
         table.add_column(column, justify="right" if column != "stage" else "left")
     for name, stats in manifest["stages"].items():
+        if "docs_in" not in stats:
+            continue
         rejected = sum(stats.get("rejects", {}).values())
         table.add_row(name, f"{stats.get('docs_in', '')}", f"{stats.get('docs_out', '')}", f"{rejected}",
                       f"{stats.get('seconds', '')}")
@@ -192,6 +203,13 @@ def main() -> None:
     except KeyboardInterrupt:
         errors.print("interrupted")
         sys.exit(130)
+    except Exception as exc:  # a bug, not a user error: say so briefly; the traceback is one variable away
+        if os.environ.get("CORPUSCTL_DEBUG"):
+            raise
+        errors.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+                     "This is a bug in corpusctl. Rerun with CORPUSCTL_DEBUG=1 for the traceback and report it.",
+                     highlight=False)
+        sys.exit(70)
 
 
 if __name__ == "__main__":

@@ -113,6 +113,7 @@ class Build:
             for batch in batches if batches is not None else read_batches(source.data, BATCH_SIZE):
                 counter.docs_in += batch.num_rows
                 counter.chars_in += batch_chars(batch)
+                self.progress.advance(batch.num_rows, 0)
                 yield batch
 
         with open(cp.rejects, "w", encoding="utf-8") as rejects:
@@ -121,7 +122,6 @@ class Build:
                 writer.write(kept)
                 counter.docs_out += kept.num_rows
                 counter.chars_out += batch_chars(kept)
-                self.progress.advance(out.num_rows, 0)
         writer.close()
         stats = counter.stats(time.perf_counter() - started)
         cp.finish(stats)
@@ -225,8 +225,12 @@ class Build:
     # -- the whole build ------------------------------------------------------------------------------
 
     def run(self) -> BuildResult:
+        import datasets
+
         from corpusctl.build_steps import run_steps
 
+        datasets.disable_progress_bars()
+        datasets.logging.set_verbosity_error()
         self.work.mkdir(parents=True, exist_ok=True)
         if not self.options.resume:
             for child in self.work.iterdir():

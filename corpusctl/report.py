@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import io
+import warnings
 from pathlib import Path
 
 from corpusctl.config import StageSection
@@ -37,8 +38,10 @@ def _svg(fig) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    with warnings.catch_warnings():  # glyphs missing from the build machine's fonts: the browser draws them
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig.tight_layout()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(fig)
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]
@@ -149,9 +152,9 @@ def mask_section(manifest: dict) -> str:
     buckets = mask.get("by_length") or {}
     if not buckets:
         return ""
-    names = list(buckets)
+    names = [b for b in buckets if buckets[b].get("examples")]
     fig, ax = _figure(6.4, 3.4)
-    means = [buckets[b].get("mean", 0) for b in names]
+    means = [buckets[b]["mean"] for b in names]
     ax.bar(names, means, label="realized mean ratio")
     for i, b in enumerate(names):
         low, high = (buckets[b].get("target") or [None, None])[:2]
@@ -187,39 +190,42 @@ def ontology_section(manifest: dict, top: int) -> str:
         items = sorted(terms.items(), key=lambda kv: -kv[1])[:top]
         parts.append(_bars("most frequent terms", [t for t, _ in items], {"occurrences": [n for _, n in items]}))
     homonyms = ontology.get("homonyms") or {}
-    if homonyms:
-        rows = [[term, sense, n] for term, senses in sorted(homonyms.items()) for sense, n in sorted(senses.items())]
-        parts.append("<h3>Homonym decisions</h3>" + _table(["term", "sense", "occurrences"], rows))
+    decisions = homonyms.get("decisions") or {}
+    if decisions:
+        rows = [[term, sense, n] for term, senses in decisions.items() for sense, n in senses.items()]
+        parts.append(f"<h3>Homonym decisions</h3><p>{homonyms.get('resolved', 0)} resolved by context cues, "
+                     f"{homonyms.get('unresolved', 0)} fell back to the default sense.</p>"
+                     + _table(["term", "sense", "occurrences"], rows))
     return "\n".join(parts)
 
 
 def ner_section(manifest: dict) -> str:
     ner = manifest.get("ner") or {}
-    splits = ner.get("splits") or {}
-    if not splits:
+    entities = ner.get("entities") or {}
+    if not entities:
         return ""
-    types = sorted({t for s in splits.values() for t in (s.get("entities") or {})})
+    types = sorted({t for counts in entities.values() for t in counts})
+    sentences = ner.get("sentences") or {}
     parts = ["<h2>NER</h2>",
-             _bars("entities per type and split", types,
-                   {name: [(s.get("entities") or {}).get(t, 0) for t in types] for name, s in splits.items()})]
+             _bars("entities per type and split", types, {name: [counts.get(t, 0) for t in types]
+                                                          for name, counts in entities.items()})]
     parts.append(_table(["split", "sentences", "entities"],
-                        [[n, s.get("sentences", 0), sum((s.get("entities") or {}).values())] for n, s in splits.items()]))
+                        [[n, sentences.get(n, 0), sum(c.values())] for n, c in entities.items()]))
     return "\n".join(parts)
 
 
 def classification_section(manifest: dict) -> str:
     classification = manifest.get("classification") or {}
-    splits = classification.get("splits") or {}
-    if not splits:
+    counts = classification.get("label_counts") or {}
+    if not counts:
         return ""
-    labels = sorted({label for s in splits.values() for label in (s.get("labels") or {})})
+    labels = sorted({label for c in counts.values() for label in c})
     shown = labels[:40]
     parts = ["<h2>Classification</h2>",
              _bars("label share per split" + (" (first 40 labels)" if len(labels) > 40 else ""), shown,
-                   {name: [(s.get("labels") or {}).get(label, 0) / max(1, s.get("rows", 1)) for label in shown]
-                    for name, s in splits.items()}, percent=True)]
-    parts.append(_table(["split", "rows", "labels"], [[n, s.get("rows", 0), len(s.get("labels") or {})]
-                                                       for n, s in splits.items()]))
+                   {name: [c.get(label, 0) / max(1, sum(c.values())) for label in shown] for name, c in counts.items()},
+                   percent=True)]
+    parts.append(_table(["split", "rows", "labels"], [[n, sum(c.values()), len(c)] for n, c in counts.items()]))
     return "\n".join(parts)
 
 

@@ -80,8 +80,11 @@ def test_rejects_name_stage_reason_and_record(sample_out):
 
 def test_broken_jsonl_line_is_rejected_with_file_and_line(tmp_path):
     data = tmp_path / "docs.jsonl"
-    good = {"title": "叉车巡检", "text": "叉车司机未佩戴安全帽进入车间，检查人员要求立即整改并做好记录。" * 3}
-    lines = [json.dumps({**good, "text": good["text"] + str(i)}, ensure_ascii=False) for i in range(6)]
+    sentences = ["叉车司机未佩戴安全帽进入车间，检查人员要求立即整改。", "配电箱门未关闭，箱内积灰严重，已通知电工清理。",
+                 "消防通道被货物堵塞，灭火器压力不足，需要更换。", "反应釜法兰处发现轻微泄漏，已关闭进料阀门。",
+                 "脚手架底部缺少扫地杆，作业人员未系安全带。", "值班人员在岗睡觉，监控室无人值守。"]
+    lines = [json.dumps({"title": f"巡检记录{i}", "text": s + sentences[(i + 1) % 6] + sentences[(i + 3) % 6]}, ensure_ascii=False)
+             for i, s in enumerate(sentences)]
     lines[2] = '{"title": "坏行", "text": "缺少右引号}'
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     recipe = tmp_path / "r.yaml"

@@ -132,6 +132,7 @@ def export_classification(rows: Iterable[dict], out_dir: Path, config: Classific
         "rare_rows": sum(1 for label in labels if label in set(rare_names)),
         "rare_examples": rare_names[:20],
         "splits": {name: len(items) for name, items in by_split.items()},
+        "label_counts": counts,
         "max_share_gap_points": share_gap(by_split["train"], by_split["test"]),
         "dedup": dedup,
         "leaks": count_leaks(by_split),

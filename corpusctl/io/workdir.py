@@ -22,7 +22,7 @@ from corpusctl.io.columns import COLUMN_TYPES
 def write_json(path: Path, data) -> None:
     """Write JSON atomically (temp file + rename)."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 
 
