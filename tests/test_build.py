@@ -17,16 +17,7 @@ CONTRACT_COLUMNS = {"id", "source", "kind", "domain", "format", "title", "text",
                     "sentence_ids"}
 
 
-def build(recipe: Path, out: Path, *args: str):
-    result = CliRunner().invoke(app, ["build", str(recipe), "--output", str(out), "--quiet", *args])
-    assert result.exit_code == 0, result.output
-    return out
-
-
-@pytest.fixture(scope="session")
-def sample_out(tmp_path_factory) -> Path:
-    root = Path(__file__).resolve().parent.parent
-    return build(root / "recipes" / "sample.yaml", tmp_path_factory.mktemp("sample") / "out", "--workers", "2")
+from conftest import build
 
 
 def test_pretrain_opens_with_load_from_disk_in_several_shards(sample_out):
