@@ -322,6 +322,8 @@ def pretrain_features():
     from corpusctl.stages.segment import UPOS
 
     ints = Sequence(Value("int32"))
+    span = [{"start": Value("int32"), "end": Value("int32"), "concept_id": Value("string"), "category": Value("string"),
+             "sense": Value("string")}]
     return Features({
         "id": Value("string"), "source": Value("string"), "kind": Value("string"), "domain": Value("string"),
         "format": Value("string"), "title": Value("string"), "text": Value("string"), "priority": Value("float64"),
@@ -329,6 +331,8 @@ def pretrain_features():
         "special_tokens_mask": Sequence(Value("int8")), "length": Value("int32"), "num_words": Value("int32"),
         "word_ids": ints, "term_ids": ints, "pos_ids": Sequence(ClassLabel(names=list(UPOS))),
         "sentence_ids": ints,
+        # spans over text/title, so NER can be re-exported from pretrain/ alone (`corpusctl ner export OUT`)
+        "terms": span, "title_terms": span, "sentences": [{"start": Value("int32"), "end": Value("int32")}],
     })
 
 

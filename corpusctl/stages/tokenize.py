@@ -139,7 +139,8 @@ class TokenizeStage:
         encodings = tokenizer.encode_batch(pairs)
         pos_index = {name: i for i, name in enumerate(self.upos)}
         x_pos = pos_index["X"]
-        out = {key: batch[key] for key in ("id", "source", "kind", "domain", "format", "title", "text", "priority")}
+        out = {key: batch[key] for key in ("id", "source", "kind", "domain", "format", "title", "text", "priority",
+                                           "terms", "title_terms", "sentences")}
         columns: dict[str, list] = {k: [] for k in ("input_ids", "attention_mask", "token_type_ids",
                                                     "special_tokens_mask", "length", "num_words", "word_ids",
                                                     "term_ids", "pos_ids", "sentence_ids", "_events")}
