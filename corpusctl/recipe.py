@@ -14,7 +14,7 @@ from typing import Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from corpusctl.config import RecipePath, Section, StageSection
+from corpusctl.config import RecipePath, Section
 from corpusctl.errors import RecipeError
 from corpusctl.exports.classification import ClassificationConfig
 from corpusctl.exports.ner import NerConfig

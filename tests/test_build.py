@@ -3,10 +3,9 @@
 import json
 import shutil
 import textwrap
-from pathlib import Path
 
 import datasets
-import pytest
+from conftest import build
 from typer.testing import CliRunner
 
 from corpusctl.cli import app
@@ -17,7 +16,6 @@ CONTRACT_COLUMNS = {"id", "source", "kind", "domain", "format", "title", "text",
                     "sentence_ids"}
 
 
-from conftest import build
 
 
 def test_pretrain_opens_with_load_from_disk_in_several_shards(sample_out):

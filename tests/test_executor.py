@@ -31,10 +31,9 @@ def test_workers_do_not_change_output():
 @pytest.mark.ray
 def test_ray_executor_equals_local():
     pytest.importorskip("ray")
-    from corpusctl.executor import RayExecutor
-
     # Ray workers import functions by module, so use one from the package, not from this test file.
     from corpusctl.build_steps import _zero_priority
+    from corpusctl.executor import RayExecutor
 
     def run(executor):
         return pa.Table.from_batches(list(executor.map(_zero_priority, batches(1000, 64))))

@@ -43,7 +43,7 @@ def test_ids_are_stable_and_use_id_field(tmp_path):
 
 def test_missing_text_field_and_bad_bytes_are_rejects(tmp_path):
     path = tmp_path / "a.jsonl"
-    path.write_bytes('{"body": "x"}\n'.encode() + b'{"text": "\xff\xfe"}\n' + '{"text": "好"}\n'.encode())
+    path.write_bytes(b'{"body": "x"}\n' + b'{"text": "\xff\xfe"}\n' + '{"text": "好"}\n'.encode())
     docs, rejects = read(source(tmp_path, path, "jsonl"))
     assert [d["text"] for d in docs] == ["好"]
     assert [(r.reason, r.origin) for r in rejects] == [("missing_field", f"{path}:1"), ("decode_error", f"{path}:2")]
