@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from corpusctl.config import RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages import stable_hash
 
 from .schemes import Span, spans_to_tags, tag_set, write_conll
-from .splits import check_fractions, leak_free_split
+from .splits import SplitShares, leak_free_split
 
 Scheme = Literal["BMEO", "BIO", "BIOES", "BMES"]
 SPLITS = ("train", "dev", "test")
@@ -37,7 +37,7 @@ PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
 
 class NerConfig(StageSection):
     scheme: Scheme = "BMEO"
-    split: tuple[float, float, float] = (0.8, 0.1, 0.1)
+    split: SplitShares = (0.8, 0.1, 0.1)
     annotations: list[RecipePath] = Field(default_factory=list)
     """Human annotation files (Label Studio JSON, doccano JSONL, CLUENER JSON, CoNLL) that override distant labels."""
     annotation_scheme: Scheme | None = None
@@ -54,15 +54,6 @@ class NerConfig(StageSection):
     """Character n-gram Jaccard at which two sentences count as near-identical (1 = identical only)."""
     ngram: int = Field(2, ge=1)
     """Character n-gram size for near-duplicate detection (bigrams suit short Chinese sentences)."""
-
-    @field_validator("split")
-    @classmethod
-    def _split_sums_to_one(cls, value: tuple[float, float, float]) -> tuple[float, float, float]:
-        try:
-            check_fractions(value)
-        except CorpusctlError as exc:
-            raise ValueError(str(exc)) from None
-        return value
 
 
 @dataclass

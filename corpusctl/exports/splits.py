@@ -13,6 +13,9 @@ import math
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages import stable_hash
@@ -26,6 +29,18 @@ def check_fractions(fractions: Sequence[float]) -> tuple[float, ...]:
     if len(values) != 3 or any(f < 0 for f in values) or not math.isclose(sum(values), 1.0, abs_tol=1e-6):
         raise CorpusctlError(f"split must be three non-negative shares that sum to 1 (train, dev, test), got {list(fractions)}")
     return values
+
+
+def _valid_split(value: tuple[float, float, float]) -> tuple[float, float, float]:
+    try:
+        check_fractions(value)
+    except CorpusctlError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+SplitShares = Annotated[tuple[float, float, float], AfterValidator(_valid_split)]
+"""A recipe's train/dev/test shares: three non-negative numbers that sum to 1."""
 
 
 def normalize(text: str) -> str:
