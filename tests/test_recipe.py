@@ -98,3 +98,10 @@ def test_shipped_sample_recipe_validates(root):
     recipe = load_recipe(root / "recipes" / "sample.yaml")
     assert sum(recipe.mix.shares.values()) == pytest.approx(1.0)
     assert {s.kind for s in recipe.sources} == set(recipe.mix.shares)
+
+
+def test_split_shares_must_sum_to_one(tmp_path):
+    with pytest.raises(RecipeError, match=r"ner\.split \(line 11\).*sum to 1"):
+        load_recipe(write(tmp_path, MINIMAL + "ner: {split: [0.5, 0.5, 0.5]}\n"))
+    with pytest.raises(RecipeError, match=r"classification\.split"):
+        load_recipe(write(tmp_path, MINIMAL + "classification: {split: [0.9, 0.2, 0.1]}\n"))
