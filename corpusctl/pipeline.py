@@ -13,8 +13,9 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -30,7 +31,6 @@ from corpusctl.io.workdir import (
     StageCounter,
     batch_chars,
     read_batches,
-    write_json,
 )
 from corpusctl.recipe import Recipe
 
@@ -67,6 +67,44 @@ def _hash(*parts) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+@cache
+def code_version() -> str:
+    """A hash of corpusctl's source files and library versions: checkpoints of other code are never reused."""
+    package = Path(__file__).resolve().parent
+    from corpusctl.manifest import library_versions
+
+    digest = hashlib.sha256(json.dumps([__version__, library_versions()]).encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def files_digest(paths: Iterable[str | Path]) -> str:
+    """A hash of the files' contents (lexicons, ontology): editing one in place invalidates its stages.
+
+    Input corpora are fingerprinted by size and modification time instead (hashing 100 GB per resume
+    would cost as much as a stage).
+    """
+    digest = hashlib.sha256()
+    for path in sorted(str(p) for p in paths):
+        digest.update(path.encode() + b"\0")
+        try:
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError:
+            digest.update(b"<missing>")
+    return digest.hexdigest()[:16]
+
+
+STALE_REASONS = {
+    "settings": "its recipe settings changed",
+    "files": "a lexicon or ontology file it reads changed",
+    "input": "its input changed (an earlier stage was recomputed)",
+    "code": "the corpusctl code changed",
+}
+
+
 class Build:
     """One run of a recipe. Attributes hold what later stages need from earlier ones."""
 
@@ -78,29 +116,47 @@ class Build:
         self.work = self.output.parent / f".{self.output.name}.work"
         self.stats: dict[str, dict] = {}
         self.reused: list[str] = []
+        self.recomputed: dict[str, str] = {}
+        """With --resume: stages whose checkpoint was stale, and why."""
+        self.checkpoints: list[str] = []
+        """The stage checkpoints this build uses, in order (a resumed work dir may hold others)."""
         self.executor = make_executor(options.executor, options.workers, options.ray_address)
         self.strict = options.strict or recipe.strict
 
     # -- generic stage runners ------------------------------------------------------------------------
 
-    def checkpoint(self, name: str, *parts) -> tuple[StageCheckpoint, dict | None]:
-        """The stage's checkpoint and, with --resume, its statistics if it can be reused."""
-        cp = StageCheckpoint(self.work, name, _hash(__version__, name, *parts))
+    def checkpoint(self, name: str, *settings, inputs: Iterable[StageCheckpoint] = (),
+                   files: Iterable[str | Path] = ()) -> tuple[StageCheckpoint, dict | None]:
+        """The stage's checkpoint and, with --resume, its statistics if it can be reused.
+
+        The fingerprint covers everything that decides the stage's output: its recipe settings, the
+        fingerprints of the checkpoints it reads (so a recomputed stage invalidates every later one), the
+        contents of the files it reads and the corpusctl code. Only a checkpoint whose `done.json` (written
+        last, after the data is renamed into place) has the same fingerprint is reused.
+        """
+        parts = {"settings": _hash(*settings), "files": files_digest(files),
+                 "input": _hash(*(source.fingerprint for source in inputs)), "code": code_version()}
+        cp = StageCheckpoint(self.work, name, _hash(name, parts), parts)
+        self.checkpoints.append(name)
         stats = cp.load() if self.options.resume else None
         if stats is not None:
             self.reused.append(name)
             self.stats[name] = stats
             self.progress.stage_done(name, stats, reused=True)
             return cp, stats
-        if self.options.resume and cp.stale_reason():
-            self.progress.message(f"{name}: checkpoint is stale ({cp.stale_reason()}); recomputing")
+        changed = cp.changed_parts() if self.options.resume else []
+        if changed:
+            reason = "; ".join(STALE_REASONS.get(part, part) for part in changed)
+            self.recomputed[name] = reason
+            self.progress.message(f"{name}: checkpoint is stale ({reason}); recomputing")
         cp.reset()
         return cp, None
 
-    def map_stage(self, name: str, fn: Callable[[dict], dict], source: StageCheckpoint, *parts,
-                  batches: Iterator[pa.RecordBatch] | None = None) -> StageCheckpoint:
+    def map_stage(self, name: str, fn: Callable[[dict], dict], source: StageCheckpoint, *settings,
+                  files: Iterable[str | Path] = (), batches: Iterator[pa.RecordBatch] | None = None
+                  ) -> StageCheckpoint:
         """Run a batch function over the source checkpoint; rejects and events are split off and counted."""
-        cp, stats = self.checkpoint(name, source.fingerprint, *parts)
+        cp, stats = self.checkpoint(name, *settings, inputs=[source], files=files)
         if stats is not None:
             return cp
         started = time.perf_counter()
@@ -150,8 +206,8 @@ class Build:
         return batch.drop_columns(drop) if drop else batch
 
     def _reject(self, handle, stage: str, record_id, source, reason: str, detail: str, record) -> None:
-        if self.strict:
-            raise InputError(f"{detail or record_id}: {reason} (stage {stage}; --strict stops the build)")
+        if self.strict and stage == "ingest":  # strict is about malformed input, not about quality filtering
+            raise InputError(f"{detail or record_id}: {reason} (--strict stops the build at malformed input)")
         handle.write(json.dumps({"id": record_id, "source": source, "stage": stage, "reason": reason,
                                  "detail": detail, "record": record}, ensure_ascii=False) + "\n")
 
@@ -160,12 +216,18 @@ class Build:
     def ingest(self) -> StageCheckpoint:
         """Read every source in recipe order; malformed lines go to rejects with file:line."""
         recipe = self.recipe
-        inputs = []
+        stamps = []
         for source in recipe.sources:
             for file, _rel in source_files(source.path, source.format):
                 paths = [file] if file.is_file() else sorted(p for p in file.rglob("*") if p.is_file())
-                inputs += [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
-        cp, stats = self.checkpoint("ingest", [s.model_dump(mode="json") for s in recipe.sources], inputs)
+                stamps += [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
+        scrub_settings = None
+        if recipe.clean.enabled and recipe.clean.pii.enabled:  # rejected raw lines are scrubbed too
+            from corpusctl.stages.pii import fingerprint
+
+            scrub_settings = fingerprint(recipe.clean.pii)
+        cp, stats = self.checkpoint("ingest", [s.model_dump(mode="json") for s in recipe.sources], stamps,
+                                    scrub_settings)
         if stats is not None:
             return cp
         started = time.perf_counter()
@@ -236,7 +298,10 @@ class Build:
             for child in self.work.iterdir():
                 if child.is_dir():
                     shutil.rmtree(child)
-        final = run_steps(self)
+        try:
+            final = run_steps(self)
+        finally:
+            self.executor.close()
         _publish(final, self.output)
         manifest = json.loads((self.output / "manifest.json").read_text(encoding="utf-8"))
         return BuildResult(self.output, manifest, self.reused)

@@ -120,3 +120,17 @@ def test_output_is_replaced_atomically_and_work_dir_is_beside_it(sample_out):
 
 
 _ = shutil
+
+
+def test_strict_mode_stops_only_at_malformed_input(tmp_path):
+    data = tmp_path / "docs.jsonl"
+    docs = [{"title": "配电箱巡检", "text": "配电箱门未关闭，箱内积灰严重，电工已到现场清理并更换了损坏的漏电保护器。"},
+            {"title": "短", "text": "太短"}]
+    data.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs) + "\n", encoding="utf-8")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: s\noutput: out\nsources:\n  - {{name: docs, path: {data.name}, format: jsonl, "
+                      "title_field: title, domain: industrial, kind: sop}\nmix: {enabled: false}\n"
+                      "ner: {enabled: false}\nclassification: {enabled: false}\n", encoding="utf-8")
+    out = build(recipe, tmp_path / "out", "--strict", "--workers", "1")
+    rejects = [json.loads(line) for line in (out / "rejects" / "clean.jsonl").open(encoding="utf-8")]
+    assert [r["reason"] for r in rejects] == ["too_short"]
