@@ -61,10 +61,12 @@ def test_nested_errors_name_path_line_and_expectation(tmp_path):
 
 
 def test_every_section_accepts_enabled_false(tmp_path):
-    sections = ["clean", "ontology", "mix", "format", "segment", "mask", "ner", "classification", "report"]
+    sections = ["clean", "ontology", "mix", "format", "mask", "ner", "classification", "report"]
     text = MINIMAL.replace("mix: {shares: {sop: 1.0}}\n", "") + "".join(f"{s}: {{enabled: false}}\n" for s in sections)
     recipe = load_recipe(write(tmp_path, text))
     assert all(getattr(recipe, s).enabled is False for s in sections)
+    with pytest.raises(RecipeError, match="segment.enabled"):  # a required step cannot be switched off
+        load_recipe(write(tmp_path, MINIMAL + "segment: {enabled: false}\n"))
 
 
 def test_share_for_a_kind_without_source_is_an_error(tmp_path):

@@ -70,7 +70,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Literal
 
-from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
+from corpusctl.config import PROJECT_ROOT, RecipePath, Section
 from corpusctl.errors import CorpusctlError
 
 UPOS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
@@ -123,7 +123,9 @@ _WORD_DEPENDENT = frozenset({"x", "w", "c", "eng", "m", ""})
 _NON_SPACE = re.compile(r"\S+")
 
 
-class SegmentConfig(StageSection):
+class SegmentConfig(Section):
+    """A required step: no `enabled` key (it cannot be switched off)."""
+
     backend: Literal["jieba", "rjieba", "pkuseg"] = "jieba"
     lexicons: list[RecipePath] = [PROJECT_ROOT / "lexicons" / "industrial_terms.txt"]
     """User dictionaries (`word [freq] [pos]` lines); the pipeline merges them with the ontology's terms."""

@@ -7,19 +7,22 @@ privacy placeholders so that `[PERSON]` is one token, never split into character
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 from pydantic import Field
 
-from corpusctl.config import RecipePath, StageSection
+from corpusctl.config import RecipePath, Section
 from corpusctl.errors import CorpusctlError
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
-class VocabConfig(StageSection):
+class VocabConfig(Section):
+    """A required step: no `enabled` key (it cannot be switched off)."""
+
     path: RecipePath | None = None
     """An existing vocab.txt to use instead of building one from the corpus."""
     size: int = Field(21128, ge=16)
@@ -47,21 +50,62 @@ def _configure(tokenizer, placeholders: list[str]) -> None:
     tokenizer.decoder = decoders.WordPiece(prefix="##")
 
 
-def train_tokenizer(texts: Iterable[str], config: VocabConfig, placeholders: list[str]):
-    """Train a WordPiece vocabulary on the corpus (streams the texts; holds only counts)."""
+def train_tokenizer(texts: Iterable[str] | Callable[[], Iterable[str]], config: VocabConfig, placeholders: list[str]):
+    """Train a WordPiece vocabulary on the corpus, deterministically (streams the texts; holds only counts).
+
+    `tokenizers`' trainer numbers the `##x` continuation pieces in hash-map order, which changes from process
+    to process and, through its tie-breaking, which merges win (huggingface/tokenizers#1794): the same corpus
+    gave different vocabularies. So a first pass lists every character that may continue a word and hands
+    the `##` pieces to the trainer in sorted order; then no id depends on hash order. Pass a zero-argument
+    callable (or a re-iterable) so the texts can be streamed twice; a one-shot iterator is held in memory.
+    """
     from tokenizers import Tokenizer, models, trainers
 
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    _configure(tokenizer, [])
+    if callable(texts):
+        passes = texts
+    elif iter(texts) is texts:  # a one-shot iterator: keep it so it can be read twice
+        kept = list(texts)
+        passes = lambda: kept  # noqa: E731
+    else:
+        passes = lambda: texts  # noqa: E731
+    pieces = [f"##{c}" for c in continuation_chars(passes())]
     trainer = trainers.WordPieceTrainer(
         vocab_size=config.size,
         min_frequency=config.min_frequency,
-        special_tokens=SPECIAL_TOKENS + placeholders,
+        special_tokens=SPECIAL_TOKENS + placeholders + pieces,
         show_progress=False,
     )
-    tokenizer.train_from_iterator(texts, trainer=trainer)
+    trained = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    _configure(trained, [])
+    trained.train_from_iterator(passes(), trainer=trainer)
+    # The trainer registered the pieces as special added tokens; keep only its vocabulary.
+    tokenizer = Tokenizer(models.WordPiece(vocab=trained.get_vocab(with_added_tokens=True), unk_token="[UNK]"))
     _configure(tokenizer, placeholders)
     return tokenizer
+
+
+# CJK ideographs the BERT normalizer isolates (handle_chinese_chars): they never continue a word.
+_CJK_RANGES = ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2B73F), (0x2B740, 0x2B81F),
+               (0x2B820, 0x2CEAF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
+
+
+def _may_continue_word(char: str) -> bool:
+    """False only for characters the BERT normalizer/pre-tokenizer never leaves inside a word: controls and
+    whitespace (removed or split on), punctuation (split off alone) and CJK ideographs (isolated)."""
+    code = ord(char)
+    if unicodedata.category(char)[0] in "CZP":
+        return False
+    if 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126:
+        return False
+    return not any(low <= code <= high for low, high in _CJK_RANGES)
+
+
+def continuation_chars(texts: Iterable[str]) -> list[str]:
+    """Sorted characters that may follow another inside a word (a superset: a few never will)."""
+    seen: set[str] = set()
+    for text in texts:
+        seen.update(text)
+    return sorted(c for c in seen if _may_continue_word(c))
 
 
 def load_vocab_tokenizer(vocab_path: Path, placeholders: list[str]):
