@@ -52,31 +52,55 @@ def _read_sentences(path: Path, scheme: str | None) -> tuple[str, list[tuple[str
 
 @app.command()
 def export(
-    target: Path = typer.Argument(..., help="An output folder holding pretrain/ and manifest.json"),
+    target: Path = typer.Argument(..., help="A recipe (built first, reusing finished stages) or an output folder "
+                                  "holding pretrain/ and manifest.json"),
     scheme: str | None = typer.Option(None, "--scheme", "-s", help="Override the recipe's ner.scheme"),
-    seed: int | None = typer.Option(None, help="Override the manifest's seed"),
+    seed: int | None = typer.Option(None, help="Override the seed of the NER split"),
     strict: bool = typer.Option(False, "--strict", help="Bad annotation records are errors, not rejects"),
 ) -> None:
-    """Re-export OUT/ner from OUT/pretrain with the recipe recorded in OUT/manifest.json."""
+    """Write OUT/ner: from a recipe (builds it like `build --resume`), or re-export it from OUT/pretrain
+    with the recipe recorded in OUT/manifest.json."""
     with _user_errors():
-        stats = export_from_output(target, scheme=scheme, seed=seed, strict=strict)
+        if target.is_file():
+            console.print(f"building {target} (finished stages of an earlier run are reused)")
+            out, stats, reused = export_from_recipe(target, scheme=scheme, seed=seed, strict=strict)
+            if reused:
+                console.print(f"reused {len(reused)} finished stage(s): {', '.join(reused)}")
+        else:
+            out, stats = target, export_from_output(target, scheme=scheme, seed=seed, strict=strict)
         sizes = stats["sentences"]
         console.print(
-            f"wrote {target / 'ner'}: {sizes['train']} train / {sizes['dev']} dev / {sizes['test']} test sentences, "
+            f"wrote {out / 'ner'}: {sizes['train']} train / {sizes['dev']} dev / {sizes['test']} test sentences, "
             f"{len(stats['entity_types'])} entity types, scheme {stats['scheme']}; "
             f"{stats['dedup']['grouped']} sentences kept with their duplicates, {sum(stats['rejects'].values())} rejects"
         )
 
 
+def export_from_recipe(recipe_path: Path, scheme: str | None = None, seed: int | None = None,
+                       strict: bool = False) -> tuple[Path, dict, list[str]]:
+    """Build a recipe (reusing finished checkpoints) and return (output folder, NER stats, reused stages).
+
+    The build writes OUT/ner itself; it is exported again from OUT/pretrain only when the recipe disables
+    `ner` or a scheme/seed override asks for other files than the recipe's."""
+    from corpusctl.pipeline import BuildOptions, build
+    from corpusctl.recipe import load_recipe
+
+    result = build(load_recipe(recipe_path), BuildOptions(resume=True, strict=strict))
+    stats = result.manifest.get("ner") or {}
+    if scheme or seed is not None or "sentences" not in stats:
+        stats = export_from_output(result.output, scheme=scheme, seed=seed, strict=strict)
+    return result.output, stats, result.reused
+
+
 def export_from_output(target: Path, scheme: str | None = None, seed: int | None = None, strict: bool = False) -> dict:
-    """The `export` command as a function: reads pretrain/ row by row (it needs the `terms`,
+    """`ner export OUT` as a function: reads pretrain/ row by row (it needs the `terms`,
     `title_terms` and `sentences` columns the ontology and format stages add)."""
     from corpusctl.exports.ner import NerConfig, export_ner
     from corpusctl.exports.schemes import scheme_name
 
     target = Path(target)
     if target.is_file():
-        raise CorpusctlError(f"{target}: `ner export` takes an output folder; run `corpusctl build {target}` to build from a recipe")
+        raise CorpusctlError(f"{target}: `export_from_output` takes an output folder; use export_from_recipe for a recipe")
     if not (target / "pretrain").is_dir():
         raise CorpusctlError(f"{target}: no pretrain/ folder here; pass the output folder of a finished build")
     manifest_path = target / "manifest.json"

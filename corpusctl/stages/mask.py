@@ -392,6 +392,8 @@ class MaskStatistics:
         }
         self.examples = self.in_band = self.maskable = self.masked = self.masked_on_terms = 0
         self.terms_all = self.paragraphs = self.paragraphs_with_sentence = 0
+        # examples whose term tokens alone could fill the budget: there the ~70% term focus must show
+        self.sufficient_examples = self.sufficient_masked = self.sufficient_on_terms = 0
         self.replaced = {"mask": 0, "random": 0, "unchanged": 0}
         self.pos_all = np.zeros(len(UPOS), dtype=np.int64)
         self.pos_masked = np.zeros(len(UPOS), dtype=np.int64)
@@ -428,8 +430,13 @@ class MaskStatistics:
             self.in_band += int(in_band)
             self._bucket(num_words).add(ratio, in_band)
         terms = _array(row, "term_ids", n_tokens, -1)
-        self.terms_all += int((terms[maskable] >= 0).sum())
-        self.masked_on_terms += int((terms[hit] >= 0).sum())
+        term_tokens, on_terms = int((terms[maskable] >= 0).sum()), int((terms[hit] >= 0).sum())
+        self.terms_all += term_tokens
+        self.masked_on_terms += on_terms
+        if m and term_tokens >= m:
+            self.sufficient_examples += 1
+            self.sufficient_masked += m
+            self.sufficient_on_terms += on_terms
         pos = _array(row, "pos_ids", n_tokens, UPOS.index("X"))
         self.pos_all += np.bincount(pos[maskable], minlength=len(UPOS))
         self.pos_masked += np.bincount(pos[hit], minlength=len(UPOS))
@@ -475,6 +482,8 @@ class MaskStatistics:
             },
             "term_share": share(self.masked_on_terms, self.masked),
             "term_share_target": cfg.term_share,
+            "term_share_where_terms_suffice": share(self.sufficient_on_terms, self.sufficient_masked),
+            "examples_where_terms_suffice": self.sufficient_examples,
             "term_tokens_share_all": share(self.terms_all, self.maskable),
             "sentence": {
                 "paragraph_examples": self.paragraphs,
