@@ -17,12 +17,30 @@ def parse_mb(text: str) -> int:
     return parse_size(text)
 
 
-def generated_corpus(out_dir: Path, size_bytes: int, seed: int = 1, **recipe_options) -> Path:
-    """Generate a synthetic corpus of about size_bytes and a recipe for it; returns the recipe path."""
+def generated_corpus(out_dir: Path, size_bytes: int, seed: int = 1, backend: str = "rjieba",
+                     exports: bool = True) -> Path:
+    """Generate a synthetic corpus of about size_bytes and a recipe for it; returns the recipe path.
+
+    The recipe is the sample's (project lexicons, clutter/anomaly lists, ontology, PII roles) with the
+    segmentation backend set, so a benchmark measures the build users run.
+    """
+    import yaml
+
     from sample_data.generate import generate, write_recipe
 
     files = generate(out_dir / "data", size_bytes, seed)
-    return write_recipe(out_dir, files, **recipe_options)
+    path = write_recipe(out_dir, files)
+    recipe = yaml.safe_load(path.read_text(encoding="utf-8"))
+    lexicons = ROOT / "lexicons"
+    recipe["clean"]["pii"]["roles"] = str(lexicons / "pii_roles.txt")
+    recipe["clean"]["clutter"] = {"lexicon": str(lexicons / "clutter.txt")}
+    recipe["clean"]["anomaly"] = {"lexicon": str(lexicons / "anomaly_terms.txt")}
+    recipe["ontology"] = {"dir": str(ROOT / "ontology")}
+    recipe["segment"] = {"backend": backend, "lexicons": [str(lexicons / "industrial_terms.txt")]}
+    if not exports:
+        recipe["ner"] = recipe["classification"] = {"enabled": False}
+    path.write_text(yaml.safe_dump(recipe, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def corpus_bytes(recipe: Path) -> int:

@@ -1,10 +1,11 @@
 """End-to-end build throughput on a generated corpus, against plain jieba.posseg on the same text.
 
-    python bench/pipeline.py [--size 100MB] [--workers 2] [--backend rjieba] [--baseline-mb 2]
+    python bench/pipeline.py [--size 100MB] [--workers 2] [--backend rjieba] [--baseline-mb 2] [--no-exports]
 
-Prints MB/s of the whole build (clean → ontology → segment + POS → mask → write), seconds per stage,
-peak RSS, and the baseline: plain `jieba.posseg` over the first --baseline-mb of the same text on one
-core (its MB/s does not depend on how much text it sees, so a slice keeps the run short).
+Prints MB/s of the whole build (clean → ontology → segment + POS → mask → write, with the NER and
+classification exports unless --no-exports), seconds per stage and per global step, peak RSS (largest
+process of the build), and the baseline: plain `jieba.posseg` over the first --baseline-mb of the same text
+on one core (its MB/s does not depend on how much text it sees, so a slice keeps the run short).
 The last line is JSON.
 """
 
@@ -64,25 +65,30 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backend", default="rjieba", choices=["jieba", "rjieba"])
     parser.add_argument("--baseline-mb", type=float, default=2.0)
+    parser.add_argument("--no-exports", action="store_true",
+                        help="leave out the NER and classification exports (pre-training set only)")
     parser.add_argument("--keep", type=Path, help="build here and keep the output")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
-        recipe = generated_corpus(work, parse_mb(args.size), backend=args.backend)
+        recipe = generated_corpus(work, parse_mb(args.size), backend=args.backend, exports=not args.no_exports)
         size_mb = corpus_bytes(recipe) / 1e6
-        print(f"corpus: {size_mb:.1f} MB generated; building with {args.workers} workers, backend {args.backend}")
+        print(f"corpus: {size_mb:.1f} MB generated; building with {args.workers} workers, backend {args.backend}"
+              f"{', no NER/classification exports' if args.no_exports else ''}")
         seconds, peak, manifest = timed_build(recipe, work / "out", "--workers", str(args.workers))
         build_mb_s = size_mb / seconds
         print(f"build: {seconds:.1f} s, {build_mb_s:.2f} MB/s, peak RSS {peak:.0f} MB")
         stage_seconds = {name: stats.get("seconds", 0) for name, stats in manifest["stages"].items()}
+        stage_seconds.update(manifest.get("step_seconds", {}))
         for name, value in stage_seconds.items():
-            print(f"  {name:<22} {value:8.2f} s")
+            print(f"  {name:<52} {value:8.2f} s")
         texts = corpus_texts(recipe, int(args.baseline_mb * 1e6))
         baseline = jieba_posseg_mb_s(texts)
         print(f"baseline: plain jieba.posseg, one core: {baseline:.3f} MB/s (median of 3 over "
               f"{sum(len(t.encode()) for t in texts) / 1e6:.1f} MB of the same text)")
         print(f"speed-up: {build_mb_s / baseline:.1f}x")
     print(json.dumps({"size_mb": round(size_mb, 1), "workers": args.workers, "backend": args.backend,
+                      "exports": not args.no_exports, "seconds": round(seconds, 2),
                       "mb_s": round(build_mb_s, 3), "baseline_mb_s": round(baseline, 3),
                       "speedup": round(build_mb_s / baseline, 2), "peak_rss_mb": round(peak),
                       "stage_seconds": stage_seconds}))

@@ -1,10 +1,10 @@
 """Memory and speed as the corpus grows and as workers are added.
 
-    python bench/scale.py [--small 25MB] [--large 100MB]
+    python bench/scale.py [--small 25MB] [--large 100MB] [--no-exports]
 
 Builds the small corpus with 1 and 2 workers and the large one with 2 workers; prints MB/s and peak
-RSS (largest process of the build) for each, checks the 1- and 2-worker shards are identical, and
-ends with one JSON line.
+RSS (largest process of the build) for each, checks the 1- and 2-worker shards (pretrain/ and masked/)
+are identical, and ends with one JSON line.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from _common import corpus_bytes, generated_corpus, parse_mb, timed_build
 
 
 def shard_digest(out: Path) -> str:
+    """One hash over every pre-training and masked shard."""
     digest = hashlib.sha256()
-    for path in sorted((out / "pretrain").glob("*.arrow")):
-        digest.update(path.read_bytes())
+    for path in sorted(out.glob("pretrain/*.arrow")) + sorted(out.glob("masked/*/*.arrow")):
+        digest.update(path.relative_to(out).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -30,11 +31,13 @@ def main() -> None:
     parser.add_argument("--small", default="25MB")
     parser.add_argument("--large", default="100MB")
     parser.add_argument("--backend", default="rjieba")
+    parser.add_argument("--no-exports", action="store_true", help="leave out the NER and classification exports")
     args = parser.parse_args()
     runs = {}
     with tempfile.TemporaryDirectory() as tmp:
         for label, size in (("small", args.small), ("large", args.large)):
-            recipe = generated_corpus(Path(tmp) / label, parse_mb(size), backend=args.backend)
+            recipe = generated_corpus(Path(tmp) / label, parse_mb(size), backend=args.backend,
+                                      exports=not args.no_exports)
             mb = corpus_bytes(recipe) / 1e6
             worker_counts = (1, 2) if label == "small" else (2,)
             for workers in worker_counts:

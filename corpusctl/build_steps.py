@@ -13,7 +13,7 @@ import pyarrow as pa
 from corpusctl import __version__
 from corpusctl.config import parse_size
 from corpusctl.errors import CorpusctlError
-from corpusctl.io.columns import to_record_batch
+from corpusctl.executor import Background, Columns
 from corpusctl.io.workdir import ArrowStreamWriter, StageCheckpoint, read_batches, write_json
 from corpusctl.manifest import file_entries, library_versions
 from corpusctl.pipeline import BATCH_SIZE, Build
@@ -27,23 +27,39 @@ def run_steps(build: Build) -> Path:
     docs = build.ingest()
     docs = clean_steps(build, docs)
     docs = ontology_step(build, docs)
-    examples = mix_and_format(build, docs)
-    if _rows_in(examples.data) == 0:
-        raise CorpusctlError("no documents are left to build examples from: every document was rejected or "
-                             f"left out by the mix; see the rejects in {build.work}/*/rejects.jsonl")
-    examples = segment_step(build, examples)
     final = build.work / "final"
     shutil.rmtree(final, ignore_errors=True)
     final.mkdir(parents=True)
-    tokenizer, vocab_stats = vocabulary(build, examples, final)
-    tokenized = tokenize_step(build, examples, tokenizer)
-    outputs = {"vocab": vocab_stats, "formats": corpus_shares(examples, recipe.format.title_content_share)}
-    outputs["pretrain"] = write_dataset(tokenized.data, final / "pretrain", pretrain_features(),
-                                        parse_size(recipe.shards.max_shard_size))
-    outputs["mask"] = mask_step(build, tokenized, final)
-    outputs["title_reconstruction"] = title_reconstruction(build, examples, final)
-    outputs["ner"] = ner_step(build, examples, final)
-    outputs["classification"] = classification_step(build, docs, final)
+    # The exports are single-threaded global steps: each runs in its own process as soon as its input is
+    # ready, alongside the rest of the build (see Build.overlap).
+    inline = not build.overlap
+    exports: dict[str, Background] = {}
+    try:
+        exports["classification"] = Background(classification_step, build, docs, final, inline=inline)
+        examples = mix_and_format(build, docs)
+        if _rows_in(examples.data) == 0:
+            raise CorpusctlError("no documents are left to build examples from: every document was rejected or "
+                                 f"left out by the mix; see the rejects in {build.work}/*/rejects.jsonl")
+        examples = segment_step(build, examples)
+        exports["ner"] = Background(ner_step, build, examples, final, inline=inline)
+        started = time.perf_counter()
+        tokenizer, vocab_stats = vocabulary(build, examples, final)
+        build.timings["vocab"] = round(time.perf_counter() - started, 3)
+        tokenized = tokenize_step(build, examples, tokenizer)
+        outputs = {"vocab": vocab_stats, "formats": corpus_shares(examples, recipe.format.title_content_share)}
+        started = time.perf_counter()
+        outputs["pretrain"] = write_dataset(tokenized.data, final / "pretrain", pretrain_features(),
+                                            parse_size(recipe.shards.max_shard_size))
+        build.timings["write pretrain"] = round(time.perf_counter() - started, 3)
+        outputs["mask"] = mask_step(build, tokenized, final)
+        outputs["title_reconstruction"] = title_reconstruction(build, examples, final)
+        for name in ("ner", "classification"):
+            outputs[name] = exports[name].result()
+            build.timings[f"{name} export"] = round(exports[name].seconds, 3)
+    except BaseException:
+        for job in exports.values():
+            job.cancel()
+        raise
     outputs["ontology"] = ontology_summary(build, docs)
     outputs["segment"] = segment_summary(build)
     write_rejects(build, final)
@@ -67,15 +83,14 @@ def clean_steps(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
 
         docs = build.map_stage("normalize", NormalizeStage(clean.normalize), docs, clean.normalize.model_dump(mode="json"))
     if clean.enabled and clean.pii.enabled:
-        from corpusctl.stages.pii import PiiStage
-
-        from corpusctl.stages.pii import fingerprint
+        from corpusctl.stages.pii import PiiStage, fingerprint
 
         docs = build.map_stage("pii", PiiStage(clean.pii), docs, fingerprint(clean.pii))
     if clean.enabled:
         from corpusctl.stages.clean import CleanStage
 
-        docs = build.map_stage("clean", CleanStage(clean), docs, clean.model_dump(mode="json"))
+        lexicons = [section.lexicon for section in (clean.clutter, clean.anomaly) if section.enabled]
+        docs = build.map_stage("clean", CleanStage(clean), docs, clean.model_dump(mode="json"), files=lexicons)
     else:
         docs = build.map_stage("clean", _zero_priority, docs, "disabled")
     if clean.enabled and clean.dedup.enabled:
@@ -89,11 +104,12 @@ def _zero_priority(batch: dict) -> dict:
 
 def dedup_step(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
     """Signatures in parallel, then one pass that keeps only hashes and signatures to decide drops."""
-    from corpusctl.stages.dedup import dedup_signatures, find_duplicates
+    from corpusctl.stages.dedup import find_duplicates
 
     config = build.recipe.clean.dedup
-    signatures = build.map_stage("dedup-signatures", _Signatures(config), docs, config.model_dump(mode="json"))
-    cp, stats = build.checkpoint("dedup", signatures.fingerprint)
+    signatures = build.map_stage("dedup-signatures", Columns(_Signatures(config), ["id", "source", "title", "text"],
+                                                             carries=[]), docs, config.model_dump(mode="json"))
+    cp, stats = build.checkpoint("dedup", config.model_dump(mode="json"), inputs=[docs, signatures])
     if stats is not None:
         return cp
     table = _read_columns(signatures.data, ["id", "_exact", "_minhash"])
@@ -139,14 +155,18 @@ def ontology_step(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
     from corpusctl.stages.ontology import OntologyStage
 
     recipe = build.recipe
-    stage = OntologyStage(recipe.ontology, list(recipe.segment.lexicons))
+    returns = ["terms", "title_terms", "_events"] + (["text"] if recipe.ontology.enrich else [])
+    stage = Columns(OntologyStage(recipe.ontology, list(recipe.segment.lexicons)), ["text", "title"], returns)
     return build.map_stage("ontology", stage, docs, recipe.ontology.model_dump(mode="json"),
-                           [str(p) for p in recipe.segment.lexicons], _file_stamps(recipe))
+                           [str(p) for p in recipe.segment.lexicons], files=term_files(recipe))
 
 
-def _file_stamps(recipe) -> list:
-    paths = list(recipe.segment.lexicons) + sorted(Path(recipe.ontology.dir).glob("*"))
-    return [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths if Path(p).is_file()]
+def term_files(recipe) -> list[Path]:
+    """The files the term annotation and the segmenter's user dictionary are built from."""
+    paths = [Path(p) for p in recipe.segment.lexicons]
+    if recipe.ontology.enabled:
+        paths += sorted(p for p in Path(recipe.ontology.dir).glob("*") if p.is_file())
+    return paths
 
 
 # -- mix and format -------------------------------------------------------------------------------------
@@ -157,29 +177,28 @@ def mix_and_format(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
     from corpusctl.stages.format import FormatStage
 
     recipe = build.recipe
-    sizes = build.map_stage("mix-sizes", _MixSizes(recipe.mix.unit, recipe.format), docs,
+    reads = ["id", "kind", "domain", "priority", "title", "text", "terms", "title_terms"]
+    sizes = build.map_stage("mix-sizes", Columns(_MixSizes(recipe.mix.unit, recipe.format), reads, carries=[]), docs,
                             recipe.mix.unit, recipe.format.model_dump(mode="json"))
-    cp, stats = build.checkpoint("mix", sizes.fingerprint, recipe.mix.model_dump(mode="json"),
-                                 recipe.format.model_dump(mode="json"), recipe.seed)
+    cp, stats = build.checkpoint("mix", recipe.mix.model_dump(mode="json"), recipe.format.model_dump(mode="json"),
+                                 recipe.seed, {s.kind: s.domain for s in recipe.sources}, inputs=[docs, sizes])
     if stats is None:
         started = time.perf_counter()
         copies, as_pair, mix_stats = plan_copies(build, sizes)
         writer = ArrowStreamWriter(cp.data)
         row = 0
         next_copy = 0  # index into the per-copy list, which is ordered by (row, copy)
-        for batch in read_batches(docs.data, BATCH_SIZE):
-            columns = batch.to_pydict()
-            out: dict[str, list] = {name: [] for name in [*columns, "_as_pair", "_copy"]}
-            for i in range(batch.num_rows):
-                for copy in range(copies[row + i]):
-                    for name, values in columns.items():
-                        out[name].append(values[i])
-                    out["_as_pair"].append(as_pair[next_copy])
-                    out["_copy"].append(copy)
-                    next_copy += 1
+        for batch in read_batches(docs.data, BATCH_SIZE):  # copies are taken in Arrow: no Python rows
+            counts = copies[row:row + batch.num_rows]
+            take = [i for i, n in enumerate(counts) for _ in range(n)]
             row += batch.num_rows
-            if out["id"]:
-                writer.write(to_record_batch(out))
+            if not take:
+                continue
+            picked = batch.take(pa.array(take, pa.int32()))
+            picked = picked.append_column("_as_pair", pa.array(as_pair[next_copy:next_copy + len(take)], pa.bool_()))
+            picked = picked.append_column("_copy", pa.array([c for n in counts for c in range(n)], pa.int32()))
+            next_copy += len(take)
+            writer.write(picked)
         writer.close()
         stats = {"mix": mix_stats, "docs_in": row, "docs_out": writer.rows,
                  "seconds": round(time.perf_counter() - started, 3)}
@@ -252,8 +271,10 @@ def segment_step(build: Build, examples: StageCheckpoint) -> StageCheckpoint:
     recipe = build.recipe
     ontology_dir = recipe.ontology.dir if recipe.ontology.enabled else None
     user_words = segmenter_terms(ontology_dir, list(recipe.segment.lexicons))
-    return build.map_stage("segment", SegmentStage(recipe.segment, user_words), examples,
-                           recipe.segment.model_dump(mode="json"), _file_stamps(recipe))
+    stage = Columns(SegmentStage(recipe.segment, user_words), ["text", "title", "terms", "title_terms"],
+                    ["words", "title_words"])
+    return build.map_stage("segment", stage, examples,
+                           recipe.segment.model_dump(mode="json"), files=term_files(recipe))
 
 
 # -- vocabulary and tokens ------------------------------------------------------------------------------
@@ -273,7 +294,8 @@ def vocabulary(build: Build, examples: StageCheckpoint, final: Path):
 
     recipe = build.recipe
     marks = placeholders(recipe)
-    cp, stats = build.checkpoint("vocab", examples.fingerprint, recipe.vocab.model_dump(mode="json"), marks)
+    cp, stats = build.checkpoint("vocab", recipe.vocab.model_dump(mode="json"), marks, inputs=[examples],
+                                 files=[recipe.vocab.path] if recipe.vocab.path else [])
     if stats is None:
         if recipe.vocab.path:
             tokenizer = load_vocab_tokenizer(Path(recipe.vocab.path), marks)
@@ -284,7 +306,7 @@ def vocabulary(build: Build, examples: StageCheckpoint, final: Path):
                     yield from (t for t in columns["title"] if t)
                     yield from columns["text"]
 
-            tokenizer = train_tokenizer(texts(), recipe.vocab, marks)
+            tokenizer = train_tokenizer(texts, recipe.vocab, marks)  # a callable: streamed twice
         save_tokenizer(tokenizer, cp.dir)
         stats = {"size": tokenizer.get_vocab_size(with_added_tokens=True),
                  "source": str(recipe.vocab.path) if recipe.vocab.path else "trained", "placeholders": marks}
@@ -299,11 +321,14 @@ def vocabulary(build: Build, examples: StageCheckpoint, final: Path):
 
 def tokenize_step(build: Build, examples: StageCheckpoint, tokenizer) -> StageCheckpoint:
     from corpusctl.stages.segment import UPOS
-    from corpusctl.stages.tokenize import TokenizeStage
+    from corpusctl.stages.tokenize import TOKENIZE_READS, TokenizeStage
 
     recipe = build.recipe
     tokenizer_json = tokenizer.to_str()
-    stage = TokenizeStage(tokenizer_json, recipe.format.max_seq_len, list(UPOS))
+    carries = ["id", "source", "kind", "domain", "format", "title", "text", "priority", "terms", "title_terms",
+               "sentences"]
+    stage = Columns(TokenizeStage(tokenizer_json, recipe.format.max_seq_len, list(UPOS)), TOKENIZE_READS,
+                    carries=carries, arrow=True)
     return build.map_stage("tokenize", stage, examples, recipe.format.max_seq_len, _hash_text(tokenizer_json))
 
 
@@ -346,15 +371,72 @@ def masked_features():
 
 
 def write_dataset(data: Path, out: Path, features, max_shard_size: int | None = None) -> dict:
-    """Save an Arrow stream checkpoint as a `datasets` folder (load_from_disk layout), sharded by size."""
-    from datasets import Dataset
+    """Save an Arrow stream checkpoint as a `datasets` folder (the load_from_disk layout), sharded by size.
 
-    dataset = Dataset.from_file(str(data))
-    dataset = dataset.select_columns(list(features)).cast(features)
-    kwargs = {"max_shard_size": max_shard_size} if max_shard_size else {"num_shards": 1}
-    dataset.save_to_disk(str(out), **kwargs)
-    shards = sorted(p.name for p in out.glob("*.arrow"))
-    return {"rows": len(dataset), "shards": len(shards), "bytes": sum((out / s).stat().st_size for s in shards)}
+    Streams (`Dataset.save_to_disk` memory-maps the whole set and casts it first, which grows the process by
+    the size of the set): a first pass measures the rows and bytes, which fixes the number of shards as
+    `save_to_disk` does (size / max_shard_size, rows split evenly and contiguously); the second casts each
+    batch to the features and appends it to its shard. The writer is `datasets`' own, so the schema
+    metadata is what `load_from_disk` expects.
+    """
+    import math
+
+    from datasets import DatasetInfo
+    from datasets.arrow_writer import ArrowWriter
+    from datasets.table import table_cast
+    from datasets.utils.py_utils import asdict
+
+    from corpusctl.manifest import sha256
+
+    columns, schema = list(features), features.arrow_schema
+    rows = nbytes = 0
+    for batch in read_batches(data, SHARD_BATCH_ROWS):
+        rows += batch.num_rows
+        nbytes += table_cast(pa.Table.from_batches([batch]).select(columns), schema).nbytes
+    shards = max(1, min(rows, math.ceil(nbytes / max_shard_size))) if max_shard_size else 1
+    div, mod = divmod(rows, shards)
+    ends = [(i + 1) * div + min(i + 1, mod) for i in range(shards)]
+    names = [f"data-{i:05d}-of-{shards:05d}.arrow" for i in range(shards)]
+    out.mkdir(parents=True, exist_ok=True)
+    partial = [out / f"{name}.partial" for name in names]
+    shard, written = 0, 0
+    writer = ArrowWriter(features=features, path=str(partial[0]))
+    for batch in read_batches(data, SHARD_BATCH_ROWS):
+        table = pa.Table.from_batches([batch]).select(columns)
+        while table.num_rows:
+            if written == ends[shard]:
+                writer.finalize()
+                writer.close()
+                shard += 1
+                writer = ArrowWriter(features=features, path=str(partial[shard]))
+            take = min(table.num_rows, ends[shard] - written)
+            writer.write_table(table.slice(0, take))
+            table, written = table.slice(take), written + take
+    writer.finalize()
+    writer.close()
+    for empty in partial[shard + 1:]:  # (only when there are no rows at all)
+        ArrowWriter(features=features, path=str(empty)).finalize()
+    for path, name in zip(partial, names):
+        path.rename(out / name)
+    # datasets fingerprints a file by its path and mtime; a fingerprint of the content keeps state.json
+    # byte-identical between identical builds.
+    state = {"_data_files": [{"filename": name} for name in names], "_fingerprint": sha256(data)[:16],
+             "_format_columns": columns, "_format_kwargs": {}, "_format_type": None, "_output_all_columns": False,
+             "_split": None}
+    (out / "state.json").write_text(json.dumps(state, indent=2, sort_keys=True), encoding="utf-8")
+    info = asdict(DatasetInfo(features=features))
+    (out / "dataset_info.json").write_text(json.dumps({key: info[key] for key in sorted(info)}, indent=2),
+                                           encoding="utf-8")
+    return {"rows": rows, "shards": shards, "bytes": sum((out / name).stat().st_size for name in names)}
+
+
+SHARD_BATCH_ROWS = 1000
+"""Rows per record batch in the published shards (what `datasets` writes too)."""
+
+
+MASK_READS = ["id", "format", "num_words", "input_ids", "attention_mask", "token_type_ids", "special_tokens_mask",
+              "word_ids", "term_ids", "sentence_ids", "pos_ids"]
+"""The pre-training columns the masking policy and its statistics read."""
 
 
 def mask_step(build: Build, tokenized: StageCheckpoint, final: Path) -> dict:
@@ -365,16 +447,32 @@ def mask_step(build: Build, tokenized: StageCheckpoint, final: Path) -> dict:
     from corpusctl.stages.mask import MaskStage, MaskStatistics, MaskVocab
 
     vocab = MaskVocab.from_vocab_file(final / "vocab.txt")
-    per_epoch = {}
-    for epoch in range(recipe.mask.epochs):
-        masked = build.map_stage(f"mask-epoch-{epoch}", MaskStage(recipe.mask, vocab, recipe.seed, epoch), tokenized,
-                                 recipe.mask.model_dump(mode="json"), recipe.seed, epoch)
-        write_dataset(masked.data, final / "masked" / f"epoch-{epoch}", masked_features())
-        statistics = MaskStatistics(recipe.mask, vocab)
-        for rows, masks in zip(read_batches(tokenized.data, BATCH_SIZE), read_batches(masked.data, BATCH_SIZE)):
-            statistics.add_batch(rows.to_pydict(), masks.to_pydict())
-        per_epoch[str(epoch)] = statistics.result()
+    jobs: list[Background] = []
+    try:
+        for epoch in range(recipe.mask.epochs):
+            stage = Columns(MaskStage(recipe.mask, vocab, recipe.seed, epoch), MASK_READS, carries=[])
+            masked = build.map_stage(f"mask-epoch-{epoch}", stage, tokenized,
+                                     recipe.mask.model_dump(mode="json"), recipe.seed, epoch)
+            # writing the shards and measuring the masks overlap the next epoch's masking
+            jobs.append(Background(masked_outputs, tokenized.data, masked.data,
+                                   final / "masked" / f"epoch-{epoch}", MaskStatistics(recipe.mask, vocab),
+                                   inline=not build.overlap))
+        per_epoch = {str(epoch): job.result() for epoch, job in enumerate(jobs)}
+        for epoch, job in enumerate(jobs):
+            build.timings[f"write masked + statistics epoch-{epoch}"] = round(job.seconds, 3)
+    except BaseException:
+        for job in jobs:
+            job.cancel()
+        raise
     return {"epochs": recipe.mask.epochs, **per_epoch["0"], "per_epoch": per_epoch}
+
+
+def masked_outputs(tokenized: Path, masked: Path, out: Path, statistics) -> dict:
+    """One epoch's masked/ shards and its statistics (a streaming pass over the pre-training and masked rows)."""
+    write_dataset(masked, out, masked_features())
+    for rows, masks in zip(read_batches(tokenized, BATCH_SIZE), read_batches(masked, BATCH_SIZE), strict=True):
+        statistics.add_batch(rows.select(MASK_READS).to_pydict(), masks.select(["id", "input_ids", "labels"]).to_pydict())
+    return statistics.result()
 
 
 def title_reconstruction(build: Build, examples: StageCheckpoint, final: Path) -> dict:
@@ -382,7 +480,8 @@ def title_reconstruction(build: Build, examples: StageCheckpoint, final: Path) -
 
     from corpusctl.stages.format import title_reconstruction_rows
 
-    rows = build.map_stage("title-reconstruction", title_reconstruction_rows, examples, "v1")
+    stage = Columns(title_reconstruction_rows, ["id", "format", "title", "text"], carries=[])
+    rows = build.map_stage("title-reconstruction", stage, examples, "v1")
     features = Features({"id": Value("string"), "content": Value("string"), "title": Value("string")})
     if _rows_in(rows.data) == 0:
         return {"rows": 0}
@@ -421,10 +520,10 @@ def write_rejects(build: Build, final: Path) -> None:
     """Collect every stage's rejects into rejects/<stage>.jsonl (only stages that dropped something)."""
     out = final / "rejects"
     out.mkdir(exist_ok=True)
-    for stage_dir in sorted(build.work.iterdir()):
-        source = stage_dir / "rejects.jsonl"
+    for name in sorted(set(build.checkpoints)):  # not leftovers of an earlier recipe in a resumed work dir
+        source = build.work / name / "rejects.jsonl"
         if source.is_file() and source.stat().st_size:
-            shutil.copyfile(source, out / f"{stage_dir.name}.jsonl")
+            shutil.copyfile(source, out / f"{name}.jsonl")
 
 
 def ontology_summary(build: Build, docs: StageCheckpoint, top: int = 50) -> dict:
@@ -469,7 +568,9 @@ def make_manifest(build: Build, outputs: dict) -> dict:
         "sources": source_counts(stages),
         "mix": stages.get("mix", {}).get("mix", {}),
         "pii": pii_counts(stages.get("pii", {})),
+        "step_seconds": build.timings,
         "resumed_stages": build.reused,
+        "recomputed_stages": build.recomputed,
         **outputs,
     }
     return json.loads(json.dumps(manifest, default=str))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import pyarrow as pa
 
@@ -21,20 +21,108 @@ BatchFn = Callable[[dict], dict]
 _worker_fn: BatchFn | None = None
 
 
+class Columns:
+    """A batch function that reads only some columns, returns only some, and carries the rest through.
+
+    Only `reads` go to the worker (converting nested columns such as `terms` to Python and back, and
+    pickling them to a worker, costs more than many stages' own work); of the function's output only
+    `returns` are kept; the input's other columns (all of them when `carries` is None, else those named)
+    are taken over unchanged from the Arrow batch, which needs rows to map one to one.
+    """
+
+    def __init__(self, fn: BatchFn, reads: Sequence[str], returns: Sequence[str] | None = None,
+                 carries: Sequence[str] | None = None, arrow: bool = False):
+        self.fn = fn
+        self.reads = list(reads)
+        self.returns = None if returns is None else list(returns)
+        self.carries = None if carries is None else list(carries)
+        self.arrow = arrow
+        """The function takes the Arrow record batch itself (and may return Arrow arrays)."""
+
+    def __call__(self, batch: dict) -> dict:
+        return self.fn(batch)
+
+    def select(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        missing = [c for c in self.reads if c not in batch.schema.names]
+        if missing:
+            raise KeyError(f"batch has no column {', '.join(missing)} (has {', '.join(batch.schema.names)})")
+        return batch.select(self.reads)
+
+    def run(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """What a worker does with a selected batch: the function, then only the returned columns typed."""
+        out = self.fn(batch if self.arrow else batch.to_pydict())
+        if self.returns is not None:
+            out = {name: out[name] for name in self.returns}
+        return to_record_batch(out)
+
+    def assemble(self, batch: pa.RecordBatch, out: pa.RecordBatch) -> pa.RecordBatch:
+        """The input's carried columns (in input order, replaced where the function returned one) + new ones.
+
+        With `carries=[]` the output is the function's alone and may have any number of rows."""
+        if self.carries == []:
+            return out
+        if out.num_rows != batch.num_rows:
+            raise ValueError(f"{self.fn!r} returned {out.num_rows} rows for {batch.num_rows}")
+        returned = out.schema.names
+        carried = batch.schema.names if self.carries is None else self.carries
+        names, arrays = [], []
+        for name in batch.schema.names:
+            if name in returned:
+                names.append(name)
+                arrays.append(out.column(name))
+            elif name in carried:
+                names.append(name)
+                arrays.append(batch.column(name))
+        for name in returned:
+            if name not in names:
+                names.append(name)
+                arrays.append(out.column(name))
+        fields = [batch.schema.field(n) if n not in returned else out.schema.field(n) for n in names]
+        return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+
+
 def apply(fn: BatchFn, batch: pa.RecordBatch) -> pa.RecordBatch:
     """Run a batch function on an Arrow batch and type its output with the registered column types."""
+    if isinstance(fn, Columns):
+        return fn.assemble(batch, fn.run(fn.select(batch)))
     out = fn(batch.to_pydict())
     return to_record_batch(out)
 
 
 def _init_worker(fn: BatchFn) -> None:
     global _worker_fn
+    _die_with_parent()
     _worker_fn = fn
+
+
+def _die_with_parent() -> None:
+    """Linux: a forked helper gets SIGKILL when the build dies, even by SIGKILL (no orphan keeps writing)."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _run(fn: BatchFn, batch: pa.RecordBatch) -> pa.RecordBatch:
+    """What a worker does: a Columns function gets its selected columns and returns only its own columns
+    (the caller assembles them with the rest of the batch)."""
+    return fn.run(batch) if isinstance(fn, Columns) else apply(fn, batch)
 
 
 def _run_in_worker(batch: pa.RecordBatch) -> pa.RecordBatch:
     assert _worker_fn is not None
-    return apply(_worker_fn, batch)
+    return _run(_worker_fn, batch)
+
+
+def _send(fn: BatchFn, batch: pa.RecordBatch) -> pa.RecordBatch:
+    return fn.select(batch) if isinstance(fn, Columns) else batch
+
+
+def _receive(fn: BatchFn, original: pa.RecordBatch, out: pa.RecordBatch) -> pa.RecordBatch:
+    return fn.assemble(original, out) if isinstance(fn, Columns) else out
 
 
 def default_workers() -> int:
@@ -58,11 +146,13 @@ class LocalExecutor:
         with context.Pool(self.workers, initializer=_init_worker, initargs=(fn,)) as pool:
             pending: deque = deque()
             for batch in batches:
-                pending.append(pool.apply_async(_run_in_worker, (batch,)))
+                pending.append((batch, pool.apply_async(_run_in_worker, (_send(fn, batch),))))
                 if len(pending) >= 2 * self.workers:
-                    yield pending.popleft().get()
+                    original, result = pending.popleft()
+                    yield _receive(fn, original, result.get())
             while pending:
-                yield pending.popleft().get()
+                original, result = pending.popleft()
+                yield _receive(fn, original, result.get())
 
     def close(self) -> None:
         pass
@@ -84,17 +174,24 @@ class RayExecutor:
             from corpusctl.errors import CorpusctlError
 
             raise CorpusctlError("--executor ray needs the ray extra: pip install 'corpusctl[ray]'") from None
+        import logging
+
         self.ray = ray
         self.workers = workers or default_workers()
+        self.started = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
         if not ray.is_initialized():
             address = address or os.environ.get("RAY_ADDRESS")
+            options = {"log_to_driver": False, "logging_level": logging.WARNING}
             if address:
-                ray.init(address=address, log_to_driver=False)
+                ray.init(address=address, **options)
             else:
-                ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+                ray.init(num_cpus=self.workers, include_dashboard=False, **options)
+            self.started = True
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
+        context.print_on_execution_start = False
 
     def map(self, fn: BatchFn, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         ray = self.ray
@@ -109,16 +206,24 @@ class RayExecutor:
 
     def _map_chunk(self, ray, fn: BatchFn, chunk: list[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         # One Ray block per input batch keeps batch boundaries, hence results, equal to the local executor's.
-        tables = [pa.Table.from_batches([batch]) for batch in chunk]
+        tables = [pa.Table.from_batches([_send(fn, batch)]) for batch in chunk]
         dataset = ray.data.from_arrow(tables)
         mapped = dataset.map_batches(
             _RayBatchFn(fn), batch_format="pyarrow", batch_size=None, zero_copy_batch=True
         )
-        for table in mapped.iter_batches(batch_size=None, batch_format="pyarrow"):
-            yield from table.to_batches()
+        outputs = (out for table in mapped.iter_batches(batch_size=None, batch_format="pyarrow")
+                   for out in table.combine_chunks().to_batches())
+        if not isinstance(fn, Columns):
+            yield from outputs
+            return
+        for batch, out in zip(chunk, outputs, strict=True):  # one row per input row: one batch per batch
+            yield fn.assemble(batch, out)
 
     def close(self) -> None:
-        pass
+        """Shut down the local Ray this executor started (never a cluster it joined)."""
+        if self.started and self.ray.is_initialized():
+            self.ray.shutdown()
+        self.started = False
 
 
 class _RayBatchFn:
@@ -129,7 +234,85 @@ class _RayBatchFn:
         batch = table.combine_chunks().to_batches()
         if not batch:
             return table
-        return pa.Table.from_batches([apply(self.fn, batch[0])])
+        return pa.Table.from_batches([_run(self.fn, batch[0])])
+
+
+class Background:
+    """Runs a global step (an export that reads finished checkpoints) in a forked process while the build
+    goes on, so a single-threaded step does not leave the other cores idle. `result()` waits for it and
+    returns its value or raises its error. With `inline` (one worker: one core) it runs at once, here."""
+
+    def __init__(self, fn: Callable, *args, inline: bool = False):
+        self.seconds: float | None = None
+        """How long the step ran (in its own process), once `result()` returned."""
+        self.process = None
+        if inline:
+            self._receive = _Inline(fn, args)
+            return
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self.process = context.Process(target=_background_main, args=(send, fn, args), daemon=True)
+        self.process.start()
+        send.close()
+
+    def result(self):
+        try:
+            ok, value, self.seconds = self._receive.recv()
+        except EOFError:
+            self.process.join()
+            raise RuntimeError(f"a background step died (exit code {self.process.exitcode})") from None
+        finally:
+            self._receive.close()
+        if self.process is not None:
+            self.process.join()
+        if ok:
+            return value
+        raise value
+
+    def cancel(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+class _Inline:
+    """A step run at once, answering like the pipe of a background one."""
+
+    def __init__(self, fn: Callable, args: tuple):
+        import time
+
+        started = time.perf_counter()
+        try:
+            self.message = (True, fn(*args), 0.0)
+        except Exception as exc:
+            self.message = (False, exc, 0.0)
+        self.message = (*self.message[:2], time.perf_counter() - started)
+
+    def recv(self):
+        return self.message
+
+    def close(self) -> None:
+        pass
+
+
+def _background_main(send, fn: Callable, args: tuple) -> None:
+    import pickle
+    import time
+    import traceback
+
+    _die_with_parent()
+    started = time.perf_counter()
+    try:
+        value = fn(*args)
+        send.send((True, value, time.perf_counter() - started))
+    except BaseException as exc:  # hand every failure to the waiting build
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            exc = RuntimeError("".join(traceback.format_exception(exc)))
+        send.send((False, exc, time.perf_counter() - started))
+    finally:
+        send.close()
 
 
 def make_executor(name: str, workers: int | None, address: str | None = None):

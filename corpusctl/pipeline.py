@@ -120,7 +120,12 @@ class Build:
         """With --resume: stages whose checkpoint was stale, and why."""
         self.checkpoints: list[str] = []
         """The stage checkpoints this build uses, in order (a resumed work dir may hold others)."""
+        self.timings: dict[str, float] = {}
+        """Seconds of the global steps that are not stage checkpoints (vocabulary, writes, exports)."""
         self.executor = make_executor(options.executor, options.workers, options.ray_address)
+        self.overlap = self.executor.name == "local" and self.executor.workers > 1
+        """Run single-threaded global steps in processes of their own, alongside the rest (local, >1 core;
+        a Ray driver is not forked)."""
         self.strict = options.strict or recipe.strict
 
     # -- generic stage runners ------------------------------------------------------------------------
@@ -162,7 +167,7 @@ class Build:
         started = time.perf_counter()
         counter = StageCounter()
         writer = ArrowStreamWriter(cp.data)
-        total = _rows(source.data)
+        total = self.stats.get(source.name, {}).get("docs_out")
         self.progress.stage_started(name, total)
 
         def counted_input():
@@ -305,14 +310,6 @@ class Build:
         _publish(final, self.output)
         manifest = json.loads((self.output / "manifest.json").read_text(encoding="utf-8"))
         return BuildResult(self.output, manifest, self.reused)
-
-
-def _rows(path: Path) -> int | None:
-    try:
-        with pa.memory_map(str(path)) as source:
-            return sum(b.num_rows for b in pa.ipc.open_stream(source))
-    except (OSError, pa.ArrowInvalid):
-        return None
 
 
 def _publish(staged: Path, output: Path) -> None:

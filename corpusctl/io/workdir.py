@@ -29,9 +29,11 @@ def write_json(path: Path, data) -> None:
 def read_batches(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
     """Record batches of exactly `batch_size` rows (the last may be shorter) from an Arrow stream file.
 
-    Fixed batch boundaries make every stage's output independent of how its input was chunked.
+    Fixed batch boundaries make every stage's output independent of how its input was chunked. The file is
+    read, not memory-mapped: mapped pages stay resident, so a pass over a large checkpoint would grow the
+    process by the checkpoint's size.
     """
-    with pa.memory_map(str(path)) as source:
+    with pa.OSFile(str(path)) as source:
         reader = pa.ipc.open_stream(source)
         buffer: list[pa.RecordBatch] = []
         buffered = 0
@@ -77,35 +79,48 @@ class ArrowStreamWriter:
 
 
 class StageCheckpoint:
-    """One stage's folder in the work dir."""
+    """One stage's folder in the work dir.
 
-    def __init__(self, root: Path, name: str, fingerprint: str):
+    `done.json` is written last (atomically, after the data file is renamed into place), so a stage killed
+    half-way has no `done.json` and is never reused.
+    """
+
+    def __init__(self, root: Path, name: str, fingerprint: str, parts: dict[str, str] | None = None):
         self.name = name
         self.fingerprint = fingerprint
+        self.parts = parts or {}
         self.dir = root / name
         self.data = self.dir / "data.arrow"
         self.rejects = self.dir / "rejects.jsonl"
         self.done_file = self.dir / "done.json"
 
+    def _done(self) -> dict | None:
+        try:
+            return json.loads(self.done_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
     def load(self) -> dict | None:
         """The stage's statistics if a finished checkpoint with this fingerprint exists."""
-        if not self.done_file.exists():
+        done = self._done()
+        if done is None or done.get("fingerprint") != self.fingerprint:
             return None
-        done = json.loads(self.done_file.read_text(encoding="utf-8"))
-        return done["stats"] if done.get("fingerprint") == self.fingerprint else None
+        return done["stats"]
 
-    def stale_reason(self) -> str | None:
-        if not self.done_file.exists():
-            return None
-        done = json.loads(self.done_file.read_text(encoding="utf-8"))
-        return None if done.get("fingerprint") == self.fingerprint else "recipe or input changed"
+    def changed_parts(self) -> list[str]:
+        """Which parts of the fingerprint differ from the finished checkpoint's (none if there is none)."""
+        done = self._done()
+        if done is None or done.get("fingerprint") == self.fingerprint:
+            return []
+        old = done.get("parts") or {}
+        return [key for key, value in self.parts.items() if old.get(key) != value] or ["settings"]
 
     def reset(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
 
     def finish(self, stats: dict) -> None:
-        write_json(self.done_file, {"fingerprint": self.fingerprint, "stats": stats})
+        write_json(self.done_file, {"fingerprint": self.fingerprint, "parts": self.parts, "stats": stats})
 
 
 class StageCounter:

@@ -149,16 +149,81 @@ def decode_ids(ids: Iterable[int], vocab: list[str]) -> str:
     return "".join(out)
 
 
-def _span_index(length: int, spans: list[dict], offset: int = 0) -> np.ndarray:
-    """Per character: index (plus offset) of the span covering it, -1 where none does."""
+def _span_index(length: int, starts: np.ndarray, ends: np.ndarray, offset: int = 0) -> np.ndarray:
+    """Per character (plus one past the end): index (plus offset) of the span covering it, -1 where none does.
+
+    Spans come as arrays of starts and ends; where they overlap, the later span wins.
+    """
     index = np.full(length + 1, -1, dtype=np.int32)
-    for number, span in enumerate(spans):
-        index[span["start"]:span["end"]] = number + offset
+    n = starts.size
+    if n == 0:
+        return index
+    if starts.min() < 0 or ends.max() > length + 1:  # slices clip at the ends: so do the arrays
+        starts, ends = np.clip(starts, 0, length + 1), np.clip(ends, 0, length + 1)
+    if n > 1 and (starts[1:] < ends[:-1]).any():  # overlapping or unsorted: fill in order, later wins
+        for number in range(n):
+            index[starts[number]:ends[number]] = number + offset
+        return index
+    lengths = np.maximum(ends - starts, 0)
+    total = int(lengths.sum())
+    values = np.repeat(np.arange(offset, offset + n, dtype=np.int32), lengths)
+    first = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    index[np.arange(total) + first] = values
     return index
 
 
+class _Spans:
+    """A `list<struct<start, end, ...>>` column as flat arrays: per row, a slice of starts and ends."""
+
+    def __init__(self, column, upos: list[str] | None = None):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        offsets = column.offsets.to_numpy()
+        self.offsets = offsets - offsets[0]
+        fields = dict(zip([f.name for f in column.type.value_type], column.flatten().flatten(), strict=True))
+        self.starts = fields["start"].to_numpy(zero_copy_only=False).astype(np.int64)
+        self.ends = fields["end"].to_numpy(zero_copy_only=False).astype(np.int64)
+        if upos is not None:  # POS names -> UPOS index, X for anything unknown
+            found = pc.index_in(fields["pos"], value_set=pa.array(upos))
+            self.pos = pc.fill_null(found, upos.index("X")).to_numpy(zero_copy_only=False).astype(np.int8)
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.offsets[i], self.offsets[i + 1]
+        return self.starts[lo:hi], self.ends[lo:hi]
+
+    def count(self, i: int) -> int:
+        return int(self.offsets[i + 1] - self.offsets[i])
+
+    def pos_of(self, i: int) -> np.ndarray:
+        return self.pos[self.offsets[i]:self.offsets[i + 1]]
+
+
+def _list_array(rows: list[np.ndarray], dtype) -> object:
+    """A list<dtype> Arrow array from per-row numpy arrays (no Python ints in between)."""
+    import pyarrow as pa
+
+    offsets = np.zeros(len(rows) + 1, dtype=np.int32)
+    np.cumsum([r.size for r in rows], out=offsets[1:])
+    values = np.concatenate(rows).astype(dtype, copy=False) if rows else np.zeros(0, dtype=dtype)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))
+
+
+TOKEN_COLUMNS = ("input_ids", "attention_mask", "token_type_ids", "special_tokens_mask", "length", "num_words",
+                 "word_ids", "term_ids", "pos_ids", "sentence_ids", "_events")
+"""What the stage adds to an example (the build carries the example's other columns over unchanged)."""
+
+TOKENIZE_READS = ("format", "title", "text", "words", "title_words", "terms", "title_terms", "sentences")
+
+
 class TokenizeStage:
-    """Encodes examples and carries word, term, POS and sentence ids onto every token."""
+    """Encodes examples and carries word, term, POS and sentence ids onto every token.
+
+    Takes an Arrow record batch (or a dict of columns) and returns the TOKEN_COLUMNS. The span columns are
+    read as flat Arrow arrays and every per-token lookup is a numpy index, so no per-word or per-token
+    Python runs (this stage sees every token of the corpus).
+    """
 
     def __init__(self, tokenizer_json: str, max_seq_len: int, upos: list[str]):
         self.tokenizer_json = tokenizer_json
@@ -177,61 +242,66 @@ class TokenizeStage:
             self._tokenizer.enable_truncation(self.max_seq_len, strategy="only_second")
         return self._tokenizer
 
-    def __call__(self, batch: dict) -> dict:
+    def __call__(self, batch) -> dict:
+        import pyarrow as pa
+
+        if isinstance(batch, dict):
+            from corpusctl.io.columns import to_record_batch
+
+            batch = to_record_batch({name: batch[name] for name in TOKENIZE_READS})
         tokenizer = self._load()
-        pairs = [(t, x) if f == "title_content" else x for f, t, x in zip(batch["format"], batch["title"], batch["text"])]
+        formats = batch.column("format").to_pylist()
+        titles = batch.column("title").to_pylist()
+        texts = batch.column("text").to_pylist()
+        pairs = [(t, x) if f == "title_content" else x for f, t, x in zip(formats, titles, texts)]
         encodings = tokenizer.encode_batch(pairs)
-        pos_index = {name: i for i, name in enumerate(self.upos)}
-        x_pos = pos_index["X"]
-        out = {key: batch[key] for key in ("id", "source", "kind", "domain", "format", "title", "text", "priority",
-                                           "terms", "title_terms", "sentences")}
-        columns: dict[str, list] = {k: [] for k in ("input_ids", "attention_mask", "token_type_ids",
-                                                    "special_tokens_mask", "length", "num_words", "word_ids",
-                                                    "term_ids", "pos_ids", "sentence_ids", "_events")}
+        words, title_words = _Spans(batch.column("words"), self.upos), _Spans(batch.column("title_words"), self.upos)
+        terms, title_terms = _Spans(batch.column("terms")), _Spans(batch.column("title_terms"))
+        sentences = _Spans(batch.column("sentences"))
+        x_pos = self.upos.index("X")
+        columns: dict[str, list] = {name: [] for name in TOKEN_COLUMNS}
         for row, encoding in enumerate(encodings):
-            title_content = batch["format"][row] == "title_content"
-            segments = [("title", "title_words", "title_terms"), ("text", "words", "terms")]
-            if not title_content:
-                segments = segments[1:]
-            lookups = []
-            word_offset = term_offset = 0
-            pos_names: list[str] = []
-            for text_col, words_col, terms_col in segments:
-                text = batch[text_col][row]
-                words, terms = batch[words_col][row], batch[terms_col][row]
-                if text_col == "title":
-                    sentence = np.full(len(text) + 1, 0, dtype=np.int32)
-                else:
-                    sentence = _span_index(len(text), batch["sentences"][row], 1 if title_content else 0)
-                lookups.append((_span_index(len(text), words, word_offset), _span_index(len(text), terms, term_offset),
-                                sentence))
-                pos_names += [w["pos"] for w in words]
-                word_offset += len(words)
-                term_offset += len(terms)
-            pos_of_word = np.array([pos_index.get(p, x_pos) for p in pos_names] + [x_pos], dtype=np.int8)
-            n = len(encoding.ids)
-            word_ids = np.full(n, -1, dtype=np.int32)
-            term_ids = np.full(n, -1, dtype=np.int32)
-            sentence_ids = np.full(n, -1, dtype=np.int32)
-            special = np.ones(n, dtype=np.int8)
-            for position, (sequence, (start, _end)) in enumerate(zip(encoding.sequence_ids, encoding.offsets)):
-                if sequence is None:
-                    continue
-                words_at, terms_at, sentences_at = lookups[sequence if title_content else 0]
-                word_ids[position] = words_at[start]
-                term_ids[position] = terms_at[start]
-                sentence_ids[position] = sentences_at[start]
-                special[position] = 0
-            columns["input_ids"].append(encoding.ids)
-            columns["attention_mask"].append(encoding.attention_mask)
-            columns["token_type_ids"].append(encoding.type_ids)
-            columns["special_tokens_mask"].append(special.tolist())
+            title_content = formats[row] == "title_content"
+            text = texts[row]
+            n_title_words = title_words.count(row) if title_content else 0
+            n_title_terms = title_terms.count(row) if title_content else 0
+            word_at = _span_index(len(text), *words.row(row), n_title_words)
+            term_at = _span_index(len(text), *terms.row(row), n_title_terms)
+            sentence_at = _span_index(len(text), *sentences.row(row), 1 if title_content else 0)
+            pos_names = [words.pos_of(row)]
+            if title_content:  # the title (segment A) first: its own lookups in front, then the text's
+                title = titles[row]
+                word_at = np.concatenate([_span_index(len(title), *title_words.row(row)), word_at])
+                term_at = np.concatenate([_span_index(len(title), *title_terms.row(row)), term_at])
+                sentence_at = np.concatenate([np.zeros(len(title) + 1, dtype=np.int32), sentence_at])
+                pos_names.insert(0, title_words.pos_of(row))
+                base = np.array([0, len(title) + 1])
+            pos_of_word = np.concatenate([*pos_names, np.array([x_pos], dtype=np.int8)])
+            sequence = np.array([-1 if s is None else s for s in encoding.sequence_ids], dtype=np.int64)
+            inside = sequence >= 0
+            at = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)[:, 0]
+            if title_content:
+                at = at + base[np.maximum(sequence, 0)]
+            n = sequence.size
+            word_ids = np.where(inside, word_at[at], -1)
+            term_ids = np.where(inside, term_at[at], -1)
+            sentence_ids = np.where(inside, sentence_at[at], -1)
+            columns["input_ids"].append(np.asarray(encoding.ids, dtype=np.int32))
+            columns["attention_mask"].append(np.asarray(encoding.attention_mask, dtype=np.int8))
+            columns["token_type_ids"].append(np.asarray(encoding.type_ids, dtype=np.int8))
+            columns["special_tokens_mask"].append((~inside).astype(np.int8))
             columns["length"].append(n)
-            columns["num_words"].append(word_offset)
-            columns["word_ids"].append(word_ids.tolist())
-            columns["term_ids"].append(term_ids.tolist())
-            columns["pos_ids"].append(pos_of_word[word_ids].tolist())
-            columns["sentence_ids"].append(sentence_ids.tolist())
+            columns["num_words"].append(n_title_words + words.count(row))
+            columns["word_ids"].append(word_ids)
+            columns["term_ids"].append(term_ids)
+            columns["pos_ids"].append(pos_of_word[word_ids])
+            columns["sentence_ids"].append(sentence_ids)
             columns["_events"].append(["tokenize.truncated"] if encoding.overflowing else [])
-        out.update(columns)
+        types = {"input_ids": np.int32, "attention_mask": np.int8, "token_type_ids": np.int8,
+                 "special_tokens_mask": np.int8, "word_ids": np.int32, "term_ids": np.int32, "pos_ids": np.int8,
+                 "sentence_ids": np.int32}
+        out: dict = {name: _list_array(columns[name], dtype) for name, dtype in types.items()}
+        out["length"] = pa.array(columns["length"], pa.int32())
+        out["num_words"] = pa.array(columns["num_words"], pa.int32())
+        out["_events"] = columns["_events"]
         return out
