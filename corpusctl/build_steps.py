@@ -495,7 +495,7 @@ def ner_step(build: Build, examples: StageCheckpoint, final: Path) -> dict:
     from corpusctl.exports.ner import export_ner
 
     columns = ["id", "title", "text", "terms", "title_terms", "sentences"]
-    rows = (row for batch in read_batches(examples.data, BATCH_SIZE) for row in batch.select(columns).to_pylist())
+    rows = iter_rows(examples.data, columns)
     rejects: list[dict] = []
     stats = export_ner(rows, final / "ner", recipe.ner, recipe.seed, strict=build.strict, rejects=rejects)
     if rejects:
@@ -512,7 +512,7 @@ def classification_step(build: Build, docs: StageCheckpoint, final: Path) -> dic
     from corpusctl.exports.classification import export_classification
 
     columns = ["id", "title", "text", "label", "kind", "source"]
-    rows = (row for batch in read_batches(docs.data, BATCH_SIZE) for row in batch.select(columns).to_pylist())
+    rows = iter_rows(docs.data, columns)
     return export_classification(rows, final / "classification", recipe.classification, recipe.seed)
 
 
@@ -587,6 +587,12 @@ def pii_counts(stats: dict) -> dict:
     by_source = {s: {k.split(".", 1)[1]: v for k, v in ev.items() if k.startswith("pii.")}
                  for s, ev in stats.get("events_by_source", {}).items()}
     return {"by_type": by_type, "by_source": by_source, "total": sum(by_type.values())}
+
+
+def iter_rows(path: Path, columns: list[str]):
+    """Rows of a checkpoint as dicts of the named columns, streamed batch by batch."""
+    for batch in read_batches(path, BATCH_SIZE):
+        yield from batch.select(columns).to_pylist()
 
 
 def _read_columns(path: Path, columns: list[str]) -> dict[str, list]:
