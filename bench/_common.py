@@ -53,16 +53,18 @@ def corpus_bytes(recipe: Path) -> int:
     return total
 
 
-def timed_build(recipe: Path, output: Path, *args: str) -> tuple[float, float, dict]:
-    """Run `corpusctl build` in a fresh process: seconds, peak RSS (MB, largest process of the build), manifest."""
-    seconds, peak = peak_rss_child([sys.executable, "-m", "corpusctl", "build", str(recipe), "--output",
-                                    str(output), "--quiet", *args])
+def timed_build(recipe: Path, output: Path, *args: str) -> tuple[float, float, dict, float]:
+    """Run `corpusctl build` in a fresh process: seconds, peak RSS (MB, largest process of the build), manifest,
+    and CPU seconds (user + system, the build and all its workers)."""
+    seconds, peak, cpu = peak_rss_child([sys.executable, "-m", "corpusctl", "build", str(recipe), "--output",
+                                         str(output), "--quiet", *args])
     manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
-    return seconds, peak, manifest
+    return seconds, peak, manifest, cpu
 
 
-def peak_rss_child(cmd: list[str]) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of a command run under /usr/bin/time-like accounting in a fresh process."""
+def peak_rss_child(cmd: list[str]) -> tuple[float, float, float]:
+    """Seconds, peak RSS (MB) and CPU seconds of a command run in a fresh process (`wait4` accounting, which
+    counts the processes it waited for too)."""
     import os
 
     started = time.perf_counter()
@@ -72,4 +74,4 @@ def peak_rss_child(cmd: list[str]) -> tuple[float, float]:
     _, status, usage = os.wait4(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"command failed: {' '.join(cmd)}")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024
+    return time.perf_counter() - started, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime

@@ -75,9 +75,10 @@ def main() -> None:
         size_mb = corpus_bytes(recipe) / 1e6
         print(f"corpus: {size_mb:.1f} MB generated; building with {args.workers} workers, backend {args.backend}"
               f"{', no NER/classification exports' if args.no_exports else ''}")
-        seconds, peak, manifest = timed_build(recipe, work / "out", "--workers", str(args.workers))
+        seconds, peak, manifest, cpu = timed_build(recipe, work / "out", "--workers", str(args.workers))
         build_mb_s = size_mb / seconds
-        print(f"build: {seconds:.1f} s, {build_mb_s:.2f} MB/s, peak RSS {peak:.0f} MB")
+        print(f"build: {seconds:.1f} s, {build_mb_s:.2f} MB/s, peak RSS {peak:.0f} MB, {cpu:.0f} CPU-s "
+              f"({cpu / size_mb:.2f} CPU-s per MB)")
         stage_seconds = {name: stats.get("seconds", 0) for name, stats in manifest["stages"].items()}
         stage_seconds.update(manifest.get("step_seconds", {}))
         for name, value in stage_seconds.items():
@@ -90,7 +91,7 @@ def main() -> None:
     print(json.dumps({"size_mb": round(size_mb, 1), "workers": args.workers, "backend": args.backend,
                       "exports": not args.no_exports, "seconds": round(seconds, 2),
                       "mb_s": round(build_mb_s, 3), "baseline_mb_s": round(baseline, 3),
-                      "speedup": round(build_mb_s / baseline, 2), "peak_rss_mb": round(peak),
+                      "speedup": round(build_mb_s / baseline, 2), "peak_rss_mb": round(peak), "cpu_seconds": round(cpu, 1),
                       "stage_seconds": stage_seconds}))
 
 

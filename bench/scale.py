@@ -42,12 +42,13 @@ def main() -> None:
             worker_counts = (1, 2) if label == "small" else (2,)
             for workers in worker_counts:
                 out = Path(tmp) / f"{label}-out-{workers}"
-                seconds, peak, _ = timed_build(recipe, out, "--workers", str(workers))
+                seconds, peak, _, cpu = timed_build(recipe, out, "--workers", str(workers))
                 runs[f"{label}_{workers}w"] = {"mb": round(mb, 1), "seconds": round(seconds, 1),
                                                "mb_s": round(mb / seconds, 3), "peak_rss_mb": round(peak),
+                                               "cpu_seconds": round(cpu, 1),
                                                "digest": shard_digest(out)}
                 print(f"{label} ({mb:.1f} MB), {workers} worker(s): {seconds:.1f} s, {mb / seconds:.2f} MB/s, "
-                      f"peak RSS {peak:.0f} MB")
+                      f"peak RSS {peak:.0f} MB, {cpu:.0f} CPU-s")
     small1, small2, large2 = runs["small_1w"], runs["small_2w"], runs["large_2w"]
     result = {
         "small_mb": small1["mb"], "large_mb": large2["mb"],

@@ -8,6 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from corpusctl import __version__
@@ -30,8 +31,8 @@ def run_steps(build: Build) -> Path:
     final = build.work / "final"
     shutil.rmtree(final, ignore_errors=True)
     final.mkdir(parents=True)
-    # The exports are single-threaded global steps: each runs in its own process as soon as its input is
-    # ready, alongside the rest of the build (see Build.overlap).
+    # Global steps that only read finished checkpoints (the exports, the vocabulary) each run in a process of
+    # their own as soon as their input is ready, alongside the rest of the build (see Build.overlap).
     inline = not build.overlap
     exports: dict[str, Background] = {}
     try:
@@ -40,12 +41,12 @@ def run_steps(build: Build) -> Path:
         if _rows_in(examples.data) == 0:
             raise CorpusctlError("no documents are left to build examples from: every document was rejected or "
                                  f"left out by the mix; see the rejects in {build.work}/*/rejects.jsonl")
-        examples = segment_step(build, examples)
+        # the NER export and the vocabulary read only the formatted examples: they run during segmentation
         exports["ner"] = Background(ner_step, build, examples, final, inline=inline)
-        started = time.perf_counter()
-        tokenizer, vocab_stats = vocabulary(build, examples, final)
-        build.timings["vocab"] = round(time.perf_counter() - started, 3)
-        tokenized = tokenize_step(build, examples, tokenizer)
+        vocab_cp, exports["vocab"] = start_vocabulary(build, examples)
+        segmented = segment_step(build, examples)
+        tokenizer, vocab_stats = finish_vocabulary(build, vocab_cp, exports["vocab"], final)
+        tokenized = tokenize_step(build, segmented, tokenizer)
         outputs = {"vocab": vocab_stats, "formats": corpus_shares(examples, recipe.format.title_content_share)}
         started = time.perf_counter()
         outputs["pretrain"] = write_dataset(tokenized.data, final / "pretrain", pretrain_features(),
@@ -53,7 +54,7 @@ def run_steps(build: Build) -> Path:
         build.timings["write pretrain"] = round(time.perf_counter() - started, 3)
         outputs["mask"] = mask_step(build, tokenized, final)
         outputs["title_reconstruction"] = title_reconstruction(build, examples, final)
-        for name in ("ner", "classification"):
+        for name in ("ner", "classification"):  # (the vocabulary job finished above)
             outputs[name] = exports[name].result()
             build.timings[f"{name} export"] = round(exports[name].seconds, 3)
     except BaseException:
@@ -121,16 +122,14 @@ def dedup_step(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
     rejected: dict[str, int] = {}
     with open(cp.rejects, "w", encoding="utf-8") as rejects:
         for batch in read_batches(docs.data, BATCH_SIZE):
-            rows = batch.to_pylist()
-            keep = []
-            for offset, row in enumerate(rows):
-                decision = drops.get(counter_rows + offset)
-                keep.append(decision is None)
-                if decision is not None:
-                    reason, twin = decision
-                    rejected[reason] = rejected.get(reason, 0) + 1
-                    build._reject(rejects, "dedup", row["id"], row["source"], reason, f"duplicate of {twin}", row)
-            counter_rows += len(rows)
+            dropped = [offset for offset in range(batch.num_rows) if counter_rows + offset in drops]
+            for offset, row in zip(dropped, batch.take(pa.array(dropped, pa.int32())).to_pylist(), strict=True):
+                reason, twin = drops[counter_rows + offset]
+                rejected[reason] = rejected.get(reason, 0) + 1
+                build._reject(rejects, "dedup", row["id"], row["source"], reason, f"duplicate of {twin}", row)
+            keep = np.ones(batch.num_rows, dtype=bool)
+            keep[dropped] = False
+            counter_rows += batch.num_rows
             writer.write(batch.filter(pa.array(keep)))
     writer.close()
     stats = {"docs_in": counter_rows, "docs_out": writer.rows, "rejects": rejected,
@@ -288,28 +287,25 @@ def placeholders(recipe) -> list[str]:
     return pii_placeholders(recipe.clean.pii)
 
 
-def vocabulary(build: Build, examples: StageCheckpoint, final: Path):
-    """Train the WordPiece vocabulary on the examples (streamed), or load the recipe's vocab.txt."""
-    from corpusctl.stages.tokenize import load_vocab_tokenizer, save_tokenizer, train_tokenizer
-
+def start_vocabulary(build: Build, examples: StageCheckpoint) -> tuple[StageCheckpoint, Background]:
+    """The vocabulary's checkpoint and the job that makes it (trained on the examples in a process of its own,
+    or the recipe's vocab.txt); an already finished job when the checkpoint is reused."""
     recipe = build.recipe
     marks = placeholders(recipe)
     cp, stats = build.checkpoint("vocab", recipe.vocab.model_dump(mode="json"), marks, inputs=[examples],
                                  files=[recipe.vocab.path] if recipe.vocab.path else [])
-    if stats is None:
-        if recipe.vocab.path:
-            tokenizer = load_vocab_tokenizer(Path(recipe.vocab.path), marks)
-        else:
-            def texts():
-                for batch in read_batches(examples.data, BATCH_SIZE):
-                    columns = batch.select(["title", "text"]).to_pydict()
-                    yield from (t for t in columns["title"] if t)
-                    yield from columns["text"]
+    if stats is not None:
+        return cp, Background(lambda: None, inline=True)
+    return cp, Background(make_vocabulary, recipe.vocab, examples.data, marks, cp.dir, inline=not build.overlap)
 
-            tokenizer = train_tokenizer(texts, recipe.vocab, marks)  # a callable: streamed twice
-        save_tokenizer(tokenizer, cp.dir)
-        stats = {"size": tokenizer.get_vocab_size(with_added_tokens=True),
-                 "source": str(recipe.vocab.path) if recipe.vocab.path else "trained", "placeholders": marks}
+
+def finish_vocabulary(build: Build, cp: StageCheckpoint, job: Background, final: Path) -> tuple:
+    """Wait for the vocabulary job; (tokenizer, statistics), with vocab.txt and tokenizer.json in `final`."""
+    stats = job.result()
+    if stats is None:
+        stats = build.stats["vocab"]
+    else:
+        build.timings["vocab"] = round(job.seconds, 3)
         cp.finish(stats)
         build.stats["vocab"] = stats
     for name in ("vocab.txt", "tokenizer.json"):
@@ -317,6 +313,25 @@ def vocabulary(build: Build, examples: StageCheckpoint, final: Path):
     from tokenizers import Tokenizer
 
     return Tokenizer.from_file(str(cp.dir / "tokenizer.json")), stats
+
+
+def make_vocabulary(config, examples: Path, marks: list[str], out: Path) -> dict:
+    """Train a WordPiece vocabulary on the examples (streamed), or load config.path; saved into `out`."""
+    from corpusctl.stages.tokenize import load_vocab_tokenizer, save_tokenizer, train_tokenizer
+
+    if config.path:
+        tokenizer = load_vocab_tokenizer(Path(config.path), marks)
+    else:
+        def texts():
+            for batch in read_batches(examples, BATCH_SIZE):
+                columns = batch.select(["title", "text"]).to_pydict()
+                yield from (t for t in columns["title"] if t)
+                yield from columns["text"]
+
+        tokenizer = train_tokenizer(texts, config, marks)  # a callable: streamed twice
+    save_tokenizer(tokenizer, out)
+    return {"size": tokenizer.get_vocab_size(with_added_tokens=True),
+            "source": str(config.path) if config.path else "trained", "placeholders": marks}
 
 
 def tokenize_step(build: Build, examples: StageCheckpoint, tokenizer) -> StageCheckpoint:
