@@ -465,7 +465,7 @@ def mask_step(build: Build, tokenized: StageCheckpoint, final: Path) -> dict:
     jobs: list[Background] = []
     try:
         for epoch in range(recipe.mask.epochs):
-            stage = Columns(MaskStage(recipe.mask, vocab, recipe.seed, epoch), MASK_READS, carries=[])
+            stage = Columns(MaskStage(recipe.mask, vocab, recipe.seed, epoch), MASK_READS, carries=[], arrow=True)
             masked = build.map_stage(f"mask-epoch-{epoch}", stage, tokenized,
                                      recipe.mask.model_dump(mode="json"), recipe.seed, epoch)
             # writing the shards and measuring the masks overlap the next epoch's masking
@@ -486,7 +486,7 @@ def masked_outputs(tokenized: Path, masked: Path, out: Path, statistics) -> dict
     """One epoch's masked/ shards and its statistics (a streaming pass over the pre-training and masked rows)."""
     write_dataset(masked, out, masked_features())
     for rows, masks in zip(read_batches(tokenized, BATCH_SIZE), read_batches(masked, BATCH_SIZE), strict=True):
-        statistics.add_batch(rows.select(MASK_READS).to_pydict(), masks.select(["id", "input_ids", "labels"]).to_pydict())
+        statistics.add_batch(rows, masks)
     return statistics.result()
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from corpusctl.errors import CorpusctlError
-from corpusctl.stages.mask import IGNORE_INDEX, MaskConfig, MaskVocab, apply_mask, example_rng
+from corpusctl.stages.mask import IGNORE_INDEX, MaskConfig, MaskVocab, mask_batch, row_keys, to_batch
 
 MODEL_COLUMNS = ("input_ids", "attention_mask", "token_type_ids", "labels")
 METADATA_COLUMNS = ("id", "input_ids", "special_tokens_mask", "word_ids", "term_ids", "sentence_ids", "pos_ids",
@@ -139,8 +139,15 @@ class DynamicMaskingCollator:
             )
         draw = self.calls
         self.calls += 1
-        return [apply_mask(row, self.config, self.vocab, example_rng(self.seed, self.epoch, row["id"], draw))
-                for row in features]
+        batch = to_batch({name: [row[name] for row in features] for name in features[0]})
+        keys = row_keys(self.seed, self.epoch, batch.column("id").to_pylist(), draw)
+        masked = mask_batch(batch, self.config, self.vocab, keys)
+        rows: list[dict] = [{"id": row["id"]} for row in features]
+        for name in ("input_ids", "attention_mask", "token_type_ids", "labels"):
+            offsets, values = masked[name].offsets.to_numpy(), masked[name].flatten().to_numpy()
+            for i, row in enumerate(rows):
+                row[name] = values[offsets[i]:offsets[i + 1]]
+        return rows
 
     def __call__(self, features: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         if not features:
