@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from corpusctl.errors import CorpusctlError
-from corpusctl.exports.ner import NerConfig, clean_sentence, export_ner, row_sentences
-from corpusctl.exports.schemes import convert_file, read_conll, validate_file
+from corpusctl.exports.ner import SPLITS, NerConfig, clean_sentence, export_ner, row_sentences, write_docbin
+from corpusctl.exports.schemes import (
+    char_conll,
+    convert_file,
+    read_conll,
+    spans_to_tags,
+    validate_file,
+    write_conll,
+)
 from corpusctl.exports.splits import normalize
+from corpusctl.stages import stable_hash
 
 TERMS = {
     "DEVICE": ["阀门", "压力表", "灭火器", "配电柜", "离心泵", "叉车", "吊钩"],
@@ -212,6 +222,130 @@ def test_placeholders_whitespace_titles_and_crossing_spans():
     ]
     assert counts == Counter(dropped_placeholder=2, non_entity_spans=1, dropped_crossing_sentence=1)
     assert clean_sentence(" a b ", [(1, 4, "X"), (0, 1, "Y")]) == ("ab", [(0, 2, "X")])
+
+
+def test_whitespace_ties_keep_the_input_order_and_offsets_stay_ints():
+    # cleaning " 阀门" makes both spans (0, 2): the first in the input wins, as the per-sentence order always did
+    row = {"id": "r", "title": "", "text": " 阀门漏电", "sentences": [],
+           "terms": [{"start": 1, "end": 3, "category": "B"}, {"start": 0, "end": 3, "category": "A"}]}
+    counts = Counter()
+    assert row_sentences(row, include_titles=True, counts=counts) == [("r/s00000", "阀门漏电", [(0, 2, "B")])]
+    assert counts["dropped_overlap"] == 1
+    _, spans = clean_sentence("ab c", [(1, 4, "X")])
+    assert spans == [(1, 3, "X")] and [type(v) for v in spans[0][:2]] == [int, int]  # a bool would be `true` in JSON
+
+
+def _reference_row_sentences(row: dict, counts: Counter) -> list:
+    """The plain per-sentence, per-span, per-character algorithm that `row_sentences` must agree with."""
+    title = row["title"]
+    pieces = [(f"{row['id']}/t", title, [(0, len(title))], row["title_terms"])] if title.strip() else []
+    bounds = [(s["start"], s["end"]) for s in row["sentences"]] or [(0, len(row["text"]))]
+    pieces.append((f"{row['id']}/s", row["text"], bounds, row["terms"]))
+    out = []
+    for prefix, full, bounds, terms in pieces:
+        spans = [(t["start"], t["end"], "_".join(str(t["category"] or "").split())) for t in terms]
+        counts["non_entity_spans"] += sum(not kind for _, _, kind in spans)
+        spans = [s for s in spans if s[2] and 0 <= s[0] < s[1] <= len(full)]
+        inside_any = 0
+        for index, (a, b) in enumerate(bounds):
+            inside = [(s - a, e - a, kind) for s, e, kind in spans if a <= s and e <= b]
+            inside_any += len(inside)
+            kept_before = [sum(not c.isspace() for c in full[a:b][:i]) for i in range(b - a + 1)]
+            text = "".join(c for c in full[a:b] if not c.isspace())
+            entities = [(kept_before[s], kept_before[e], k) for s, e, k in inside if kept_before[e] > kept_before[s]]
+            holes = [(m.start(), m.end(), m.group()[1:-1]) for m in re.finditer(r"\[[A-Z_]+\]", text)]
+            clear = [not any(s < he and hs < e and k.upper() != name for hs, he, name in holes) for s, e, k in entities]
+            counts["dropped_placeholder"] += clear.count(False)
+            kept: list = []
+            for span in sorted((x for x, ok in zip(entities, clear) if ok), key=lambda x: (x[0], x[0] - x[1])):
+                if kept and span[0] < kept[-1][1]:
+                    counts["dropped_overlap"] += 1
+                else:
+                    kept.append(span)
+            out.append((prefix if prefix.endswith("/t") else f"{prefix}{index:05d}", text, kept))
+        counts["dropped_crossing_sentence"] += len(spans) - inside_any
+    return out
+
+
+def test_row_sentences_agrees_with_the_plain_algorithm_on_random_rows():
+    rng = random.Random(11)
+    pieces = ["阀", "门", "漏", "。", "a", " ", "\u3000", "[AB]", "[X_Y]", "["]
+    for n in range(400):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        title = rng.choice(["", " ", "阀门 [AB]漏"])
+
+        def terms(length):
+            categories = ["DEVICE", "ab", "x_y", "two words", "", None]
+            starts = [rng.randint(0, length + 1) for _ in range(rng.randint(0, 8))]
+            return [{"start": s, "end": s + rng.randint(-1, 5), "category": rng.choice(categories)} for s in starts]
+
+        cuts = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, rng.randint(0, 4))))
+        bounds = list(zip(cuts, cuts[1:]))
+        if rng.random() < 0.3:  # overlapping and out-of-range sentences
+            bounds = [tuple(sorted(rng.sample(range(len(text) + 2), 2))) for _ in range(3)]
+        row = {"id": f"r{n}", "title": title, "text": text, "terms": terms(len(text)), "title_terms": terms(len(title)),
+               "sentences": [{"start": a, "end": b} for a, b in bounds]}
+        got, expected = Counter(), Counter()
+        assert row_sentences(row, include_titles=True, counts=got) == _reference_row_sentences(row, expected), row
+        assert +got == +expected, row
+
+
+def test_the_sample_is_the_bottom_k_of_stable_hash(tmp_path):
+    rows = make_rows(300, seed=9)
+    export_ner(rows, tmp_path / "ner", NerConfig(max_sentences=200, empty_share=0.2), seed=2)
+    sentences = [piece for row in rows for piece in row_sentences(row, True, Counter())]
+    keys = [key for key, text, entities in sentences if entities and len(text) >= 2]
+    expected = sorted(keys, key=lambda key: (stable_hash(2, "ner", key), key))[:160]
+    exported = [r["id"] for name in SPLITS for r in read_jsonl(tmp_path / "ner" / f"{name}.jsonl") if r["entities"]]
+    assert sorted(exported) == sorted(expected)
+
+
+def test_jsonl_lines_are_json_dumps_of_their_record(tmp_path):
+    tricky = {"id": "q\"1", "title": "", "text": '他说"阀门\\泄漏"\x01😀', "sentences": [],
+              "terms": [{"start": 3, "end": 5, "category": 'A"B'}, {"start": 10, "end": 11, "category": "C/D"}]}
+    export_ner([*make_rows(20), tricky], tmp_path / "ner", NerConfig(), seed=1)
+    lines = [line for name in SPLITS for line in (tmp_path / "ner" / f"{name}.jsonl").read_text("utf-8").splitlines()]
+    assert all(line == json.dumps(json.loads(line), ensure_ascii=False) for line in lines)
+    [record] = [json.loads(line) for line in lines if json.loads(line)["id"] == 'q"1/s00000']
+    assert record["text"] == '他说"阀门\\泄漏"\x01😀' and record["entities"] == [[3, 5, 'A"B'], [10, 11, "C/D"]]
+
+
+@pytest.mark.parametrize("scheme", ["BMEO", "BIO", "BIOES", "BMES"])
+def test_char_conll_writes_what_write_conll_writes(scheme):
+    rng = random.Random(scheme)
+    for _ in range(300):
+        text = "".join(rng.choice("阀门泄漏A1") for _ in range(rng.randint(0, 12)))
+        spans, start = [], rng.randint(0, 2)
+        while start < len(text):
+            end = rng.randint(start + 1, min(len(text), start + 4))
+            spans.append((start, end, rng.choice(["X", "Y_Z"])))
+            start = end + rng.randint(0, 2)
+        rng.shuffle(spans)
+        handle = io.StringIO()
+        write_conll(handle, list(text), spans_to_tags(len(text), spans, scheme))
+        assert char_conll(text, spans, scheme) == handle.getvalue()
+    with pytest.raises(ValueError, match="overlap"):
+        char_conll("abcd", [(0, 2, "X"), (1, 3, "Y")], scheme)
+    with pytest.raises(ValueError, match="out of range"):
+        char_conll("abcd", [(2, 5, "X")], scheme)
+
+
+def test_write_docbin_is_byte_identical_to_a_docbin_of_docs(tmp_path):
+    import spacy
+    from spacy.tokens import Doc, DocBin
+
+    # characters whose spaCy norm is not themselves (case, BASE_NORMS), one outside the BMP, and an empty Doc list
+    texts = ["阀门泄漏…", "Ａ’A1¥€—“”😀", "x", "缸体"]
+    entities = [[(0, 2, "DEVICE"), (2, 4, "FAULT")], [(3, 6, "Y_Z"), (0, 1, "X")], [(0, 1, "DEVICE")], []]
+    for n in (len(texts), 1, 0):
+        vocab = spacy.blank("zh").vocab
+        expected = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"])
+        for text, spans in zip(texts[:n], entities[:n], strict=True):
+            doc = Doc(vocab, words=list(text), spaces=[False] * len(text))
+            doc.ents = [doc.char_span(s, e, label=k) for s, e, k in spans]
+            expected.add(doc)
+        write_docbin(tmp_path / "docs.spacy", texts[:n], entities[:n], spacy.blank("zh").vocab)
+        assert (tmp_path / "docs.spacy").read_bytes() == expected.to_bytes(), n
 
 
 def test_human_annotations_override_distant_labels(tmp_path):

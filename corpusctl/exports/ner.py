@@ -9,30 +9,39 @@ bottom-k sample that does not depend on the order or batching of the rows.
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import heapq
 import json
 import os
 import re
 import shutil
+import zlib
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from itertools import accumulate, chain
+from operator import itemgetter
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
+import numpy as np
 from pydantic import Field
 
 from corpusctl.config import RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
-from corpusctl.stages import stable_hash
 
-from .schemes import Span, spans_to_tags, tag_set, write_conll
+from .schemes import Span, char_conll, tag_set
 from .splits import SplitShares, leak_free_split
 
 Scheme = Literal["BMEO", "BIO", "BIOES", "BMES"]
 SPLITS = ("train", "dev", "test")
 PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
 """PII placeholders written by the pii stage, e.g. [PERSON], [MOBILE]."""
+WHITESPACE = re.compile(r"\s")
+"""The characters `str.isspace` calls whitespace (`\\s` of `re` for str patterns is the same set)."""
 
 
 class NerConfig(StageSection):
@@ -56,12 +65,12 @@ class NerConfig(StageSection):
     """Character n-gram size for near-duplicate detection (bigrams suit short Chinese sentences)."""
 
 
-@dataclass
-class NerExample:
+class NerExample(NamedTuple):
     sort_key: tuple
+    """Order among the examples of its source: (row id, sentence) for distant ones, (file, record) for human ones."""
     key: str
     text: str
-    entities: list[Span]
+    entities: Sequence[Span]
     source: str  # "distant" | "human"
 
 
@@ -71,20 +80,21 @@ class NerExample:
 def clean_sentence(text: str, spans: Iterable[Span]) -> tuple[str, list[Span]]:
     """Drop whitespace characters (a CoNLL line cannot hold one) and re-offset the spans onto what is left;
     a span that was only whitespace disappears."""
-    kept_before = [0]
-    for char in text:
-        kept_before.append(kept_before[-1] + (not char.isspace()))
-    cleaned = "".join(c for c in text if not c.isspace())
+    if not WHITESPACE.search(text):  # most Chinese sentences: nothing to drop
+        return text, [(start, end, kind) for start, end, kind in spans if end > start]
+    kept_before = list(accumulate((not char.isspace() for char in text), initial=0))
     out = []
     for start, end, kind in spans:
         new_start, new_end = kept_before[start], kept_before[end]
         if new_end > new_start:
             out.append((new_start, new_end, kind))
-    return cleaned, out
+    return WHITESPACE.sub("", text), out
 
 
 def drop_placeholder_spans(text: str, spans: list[Span], counts: Counter) -> list[Span]:
     """A placeholder such as [MOBILE] is never part of an entity of another type."""
+    if not spans or "[" not in text:
+        return spans
     holes = [(m.start(), m.end(), m.group()[1:-1]) for m in PLACEHOLDER.finditer(text)]
     if not holes:
         return spans
@@ -97,16 +107,24 @@ def drop_placeholder_spans(text: str, spans: list[Span], counts: Counter) -> lis
     return kept
 
 
+def _span_order(span: Span) -> tuple[int, int]:
+    return span[0], span[0] - span[1]  # by start, the longer span first
+
+
 def _drop_overlaps(spans: list[Span], counts: Counter) -> list[Span]:
-    kept: list[Span] = []
-    for span in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
-        if kept and span[0] < kept[-1][1]:
+    """Keep each span that does not overlap an earlier one; `spans` come in `_span_order`."""
+    if len(spans) < 2:
+        return spans
+    kept = [spans[0]]
+    for span in spans[1:]:
+        if span[0] < kept[-1][1]:
             counts["dropped_overlap"] += 1
         else:
             kept.append(span)
     return kept
 
 
+@lru_cache(maxsize=4096)
 def _entity_type(category: object) -> str:
     return "_".join(str(category or "").split())
 
@@ -114,28 +132,45 @@ def _entity_type(category: object) -> str:
 def row_sentences(row: dict, include_titles: bool, counts: Counter) -> list[tuple[str, str, list[Span]]]:
     """(key, text, entities) for the title and every sentence of a pre-training row. Only spans fully
     inside a sentence and with a category are entities; offsets become sentence-relative."""
-    pieces = []
+    out = []
     row_id = str(row["id"])
     title = row.get("title") or ""
     if include_titles and title.strip():
-        pieces.append((f"{row_id}/t", title, [(0, len(title))], row.get("title_terms") or []))
+        [(title, entities)] = _sentences(title, [(0, len(title))], row.get("title_terms") or [], counts)
+        out.append((f"{row_id}/t", title, entities))
     text = row.get("text") or ""
     bounds = [(int(s["start"]), int(s["end"])) for s in row.get("sentences") or []] or [(0, len(text))]
-    pieces.append((f"{row_id}/s", text, bounds, row.get("terms") or []))
+    pieces = _sentences(text, bounds, row.get("terms") or [], counts)
+    out += [(f"{row_id}/s{index:05d}", sentence, entities) for index, (sentence, entities) in enumerate(pieces)]
+    return out
+
+
+def _sentences(full: str, bounds: list[tuple[int, int]], terms: list[dict], counts: Counter) -> list[tuple[str, list]]:
+    """(sentence, entities) for each of `bounds` in a title or text; a span is looked up by bisection among the
+    spans sorted by start, not tested against every sentence."""
+    spans = [(int(t["start"]), int(t["end"]), _entity_type(t.get("category"))) for t in terms]
+    entity_spans = [s for s in spans if s[2]]
+    counts["non_entity_spans"] += len(spans) - len(entity_spans)
+    spans = [s for s in entity_spans if 0 <= s[0] < s[1] <= len(full)]
+    ordered = sorted(spans, key=_span_order)  # stable: ties keep the input order
+    starts = [s[0] for s in ordered]
     out = []
-    for prefix, full, sentence_bounds, terms in pieces:
-        spans = [(int(t["start"]), int(t["end"]), _entity_type(t.get("category"))) for t in terms]
-        counts["non_entity_spans"] += sum(1 for s in spans if not s[2])
-        spans = [s for s in spans if s[2] and 0 <= s[0] < s[1] <= len(full)]
-        inside_any = 0
-        for index, (s_start, s_end) in enumerate(sentence_bounds):
+    inside_any = 0
+    spaced = WHITESPACE.search(full) is not None
+    for s_start, s_end in bounds:
+        sentence = full[s_start:s_end]
+        if spaced and WHITESPACE.search(sentence):  # cleaning can make spans tie: order them after, from input order
             inside = [(a - s_start, b - s_start, k) for a, b, k in spans if s_start <= a and b <= s_end]
-            inside_any += len(inside)
-            sentence, entities = clean_sentence(full[s_start:s_end], inside)
+            sentence, entities = clean_sentence(sentence, inside)
+            entities.sort(key=_span_order)
+        else:  # the spans inside start in [s_start, s_end)
+            candidates = ordered[bisect_left(starts, s_start) : bisect_left(starts, s_end)]
+            inside = entities = [(a - s_start, b - s_start, k) for a, b, k in candidates if b <= s_end]
+        inside_any += len(inside)
+        if entities:
             entities = _drop_overlaps(drop_placeholder_spans(sentence, entities, counts), counts)
-            key = prefix if prefix.endswith("/t") else f"{prefix}{index:05d}"
-            out.append((key, sentence, entities))
-        counts["dropped_crossing_sentence"] += len(spans) - inside_any
+        out.append((sentence, entities))
+    counts["dropped_crossing_sentence"] += len(spans) - inside_any
     return out
 
 
@@ -163,7 +198,7 @@ def load_human(config: NerConfig, strict: bool, rejects: list | None, counts: Co
                 continue
             if text in human:
                 counts["replaced_by_later_record"] += 1
-            human[text] = NerExample((1, file_index, number), f"human:{annotation.origin}", text, entities, "human")
+            human[text] = NerExample((file_index, number), f"human:{annotation.origin}", text, entities, "human")
     return human
 
 
@@ -171,23 +206,26 @@ def load_human(config: NerConfig, strict: bool, rejects: list | None, counts: Co
 
 
 class _BottomK:
-    """The k items with the smallest priority seen so far (a max-heap of size k)."""
+    """The k items with the smallest (priority, key) seen so far (a max-heap of size k)."""
 
     def __init__(self, k: int):
         self.k = k
-        self.heap: list[tuple[int, str, NerExample]] = []
+        self.heap: list[tuple[int, str, int, NerExample]] = []
         self.seen = 0
 
     def add(self, priority: int, example: NerExample) -> None:
         self.seen += 1
-        item = (-priority, example.key, example)
+        item = (-priority, example.key, self.seen, example)
         if len(self.heap) < self.k:
             heapq.heappush(self.heap, item)
         elif item[:2] > self.heap[0][:2]:
             heapq.heapreplace(self.heap, item)
 
     def smallest(self, n: int) -> list[NerExample]:
-        return [e for _, _, e in sorted(self.heap, key=lambda x: (-x[0], x[1]))[:n]]
+        """The n examples of smallest (priority, key), in the order they were added (rows usually come in
+        id order, which makes sorting the sample by row id nearly free)."""
+        items = self.heap if n >= len(self.heap) else sorted(self.heap, key=lambda x: (-x[0], x[1]))[:n]
+        return [e for *_, e in sorted(items, key=itemgetter(2))]
 
 
 def collect_examples(rows: Iterable[dict], config: NerConfig, seed: int, human: dict[str, NerExample], stats: dict) -> list[NerExample]:
@@ -196,23 +234,25 @@ def collect_examples(rows: Iterable[dict], config: NerConfig, seed: int, human: 
     positives = _BottomK(max(1, int(config.max_sentences * (1 - config.empty_share))))
     negatives = _BottomK(int(config.max_sentences * config.empty_share) + 1)  # never more are needed
     overridden: set[str] = set()
+    salt = f"{seed}\x1fner\x1f".encode()  # stable_hash(seed, "ner", key) spelled out: it runs per sentence
     for row in rows:
         counts["rows"] += 1
-        for key, text, entities in row_sentences(row, config.include_titles, stats["spans"]):
-            counts["sentences"] += 1
+        sentences = row_sentences(row, config.include_titles, stats["spans"])
+        counts["sentences"] += len(sentences)
+        for key, text, entities in sentences:
             if len(text) < config.min_chars:
                 counts["too_short"] += 1
                 continue
             if len(text) > config.max_chars:
                 counts["too_long"] += 1
                 continue
-            if text in human:
+            if human and text in human:
                 counts["overridden_by_human"] += 1
                 overridden.add(text)
                 continue
             doc_id, _, index = key.rpartition("/")
-            example = NerExample((0, doc_id, index != "t", index), key, text, entities, "distant")
-            priority = stable_hash(seed, "ner", key)
+            example = NerExample((doc_id, "" if index == "t" else index), key, text, entities, "distant")  # title first
+            priority = int.from_bytes(hashlib.blake2b(salt + key.encode(), digest_size=8).digest(), "little")
             (positives if entities else negatives).add(priority, example)
     kept = positives.smallest(positives.k)
     n_empty = len(kept) * config.empty_share / (1 - config.empty_share) if config.empty_share else 0
@@ -225,7 +265,7 @@ def collect_examples(rows: Iterable[dict], config: NerConfig, seed: int, human: 
     stats["human"]["overrode_distant_texts"] = len(overridden)
     humans = [e for e in human.values() if len(e.text) <= config.max_chars]
     stats["human"]["too_long"] = len(human) - len(humans)
-    return sorted(kept + kept_empty + humans, key=lambda e: e.sort_key)
+    return sorted(kept + kept_empty, key=lambda e: e.sort_key) + sorted(humans, key=lambda e: e.sort_key)
 
 
 def _signature(entities: list[Span]) -> str:
@@ -233,18 +273,77 @@ def _signature(entities: list[Span]) -> str:
 
 
 def _write_split(folder: Path, name: str, examples: list[NerExample], scheme: str, vocab) -> None:
+    def conll(part: list[NerExample]) -> str:
+        return "".join([char_conll(e.text, e.entities, scheme) for e in part])
+
+    _write_chunks(folder / f"{name}.txt", examples, conll)
+    _write_chunks(folder / f"{name}.jsonl", examples, _jsonl)
+    write_docbin(folder / f"{name}.spacy", [e.text for e in examples], [e.entities for e in examples], vocab)
+
+
+def _write_chunks(path: Path, examples: list[NerExample], render: Callable[[list], str], size: int = 10_000) -> None:
+    """Write `render` of consecutive chunks of examples: a few big writes, and memory bounded by the chunk."""
+    with path.open("w", encoding="utf-8") as handle:
+        for start in range(0, len(examples), size):
+            handle.write(render(examples[start : start + size]))
+
+
+def _jsonl(examples: list[NerExample]) -> str:
+    """A `json.dumps(record, ensure_ascii=False)` line per example, spelled out (twice as fast): the record is
+    {"text": ..., "entities": [[start, end, type], ...], "id": ..., "source": ...}."""
+    quote = json.encoder.encode_basestring  # what json.dumps quotes strings with when ensure_ascii=False
+    lines = []
+    for e in examples:
+        spans = ", ".join([f"[{start}, {end}, {quote(kind)}]" for start, end, kind in e.entities])
+        text, key, source = quote(e.text), quote(e.key), quote(e.source)
+        lines.append(f'{{"text": {text}, "entities": [{spans}], "id": {key}, "source": {source}}}\n')
+    return "".join(lines)
+
+
+def write_docbin(path: Path, texts: list[str], entities: list[Sequence[Span]], vocab) -> None:
+    """Write the .spacy file that a DocBin(attrs=[ORTH, ENT_IOB, ENT_TYPE]) holding one Doc per text -- a token
+    per character, no spaces, the spans as `doc.ents` -- would write, byte for byte, from arrays over all
+    texts (a Doc per sentence costs ~50 us, and DocBin.to_bytes loops over per-Doc arrays).
+    Spans must be in range and non-overlapping."""
+    import srsly
+    from spacy.attrs import ENT_IOB, ENT_TYPE, ORTH
     from spacy.tokens import Doc, DocBin
 
-    docs = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"])
-    with (folder / f"{name}.txt").open("w", encoding="utf-8") as conll, (folder / f"{name}.jsonl").open("w", encoding="utf-8") as jsonl:
-        for example in examples:
-            write_conll(conll, list(example.text), spans_to_tags(len(example.text), example.entities, scheme))
-            record = {"text": example.text, "entities": [list(e) for e in example.entities], "id": example.key, "source": example.source}
-            jsonl.write(json.dumps(record, ensure_ascii=False) + "\n")
-            doc = Doc(vocab, words=list(example.text), spaces=[False] * len(example.text))
-            doc.ents = [doc.char_span(s, e, label=k) for s, e, k in example.entities]
-            docs.add(doc)
-    docs.to_disk(folder / f"{name}.spacy")
+    docs = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"])  # for the format version and the column order
+    orth, iob, ent_type = (docs.attrs.index(attr) for attr in (ORTH, ENT_IOB, ENT_TYPE))
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype="<u4")
+    tokens = np.zeros((len(codes), len(docs.attrs)), dtype=np.uint64)
+    chars = [chr(c) for c in np.flatnonzero(np.bincount(codes)).tolist()]  # the distinct characters
+    orth_of = np.zeros(ord(chars[-1]) + 1 if chars else 0, dtype=np.uint64)
+    orth_of[[ord(c) for c in chars]] = [vocab.strings.add(c) for c in chars]
+    tokens[:, orth] = orth_of[codes]
+    tokens[:, iob] = 2  # spaCy's ENT_IOB codes: 1 = I, 2 = O, 3 = B
+    labels: dict[str, int] = {}
+    starts = (np.cumsum(lengths) - lengths).tolist()
+    flat = [(base + s, e - s, labels.setdefault(k, len(labels)))  # (first character, length, label) per entity
+            for base, spans in zip(starts, entities) for s, e, k in spans]
+    if flat:
+        first, length, label = np.fromiter(chain.from_iterable(flat), np.int64, count=3 * len(flat)).reshape(-1, 3).T
+        label_ids = np.array([vocab.strings.add(k) for k in labels], dtype=np.uint64)
+        covered = np.repeat(first - np.cumsum(length) + length, length) + np.arange(length.sum())  # their characters
+        tokens[covered, iob] = 1
+        tokens[first, iob] = 3
+        tokens[covered, ent_type] = label_ids[np.repeat(label, length)]
+    # what DocBin.add keeps per token (text, norm, entity label, the empty tag/lemma/morph/dep/kb ids) and per Doc
+    strings = {*chars, *(vocab[c].norm_ for c in chars), *labels, ""} if len(codes) else set()
+    msg = {
+        "version": docs.version,
+        "attrs": docs.attrs,
+        "tokens": tokens.tobytes("C"),
+        "spaces": bytes(len(codes)),  # bool False per token
+        "lengths": lengths.astype(np.int32).tobytes("C"),
+        "strings": sorted(strings),
+        "cats": [{}] * len(texts),
+        "flags": [{"has_unknown_spaces": False}] * len(texts),
+        "span_groups": [Doc(vocab, words=[]).spans.to_bytes()] * len(texts),
+    }
+    Path(path).write_bytes(zlib.compress(srsly.msgpack_dumps(msg)))
 
 
 def replace_dir(temp: Path, target: Path) -> None:
@@ -256,6 +355,21 @@ def replace_dir(temp: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector (as a decorator: while the function runs). The export keeps ~1M small
+    objects without reference cycles alive, and each full collection would walk all of them again (and, in a
+    forked build step, the parent's whole heap): on a 20 MB corpus that is ~1.7 CPU-s besides the split's."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+@_gc_paused()
 def export_ner(
     rows: Iterable[dict], out_dir: Path, config: NerConfig, seed: int, strict: bool = False, rejects: list | None = None
 ) -> dict:
@@ -285,13 +399,14 @@ def export_ner(
         ngram=config.ngram,
     )
     by_split = {name: [e for e, a in zip(examples, assignment, strict=True) if a == i] for i, name in enumerate(SPLITS)}
-    types = sorted({k for e in examples for _, _, k in e.entities})
+    kinds = {name: Counter(kind for e in items for _, _, kind in e.entities) for name, items in by_split.items()}
+    types = sorted(set().union(*kinds.values()))
     labels = {
         "scheme": config.scheme,
         "entity_types": types,
         "tags": tag_set(types, config.scheme),
         "sentences": {name: len(items) for name, items in by_split.items()},
-        "entities": {name: dict(sorted(Counter(k for e in items for _, _, k in e.entities).items())) for name, items in by_split.items()},
+        "entities": {name: dict(sorted(counts.items())) for name, counts in kinds.items()},
     }
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     temp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
@@ -324,6 +325,40 @@ def write_conll(handle: TextIO, tokens: Sequence[str], tags: Sequence[str]) -> N
     for token, tag in zip(tokens, tags, strict=True):
         handle.write(f"{token}\t{tag}\n")
     handle.write("\n")
+
+
+def char_conll(text: str, spans: Iterable[Span], scheme: str = "BMEO") -> str:
+    """What `write_conll(handle, list(text), spans_to_tags(len(text), spans, scheme))` writes (one token per
+    character), built a run of equal tags at a time with str.join instead of a line per character.
+    Spans must be in range and non-overlapping (ValueError otherwise)."""
+    spans = sorted(spans)
+    lines = []
+    done = 0
+    for start, end, kind in spans:
+        if not done <= start < end <= len(text):
+            raise ValueError(check_spans(spans, len(text)) or f"span [{start}, {end}) {kind} cannot be tagged")
+        if done < start:
+            lines += "\tO\n".join(text[done:start]), "\tO\n"
+        begin, inside, last, single = _line_ends(scheme, kind)
+        if end - start == 1:
+            lines += text[start], single
+        elif end - start == 2:
+            lines += text[start], begin, text[start + 1], last
+        else:
+            lines += text[start], begin, inside.join(text[start + 1 : end - 1]), inside, text[end - 1], last
+        done = end
+    if done < len(text):
+        lines += "\tO\n".join(text[done:]), "\tO\n"
+    lines.append("\n")
+    return "".join(lines)
+
+
+@lru_cache(maxsize=4096)
+def _line_ends(scheme: str, kind: str) -> tuple[str, str, str, str]:
+    """Tab, tag and newline after a begin, inside, end and single character of an entity type."""
+    parts = _PARTS[scheme_name(scheme)]
+    begin, inside, end, single = (f"\t{parts[role]}-{kind}\n" for role in ("begin", "inside", "end", "single"))
+    return begin, inside, end, single
 
 
 def validate_file(path: Path | str, scheme: str) -> list[str]:
