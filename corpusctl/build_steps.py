@@ -265,13 +265,12 @@ def corpus_shares(examples: StageCheckpoint, target: float) -> dict:
 
 def segment_step(build: Build, examples: StageCheckpoint) -> StageCheckpoint:
     from corpusctl.ontology import segmenter_terms
-    from corpusctl.stages.segment import SegmentStage
+    from corpusctl.stages.segment import SEGMENT_READS, SegmentStage
 
     recipe = build.recipe
     ontology_dir = recipe.ontology.dir if recipe.ontology.enabled else None
     user_words = segmenter_terms(ontology_dir, list(recipe.segment.lexicons))
-    stage = Columns(SegmentStage(recipe.segment, user_words), ["text", "title", "terms", "title_terms"],
-                    ["words", "title_words"])
+    stage = Columns(SegmentStage(recipe.segment, user_words), SEGMENT_READS, ["words", "title_words"], arrow=True)
     return build.map_stage("segment", stage, examples,
                            recipe.segment.model_dump(mode="json"), files=term_files(recipe))
 

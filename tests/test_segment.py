@@ -7,6 +7,7 @@ import pickle
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -249,6 +250,52 @@ def test_words_cover_every_non_space_character_once(segmenters, text, data):
             assert not any(s < a < e or s < b < e for s, e, _ in words), (name, text, terms, words)
 
 
+ONE_CALL_PIECES = st.one_of(TEXT_PIECES, st.sampled_from(["._", "-.-", "+-", "DN50-PN16", "2.5MPa", "C#", "…—",
+                                                          "检查", "\r", "A B", "\x00"]))
+
+
+@pytest.fixture(scope="module")
+def fast_and_reference() -> dict[bool, tuple[Segmenter, Segmenter]]:
+    pairs = {}
+    for pos in (True, False):
+        reference = Segmenter("rjieba", USER_WORDS, pos=pos)
+        reference._cut_at_once = lambda *args: None  # the per-piece path
+        pairs[pos] = (Segmenter("rjieba", USER_WORDS, pos=pos), reference)
+    return pairs
+
+
+@pytest.mark.parametrize("pos", [True, False])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.lists(ONE_CALL_PIECES, max_size=20).map("".join), min_size=1, max_size=4), data=st.data())
+def test_rjieba_cuts_a_batch_at_once_as_piece_by_piece(fast_and_reference, pos, texts, data):
+    """The hot path (all texts and pieces in one jieba-rs call, array operations) gives exactly the words of
+    the reference path (one backend call per piece between fixed spans)."""
+    fast, reference = fast_and_reference[pos]
+    starts, ends, offsets = [], [], [0]
+    for text in texts:
+        cuts = sorted(set(data.draw(st.lists(st.integers(-1, len(text) + 1), max_size=6))))
+        starts += cuts[::2]
+        ends += cuts[1::2] + ([len(text)] if len(cuts) % 2 else [])
+        offsets.append(len(starts))
+    arrays = (np.array(offsets), np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64))
+    got, want = fast.segment_batch(texts, *arrays), reference.segment_batch(texts, *arrays)
+    assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True)), texts
+
+
+def test_rjieba_tags_pieces_at_once_across_separators():
+    backend = Segmenter("rjieba", USER_WORDS).backend
+    text = "安全阀\x00._DN50-PN16\r\x00\n检查\x00 \x00._。"
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    seps = np.array([c == "\x00" for c in text])
+    items, lengths, recut = backend.tag_all(text, codes, seps, True)
+    words = [word for word, _tag in items]
+    assert words.count("\x00") == 4 and int(lengths.sum()) == len(text)
+    # foreign words are re-cut only in pieces holding a letter or digit, as `tag` does piece by piece
+    assert [(words[i], [piece for piece, _tag in pieces]) for i, pieces in recut.items()] == [
+        ("._", [".", "_"]), ("DN50-PN16", ["DN50", "-", "PN16"])]
+    assert words[-2:] == ["._", "。"]
+
+
 # -- the pipeline stage -----------------------------------------------------------------------------------
 
 
@@ -262,21 +309,33 @@ def stage_batch() -> dict:
                             []]}
 
 
+def stage_words(stage: SegmentStage, batch: dict) -> dict[str, list]:
+    """The stage's word columns as Python lists, pos as UPOS names."""
+    out = stage(batch)
+    assert set(out) == {"words", "title_words"}
+    return {name: [[{**w, "pos": UPOS[w["pos"]]} for w in row] for row in column.to_pylist()]
+            for name, column in out.items()}
+
+
 def test_stage_adds_word_columns_and_is_batch_independent():
     stage = SegmentStage(SegmentConfig(backend="rjieba"), USER_WORDS)
     batch = stage_batch()
-    out = stage(batch)
-    assert out["id"] == batch["id"] and out["text"] == batch["text"]
+    out = stage_words(stage, batch)
     first = out["words"][0]
     assert {"start": 5, "end": 8, "pos": "NOUN"} in first
     assert {"start": 14, "end": 22, "pos": "PROPN"} in first
     assert out["title_words"][0][0] == {"start": 0, "end": 3, "pos": "NOUN"}
     assert out["words"][2] == [] and out["title_words"][1] == []
     assert [(w["start"], w["end"]) for w in out["words"][3]][:1] == [(0, 6)]
-    halves = [stage({k: v[:2] for k, v in batch.items()}), stage({k: v[2:] for k, v in batch.items()})]
+    segmenter = stage.segmenter()
+    for name, text_col, terms_col in (("words", "text", "terms"), ("title_words", "title", "title_terms")):
+        assert out[name] == [[{"start": s, "end": e, "pos": p} for s, e, p in segmenter.segment(text, terms)]
+                             for text, terms in zip(batch[text_col], batch[terms_col], strict=True)]
+    halves = [stage_words(stage, {k: v[:2] for k, v in batch.items()}),
+              stage_words(stage, {k: v[2:] for k, v in batch.items()})]
     assert halves[0]["words"] + halves[1]["words"] == out["words"]
     clone = pickle.loads(pickle.dumps(stage))
-    assert clone(batch)["words"] == out["words"]
+    assert stage_words(clone, batch) == out
 
 
 def test_summary_for_the_manifest():
@@ -289,7 +348,7 @@ def test_stage_reads_lexicons_when_given_no_user_words(tmp_path):
     lexicon = tmp_path / "terms.txt"
     lexicon.write_text("琎琎阀 vn\n", encoding="utf-8")
     stage = SegmentStage(SegmentConfig(backend="rjieba", lexicons=[lexicon]))
-    out = stage({"text": ["打开琎琎阀门"], "title": [""], "terms": [[]], "title_terms": [[]]})
+    out = stage_words(stage, {"text": ["打开琎琎阀门"], "title": [""], "terms": [[]], "title_terms": [[]]})
     assert {"start": 2, "end": 5, "pos": "VERB"} in out["words"][0]
 
 

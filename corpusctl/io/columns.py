@@ -10,7 +10,8 @@ import pyarrow as pa
 
 SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("concept_id", pa.string()),
                   ("category", pa.string()), ("sense", pa.string())])
-WORD = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("pos", pa.string())])
+WORD = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("pos", pa.int8())])
+"""A word over `text`/`title`; `pos` indexes `corpusctl.stages.segment.UPOS`."""
 SENTENCE = pa.struct([("start", pa.int32()), ("end", pa.int32())])
 INT_SEQ = pa.list_(pa.int32())
 

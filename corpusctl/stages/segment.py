@@ -58,6 +58,7 @@ symbols, SYM; only of digits, NUM; a UPOS name given as a lexicon POS is taken a
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import logging
@@ -66,9 +67,12 @@ import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import accumulate
+from itertools import accumulate, compress, repeat
+from operator import itemgetter
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
+
+import numpy as np
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, Section
 from corpusctl.errors import CorpusctlError
@@ -116,6 +120,8 @@ USER_FREQ_FLOOR = 100
 
 UserWord = tuple[str, int | None, str | None]
 Span = tuple[int, int, str]
+
+UPOS_INDEX = {name: index for index, name in enumerate(UPOS)}
 
 _UPOS_SET = frozenset(UPOS)
 # Tags whose UPOS depends on the word itself (character classes, subordinators); all others are static.
@@ -174,7 +180,9 @@ class _UposMapper:
         self.table = table
         self.static = {tag: upos for tag, upos in table.items() if tag not in _WORD_DEPENDENT}
         self.static.update((name, name) for name in UPOS if name not in ("PUNCT", "SYM", "NUM", "X", "CCONJ"))
+        self.static_index = {tag: UPOS_INDEX[upos] for tag, upos in self.static.items()}
         self.cache: dict[tuple[str, str], str] = {}
+        self.index_cache: dict[tuple[str, str], int] = {}
 
     def __call__(self, word: str, tag: str) -> str:
         upos = self.static.get(tag)
@@ -187,6 +195,22 @@ class _UposMapper:
                 self.cache.clear()
             upos = self.cache[key] = to_upos(word, tag, self.table)
         return upos
+
+    def indices(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+        """UPOS indices of many (word, tag) pairs: what `__call__` gives, without a Python loop over the pairs
+        (only the first-seen word-dependent pairs are mapped one by one)."""
+        index = np.fromiter(map(self.static_index.get, map(itemgetter(1), pairs), repeat(-1)), np.int8, len(pairs))
+        dependent = index < 0
+        keys = list(compress(pairs, dependent.tolist()))
+        if not keys:
+            return index
+        if len(self.index_cache) > 200_000:
+            self.index_cache.clear()
+        found = np.fromiter(map(self.index_cache.get, keys, repeat(-1)), np.int8, len(keys))
+        for k in np.flatnonzero(found < 0).tolist():
+            found[k] = self.index_cache[keys[k]] = UPOS_INDEX[self(*keys[k])]
+        index[dependent] = found
+        return index
 
 
 # -- user dictionary --------------------------------------------------------------------------------------
@@ -335,31 +359,68 @@ class _RjiebaBackend:
             known = self.known[word] = self.jieba.has_word(word)
         return not known
 
+    def _recut(self, word: str, pos: bool) -> list | None:
+        """jieba's pieces of a word jieba-rs kept whole (`(piece, tag)` pairs when `pos`); None to keep it."""
+        if not self._foreign(word):
+            return None
+        if pos:
+            return [(piece, "m" if _NUMBER.match(piece) else "eng" if _LATIN.match(piece) else "x")
+                    for piece in _TAG_ASCII.split(word) if piece]
+        if _CUT_ASCII.fullmatch(word):
+            return None
+        return [piece for piece in _CUT_ASCII.split(word) if piece]
+
+    def _recut_all(self, items: list, pos: bool) -> list:
+        out: list = []
+        for item in items:
+            pieces = self._recut(item[0] if pos else item, pos)
+            if pieces is None:
+                out.append(item)
+            else:
+                out.extend(pieces)
+        return out
+
     def cut(self, text: str) -> list[str]:
         words = self.jieba.cut(text, self.hmm)
         if not self.hmm or not _ALNUM.search(text):
             return words
-        out: list[str] = []
-        for word in words:
-            if self._foreign(word) and not _CUT_ASCII.fullmatch(word):
-                out.extend(piece for piece in _CUT_ASCII.split(word) if piece)
-            else:
-                out.append(word)
-        return out
+        return self._recut_all(words, False)
 
     def tag(self, text: str) -> list[tuple[str, str]]:
         pairs = self.jieba.tag(text, self.hmm)
         if not self.hmm or not _ALNUM.search(text):
             return pairs
-        out: list[tuple[str, str]] = []
-        for word, tag in pairs:
-            if self._foreign(word):
-                for piece in _TAG_ASCII.split(word):
-                    if piece:
-                        out.append((piece, "m" if _NUMBER.match(piece) else "eng" if _LATIN.match(piece) else "x"))
-            else:
-                out.append((word, tag))
-        return out
+        return self._recut_all(pairs, True)
+
+    def tag_all(self, text: str, codes: np.ndarray, seps: np.ndarray, pos: bool) -> tuple | None:
+        """The words of all the pieces of `text` in one call, as `tag` (when `pos`) or `cut` of each piece gives them.
+
+        `text` holds SEP at `seps` between pieces; jieba-rs cuts each piece as it would cut it alone (SEP is a
+        word of its own and ends every block). Returns the items (`(word, tag)` pairs or words, separators
+        included), their lengths, and the foreign words that jieba cuts further as {index: `_recut` pieces};
+        None when a word crosses a separator after all.
+        """
+        items = self.jieba.tag(text, self.hmm) if pos else self.jieba.cut(text, self.hmm)
+        lengths = np.fromiter(map(len, map(itemgetter(0), items) if pos else items), np.int64, len(items))
+        starts = np.cumsum(lengths) - lengths
+        at = np.flatnonzero(seps)
+        item = np.minimum(np.searchsorted(starts, at), max(len(items) - 1, 0))
+        if lengths.sum() != len(text) or (at.size and ((starts[item] != at) | (lengths[item] != 1)).any()):
+            return None
+        recut: dict[int, list] = {}
+        if not self.hmm:
+            return items, lengths, recut
+        # `tag`/`cut` look for foreign words only in pieces holding an ASCII letter or digit.
+        alnum = ((codes >= 48) & (codes <= 57)) | ((codes >= 65) & (codes <= 90)) | ((codes >= 97) & (codes <= 122))
+        piece = np.cumsum(seps)
+        piece_alnum = np.bincount(piece, weights=alnum, minlength=int(piece[-1]) + 1 if piece.size else 1) > 0
+        non_ascii = np.concatenate([[0], np.cumsum(codes >= 128)])
+        candidates = (lengths >= 2) & (non_ascii[starts + lengths] == non_ascii[starts]) & piece_alnum[piece[starts]]
+        for i in np.flatnonzero(candidates).tolist():
+            pieces = self._recut(items[i][0] if pos else items[i], pos)
+            if pieces is not None:
+                recut[i] = pieces
+        return items, lengths, recut
 
 
 MODEL_FILES = ("features.msgpack", "weights.npz")
@@ -452,6 +513,38 @@ class _PkusegBackend:
 
 # -- the segmenter ----------------------------------------------------------------------------------------
 
+SEP = "\x00"
+"""Stands for a fixed span and ends each text in the string a batch is cut as (see `Segmenter.segment_batch`)."""
+
+
+class Words(NamedTuple):
+    """The words of a batch of texts: row i's are [offsets[i], offsets[i+1]) of starts, ends and pos (UPOS index)."""
+
+    offsets: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    pos: np.ndarray
+
+
+@functools.cache
+def _bmp_classes() -> tuple[np.ndarray, np.ndarray]:
+    chars = [chr(code) for code in range(0x10000)]
+    return (np.fromiter(map(str.isspace, chars), bool, len(chars)),
+            np.fromiter(map(str.isprintable, chars), bool, len(chars)))
+
+
+def _char_classes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per code point: whitespace (`str.isspace`; all such are in the BMP), and unclean: unprintable or a space
+    (a word holding an unclean character is cut into its non-space runs)."""
+    space, printable = _bmp_classes()
+    bmp = np.minimum(codes, 0xFFFF)
+    is_space = space[bmp] & (codes <= 0xFFFF)
+    is_printable = printable[bmp]
+    astral = np.flatnonzero(codes > 0xFFFF)
+    if astral.size:
+        is_printable[astral] = [chr(code).isprintable() for code in codes[astral].tolist()]
+    return is_space, ~is_printable | (codes == 32)
+
 
 def _append_word(out: list[Span], text: str, start: int, end: int, upos: str) -> None:
     """Appends text[start:end] as a word, or its non-whitespace runs when it holds whitespace."""
@@ -506,6 +599,7 @@ class Segmenter:
         else:
             raise CorpusctlError(f"unknown segmenter backend {backend!r}; expected jieba, rjieba or pkuseg")
         self.term_upos = {word: to_upos(word, tag) if tag else "NOUN" for word, _freq, tag in self.user_words}
+        self.term_pos = {word: UPOS_INDEX[upos] for word, upos in self.term_upos.items() if upos != "NOUN"}
 
     def words(self, text: str) -> list[str]:
         """The words as strings (for display and evaluation)."""
@@ -513,42 +607,148 @@ class Segmenter:
 
     def segment(self, text: str, terms: Iterable = ()) -> list[Span]:
         """(start, end, upos) words over `text`; each term span `(start, end)` or `{start, end}` is one word."""
-        fixed = self._fixed_spans(text, terms)
+        bounds = [(t["start"], t["end"]) if isinstance(t, dict) else (t[0], t[1]) for t in terms]
+        starts = np.array([int(start) for start, _end in bounds], dtype=np.int64)
+        ends = np.array([int(end) for _start, end in bounds], dtype=np.int64)
+        words = self.segment_batch([text], np.array([0, len(bounds)]), starts, ends)
+        return list(zip(words.starts.tolist(), words.ends.tolist(), [UPOS[p] for p in words.pos.tolist()],
+                        strict=True))
+
+    def segment_batch(self, texts: Sequence[str | None], term_offsets: np.ndarray, term_starts: np.ndarray,
+                      term_ends: np.ndarray) -> Words:
+        """The words of many texts; row i's term spans are term_starts/term_ends[term_offsets[i]:term_offsets[i+1]].
+
+        The texts are joined, each followed by SEP, and handled as one string: fixed spans (terms,
+        placeholders) are found with numpy; each is replaced by a SEP and the rest is tagged in one backend
+        call when the backend can (`tag_all`), else piece by piece. Words are then mapped back to the texts.
+        """
+        texts = [text or "" for text in texts]
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        row_start = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(lengths + 1, out=row_start[1:])
+        joined = SEP.join(texts) + SEP
+        codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        space, unclean = _char_classes(codes)
+        fixed = self._fixed_spans(joined, space, row_start, lengths, term_offsets, term_starts, term_ends)
+        cut = self._cut_between(joined, codes, space, unclean, fixed[0], fixed[1], row_start[1:] - 1)
+        starts, ends, pos = (np.concatenate([f, c]) for f, c in zip(fixed, cut, strict=True))
+        order = np.argsort(starts, kind="stable")
+        starts, ends, pos = starts[order], ends[order], pos[order]
+        offsets = np.searchsorted(starts, row_start)
+        base = np.repeat(row_start[:-1], np.diff(offsets))
+        return Words(offsets.astype(np.int32), (starts - base).astype(np.int32), (ends - base).astype(np.int32),
+                     pos.astype(np.int8))
+
+    def _fixed_spans(self, joined: str, space: np.ndarray, row_start: np.ndarray, lengths: np.ndarray,
+                     term_offsets: np.ndarray, term_starts: np.ndarray, term_ends: np.ndarray) -> tuple:
+        """Term spans (POS from the lexicon, NOUN by default), then placeholders outside them: sorted, disjoint
+        (start, end, upos index) arrays over `joined`. Term spans are clipped to their text; blank ones are
+        dropped; of overlapping ones (a broken input) the first in (start, end) order wins."""
+        row = np.repeat(np.arange(lengths.size), np.diff(term_offsets))
+        start = np.clip(term_starts, 0, lengths[row]) + row_start[row]
+        end = np.clip(term_ends, 0, lengths[row]) + row_start[row]
+        space_before = np.concatenate([[0], np.cumsum(space)])
+        keep = (start < end) & (space_before[end] - space_before[start] < end - start)
+        start, end = start[keep], end[keep]
+        if start.size > 1 and (start[1:] < end[:-1]).any():
+            order = np.lexsort((end, start))
+            start, end = start[order], end[order]
+            kept, last = [], -1
+            for i, (a, b) in enumerate(zip(start.tolist(), end.tolist(), strict=True)):
+                if a >= last:
+                    kept.append(i)
+                    last = b
+            start, end = start[kept], end[kept]
+        pos = np.full(start.size, UPOS_INDEX["NOUN"], dtype=np.int8)
+        if self.term_pos and start.size:
+            surfaces = map(joined.__getitem__, map(slice, start.tolist(), end.tolist()))
+            pos = np.fromiter(map(self.term_pos.get, surfaces, repeat(UPOS_INDEX["NOUN"])), np.int8, start.size)
+        if self.placeholder_re is None or not any(c in joined for c in self.placeholder_starts):
+            return start, end, pos
+        found = [(m.start(), m.end(), UPOS_INDEX["PROPN" if "PERSON" in m.group() else "X"])
+                 for m in self.placeholder_re.finditer(joined)]
+        if not found:
+            return start, end, pos
+        p_start, p_end, p_pos = (np.array(column, dtype=np.int64) for column in zip(*found, strict=True))
+        # Free unless the first term ending after the placeholder's start begins before its end.
+        free = np.append(start, len(joined))[np.searchsorted(end, p_start, side="right")] >= p_end
+        start, end = np.concatenate([start, p_start[free]]), np.concatenate([end, p_end[free]])
+        pos = np.concatenate([pos, p_pos[free].astype(np.int8)])
+        order = np.argsort(start, kind="stable")
+        return start[order], end[order], pos[order]
+
+    def _cut_between(self, joined: str, codes: np.ndarray, space: np.ndarray, unclean: np.ndarray,
+                     fixed_start: np.ndarray, fixed_end: np.ndarray, row_ends: np.ndarray) -> tuple:
+        """(start, end, upos index) arrays of the words between the fixed spans of `joined`."""
+        inside = np.zeros(len(joined) + 1, dtype=np.int32)
+        inside[fixed_start + 1] += 1
+        inside[fixed_end] -= 1
+        kept = np.flatnonzero(np.cumsum(inside[:-1]) == 0)  # a fixed span keeps its first character, made SEP
+        seps = np.zeros(len(joined), dtype=bool)
+        seps[fixed_start] = True
+        seps[row_ends] = True
+        seps = seps[kept]
+        codes = np.where(seps, 0, codes[kept]).astype(np.uint32)
+        text = codes.tobytes().decode("utf-32-le", "surrogatepass")
+        words = self._cut_at_once(text, codes, seps, space[kept], unclean[kept])
+        start, end, pos = words if words is not None else self._cut_pieces(text, seps)
+        return kept[start], kept[start] + (end - start), pos  # a piece is contiguous in `joined`
+
+    def _cut_pieces(self, text: str, seps: np.ndarray) -> tuple:
+        """Words of the pieces between separators, one backend call per piece."""
         out: list[Span] = []
         cursor = 0
-        for start, end, upos in fixed:
-            if start > cursor:
-                self._cut(text, cursor, start, out)
-            out.append((start, end, upos))
-            cursor = end
-        if cursor < len(text):
-            self._cut(text, cursor, len(text), out)
-        return out
+        for at in np.flatnonzero(seps).tolist():
+            if at > cursor:
+                self._cut(text, cursor, at, out)
+            cursor = at + 1
+        if not out:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8)
+        start, end, upos = zip(*out, strict=True)
+        return (np.array(start, dtype=np.int64), np.array(end, dtype=np.int64),
+                np.fromiter(map(UPOS_INDEX.__getitem__, upos), np.int8, len(upos)))
 
-    def _fixed_spans(self, text: str, terms: Iterable) -> list[Span]:
-        """Term spans (POS from the lexicon, NOUN by default), then placeholders outside them; sorted, disjoint."""
-        kept: list[Span] = []
-        spans = []
-        for term in terms:
-            start, end = (term["start"], term["end"]) if isinstance(term, dict) else (term[0], term[1])
-            start, end = max(0, int(start)), min(len(text), int(end))
-            if start < end and not text[start:end].isspace():
-                spans.append((start, end))
-        for start, end in sorted(spans):
-            if not kept or start >= kept[-1][1]:  # overlapping term spans (a broken input): first one wins
-                kept.append((start, end, self.term_upos.get(text[start:end], "NOUN")))
-        if self.placeholder_re is None or not any(c in text for c in self.placeholder_starts):
-            return kept
-        placeholders = [(m.start(), m.end(), "PROPN" if "PERSON" in m.group() else "X")
-                        for m in self.placeholder_re.finditer(text)]
-        if not kept:
-            return placeholders
-        free = [p for p in placeholders if not any(p[0] < end and start < p[1] for start, end, _ in kept)]
-        return sorted(kept + free)
+    def _cut_at_once(self, text: str, codes: np.ndarray, seps: np.ndarray, space: np.ndarray,
+                     unclean: np.ndarray) -> tuple | None:
+        """What `_cut_pieces` gives, from one `tag_all` call and array operations (the hot path); None when the
+        backend cannot cut all pieces at once."""
+        found = self.backend.tag_all(text, codes, seps, self.pos) if hasattr(self.backend, "tag_all") else None
+        if found is None:
+            return None
+        items, lengths, recut = found
+        start = np.cumsum(lengths) - lengths
+        extra, extra_start = [], []
+        for i, pieces in recut.items():  # foreign words jieba cuts further: their pieces instead (sorted later)
+            at = int(start[i])
+            for piece in pieces:
+                extra.append(piece)
+                extra_start.append(at)
+                at += len(piece[0] if self.pos else piece)
+        keep = ~seps[start]
+        keep[list(recut)] = False
+        items = list(compress(items, keep.tolist())) + extra
+        extra_lengths = map(len, map(itemgetter(0), extra) if self.pos else extra)
+        start = np.concatenate([start[keep], np.array(extra_start, dtype=np.int64)])
+        lengths = np.concatenate([lengths[keep], np.fromiter(extra_lengths, np.int64, len(extra))])
+        pos = self.backend.upos.indices(items) if self.pos else np.full(len(items), UPOS_INDEX["X"], np.int8)
+        end = start + lengths
+        unclean_before = np.concatenate([[0], np.cumsum(unclean)])
+        dirty = unclean_before[end] > unclean_before[start]
+        if not dirty.any():
+            return start, end, pos
+        # Words holding whitespace or unprintable characters: only their non-space runs are words.
+        space_before = np.concatenate([[0], np.cumsum(space)])
+        runs = [(int(start[i]) + run.start(), int(start[i]) + run.end(), pos[i])
+                for i in np.flatnonzero(dirty & (space_before[end] - space_before[start] < lengths)).tolist()
+                for run in _NON_SPACE.finditer(items[i][0] if self.pos else items[i])]
+        clean = ~dirty
+        r_start, r_end, r_pos = (zip(*runs, strict=True) if runs else ((), (), ()))
+        return (np.concatenate([start[clean], np.array(r_start, dtype=np.int64)]),
+                np.concatenate([end[clean], np.array(r_end, dtype=np.int64)]),
+                np.concatenate([pos[clean], np.array(r_pos, dtype=np.int8)]))
 
     def _cut(self, text: str, start: int, end: int, out: list[Span]) -> None:
-        """Appends the words of text[start:end]. The hot path: one backend call, one pass, no per-word calls
-        except for the few tags whose UPOS depends on the word (cached)."""
+        """Appends the words of text[start:end] (one backend call): for backends without `tag_all`."""
         piece = text[start:end]
         if piece.isspace():
             return
@@ -575,7 +775,8 @@ class Segmenter:
 
 
 class SegmentStage:
-    """Adds `words` / `title_words` ({start, end, pos} over `text` / `title`), honouring `terms` / `title_terms`.
+    """Adds `words` / `title_words` ({start, end, pos} over `text` / `title`, pos an index into UPOS), honouring
+    `terms` / `title_terms`.
 
     Picklable: the segmenter is built lazily in each worker. Rows are independent, so the output does not
     depend on batch boundaries.
@@ -604,19 +805,52 @@ class SegmentStage:
                                         placeholders=self.placeholders)
         return self._segmenter
 
-    def __call__(self, batch: dict) -> dict:
-        segment = self.segmenter().segment
-        out = dict(batch)
+    def __call__(self, batch) -> dict:
+        """`words` / `title_words` (Arrow list<WORD>) of an Arrow record batch or a dict of columns."""
+        if isinstance(batch, dict):
+            from corpusctl.io.columns import to_record_batch
+
+            batch = to_record_batch({name: batch[name] for name in SEGMENT_READS if name in batch})
+        segmenter = self.segmenter()
+        names = batch.schema.names
+        out = {}
         for text_col, terms_col, words_col in (("text", "terms", "words"), ("title", "title_terms", "title_words")):
-            if text_col not in batch:
+            if text_col not in names:
                 continue
-            texts = batch[text_col]
-            terms = batch.get(terms_col) or [()] * len(texts)
-            out[words_col] = [
-                [{"start": s, "end": e, "pos": p} for s, e, p in segment(text or "", spans or ())]
-                for text, spans in zip(texts, terms, strict=True)
-            ]
+            texts = batch.column(text_col).to_pylist()
+            if terms_col in names:
+                offsets, starts, ends = _span_arrays(batch.column(terms_col))
+            else:
+                offsets, starts, ends = np.zeros(len(texts) + 1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+            out[words_col] = word_array(segmenter.segment_batch(texts, offsets, starts, ends))
         return out
+
+
+SEGMENT_READS = ("text", "title", "terms", "title_terms")
+
+
+def _span_arrays(column) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Offsets, starts and ends (int64) of a list<struct<start, end, ...>> column."""
+    import pyarrow as pa
+
+    column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    offsets = column.offsets.to_numpy().astype(np.int64)
+    values = column.flatten()
+    starts = values.field("start").fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    ends = values.field("end").fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    return offsets - offsets[0], starts, ends
+
+
+def word_array(words: Words):
+    """The list<WORD> Arrow array of a batch's words, built from the flat arrays."""
+    import pyarrow as pa
+
+    from corpusctl.io.columns import WORD
+
+    values = pa.StructArray.from_arrays(
+        [pa.array(words.starts, pa.int32()), pa.array(words.ends, pa.int32()), pa.array(words.pos, pa.int8())],
+        fields=list(WORD))
+    return pa.ListArray.from_arrays(pa.array(words.offsets, pa.int32()), values, type=pa.list_(WORD))
 
 
 def summary(config: SegmentConfig, user_words: Sequence) -> dict:

@@ -1,0 +1,166 @@
+"""The batch tokenizer and TokenizeStage against `tokenizers` and a per-row reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tokenizers import Tokenizer
+
+from corpusctl.io.columns import to_record_batch
+from corpusctl.stages.segment import UPOS
+from corpusctl.stages.tokenize import BertWordPiece, TokenizeStage, VocabConfig, train_tokenizer
+
+PLACEHOLDERS = ["[PERSON]", "[MOBILE]"]
+CORPUS = ["巡检员发现安全阀泄漏，压力2.5MPa，联系人[PERSON]。", "对氮气储罐进行检测：温度85℃，DN50-PN16阀门正常！",
+          "The pump P-101 was replaced; leakage ≤ 0.5%. 设备编号ABC123，转速1500rpm。", "café naïve Ω résumé"] * 5
+
+
+@pytest.fixture(scope="module")
+def tokenizer_json() -> str:
+    return train_tokenizer(CORPUS, VocabConfig(size=200), PLACEHOLDERS).to_str()
+
+
+PIECES = st.one_of(
+    st.sampled_from(list("离心泵安全阀检查了的和，。！？、“”—…%℃+-.[]_ABZaz09é 	\n\r\u3000\xa0\u200b\x00\x85\ufffd😀")),
+    st.sampled_from(["[PERSON]", "[MOBILE]", "[SEP]", "[UNK]", "[PERS", "MPa", "rpm", "DN50", "ABC123", "pump",
+                     "a\u0301", "x" * 120, "\r\n", "  "]),
+    st.characters(exclude_categories=("Cs",)),
+)
+TEXTS = st.lists(PIECES, max_size=30).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(TEXTS, min_size=1, max_size=5))
+def test_batch_tokenizer_gives_what_tokenizers_gives(tokenizer_json, texts):
+    tokenizer = Tokenizer.from_str(tokenizer_json)
+    fast = BertWordPiece.of(tokenizer)
+    tokens, odd = fast.tokenize(texts)
+    for row, text in enumerate(texts):
+        if odd[row]:
+            continue
+        encoding = tokenizer.encode(text, add_special_tokens=False)
+        lo, hi = tokens.offsets[row], tokens.offsets[row + 1]
+        assert tokens.ids[lo:hi].tolist() == encoding.ids, text
+        assert tokens.at[lo:hi].tolist() == [start for start, _end in encoding.offsets], text
+
+
+def test_other_tokenizer_set_ups_are_left_to_tokenizers(tokenizer_json):
+    tokenizer = Tokenizer.from_str(tokenizer_json)
+    assert BertWordPiece.of(tokenizer) is not None
+    from tokenizers import normalizers
+
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    assert BertWordPiece.of(tokenizer) is None
+
+
+# -- the stage --------------------------------------------------------------------------------------------
+
+
+def reference(tokenizer_json: str, max_len: int, batch: dict) -> dict:
+    """TokenizeStage's columns, one row and one token at a time with `tokenizers` (the spec)."""
+    tokenizer = Tokenizer.from_str(tokenizer_json)
+    tokenizer.enable_truncation(max_len, strategy="only_second")
+    x_pos = UPOS.index("X")
+    out: dict[str, list] = {name: [] for name in ("input_ids", "token_type_ids", "special_tokens_mask", "word_ids",
+                                                  "term_ids", "pos_ids", "sentence_ids", "length", "num_words",
+                                                  "_events")}
+
+    def covering(spans, at):  # the last span covering `at` (later spans win), or None
+        found = [k for k, span in enumerate(spans) if span["start"] <= at < span["end"]]
+        return found[-1] if found else None
+
+    for row in range(len(batch["text"])):
+        pair = batch["format"][row] == "title_content"
+        text, title = batch["text"][row], batch["title"][row]
+        encoding = tokenizer.encode(title, text) if pair else tokenizer.encode(text)
+        title_words = batch["title_words"][row] if pair else []
+        title_terms = batch["title_terms"][row] if pair else []
+        word_ids, term_ids, pos_ids, sentence_ids = [], [], [], []
+        for sequence, (at, _end) in zip(encoding.sequence_ids, encoding.offsets, strict=True):
+            if sequence is None:
+                word = term = sentence = None
+                words = []
+            elif pair and sequence == 0:
+                words, word, term, sentence = title_words, covering(title_words, at), covering(title_terms, at), 0
+            else:
+                words = batch["words"][row]
+                word, term = covering(words, at), covering(batch["terms"][row], at)
+                sentence = covering(batch["sentences"][row], at)
+                word = None if word is None else word + len(title_words)
+                term = None if term is None else term + len(title_terms)
+                sentence = None if sentence is None else sentence + pair
+            word_ids.append(-1 if word is None else word)
+            term_ids.append(-1 if term is None else term)
+            sentence_ids.append(-1 if sentence is None else sentence)
+            local = None if word is None else (word if words is title_words else word - len(title_words))
+            pos_ids.append(x_pos if local is None else words[local]["pos"])
+        out["input_ids"].append(encoding.ids)
+        out["token_type_ids"].append(encoding.type_ids)
+        out["special_tokens_mask"].append([int(s is None) for s in encoding.sequence_ids])
+        out["word_ids"].append(word_ids)
+        out["term_ids"].append(term_ids)
+        out["pos_ids"].append(pos_ids)
+        out["sentence_ids"].append(sentence_ids)
+        out["length"].append(len(encoding.ids))
+        out["num_words"].append(len(title_words) + len(batch["words"][row]))
+        out["_events"].append(["tokenize.truncated"] if encoding.overflowing else [])
+    return out
+
+
+def spans_of(text: str, cuts: list[int], pos: bool) -> list[dict]:
+    bounds = sorted({c for c in cuts if 0 <= c <= len(text)} | {0, len(text)})
+    spans = [{"start": a, "end": b} for a, b in zip(bounds, bounds[1:], strict=False)]
+    return [{**s, "pos": (s["start"] * 7) % len(UPOS)} for s in spans] if pos else spans
+
+
+@pytest.mark.parametrize("batch_tokenizer", [True, False])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.booleans(), TEXTS, TEXTS), min_size=1, max_size=6), data=st.data(),
+       max_len=st.sampled_from([12, 40, 512]))
+def test_stage_matches_the_per_row_reference(tokenizer_json, batch_tokenizer, rows, data, max_len):
+    batch: dict[str, list] = {name: [] for name in ("format", "title", "text", "words", "title_words", "terms",
+                                                    "title_terms", "sentences")}
+    for pair, title, text in rows:
+        if pair:  # `only_second` truncates the text of a pair only: the title must fit
+            title = title[:max_len - 4]
+        else:  # and a single text not at all (`tokenizers` raises): it must fit too
+            text = text[:max_len - 2]
+        cuts = lambda n: data.draw(st.lists(st.integers(0, n), max_size=8))  # noqa: E731
+        batch["format"].append("title_content" if pair else "paragraph")
+        batch["title"].append(title)
+        batch["text"].append(text)
+        batch["words"].append(spans_of(text, cuts(len(text)), pos=True))
+        batch["title_words"].append(spans_of(title, cuts(len(title)), pos=True))
+        terms = spans_of(text, cuts(len(text)), pos=False)[::2]
+        if data.draw(st.booleans()):  # overlapping and unsorted spans: the later one wins
+            terms = terms[::-1] + [{"start": 0, "end": len(text) + 3}]
+        batch["terms"].append(terms)
+        batch["title_terms"].append(spans_of(title, cuts(len(title)), pos=False)[1::2])
+        batch["sentences"].append(spans_of(text, cuts(len(text)), pos=False))
+    want = reference(tokenizer_json, max_len, batch)
+    stage = TokenizeStage(tokenizer_json, max_len, list(UPOS))
+    if not batch_tokenizer:  # `tokenizers` for every row, as for a tokenizer set up otherwise
+        stage._load()
+        stage._fast = None
+    got = stage(to_record_batch(batch))
+    for name, values in want.items():
+        column = got[name]
+        assert (column.to_pylist() if isinstance(column, pa.Array) else column) == values, name
+    assert got["attention_mask"].to_pylist() == [[1] * n for n in want["length"]]
+
+
+def test_stage_sends_odd_characters_to_tokenizers(tokenizer_json, monkeypatch):
+    stage = TokenizeStage(tokenizer_json, 512, list(UPOS))
+    _tokenizer, fast = stage._load()
+    fast.tokenize(["é"])
+    fast.classes[ord("é")] = 4  # pretend é is a character the batch tokenizer does not model
+    batch = {"format": ["paragraph", "paragraph"], "title": ["", ""], "text": ["café 泵", "泵"],
+             "words": [[], []], "title_words": [[], []], "terms": [[], []], "title_terms": [[], []],
+             "sentences": [[], []]}
+    assert fast.tokenize(batch["text"])[1].tolist() == [True, False]
+    got = stage(to_record_batch(batch))
+    assert got["input_ids"].to_pylist() == reference(tokenizer_json, 512, batch)["input_ids"]
+    assert np.all(np.array(got["length"].to_pylist()) > 2)
