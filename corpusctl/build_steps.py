@@ -291,11 +291,12 @@ def start_vocabulary(build: Build, examples: StageCheckpoint) -> tuple[StageChec
     or the recipe's vocab.txt); an already finished job when the checkpoint is reused."""
     recipe = build.recipe
     marks = placeholders(recipe)
-    cp, stats = build.checkpoint("vocab", recipe.vocab.model_dump(mode="json"), marks, inputs=[examples],
+    cp, stats = build.checkpoint("vocab", recipe.vocab.model_dump(mode="json"), marks, recipe.seed, inputs=[examples],
                                  files=[recipe.vocab.path] if recipe.vocab.path else [])
     if stats is not None:
         return cp, Background(lambda: None, inline=True)
-    return cp, Background(make_vocabulary, recipe.vocab, examples.data, marks, cp.dir, inline=not build.overlap)
+    return cp, Background(make_vocabulary, recipe.vocab, examples.data, marks, cp.dir, recipe.seed,
+                          inline=not build.overlap)
 
 
 def finish_vocabulary(build: Build, cp: StageCheckpoint, job: Background, final: Path) -> tuple:
@@ -314,23 +315,41 @@ def finish_vocabulary(build: Build, cp: StageCheckpoint, job: Background, final:
     return Tokenizer.from_file(str(cp.dir / "tokenizer.json")), stats
 
 
-def make_vocabulary(config, examples: Path, marks: list[str], out: Path) -> dict:
-    """Train a WordPiece vocabulary on the examples (streamed), or load config.path; saved into `out`."""
+def make_vocabulary(config, examples: Path, marks: list[str], out: Path, seed: int) -> dict:
+    """Train a WordPiece vocabulary on the examples (streamed), or load config.path; saved into `out`.
+
+    The merges are learnt from a sample of about `config.train_chars` characters, chosen by a hash of
+    (seed, example id); the first pass collects every character, so all of them are in the vocabulary."""
+    from corpusctl.stages import stable_hash
     from corpusctl.stages.tokenize import load_vocab_tokenizer, save_tokenizer, train_tokenizer
 
     if config.path:
         tokenizer = load_vocab_tokenizer(Path(config.path), marks)
-    else:
-        def texts():
-            for batch in read_batches(examples, BATCH_SIZE):
-                columns = batch.select(["title", "text"]).to_pydict()
-                yield from (t for t in columns["title"] if t)
-                yield from columns["text"]
+        save_tokenizer(tokenizer, out)
+        return {"size": tokenizer.get_vocab_size(with_added_tokens=True), "source": str(config.path),
+                "placeholders": marks}
+    alphabet: set[str] = set()
+    chars = 0
+    for batch in read_batches(examples, BATCH_SIZE):
+        for text in batch.column("title").to_pylist() + batch.column("text").to_pylist():
+            alphabet.update(text)
+            chars += len(text)
+    share = 1.0 if config.train_chars is None else min(1.0, config.train_chars / max(chars, 1))
+    below = int(share * 2**64)
 
-        tokenizer = train_tokenizer(texts, config, marks)  # a callable: streamed twice
+    def sample():
+        for batch in read_batches(examples, BATCH_SIZE):
+            columns = batch.select(["id", "title", "text"]).to_pydict()
+            for row_id, title, text in zip(*columns.values(), strict=True):
+                if share == 1.0 or stable_hash(seed, "vocab", row_id) < below:
+                    if title:
+                        yield title
+                    yield text
+
+    tokenizer = train_tokenizer(sample, config, marks, alphabet=alphabet)
     save_tokenizer(tokenizer, out)
-    return {"size": tokenizer.get_vocab_size(with_added_tokens=True),
-            "source": str(config.path) if config.path else "trained", "placeholders": marks}
+    return {"size": tokenizer.get_vocab_size(with_added_tokens=True), "source": "trained", "placeholders": marks,
+            "corpus_chars": chars, "trained_on_share": round(share, 4)}
 
 
 def tokenize_step(build: Build, examples: StageCheckpoint, tokenizer) -> StageCheckpoint:

@@ -164,3 +164,37 @@ def test_stage_sends_odd_characters_to_tokenizers(tokenizer_json, monkeypatch):
     got = stage(to_record_batch(batch))
     assert got["input_ids"].to_pylist() == reference(tokenizer_json, 512, batch)["input_ids"]
     assert np.all(np.array(got["length"].to_pylist()) > 2)
+
+
+def test_vocabulary_learnt_from_a_sample_still_holds_every_character(tmp_path):
+    """vocab.train_chars bounds what the trainer reads; the characters of the rest stay known tokens."""
+    from corpusctl.build_steps import make_vocabulary
+    from corpusctl.io.workdir import ArrowStreamWriter
+    from corpusctl.stages.tokenize import decode_ids
+
+    rare = [chr(0x4E00 + 3000 + i) for i in range(200)]  # one row each: most rows are left out of the sample
+    texts = CORPUS + [f"稀有字{c}出现一次" for c in rare]
+    data = tmp_path / "examples.arrow"
+    writer = ArrowStreamWriter(data)
+    writer.write(to_record_batch({"id": [f"e{i}" for i in range(len(texts))], "title": [""] * len(texts),
+                                  "text": texts}))
+    writer.close()
+    runs = {}
+    for train_chars in (None, 300):
+        out = tmp_path / str(train_chars)
+        out.mkdir()
+        stats = make_vocabulary(VocabConfig(size=500, train_chars=train_chars), data, PLACEHOLDERS, out, seed=3)
+        runs[train_chars] = stats
+        vocab = (out / "vocab.txt").read_text(encoding="utf-8").splitlines()
+        assert set(rare) <= set(vocab)
+        tokenizer = Tokenizer.from_file(str(out / "tokenizer.json"))
+        for text in texts:
+            ids = tokenizer.encode(text).ids
+            assert tokenizer.token_to_id("[UNK]") not in ids
+            assert decode_ids(ids, vocab).replace(" ", "") == text.replace(" ", "")
+    assert runs[None]["trained_on_share"] == 1.0
+    assert 0 < runs[300]["trained_on_share"] < 0.2
+    again = tmp_path / "again"
+    again.mkdir()
+    make_vocabulary(VocabConfig(size=500, train_chars=300), data, PLACEHOLDERS, again, seed=3)
+    assert (again / "vocab.txt").read_bytes() == (tmp_path / "300" / "vocab.txt").read_bytes()

@@ -30,6 +30,10 @@ class VocabConfig(Section):
     """An existing vocab.txt to use instead of building one from the corpus."""
     size: int = Field(21128, ge=16)
     min_frequency: int = Field(1, ge=1)
+    train_chars: int | None = Field(10_000_000, ge=1)
+    """Characters of examples the WordPiece merges are learnt from: a deterministic sample by example id when
+    the corpus holds more (the trainer's time grows with its input). Every character of the corpus is in
+    the vocabulary either way. None: learn from every example."""
 
 
 def _configure(tokenizer, placeholders: list[str]) -> None:
@@ -53,7 +57,8 @@ def _configure(tokenizer, placeholders: list[str]) -> None:
     tokenizer.decoder = decoders.WordPiece(prefix="##")
 
 
-def train_tokenizer(texts: Iterable[str] | Callable[[], Iterable[str]], config: VocabConfig, placeholders: list[str]):
+def train_tokenizer(texts: Iterable[str] | Callable[[], Iterable[str]], config: VocabConfig, placeholders: list[str],
+                    alphabet: Iterable[str] | None = None):
     """Train a WordPiece vocabulary on the corpus, deterministically (streams the texts; holds only counts).
 
     `tokenizers`' trainer numbers the `##x` continuation pieces in hash-map order, which changes from process
@@ -61,6 +66,8 @@ def train_tokenizer(texts: Iterable[str] | Callable[[], Iterable[str]], config: 
     gave different vocabularies. So a first pass lists every character that may continue a word and hands
     the `##` pieces to the trainer in sorted order; then no id depends on hash order. Pass a zero-argument
     callable (or a re-iterable) so the texts can be streamed twice; a one-shot iterator is held in memory.
+    `alphabet`: the characters of the whole corpus when `texts` is a sample of it; each becomes a token
+    (and a `##` piece where it may continue a word), so no character of the corpus is unknown.
     """
     from tokenizers import Tokenizer, models, trainers
 
@@ -71,11 +78,13 @@ def train_tokenizer(texts: Iterable[str] | Callable[[], Iterable[str]], config: 
         passes = lambda: kept  # noqa: E731
     else:
         passes = lambda: texts  # noqa: E731
-    pieces = [f"##{c}" for c in continuation_chars(passes())]
+    alphabet = sorted(set(alphabet)) if alphabet is not None else None
+    pieces = [f"##{c}" for c in continuation_chars(alphabet if alphabet is not None else passes())]
     trainer = trainers.WordPieceTrainer(
         vocab_size=config.size,
         min_frequency=config.min_frequency,
         special_tokens=SPECIAL_TOKENS + placeholders + pieces,
+        initial_alphabet=[c for c in alphabet or () if _may_stand_alone(c)],
         show_progress=False,
     )
     trained = Tokenizer(models.WordPiece(unk_token="[UNK]"))
@@ -101,6 +110,11 @@ def _may_continue_word(char: str) -> bool:
     if 33 <= code <= 47 or 58 <= code <= 64 or 91 <= code <= 96 or 123 <= code <= 126:
         return False
     return not any(low <= code <= high for low, high in _CJK_RANGES)
+
+
+def _may_stand_alone(char: str) -> bool:
+    """A character the normalizer keeps (not whitespace or a control character, which it removes or splits on)."""
+    return unicodedata.category(char)[0] not in "CZ"
 
 
 def continuation_chars(texts: Iterable[str]) -> list[str]:
