@@ -101,7 +101,7 @@ def test_stratified_on_imbalanced_classes(tmp_path):
     out = tmp_path / "classification"
     stats = export_classification(rows, out, ClassificationConfig(), seed=1)
     train, test = read_jsonl(out / "train.jsonl"), read_jsonl(out / "test.jsonl")
-    assert share_gap(train, test) < 1.0 and stats["max_share_gap_points"] < 1.0
+    assert share_gap([r["label_name"] for r in train], [r["label_name"] for r in test]) < 1.0 and stats["max_share_gap_points"] < 1.0
     assert Counter(r["label_name"] for r in test) == {"a": 70, "b": 20, "c": 8, "d": 2}
 
 

@@ -3,7 +3,7 @@
 Labels come from each source's `label_field` (the `label` column) or from the source `kind`. Classes
 rarer than `min_count` are merged into `other` or dropped. Identical and near-identical texts (and,
 by default, all windows of one document) land in one split, so no test text has a twin in train.
-Global step: the labelled rows are held in memory while splitting (the labelled subset, not the corpus).
+Global step: the labelled rows are held in memory, a list per column (the labelled subset, not the corpus).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from corpusctl.config import StageSection
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages import stable_hash
 
-from .splits import SplitShares, leak_free_split, normalize
+from .splits import SplitShares, leak_free_split, normalize_all
 
 SPLITS = ("train", "validation", "test")
 JSONL_NAMES = {"train": "train.jsonl", "validation": "dev.jsonl", "test": "test.jsonl"}
@@ -66,7 +66,7 @@ def export_classification(rows: Iterable[dict], out_dir: Path, config: Classific
     """Write `out_dir` (usually OUT/classification): a DatasetDict (train/validation/test), train/dev/test
     JSONL and labels.json, atomically. Returns manifest stats."""
     out_dir = Path(out_dir)
-    kept: list[dict] = []
+    read: dict[str, list[str]] = {c: [] for c in ("id", "text", "title", "kind", "source")}
     labels: list[str] = []
     skipped = rows_in = 0
     for row in rows:
@@ -75,35 +75,42 @@ def export_classification(rows: Iterable[dict], out_dir: Path, config: Classific
         if not label:
             skipped += 1
             continue
-        kept.append({k: str(row.get(k) or "") for k in ("id", "text", "title", "kind", "source")})
+        for name, values in read.items():
+            values.append(str(row.get(name) or ""))
         labels.append(label)
     final, rare_names = merge_rare(labels, config.min_count, config.rare, config.other_label)
-    records = [dict(r, label_name=label) for r, label in zip(kept, final, strict=True) if label is not None]
-    records.sort(key=lambda r: r["id"])  # grouping and assignment must not depend on the input order
-    if not records:
+    # the kept rows in id order: grouping and assignment must not depend on the input order
+    kept = sorted((i for i, label in enumerate(final) if label is not None), key=read["id"].__getitem__)
+    if not kept:
         raise CorpusctlError(
             f"classification export: no labelled rows ({rows_in} rows read, {skipped} without a label from "
-            f"{config.label_from!r}, {len(labels) - len(records)} in classes below min_count={config.min_count})"
+            f"{config.label_from!r}, {len(labels) - len(kept)} in classes below min_count={config.min_count})"
         )
-    names = sorted({r["label_name"] for r in records})
+    table = {name: [values[i] for i in kept] for name, values in read.items()}  # one list per column, not a dict per row
+    table["label_name"] = [final[i] for i in kept]
+    del read
+    names = sorted(set(table["label_name"]))
     index = {name: i for i, name in enumerate(names)}
+    table["label"] = [index[name] for name in table["label_name"]]
     assignment, dedup = leak_free_split(
-        [r["id"] for r in records],
-        [f"{r['title']}\n{r['text']}" for r in records],
-        [r["label_name"] for r in records],
+        table["id"],
+        [f"{title}\n{text}" for title, text in zip(table["title"], table["text"], strict=True)],
+        table["label_name"],
         config.split,
         seed,
         threshold=config.near_duplicate_threshold,
         ngram=config.ngram,
-        links=[document_of(r["id"]) for r in records] if config.group_by_document else None,
+        links=[document_of(row_id) for row_id in table["id"]] if config.group_by_document else None,
     )
-    by_split: dict[str, list[dict]] = {name: [] for name in SPLITS}
-    for record, split in zip(records, assignment, strict=True):
-        by_split[SPLITS[split]].append(dict(record, label=index[record["label_name"]]))
+    by_split: dict[str, list[int]] = {name: [] for name in SPLITS}
+    for i, split in enumerate(assignment):
+        by_split[SPLITS[split]].append(i)
+    ids = table["id"]
     for items in by_split.values():  # a seeded shuffle, independent of the input order
-        items.sort(key=lambda r: (stable_hash(seed, "classification", r["id"]), r["id"]))
+        items.sort(key=lambda i: (stable_hash(seed, "classification", ids[i]), ids[i]))
 
-    counts = {name: dict(sorted(Counter(r["label_name"] for r in items).items())) for name, items in by_split.items()}
+    split_labels = {name: [table["label_name"][i] for i in items] for name, items in by_split.items()}
+    counts = {name: dict(sorted(Counter(items).items())) for name, items in split_labels.items()}
     labels_json = {
         "label_from": config.label_from,
         "names": names,
@@ -112,39 +119,42 @@ def export_classification(rows: Iterable[dict], out_dir: Path, config: Classific
         "rare_classes": rare_names,
         "rare_policy": config.rare,
     }
-    _write(out_dir, by_split, names, labels_json)
+    _write(out_dir, {name: {c: [table[c][i] for i in items] for c in COLUMNS} for name, items in by_split.items()},
+           names, labels_json)
+    rare_set = set(rare_names)
     return {
         "rows_in": rows_in,
         "skipped_no_label": skipped,
-        "rows_out": len(records),
+        "rows_out": len(kept),
         "num_classes": len(names),
         "rare_classes": len(rare_names),
         "rare_policy": config.rare,
-        "rare_rows": sum(1 for label in labels if label in set(rare_names)),
+        "rare_rows": sum(1 for label in labels if label in rare_set),
         "rare_examples": rare_names[:20],
         "splits": {name: len(items) for name, items in by_split.items()},
         "label_counts": counts,
-        "max_share_gap_points": share_gap(by_split["train"], by_split["test"]),
+        "max_share_gap_points": share_gap(split_labels["train"], split_labels["test"]),
         "dedup": dedup,
-        "leaks": count_leaks(by_split),
+        "leaks": count_leaks({name: [table["text"][i] for i in items] for name, items in by_split.items()}),
     }
 
 
-def share_gap(a: list[dict], b: list[dict]) -> float:
-    """The largest difference, in percentage points, of any label's share between two splits."""
+def share_gap(a: list[str], b: list[str]) -> float:
+    """The largest difference, in percentage points, of any label's share between two splits' labels."""
     if not a or not b:
         return 0.0
-    ca, cb = Counter(r["label_name"] for r in a), Counter(r["label_name"] for r in b)
+    ca, cb = Counter(a), Counter(b)
     return round(max(abs(ca[k] / len(a) - cb[k] / len(b)) * 100 for k in ca.keys() | cb.keys()), 3)
 
 
-def count_leaks(by_split: dict[str, list[dict]]) -> int:
+def count_leaks(texts: dict[str, list[str]]) -> int:
     """Validation/test texts identical (after normalisation) to a train text: 0 by construction."""
-    train = {normalize(r["text"]) for r in by_split["train"]}
-    return sum(normalize(r["text"]) in train for name in SPLITS[1:] for r in by_split[name])
+    train = set(normalize_all(texts["train"]))
+    return sum(text in train for name in SPLITS[1:] for text in normalize_all(texts[name]))
 
 
-def _write(out_dir: Path, by_split: dict[str, list[dict]], names: list[str], labels_json: dict) -> None:
+def _write(out_dir: Path, by_split: dict[str, dict[str, list]], names: list[str], labels_json: dict) -> None:
+    """`by_split`: per split, the COLUMNS as lists."""
     import datasets
     from datasets.table import InMemoryTable
 
@@ -166,8 +176,7 @@ def _write(out_dir: Path, by_split: dict[str, list[dict]], names: list[str], lab
     shutil.rmtree(temp, ignore_errors=True)
     temp.mkdir()
     splits = {}
-    for name, items in by_split.items():
-        columns = {c: [r[c] for r in items] for c in COLUMNS}
+    for name, columns in by_split.items():
         table = InMemoryTable.from_pydict(columns, schema=features.arrow_schema)
         # a fingerprint from the content (not a random one) keeps state.json identical across builds
         fingerprint = hashlib.sha256(json.dumps(columns, ensure_ascii=False).encode()).hexdigest()[:16]
@@ -179,9 +188,9 @@ def _write(out_dir: Path, by_split: dict[str, list[dict]], names: list[str], lab
     finally:
         if bars:
             datasets.enable_progress_bars()
-    for name, items in by_split.items():
+    for name, columns in by_split.items():
         with (temp / JSONL_NAMES[name]).open("w", encoding="utf-8") as handle:
-            for r in items:
-                handle.write(json.dumps({c: r[c] for c in COLUMNS}, ensure_ascii=False) + "\n")
+            for values in zip(*(columns[c] for c in COLUMNS), strict=True):
+                handle.write(json.dumps(dict(zip(COLUMNS, values, strict=True)), ensure_ascii=False) + "\n")
     (temp / "labels.json").write_text(json.dumps(labels_json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     replace_dir(temp, out_dir)

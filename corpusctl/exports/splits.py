@@ -1,7 +1,8 @@
 """Leak-free, stratified, deterministic train/dev/test splits for NER sentences and classification texts.
 
 Identical texts (after normalisation) and near-identical ones (character n-gram Jaccard >= threshold)
-form one group, and a group goes to one split as a whole, so no test text has a twin in train.
+form one group, and a group goes to one split as a whole, so no test text has a twin in train. Near pairs
+are proposed by MinHash LSH over all texts at once (numpy) and confirmed by their exact Jaccard.
 Groups are assigned per stratum (an entity-type signature, a class label) to the split that is
 furthest below its target share, which keeps every stratum's shares close to the requested ones.
 Global step: it keeps the texts of the set being split (bounded by the caller) and small per-item data.
@@ -10,18 +11,22 @@ Global step: it keeps the texts of the set being split (bounded by the caller) a
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Annotated
 
+import numpy as np
 from pydantic import AfterValidator
 
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages import stable_hash
 
-EXACT_LIMIT = 5_000
-"""Up to this many distinct texts, near duplicates are found exactly (prefix filtering); above, MinHash LSH."""
+EXACT_LIMIT = 200
+"""Up to this many distinct texts every pair is compared; above, MinHash LSH proposes the pairs to compare."""
+PERMUTATIONS = 96
+"""MinHash values per text (half as many for long texts); the LSH bands follow from the threshold (`_bands`)."""
 
 
 def check_fractions(fractions: Sequence[float]) -> tuple[float, ...]:
@@ -43,72 +48,234 @@ SplitShares = Annotated[tuple[float, float, float], AfterValidator(_valid_split)
 """A recipe's train/dev/test shares: three non-negative numbers that sum to 1."""
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def normalize(text: str) -> str:
-    """The form two texts must share to count as identical: NFKC, lower case, letters and digits only."""
-    return "".join(c for c in unicodedata.normalize("NFKC", text).lower() if c.isalnum())
+    r"""The form two texts must share to count as identical: NFKC, lower case, letters and digits only
+    (`[\W_]` matches exactly the characters for which `str.isalnum()` is false)."""
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", text).lower())
 
 
-def shingles(text: str, n: int) -> set[str]:
-    """Character n-grams of the normalised text (the whole text when shorter than n)."""
-    if len(text) <= n:
-        return {text}
-    return {text[i : i + n] for i in range(len(text) - n + 1)}
+def _inert_punctuation() -> str:
+    """Punctuation and spaces that `normalize` removes whatever surrounds them: NFKC maps them to
+    non-alphanumeric, uncased starters (ccc 0) of these blocks, none of which composes with a neighbour."""
+    blocks = [(0x09, 0x7F), (0x2000, 0x2070), (0x3000, 0x3040), (0xFE10, 0xFE70), (0xFF00, 0xFF66)]
+
+    def inert(c: str) -> bool:
+        return (not c.isalnum() and not c.islower() and not c.isupper() and unicodedata.combining(c) == 0
+                and any(lo <= ord(c) < hi for lo, hi in blocks))
+
+    chars = (chr(c) for lo, hi in blocks for c in range(lo, hi))
+    return "".join(c for c in chars if inert(c) and all(map(inert, unicodedata.normalize("NFKC", c))))
 
 
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)  # the smallest index is the root: order-independent
+# A run of them right before a CJK ideograph, an ASCII digit or a text's end: deleting it changes no NFKC
+# composition and no lower-casing context (final sigma), so most text then passes NFKC's quick check.
+_INERT = re.compile(f"[{re.escape(_inert_punctuation())}]+(?=[\u4e00-\u9fff0-9\0]|$)")
+_NOT_ALNUM_OR_NUL = re.compile(r"[^\w\0]+|_+")
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a or b else 1.0
+def normalize_all(texts: Sequence[str]) -> list[str]:
+    """`normalize` of every text, in a few passes over the texts joined by NULs (twice as fast)."""
+    joined = "\0".join(texts)
+    if joined.count("\0") != len(texts) - 1:  # a text holds a NUL: one at a time
+        return [normalize(t) for t in texts]
+    joined = _INERT.sub("", joined)
+    if not unicodedata.is_normalized("NFKC", joined):  # NFKC of a whole text is costly: only the texts that need it
+        joined = "\0".join(unicodedata.normalize("NFKC", t) for t in joined.split("\0"))
+    return _NOT_ALNUM_OR_NUL.sub("", joined.lower()).split("\0") if texts else []
 
 
-def _near_pairs_exact(texts: list[str], threshold: float, n: int) -> list[tuple[int, int]]:
-    """All pairs with Jaccard >= threshold, exactly: two such sets must share a shingle within their
-    prefixes of rarest shingles (prefix filtering, Chaudhuri et al. 2006), so only those are compared."""
-    sets = [shingles(t, n) for t in texts]
-    freq = Counter(s for items in sets for s in items)
-    index: dict[str, list[int]] = defaultdict(list)
-    pairs = []
-    for i, items in enumerate(sets):
-        ordered = sorted(items, key=lambda s: (freq[s], s))
-        prefix = len(ordered) - math.ceil(threshold * len(ordered) - 1e-9) + 1
-        candidates = {j for s in ordered[:prefix] for j in index[s]}
-        for j in sorted(candidates):
-            small, large = sorted((len(items), len(sets[j])))
-            if small >= threshold * large and _jaccard(items, sets[j]) >= threshold:  # length filter first
-                pairs.append((j, i))
-        for s in ordered[:prefix]:
-            index[s].append(i)
-    return pairs
+_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
-def _near_pairs_minhash(texts: list[str], threshold: float, n: int, num_perm: int = 128) -> list[tuple[int, int]]:
-    """Candidate pairs from MinHash LSH (datasketch), confirmed by the exact Jaccard of their shingles."""
-    from datasketch import MinHash, MinHashLSH
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a bijection of uint64 that spreads every input bit over the output."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _MIX1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _MIX2
+    return x ^ (x >> np.uint64(31))
 
-    # weigh misses far above false candidates: every candidate is checked exactly anyway
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm, weights=(0.05, 0.95))
-    signatures = MinHash.bulk(([s.encode("utf-8") for s in sorted(shingles(t, n))] for t in texts), num_perm=num_perm)
-    pairs = []
-    for i, signature in enumerate(signatures):
-        for j in sorted(lsh.query(signature)):
-            if _jaccard(shingles(texts[i], n), shingles(texts[j], n)) >= threshold:
-                pairs.append((j, i))
-        lsh.insert(i, signature)
-    return pairs
+
+def _segments(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For segments of the given lengths laid end to end: each element's segment and index within it."""
+    segment = np.repeat(np.arange(len(counts)), counts)
+    return segment, np.arange(len(segment)) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def _gram_sets(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Every text's set of character n-grams (the whole text when shorter than n) as sorted codes
+    `text * grams + gram id`, the offsets of each text's codes, and the number of distinct n-grams.
+    Up to 3 code points are packed exactly (21 bits each); longer n-grams fold 3-code-point chunks through
+    a 64-bit mixer (two distinct n-grams share a key with probability ~2^-64)."""
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+    # each text is followed by n NULs (never part of a normalised text): a short text's one n-gram is itself
+    points = np.frombuffer(("\0" * n).join(texts).encode("utf-32-le") + bytes(4 * n), np.uint32)
+    width = len(points) - n + 1
+    keys = None
+    for lo in range(0, n, 3):
+        part = points[lo : lo + width].astype(np.uint64)
+        for k in range(lo + 1, min(lo + 3, n)):
+            part <<= np.uint64(21)
+            part |= points[k : k + width]
+        keys = part if keys is None else _mix64(keys) ^ part
+    count = np.maximum(lengths - n + 1, 1)
+    starts = np.cumsum(lengths + n) - (lengths + n)
+    edges = np.zeros(width + 1, np.int8)  # +1 where a text's n-grams start, -1 after its last one
+    edges[starts] += 1
+    edges[starts + count] -= 1  # (the start of the next text when an empty one has its NUL n-gram, n = 1)
+    keys = keys[np.cumsum(edges[:-1], dtype=np.int8).view(bool)]
+    del points, part, edges
+    order = np.argsort(keys)
+    ranked = keys[order]
+    first = np.r_[True, ranked[1:] != ranked[:-1]]
+    del keys, ranked
+    codes = np.empty(len(order), np.int64)
+    codes[order] = np.cumsum(first) - 1  # dense n-gram ids, in key order: independent of the texts' order
+    grams = int(first.sum())
+    del order, first
+    codes += np.repeat(np.arange(len(texts)) * grams, count)
+    codes.sort()
+    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
+    return codes, np.searchsorted(codes, np.arange(len(texts) + 1) * grams), grams
+
+
+def _bands(threshold: float, perms: int) -> tuple[int, int]:
+    """LSH bands and rows per band: the most rows (fewest chance candidates) that still propose a pair at
+    the threshold with probability >= 0.999 (datasketch's choice here: 0.947)."""
+    for rows in range(perms, 1, -1):
+        if 1 - (1 - threshold**rows) ** (perms // rows) >= 0.999:
+            return perms // rows, rows
+    return perms, 1
+
+
+def _signatures(codes: np.ndarray, offsets: np.ndarray, grams: int, perms: int) -> np.ndarray:
+    """MinHash signatures (perms x texts): per permutation, the smallest 32-bit hash of each text's n-grams.
+    The hashes depend on the n-gram ids, which depend only on the set of texts, not on their order."""
+    ids = codes - np.repeat(np.arange(len(offsets) - 1) * grams, np.diff(offsets))
+    salts = _mix64(np.arange(1, perms + 1, dtype=np.uint64))
+    base = np.arange(grams, dtype=np.uint64)
+    signatures = np.empty((perms, len(offsets) - 1), np.uint32)
+    for k in range(perms):
+        values = (_mix64(base ^ salts[k]) >> np.uint64(32)).astype(np.uint32)
+        signatures[k] = np.minimum.reduceat(values[ids], offsets[:-1])
+    return signatures
+
+
+def _bucket_pairs(key: np.ndarray, limit: int = 1 << 18) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Every pair (a < b) of texts with equal keys, about `limit` pairs at a time."""
+    order = np.argsort(key)
+    key = key[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    lengths = np.diff(np.r_[starts, len(key)])
+    later = np.repeat(starts + lengths, lengths) - np.arange(len(key)) - 1  # members after each one in its bucket
+    ends = np.cumsum(later)
+    cuts = np.unique(np.searchsorted(ends, np.arange(limit, ends[-1] if len(ends) else 0, limit)))
+    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(key)], strict=True):
+        first, step = _segments(later[lo:hi])
+        a, b = order[lo + first], order[lo + first + step + 1]
+        yield np.minimum(a, b), np.maximum(a, b)
+
+
+def _agreement_floor(threshold: float, perms: int, miss: float = 1e-6) -> int:
+    """The fewest agreeing signature bytes to expect of a pair at the threshold, but for a `miss` chance
+    (a row agrees with probability Jaccard, or by chance 1/256 in the lowest byte)."""
+    p = threshold + (1 - threshold) / 256
+    below = 0.0
+    for count in range(perms + 1):
+        below += math.comb(perms, count) * p**count * (1 - p) ** (perms - count)
+        if below > miss:
+            return count
+    return perms
+
+
+def _agreeing(a: np.ndarray, b: np.ndarray, low: np.ndarray, floor: int, chunk: int = 1 << 15) -> np.ndarray:
+    """Which pairs agree on at least `floor` bytes of their signatures (`low`: a row of bytes per text)."""
+    keep = np.zeros(len(a), bool)
+    for lo in range(0, len(a), chunk):
+        keep[lo : lo + chunk] = np.count_nonzero(low[a[lo : lo + chunk]] == low[b[lo : lo + chunk]], axis=1) >= floor
+    return keep
+
+
+def _confirm(a: np.ndarray, b: np.ndarray, codes: np.ndarray, offsets: np.ndarray, grams: int, threshold: float,
+             chunk: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs whose exact n-gram Jaccard is >= threshold. Per chunk of pairs (about `chunk` n-grams, which
+    stay in the CPU cache), both sets' n-grams tagged with the pair are sorted: a shared one appears twice."""
+    size = np.diff(offsets)
+    ids = codes - np.repeat(np.arange(len(size)) * grams, size)
+    small, large = np.minimum(size[a], size[b]), np.maximum(size[a], size[b])
+    keep = small >= threshold * large  # Jaccard <= small / large
+    a, b, total = a[keep], b[keep], small[keep] + large[keep]
+    ok = np.zeros(len(a), bool)
+    ends = np.cumsum(total)
+    lo = 0
+    while lo < len(a):
+        hi = max(int(np.searchsorted(ends, ends[lo] - total[lo] + chunk, "right")), lo + 1)
+        both = np.r_[a[lo:hi], b[lo:hi]]
+        count = size[both]
+        pair = np.arange(hi - lo)
+        index = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        tagged = np.sort(np.repeat(np.r_[pair, pair] * grams, count) + ids[np.repeat(offsets[both], count) + index])
+        twice = tagged[1:] == tagged[:-1]
+        shared = np.bincount(tagged[1:][twice] // grams, minlength=hi - lo)
+        ok[lo:hi] = shared / (total[lo:hi] - shared) >= threshold
+        lo = hi
+    return a[ok], b[ok]
+
+
+def _near_pairs(texts: list[str], threshold: float, n: int, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of distinct texts with n-gram Jaccard >= threshold, confirmed exactly; enough of them to connect
+    every such pair. With `exact` every pair is compared (quadratic: small sets). Otherwise MinHash LSH proposes
+    pairs band by band, and a proposed pair is compared only when it is new (no earlier band proposed it), not
+    yet connected, and its whole signature agrees about as much as Jaccard >= threshold implies. A pair at the
+    threshold is missed with probability < 1e-3, one further above it far more rarely (datasketch: 0.05)."""
+    codes, offsets, grams = _gram_sets(texts, n)
+    if exact:
+        a, b = np.triu_indices(len(texts), 1)
+        return _confirm(a, b, codes, offsets, grams, threshold)
+    # long texts (documents): signatures cost most, so fewer rows; short ones (sentences): more rows filter better
+    perms = PERMUTATIONS if len(codes) <= 100 * len(texts) else PERMUTATIONS // 2
+    signatures = _signatures(codes, offsets, grams, perms)
+    bands, rows = _bands(threshold, perms)
+    keys = np.zeros((bands, len(texts)), np.uint64)  # a hash of each band's rows
+    for k, row in enumerate(signatures[: bands * rows]):
+        keys[k // rows] = _mix64(keys[k // rows] ^ row)
+    low = np.ascontiguousarray(signatures.T.astype(np.uint8))  # a row of bytes per text: cheap to compare
+    del signatures, row
+    floor = _agreement_floor(threshold, perms)
+    roots = np.arange(len(texts))
+    found = []
+    for band in range(bands):
+        for a, b in _bucket_pairs(keys[band]):
+            keep = roots[a] != roots[b]
+            for earlier in keys[:band]:
+                keep &= earlier[a] != earlier[b]
+            a, b = a[keep], b[keep]
+            keep = _agreeing(a, b, low, floor)
+            a, b = _confirm(a[keep], b[keep], codes, offsets, grams, threshold)
+            roots = _components(len(texts), a, b, roots)
+            found.append((a, b))
+    return np.concatenate([a for a, _ in found]), np.concatenate([b for _, b in found])
+
+
+def _components(m: int, a: np.ndarray, b: np.ndarray, parent: np.ndarray | None = None) -> np.ndarray:
+    """The root of every node's connected component under the edges a-b (and those behind `parent`, an earlier
+    result): its smallest member."""
+    parent = np.arange(m) if parent is None else parent
+    while True:
+        ra, rb = parent[a], parent[b]
+        differ = ra != rb
+        if not differ.any():
+            return parent
+        parent = parent.copy()
+        np.minimum.at(parent, np.maximum(ra, rb)[differ], np.minimum(ra, rb)[differ])  # hook roots to smaller ones
+        while True:  # point every node at its root
+            jumped = parent[parent]
+            if (jumped == parent).all():
+                break
+            parent = jumped
 
 
 def duplicate_groups(
@@ -116,55 +283,39 @@ def duplicate_groups(
 ) -> tuple[list[int], dict]:
     """Group id of every text (the index of its group's first member) and counts. Texts join a group when
     identical after `normalize`, when their n-gram Jaccard is >= threshold (threshold 1 = exact only),
-    or when they share a non-empty `links` key (e.g. the same source document)."""
-    uf = _UnionFind(len(texts))
+    or when they share a non-empty `links` key (e.g. the same source document). `method`: "exact" compares
+    every pair of distinct texts, "minhash" only LSH candidates, "auto" the former up to EXACT_LIMIT."""
     first: dict[str, int] = {}
-    distinct: list[int] = []  # index of the first text of every distinct normalised form
-    exact = 0
-    norms = [normalize(t) for t in texts]
-    for i, norm in enumerate(norms):
-        if norm in first:
-            uf.union(first[norm], i)
-            exact += 1
-        else:
-            first[norm] = i
-            distinct.append(i)
-    near = 0
-    if threshold < 1 and len(distinct) > 1:
-        rep_texts = [norms[i] for i in distinct]
-        if method == "exact" or (method == "auto" and len(distinct) <= EXACT_LIMIT):
-            pairs = _near_pairs_exact(rep_texts, threshold, ngram)
-        else:
-            pairs = _near_pairs_minhash(rep_texts, threshold, ngram)
-        for a, b in pairs:
-            if uf.find(distinct[a]) != uf.find(distinct[b]):
-                near += 1
-            uf.union(distinct[a], distinct[b])
+    rep = [first.setdefault(t, len(first)) for t in normalize_all(texts)]  # index of each text's distinct form
+    m = len(first)
+    rep_of = np.array(rep, np.int64)
+    first_text = np.flatnonzero(np.r_[True, rep_of[1:] > np.maximum.accumulate(rep_of)[:-1]]) if m else rep_of
+    a = b = np.zeros(0, np.int64)
+    if threshold < 1 and m > 1:
+        exact = method == "exact" or (method == "auto" and m <= EXACT_LIMIT)
+        a, b = _near_pairs(list(first), threshold, ngram, exact)
+    roots = _components(m, a, b)
+    components = int(np.count_nonzero(roots == np.arange(m)))
     linked = 0
     if links is not None:
         owner: dict[str, int] = {}
-        for i, key in enumerate(links):
-            if not key:
-                continue
-            if key in owner:
-                if uf.find(owner[key]) != uf.find(i):
-                    linked += 1
-                uf.union(owner[key], i)
-            else:
-                owner[key] = i
-    groups = [uf.find(i) for i in range(len(texts))]
-    sizes = Counter(groups)
-    grouped = sum(size for size in sizes.values() if size > 1)
+        pairs = [(rep[owner.setdefault(key, i)], rep[i]) for i, key in enumerate(links) if key]
+        la, lb = np.array(pairs, np.int64).reshape(-1, 2).T
+        roots = _components(m, np.r_[a, la], np.r_[b, lb])
+        linked = components - int(np.count_nonzero(roots == np.arange(m)))
+    groups = first_text[roots[rep_of]] if m else rep_of
+    sizes = np.bincount(groups, minlength=len(texts))
+    grouped = int(sizes[sizes > 1].sum())
     stats = {
-        "exact_duplicates": exact,
-        "near_duplicate_merges": near,
+        "exact_duplicates": len(texts) - m,
+        "near_duplicate_merges": m - components,
         "linked_merges": linked,
-        "groups": len(sizes),
+        "groups": int(np.count_nonzero(sizes)),
         "grouped": grouped,
         # members that follow their group's first member instead of being placed on their own
-        "moved": grouped - sum(1 for size in sizes.values() if size > 1),
+        "moved": grouped - int(np.count_nonzero(sizes > 1)),
     }
-    return groups, stats
+    return groups.tolist(), stats
 
 
 def assign_splits(keys: Sequence[str], strata: Sequence[str], groups: Sequence[int], fractions: Sequence[float], seed: int) -> list[int]:
