@@ -433,7 +433,7 @@ def export_ner(
 
 def count_leaks(by_split: dict[str, list[NerExample]]) -> int:
     """Test or dev sentences whose normalised text also occurs in train (0 by construction; reported as a check)."""
-    from .splits import normalize
+    from .splits import normalize_all
 
-    train = {normalize(e.text) for e in by_split["train"]}
-    return sum(normalize(e.text) in train for name in ("dev", "test") for e in by_split[name])
+    train = set(normalize_all([e.text for e in by_split["train"]]))
+    return sum(text in train for text in normalize_all([e.text for name in ("dev", "test") for e in by_split[name]]))
