@@ -155,7 +155,8 @@ def ontology_step(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
 
     recipe = build.recipe
     returns = ["terms", "title_terms", "_events"] + (["text"] if recipe.ontology.enrich else [])
-    stage = Columns(OntologyStage(recipe.ontology, list(recipe.segment.lexicons)), ["text", "title"], returns)
+    stage = Columns(OntologyStage(recipe.ontology, list(recipe.segment.lexicons)), ["text", "title"], returns,
+                    arrow=True)
     return build.map_stage("ontology", stage, docs, recipe.ontology.model_dump(mode="json"),
                            [str(p) for p in recipe.segment.lexicons], files=term_files(recipe))
 
@@ -173,11 +174,12 @@ def term_files(recipe) -> list[Path]:
 
 def mix_and_format(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
     """Plan the mix and the formats from per-document sizes, expand the chosen copies, then cut examples."""
-    from corpusctl.stages.format import FormatStage
+    from corpusctl.stages.format import FORMAT_READS, FormatStage
 
     recipe = build.recipe
     reads = ["id", "kind", "domain", "priority", "title", "text", "terms", "title_terms"]
-    sizes = build.map_stage("mix-sizes", Columns(_MixSizes(recipe.mix.unit, recipe.format), reads, carries=[]), docs,
+    sizes = build.map_stage("mix-sizes", Columns(_MixSizes(recipe.mix.unit, recipe.format), reads, carries=[],
+                                                 arrow=True), docs,
                             recipe.mix.unit, recipe.format.model_dump(mode="json"))
     cp, stats = build.checkpoint("mix", recipe.mix.model_dump(mode="json"), recipe.format.model_dump(mode="json"),
                                  recipe.seed, {s.kind: s.domain for s in recipe.sources}, inputs=[docs, sizes])
@@ -204,7 +206,8 @@ def mix_and_format(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
         cp.finish(stats)
         build.stats["mix"] = stats
         build.progress.stage_done("mix", stats, reused=False)
-    return build.map_stage("format", FormatStage(recipe.format, recipe.seed), cp,
+    stage = Columns(FormatStage(recipe.format, recipe.seed), FORMAT_READS, carries=[], arrow=True)
+    return build.map_stage("format", stage, cp,
                            recipe.format.model_dump(mode="json"), recipe.seed)
 
 

@@ -1,6 +1,7 @@
 import math
 import pickle
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -8,15 +9,26 @@ from hypothesis import strategies as st
 from corpusctl.config import PROJECT_ROOT
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages.clean import (
+    _BAD_ENCODING_RE,
+    _CJK_RE,
+    _DIGIT_RE,
+    _SYMBOL_RE,
     AnomalyConfig,
     CleanConfig,
     CleanStage,
     ClutterConfig,
     QualityConfig,
+    _automaton,
+    _matches,
+    _matches_many,
+    _repeating,
+    _share_counts,
+    merge_repeated_sentences,
     quality_reject,
+    quality_rejects,
     repeated_ngram_share,
 )
-from corpusctl.stages.dedup import DedupConfig
+from corpusctl.stages.dedup import DedupConfig, codepoints, ngram_hashes, no_spaces
 
 HANZI = "阀门检查泄漏压力温度设备管道车间巡检记录安全帽维修班组现场运行正常情况处理完毕报告"  # 40 distinct
 
@@ -109,6 +121,56 @@ def test_bad_encoding_boundary_and_patterns():
 
 def test_thresholds_at_the_limits_disable_a_filter():
     assert check("★★★★★ 12345 aaaaa", only()) is None
+
+
+QUALITY_ALPHABET = list("检查阀门泄漏，。！ \n1234567890abc★■→|#_é…Ã©â€™锟斤拷烫屯锛銆鈥\ufffd\u3000\x00٣𝟘") + ["\U00020001"]
+
+
+def counted(pattern, text: str) -> int:
+    return len(text) - len(pattern.sub("", text))
+
+
+def repeated_chars(text: str, n: int) -> int:
+    """Characters covered by a later occurrence of an n-gram, one text at a time (the reference)."""
+    points = codepoints(no_spaces(text))
+    hashes = ngram_hashes(points, n)
+    _, first = np.unique(hashes, return_index=True)
+    cover = np.zeros(len(points) + 1, dtype=np.int64)
+    for start in sorted(set(range(len(hashes))) - set(first.tolist())):
+        cover[start:start + n] = 1
+    return int(cover.sum())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=QUALITY_ALPHABET, max_size=40).map(lambda t: t * (1 + len(t) % 3)), max_size=6))
+def test_shares_of_a_batch_are_counted_like_each_text_alone(texts):
+    bodies = [no_spaces(t) for t in texts]
+    counts = _share_counts(bodies, {"bad_encoding", "low_cjk_share", "high_symbol_share", "high_digit_share",
+                                    "repeated_ngrams"}, 3)
+    assert counts["low_cjk_share"] == [counted(_CJK_RE, b) for b in bodies]
+    assert counts["high_symbol_share"] == [counted(_SYMBOL_RE, b) for b in bodies]
+    assert counts["high_digit_share"] == [counted(_DIGIT_RE, b) for b in bodies]
+    assert counts["bad_encoding"] == [sum(map(len, _BAD_ENCODING_RE.findall(b))) for b in bodies]
+    assert counts["repeated_ngrams"] == [repeated_chars(t, 3) for t in texts]
+    config = QualityConfig(min_chars=3, max_digit_share=0.2, max_duplicate_line_share=0.2)
+    assert quality_rejects(texts, config) == [quality_reject(t, config) for t in texts]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="泄漏过热安全帽未佩戴的。\x00 ", max_size=20), max_size=6))
+def test_lexicon_matches_of_joined_texts_are_those_of_each_text(texts):
+    automaton = _automaton({"泄漏": 3.0, "过热": 1.0, "未佩戴安全帽": 2.0, "安全帽": 0.5, "漏过": 1.0})
+    assert _matches_many(automaton, texts) == [_matches(automaton, t) for t in texts]
+    assert _matches_many(_automaton({}), texts) == [[] for _ in texts]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["发现泄漏。", "发现 泄漏！", "正常。", "\n", "好"]), max_size=6).map("".join),
+                max_size=6))
+def test_texts_with_repeated_sentences_are_found(texts):
+    repeating = _repeating(texts, 3)
+    for text, flagged in zip(texts, repeating, strict=True):
+        assert flagged or merge_repeated_sentences(text, 3)[1] == 0
 
 
 # -- the stage: clutter, repeated sentences, priority ------------------------------------------------------

@@ -14,6 +14,7 @@ from corpusctl.stages.dedup import (
     estimated_jaccard,
     find_duplicates,
     minhash_signatures,
+    ngram_hashes,
     shingle_hash32,
     shingles,
 )
@@ -162,3 +163,24 @@ def test_lsh_weights_are_validated():
     with pytest.raises(ValidationError, match="sum to 1"):
         DedupConfig(lsh_weights=(0.5, 0.6))
     assert DedupConfig(lsh_weights=[0.5, 0.5]).lsh_weights == (0.5, 0.5)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 7, 10, 16, 33, 60, 61])
+def test_ngram_hashes_are_the_polynomial_hash_of_each_window(n):
+    mask = 2**64 - 1
+
+    def fmix64(h: int) -> int:
+        h ^= h >> 33
+        h = h * 0xFF51AFD7ED558CCD & mask
+        h ^= h >> 33
+        h = h * 0xC4CEB9FE1A85EC53 & mask
+        return h ^ (h >> 33)
+
+    points = np.random.default_rng(n).integers(0, 0x10FFFF, 60).astype("<u4")
+    expected = []
+    for i in range(len(points) - n + 1):
+        h = 0
+        for point in points[i:i + n].tolist():
+            h = (h * 0x100000001B3 + point) & mask
+        expected.append(fmix64(h))
+    assert ngram_hashes(points, n).tolist() == expected

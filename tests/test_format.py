@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from corpusctl.stages.format import (
     EXAMPLE_COLUMNS,
+    FORMAT_READS,
     FormatConfig,
     FormatStage,
     assign_formats,
@@ -175,6 +176,66 @@ def test_examples_fit_max_seq_len_and_reoffset_terms(case, as_pair, max_len):
 
 
 # -- examples -------------------------------------------------------------------------------------------
+
+
+def examples_by_hand(doc: dict, as_pair: bool, config: FormatConfig) -> list[tuple]:
+    """(title, text, terms, title_terms, sentences) of each example, one window at a time (the reference)."""
+    title, text = (doc["title"] if doc["title"].strip() else ""), doc["text"]
+    terms, title_terms = doc["terms"], doc["title_terms"]
+    as_pair = as_pair and bool(title and text.strip())
+    if as_pair:
+        width = config.max_seq_len - 3 - len(title)
+    else:
+        if title:
+            shift = len(title) + 1
+            terms = title_terms + [{**t, "start": t["start"] + shift, "end": t["end"] + shift} for t in terms]
+            text = f"{title}\n{text}"
+        title, title_terms, width = "", [], config.max_seq_len - 2
+    sentences = split_sentences(text)
+    out = []
+    for start, end, _ in window_spans(text, terms, width):
+        clipped = []
+        for s, e in sentences:
+            s, e = max(s, start), min(e, end)
+            while s < e and text[s].isspace():
+                s += 1
+            while e > s and text[e - 1].isspace():
+                e -= 1
+            if s < e:
+                clipped.append({"start": s - start, "end": e - start})
+        inside = [{**t, "start": t["start"] - start, "end": t["end"] - start} for t in terms
+                  if t["start"] >= start and t["end"] <= end]
+        out.append((title, text[start:end], inside, title_terms, clipped))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(texts_with_terms(), st.sampled_from(["", " ", "安全阀 检查", "阀门。\n检查"]), st.booleans()),
+                min_size=1, max_size=5), st.integers(16, 60))
+def test_examples_are_the_windows_of_each_document(cases, max_len):
+    config = FormatConfig(max_seq_len=max_len)
+    docs = [{"id": f"d{i}", "title": title, "text": text, "terms": terms,
+             "title_terms": [{"start": 0, "end": 2, "concept_id": "c", "category": "X", "sense": ""}] if title else []}
+            for i, ((text, terms, _), title, _) in enumerate(cases)]
+    batch = {key: [doc[key] for doc in docs] for key in docs[0]}
+    batch["_as_pair"] = [as_pair for _, _, as_pair in cases]
+    out = FormatStage(config)(batch)
+    got = list(zip(out["title"], out["text"], out["terms"], out["title_terms"], out["sentences"], strict=True))
+    assert got == [example for doc, (_, _, as_pair) in zip(docs, cases, strict=True)
+                   for example in examples_by_hand(doc, as_pair, config)]
+
+
+def test_record_batches_give_the_columns_of_dicts():
+    from corpusctl.io.columns import to_record_batch
+
+    docs = make_documents(40, seed=11)
+    docs["_as_pair"] = [i % 2 == 0 for i in range(40)]
+    docs["_copy"] = [i % 3 for i in range(40)]
+    config = FormatConfig(max_seq_len=64)
+    batch = to_record_batch({key: docs[key] for key in FORMAT_READS if key in docs})
+    out = FormatStage(config)(batch)
+    assert {name: v.to_pylist() if hasattr(v, "to_pylist") else v for name, v in out.items()} == FormatStage(config)(docs)
+    assert format_sizes(batch, config) == format_sizes(docs, config)
 
 
 def test_title_content_windows_repeat_the_title():

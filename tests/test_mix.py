@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -227,6 +228,8 @@ def test_sizes_in_chars_and_tokens():
     batch = {"id": ["a"], "kind": ["sop"], "title": ["标题"], "text": ["正文"], "priority": [None]}
     measured = measure_batch(batch, unit="chars")
     assert measured["size"] == [4] and measured["bytes"] == [12] and measured["priority"] == [0.0]
+    assert measure_batch(pa.RecordBatch.from_pydict(batch), unit="chars") == measured
+    assert measure_batch(batch, unit="tokens")["size"] == [4]
 
 
 def test_copy_rows_expands_repeats():

@@ -1,4 +1,5 @@
 import pickle
+import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -6,8 +7,10 @@ from hypothesis import strategies as st
 from corpusctl.stages.normalize import (
     NormalizeConfig,
     NormalizeStage,
+    _nfkc,
     normalize_text,
     normalize_with_events,
+    sentence_bounds,
     split_sentences,
 )
 
@@ -107,6 +110,29 @@ def test_split_sentences_tiles_the_text(text):
     assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
     if len(spans) > 1:
         assert all(text[s:e].strip() for s, e in spans)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(alphabet=SENTENCE_ALPHABET + "\x00\t)》\"", max_size=30), max_size=6))
+def test_sentence_bounds_are_split_sentences_of_each_text(texts):
+    offsets, starts, ends = sentence_bounds(texts)
+    for i, text in enumerate(texts):
+        part = slice(offsets[i], offsets[i + 1])
+        assert list(zip(starts[part].tolist(), ends[part].tolist(), strict=True)) == split_sentences(text)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="ab，：（）～…①ＡＢ１　e\u0301\u0327\u1100\u1161가\x00 ", max_size=20), st.booleans())
+def test_nfkc_normalizes_each_piece_between_protected_characters(text, fullwidth):
+    keep = "，：；？！（）～…" + ("" if fullwidth else "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000")
+    pieces, piece = [], ""
+    for char in text:
+        if char in keep:
+            pieces += [unicodedata.normalize("NFKC", piece), char]
+            piece = ""
+        else:
+            piece += char
+    assert _nfkc(text, fullwidth) == "".join(pieces) + unicodedata.normalize("NFKC", piece)
 
 
 NORMALIZE_ALPHABET = "阀门泄漏檢查，。：？！（）…～ＡＢ１２ab12 \n\t\u3000\u200b<>/p.:wh"

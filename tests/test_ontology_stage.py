@@ -83,6 +83,19 @@ def test_stage_is_picklable_and_builds_lazily(lexicon):
     assert clone(BATCH)["terms"] == stage(BATCH)["terms"]
 
 
+def test_record_batches_give_the_columns_of_dicts(stage):
+    from corpusctl.io.columns import to_record_batch
+
+    batch = {**BATCH, "_events": [["pii.mobile"], [], None]}
+    out = stage(to_record_batch({k: batch[k] for k in ("text", "title", "_events")}))
+    expected = stage(batch)
+    assert set(out) == {"terms", "title_terms", "_events"}
+    assert {name: column.to_pylist() for name, column in out.items()} == {k: expected[k] for k in out}
+    enriched = OntologyStage(OntologyConfig(enrich=True))
+    out = enriched(to_record_batch({k: BATCH[k] for k in ("text", "title")}))
+    assert out["text"] == enriched(BATCH)["text"]
+
+
 def test_stage_keeps_earlier_events(stage):
     batch = {**BATCH, "_events": [["pii.mobile"], [], ["clean.x"]]}
     out = stage(batch)

@@ -14,9 +14,11 @@ sampling by an order of magnitude (ten occurrences of weight 3 give 3.43, one gi
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from bisect import bisect_right
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -26,7 +28,7 @@ from pydantic import Field
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages.dedup import DedupConfig, codepoints, ngram_hashes, no_spaces
-from corpusctl.stages.normalize import NormalizeConfig, split_sentences
+from corpusctl.stages.normalize import NormalizeConfig, is_space, sentence_bounds, split_sentences
 from corpusctl.stages.normalize import normalize_text as _normalize
 from corpusctl.stages.pii import PiiConfig
 
@@ -85,11 +87,9 @@ _CP1252_HIGH = "\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u20
 _BAD_ENCODING_RE = re.compile(
     f"\ufffd|锟斤拷|烫烫烫|屯屯屯|[锛銆鈥]|[\u00c2-\u00f4][\u0080-\u00bf{_CP1252_HIGH}]+"
 )
+_BAD_START_RE = re.compile("[\ufffd锟烫屯锛銆鈥\u00c2-\u00f4]")
+"""The characters a match of _BAD_ENCODING_RE starts with."""
 _END_MARKS = "。！？；!?，,、：:”’」』）)》】\"'"
-
-
-def _count(pattern: re.Pattern, text: str) -> int:
-    return len(text) - len(pattern.sub("", text))
 
 
 def duplicate_line_share(text: str) -> float:
@@ -108,57 +108,121 @@ def duplicate_line_share(text: str) -> float:
 
 def repeated_ngram_share(text: str, n: int) -> float:
     """Share of characters covered by a later occurrence of some character n-gram (whitespace ignored)."""
-    points = codepoints(no_spaces(text))
+    body = no_spaces(text)
+    if not body:
+        return 0.0
+    return int(_repeated_ngram_chars(codepoints(body), np.array([len(body)]), n)[0]) / len(body)
+
+
+def _repeated_ngram_chars(points: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
+    """Per text (the code points of texts laid end to end): characters covered by an n-gram that occurs
+    earlier in the same text. N-grams are compared by a 64-bit hash of their characters."""
+    found = np.zeros(len(lengths), dtype=np.int64)
+    owner = np.repeat(np.arange(len(lengths)), lengths)
     hashes = ngram_hashes(points, n)
-    if not len(hashes):
-        return 0.0
-    _, first = np.unique(hashes, return_index=True)
-    later = np.ones(len(hashes), dtype=bool)
-    later[first] = False
-    starts = np.flatnonzero(later)
+    starts = np.flatnonzero(owner[: len(hashes)] == owner[n - 1 :])  # n-grams inside one text
     if not len(starts):
-        return 0.0
-    cover = np.zeros(len(points) + 1, dtype=np.int32)
-    np.add.at(cover, starts, 1)
-    np.add.at(cover, starts + n, -1)
-    return float(np.count_nonzero(np.cumsum(cover[:-1]))) / len(points)
+        return found
+    hashes, texts = hashes[starts], owner[starts].astype(np.uint64)
+    # n-grams whose (text, top bits of hash) occurs more than once: one sort of both packed into 64 bits
+    bits = np.uint64(max(1, (len(lengths) - 1).bit_length()))
+    key = (texts << (np.uint64(64) - bits)) | (hashes >> bits)
+    order = np.argsort(key)
+    same = key[order[1:]] == key[order[:-1]]
+    pick = order[np.r_[same, False] | np.r_[False, same]]
+    # among those (few), the equal (text, hash) pairs, and all but the earliest of each
+    texts, hashes, starts = texts[pick], hashes[pick], starts[pick]
+    order = np.lexsort((starts, hashes, texts))
+    texts, hashes, starts = texts[order], hashes[order], starts[order]
+    begin = starts[1:][(texts[1:] == texts[:-1]) & (hashes[1:] == hashes[:-1])]
+    covered = np.unique((begin[:, None] + np.arange(n)).ravel())
+    return found + np.bincount(owner[covered], minlength=len(lengths))
+
+
+@cache
+def _bmp_classes() -> np.ndarray:
+    """Per BMP code point: 1 if _CJK_RE matches it, 2 if _SYMBOL_RE does, 4 if _DIGIT_RE does."""
+    chars = "".join(map(chr, range(0x10000)))
+    table = np.zeros(0x10000, dtype=np.uint8)
+    for bit, pattern in ((1, _CJK_RE), (2, _SYMBOL_RE), (4, _DIGIT_RE)):
+        table[[m.start() for m in pattern.finditer(chars)]] |= bit
+    return table
+
+
+def _classes(points: np.ndarray) -> np.ndarray:
+    classes = _bmp_classes()[np.minimum(points, 0xFFFF)]
+    astral = points > 0xFFFF
+    if astral.any():
+        for point in np.unique(points[astral]).tolist():
+            bits = sum(bit for bit, pattern in ((1, _CJK_RE), (2, _SYMBOL_RE), (4, _DIGIT_RE))
+                       if pattern.fullmatch(chr(point)))
+            classes[points == point] = bits
+    return classes
 
 
 def quality_reject(text: str, config: QualityConfig) -> tuple[str, str] | None:
     """(reason, detail) of the first failing filter, or None; detail shows measured value vs threshold."""
-    body = no_spaces(text)
-    chars = len(body)
-    if chars < config.min_chars:
-        return "too_short", f"chars={chars} < {config.min_chars}"
-    if chars > config.max_chars:
-        return "too_long", f"chars={chars} > {config.max_chars}"
-    shares = (
-        ("bad_encoding", "bad_encoding_share", lambda: _bad_encoding_chars(body) / chars, config.max_bad_encoding_share, ">"),
-        ("low_cjk_share", "cjk_share", lambda: _count(_CJK_RE, body) / chars, config.min_cjk_share, "<"),
-        ("high_symbol_share", "symbol_share", lambda: _count(_SYMBOL_RE, body) / chars, config.max_symbol_share, ">"),
-        ("high_digit_share", "digit_share", lambda: _count(_DIGIT_RE, body) / chars, config.max_digit_share, ">"),
-        ("duplicate_lines", "duplicate_line_share", lambda: duplicate_line_share(text), config.max_duplicate_line_share, ">"),
-        (
-            "repeated_ngrams",
-            f"repeated_{config.repeated_ngram_size}gram_share",
-            lambda: repeated_ngram_share(body, config.repeated_ngram_size),
-            config.max_repeated_ngram_share,
-            ">",
-        ),
-    )
-    if not chars:
-        return None
-    for reason, name, measure, threshold, op in shares:
-        if (op == "<" and threshold <= 0) or (op == ">" and threshold >= 1):
-            continue  # disabled
-        value = measure()
-        if (op == "<" and value < threshold) or (op == ">" and value > threshold):
-            return reason, f"{name}={value:.4f} {op} {threshold}"
-    return None
+    return quality_rejects([text], config)[0]
 
 
-def _bad_encoding_chars(text: str) -> int:
-    return sum(len(m) for m in _BAD_ENCODING_RE.findall(text))
+def quality_rejects(texts: list[str], config: QualityConfig) -> list[tuple[str, str] | None]:
+    """`quality_reject` of each text; the shares of all texts are counted in a few passes over their code points."""
+    filters = [
+        ("bad_encoding", "bad_encoding_share", config.max_bad_encoding_share, ">"),
+        ("low_cjk_share", "cjk_share", config.min_cjk_share, "<"),
+        ("high_symbol_share", "symbol_share", config.max_symbol_share, ">"),
+        ("high_digit_share", "digit_share", config.max_digit_share, ">"),
+        ("duplicate_lines", "duplicate_line_share", config.max_duplicate_line_share, ">"),
+        ("repeated_ngrams", f"repeated_{config.repeated_ngram_size}gram_share", config.max_repeated_ngram_share, ">"),
+    ]
+    filters = [f for f in filters if not ((f[3] == "<" and f[2] <= 0) or (f[3] == ">" and f[2] >= 1))]  # enabled
+    bodies = [no_spaces(text) for text in texts]
+    counts = _share_counts(bodies, {reason for reason, *_ in filters}, config.repeated_ngram_size)
+    out: list[tuple[str, str] | None] = []
+    for row, (text, body) in enumerate(zip(texts, bodies, strict=True)):
+        chars = len(body)
+        if chars < config.min_chars:
+            out.append(("too_short", f"chars={chars} < {config.min_chars}"))
+            continue
+        if chars > config.max_chars:
+            out.append(("too_long", f"chars={chars} > {config.max_chars}"))
+            continue
+        out.append(None)
+        if not chars:
+            continue
+        for reason, name, threshold, op in filters:
+            value = duplicate_line_share(text) if reason == "duplicate_lines" else counts[reason][row] / chars
+            if (op == "<" and value < threshold) or (op == ">" and value > threshold):
+                out[-1] = (reason, f"{name}={value:.4f} {op} {threshold}")
+                break
+    return out
+
+
+def _share_counts(bodies: list[str], reasons: set[str], n: int) -> dict[str, list[int]]:
+    """For the filters named whose share is a count of characters: the count in each text (without whitespace)."""
+    lengths = np.fromiter(map(len, bodies), np.int64, len(bodies))
+    points = codepoints("".join(bodies))
+    counts = {}
+    if "bad_encoding" in reasons:
+        counts["bad_encoding"] = _bad_encoding_chars(bodies)
+    if reasons & {"low_cjk_share", "high_symbol_share", "high_digit_share"}:
+        owner = np.repeat(np.arange(len(bodies)), lengths)
+        per_class = np.bincount(owner * 8 + _classes(points), minlength=8 * len(bodies)).reshape(-1, 8)
+        for reason, bit in (("low_cjk_share", 1), ("high_symbol_share", 2), ("high_digit_share", 4)):
+            counts[reason] = per_class[:, [c for c in range(8) if c & bit]].sum(axis=1)
+    if "repeated_ngrams" in reasons:
+        counts["repeated_ngrams"] = _repeated_ngram_chars(points, lengths, n)
+    return {reason: values.tolist() for reason, values in counts.items()}
+
+
+def _bad_encoding_chars(bodies: list[str]) -> np.ndarray:
+    """Per text: characters in U+FFFD and mojibake runs, looked for only in texts holding a character such a
+    run starts with (found in one pass over all texts)."""
+    found = np.zeros(len(bodies), dtype=np.int64)
+    starts = list(itertools.accumulate((len(body) + 1 for body in bodies), initial=0))
+    for row in sorted({bisect_right(starts, m.start()) - 1 for m in _BAD_START_RE.finditer("\x00".join(bodies))}):
+        found[row] = sum(map(len, _BAD_ENCODING_RE.findall(bodies[row])))
+    return found
 
 
 # -- lexicons ----------------------------------------------------------------------------------------------
@@ -204,6 +268,23 @@ def _matches(automaton, text: str) -> list[tuple[int, int, str, float]]:
     if not len(automaton) or not text:
         return []
     return [(end - len(term) + 1, end + 1, term, weight) for end, (term, weight) in automaton.iter_long(text)]
+
+
+def _matches_many(automaton, texts: list[str]) -> list[list[tuple[int, int, str, float]]]:
+    """`_matches` of each text, in one pass over the texts joined by "\x00": with no entry holding it, the
+    automaton is back at its root after it, as at the start of a text of its own."""
+    if any("\x00" in term for term, _ in automaton.values()):
+        return [_matches(automaton, text) for text in texts]
+    found: list[list[tuple[int, int, str, float]]] = [[] for _ in texts]
+    if not len(automaton):
+        return found
+    starts = list(itertools.accumulate((len(text) + 1 for text in texts), initial=0))
+    row = 0
+    for end, (term, weight) in automaton.iter_long("\x00".join(texts)):
+        while end >= starts[row + 1]:
+            row += 1
+        found[row].append((end - len(term) + 1 - starts[row], end + 1 - starts[row], term, weight))
+    return found
 
 
 # -- text edits ---------------------------------------------------------------------------------------------
@@ -263,6 +344,30 @@ def _sentence_key(sentence: str) -> str:
     return no_spaces(sentence).rstrip(_END_MARKS)
 
 
+def _repeating(texts: list[str], min_chars: int) -> np.ndarray:
+    """Whether each text may have a sentence that `merge_repeated_sentences` removes: the keys of all
+    sentences are cut from one string of all texts without whitespace and compared by Python's hash (a
+    text without two equal hashes surely repeats nothing)."""
+    offsets, starts, ends = sentence_bounds(texts)
+    row = np.repeat(np.arange(len(texts)), np.diff(offsets))
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
+    joined = "\x00".join(texts)
+    base = (np.cumsum(lengths) - lengths)[row]  # where each sentence's text starts in `joined`
+    solid = np.zeros(len(joined) + 1, dtype=np.int64)  # characters before each position that are not whitespace
+    np.cumsum(~is_space(codepoints(joined)), out=solid[1:])
+    body = no_spaces(joined)
+    keys = [body[lo:hi].rstrip(_END_MARKS)
+            for lo, hi in zip(solid[base + starts].tolist(), solid[base + ends].tolist(), strict=True)]
+    long = np.fromiter(map(len, keys), np.int64, len(keys)) >= min_chars
+    hashes = np.fromiter(map(hash, keys), np.int64, len(keys))[long]
+    row = row[long]
+    order = np.lexsort((hashes, row))
+    same = (row[order[1:]] == row[order[:-1]]) & (hashes[order[1:]] == hashes[order[:-1]])
+    repeating = np.zeros(len(texts), dtype=bool)
+    repeating[row[order[1:]][same]] = True
+    return repeating
+
+
 def merge_repeated_sentences(text: str, min_chars: int) -> tuple[str, int]:
     """Keep the first occurrence of each sentence (compared without whitespace and end marks)."""
     seen: set[str] = set()
@@ -319,23 +424,26 @@ class CleanStage:
             self._state = (clutter, anomaly)
         return self._state
 
-    def priority(self, title: str, text: str) -> tuple[float, list[str]]:
-        """(priority, events) from anomaly terms in title and text; 0.0 when there are none."""
+    def priorities(self, titles: list[str], texts: list[str]) -> list[tuple[float, list[str]]]:
+        """(priority, events) of each (title, text) from the anomaly terms in both (0.0 when there are none);
+        all titles, then all texts, are matched in one pass."""
         config = self.config.anomaly
         if not (self.config.enabled and config.enabled):
-            return 0.0, []
+            return [(0.0, [])] * len(texts)
         _, automaton = self.setup()
-        total = 0.0
-        terms: dict[str, None] = {}
-        for field in (title, text):
-            for start, _, term, weight in _matches(automaton, field):
-                if config.negations and self._negated(field, start, term):
-                    continue
-                total += weight
-                terms[term] = None
+        totals = [0.0] * len(texts)
+        terms: list[dict[str, None]] = [{} for _ in texts]
+        for fields in (titles, texts):
+            for row, (field, matches) in enumerate(zip(fields, _matches_many(automaton, fields), strict=True)):
+                for start, _, term, weight in matches:
+                    if config.negations and self._negated(field, start, term):
+                        continue
+                    totals[row] += weight
+                    terms[row][term] = None
         if config.squash == "log1p":
-            total = math.log1p(total)
-        return round(total, 6), [f"anomaly.{term}" for term in terms]
+            totals = [math.log1p(total) for total in totals]
+        return [(round(total, 6), [f"anomaly.{term}" for term in found])
+                for total, found in zip(totals, terms, strict=True)]
 
     def _negated(self, text: str, start: int, term: str) -> bool:
         cues = self.config.anomaly.negations
@@ -345,53 +453,57 @@ class CleanStage:
         window = re.split(r"[，。；！？,;!?\n]", window)[-1]
         return any(cue in window for cue in cues)
 
-    def clean_row(self, title: str, text: str) -> tuple[str, float, str, str, list[str]]:
-        """(text, priority, reject reason, reject detail, events) for one document."""
-        config = self.config
-        events: list[str] = []
-        if not config.enabled:
-            return text, 0.0, "", "", events
-        if config.quality.enabled:
-            rejected = quality_reject(text, config.quality)
-            if rejected:
-                return text, 0.0, rejected[0], rejected[1], events
-        clutter, _ = self.setup()
-        cleaned, clutter_removed, repeats = text, 0, 0
-        if config.clutter.enabled:
-            cleaned, clutter_removed = remove_clutter(cleaned, clutter, config.clutter.unit)
-            events.extend(["clutter.removed"] * clutter_removed)
-        if config.dedup.enabled and config.dedup.sentences:
-            cleaned, repeats = merge_repeated_sentences(cleaned, config.dedup.min_sentence_chars)
-            events.extend(["dedup.sentence_removed"] * repeats)
-        if text.strip() and not cleaned.strip():
-            detail = f"nothing left after removing {clutter_removed} clutter and {repeats} repeated sentences"
-            return text, 0.0, "empty_after_clean", detail, events
-        priority, anomaly_events = self.priority(title, cleaned)
-        return cleaned, priority, "", "", events + anomaly_events
-
     def __call__(self, batch: dict[str, list]) -> dict[str, list]:
         rows = len(batch["text"])
         if self.config.enabled:
             self.setup()
-        titles = batch.get("title") or [""] * rows
+        titles = [title or "" for title in batch.get("title") or [""] * rows]
+        texts = [text or "" for text in batch["text"]]
         incoming = batch.get("_reject") or [""] * rows
-        out = dict(batch)
-        texts, priorities, rejects, details = [], [], [], []
-        events = [list(e) for e in batch.get("_events") or [[] for _ in range(rows)]]
         old_details = batch.get("_reject_detail") or [""] * rows
-        for row in range(rows):
-            text = batch["text"][row] or ""
-            if incoming[row]:
-                texts.append(text)
-                priorities.append(0.0)
-                rejects.append(incoming[row])
-                details.append(old_details[row])
-                continue
-            text, priority, reason, detail, happened = self.clean_row(titles[row] or "", text)
-            texts.append(text)
-            priorities.append(priority)
-            rejects.append(reason)
-            details.append(detail)
-            events[row].extend(happened)
+        rejects = [reason or "" for reason in incoming]
+        details = [detail if reason else "" for reason, detail in zip(incoming, old_details, strict=True)]
+        events = [list(e) for e in batch.get("_events") or [[] for _ in range(rows)]]
+        priorities = [0.0] * rows
+        if self.config.enabled:
+            self._clean([row for row in range(rows) if not incoming[row]], titles, texts, priorities, rejects,
+                        details, events)
+        out = dict(batch)
         out.update(text=texts, priority=priorities, _reject=rejects, _reject_detail=details, _events=events)
         return out
+
+    def _clean(self, rows: list[int], titles: list[str], texts: list[str], priorities: list[float],
+               rejects: list[str], details: list[str], events: list[list[str]]) -> None:
+        """Filter, clean and score the rows named, in place. Each step looks at all rows at once: it finds
+        which rows it would change (clutter phrases, repeated sentences) and edits only those."""
+        config = self.config
+        if config.quality.enabled:
+            verdicts = quality_rejects([texts[row] for row in rows], config.quality)
+            for row, verdict in zip(rows, verdicts, strict=True):
+                if verdict:
+                    rejects[row], details[row] = verdict
+            rows = [row for row, verdict in zip(rows, verdicts, strict=True) if not verdict]
+        clutter, _ = self.setup()
+        originals = [texts[row] for row in rows]
+        hits = _matches_many(clutter, originals) if config.clutter.enabled else [[]] * len(rows)
+        merge = config.dedup.enabled and config.dedup.sentences
+        repeating = _repeating(originals, config.dedup.min_sentence_chars) if merge else [False] * len(rows)
+        kept = []
+        for row, text, hit, repeats_in in zip(rows, originals, hits, repeating, strict=True):
+            cleaned, removed, repeats = text, 0, 0
+            if hit:
+                cleaned, removed = remove_clutter(text, clutter, config.clutter.unit)
+                events[row].extend(["clutter.removed"] * removed)
+            if merge and (repeats_in or cleaned != text):
+                cleaned, repeats = merge_repeated_sentences(cleaned, config.dedup.min_sentence_chars)
+                events[row].extend(["dedup.sentence_removed"] * repeats)
+            if text.strip() and not cleaned.strip():
+                rejects[row] = "empty_after_clean"
+                details[row] = f"nothing left after removing {removed} clutter and {repeats} repeated sentences"
+                continue
+            texts[row] = cleaned
+            kept.append(row)
+        for row, (priority, happened) in zip(kept, self.priorities([titles[r] for r in kept], [texts[r] for r in kept]),
+                                             strict=True):
+            priorities[row] = priority
+            events[row].extend(happened)

@@ -17,15 +17,21 @@ Use from the pipeline (after the mix plan):
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field
 
 from corpusctl.config import StageSection
+from corpusctl.io.columns import COLUMN_TYPES, SENTENCE, SPAN, to_record_batch
 from corpusctl.stages import stable_hash
+from corpusctl.stages.dedup import codepoints
 from corpusctl.stages.mix import fill_budget
-from corpusctl.stages.normalize import split_sentences
+from corpusctl.stages.normalize import is_space, sentence_bounds, split_sentences
 
 TITLE_CONTENT = "title_content"
 PARAGRAPH = "paragraph"
@@ -33,6 +39,9 @@ EXAMPLE_COLUMNS = (
     "id", "doc_ids", "source", "domain", "kind", "format", "title", "text", "priority", "label",
     "terms", "title_terms", "sentences",
 )
+FORMAT_READS = ["id", "source", "domain", "kind", "title", "text", "priority", "label", "terms", "title_terms",
+                "_as_pair", "_copy"]
+"""The columns `FormatStage` reads (`format_sizes` needs only title, text, terms and title_terms)."""
 
 
 class FormatConfig(StageSection):
@@ -50,13 +59,18 @@ _CLAUSE = frozenset("，、；,;：:")
 # -- windows ------------------------------------------------------------------------------------------------
 
 
-def _inside_terms(length: int, terms: list[dict]) -> bytearray:
-    """inside[p] = 1 when a cut at position p would split a term (start < p < end)."""
-    inside = bytearray(length + 1)
-    for term in terms:
-        for p in range(max(int(term["start"]) + 1, 0), min(int(term["end"]), length + 1)):
-            inside[p] = 1
-    return inside
+class _Inside:
+    """inside[p] is true when a cut at position p would split a term (start < p < end): found by a binary
+    search for the terms that start before p and the furthest any of them reaches."""
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray):
+        order = np.argsort(starts, kind="stable")
+        self.starts = starts[order].tolist()
+        self.reach = np.maximum.accumulate(ends[order]).tolist() if len(order) else []
+
+    def __getitem__(self, p: int) -> bool:
+        before = bisect_left(self.starts, p)
+        return before > 0 and self.reach[before - 1] > p
 
 
 def window_spans(
@@ -70,11 +84,17 @@ def window_spans(
     sentences = split_sentences(text) if sentences is None else sentences
     if not sentences:
         return []
-    inside = _inside_terms(len(text), terms)
-    ends = [end for _, end in sentences]
-    last = sentences[-1][1]
+    starts = np.array([int(t["start"]) for t in terms], dtype=np.int64)
+    ends = np.array([int(t["end"]) for t in terms], dtype=np.int64)
+    return _windows(text, starts, ends, width, sentences[0][0], [end for _, end in sentences])
+
+
+def _windows(text: str, starts: np.ndarray, ends: np.ndarray, width: int, pos: int,
+             sentence_ends: list[int]) -> list[tuple[int, int, str]]:
+    """`window_spans` over term starts/ends, from `pos` to the last sentence end."""
+    inside = _Inside(starts, ends)
+    last = sentence_ends[-1]
     windows: list[tuple[int, int, str]] = []
-    pos = sentences[0][0]
     while pos < last:
         while pos < last and text[pos].isspace() and not inside[pos + 1]:
             pos += 1
@@ -84,7 +104,7 @@ def window_spans(
         if last <= limit:
             end, how = last, "sentence"
         else:
-            end, how = _best_cut(text, inside, ends, pos, limit)
+            end, how = _best_cut(text, inside, sentence_ends, pos, limit)
         start = pos
         pos = end
         while end > start and text[end - 1].isspace() and not inside[end - 1]:
@@ -93,7 +113,7 @@ def window_spans(
     return windows
 
 
-def _best_cut(text: str, inside: bytearray, ends: list[int], pos: int, limit: int) -> tuple[int, str]:
+def _best_cut(text: str, inside: _Inside, ends: list[int], pos: int, limit: int) -> tuple[int, str]:
     """The cut in (pos, limit]: the last sentence end, else the last clause mark, else the last position
     outside a term, else `limit` itself (splitting a term longer than the window)."""
     index = bisect_right(ends, limit) - 1
@@ -108,37 +128,6 @@ def _best_cut(text: str, inside: bytearray, ends: list[int], pos: int, limit: in
         if not inside[p]:
             return p, "char"
     return limit, "term"
-
-
-def _clip_spans(spans: list[dict], start: int, end: int) -> list[dict]:
-    """Spans wholly inside [start, end), re-offset to start."""
-    out = []
-    for span in spans:
-        s, e = int(span["start"]), int(span["end"])
-        if s >= start and e <= end:
-            out.append({**span, "start": s - start, "end": e - start})
-    return out
-
-
-def _clip_sentences(sentences: list[tuple[int, int]], text: str, start: int, end: int) -> list[dict]:
-    out = []
-    for s, e in sentences:
-        s, e = max(s, start), min(e, end)
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if s < e:
-            out.append({"start": s - start, "end": e - start})
-    return out
-
-
-def _truncate_title(title: str, title_terms: list[dict], limit: int) -> tuple[str, list[dict]]:
-    """Shorten an overlong title to at most `limit` characters, at a position outside its terms."""
-    inside = _inside_terms(len(title), title_terms)
-    cut = next((p for p in range(limit, 0, -1) if not inside[p]), limit)
-    title = title[:cut].rstrip()
-    return title, _clip_spans(title_terms, 0, len(title))
 
 
 # -- global format assignment -------------------------------------------------------------------------------
@@ -197,13 +186,221 @@ def example_chars(batch: dict[str, list]) -> list[int]:
     return [len(title) + len(text) for title, text in zip(batch["title"], batch["text"], strict=True)]
 
 
+# -- layouts -----------------------------------------------------------------------------------------------
+
+
+class _Spans(NamedTuple):
+    """A list<SPAN> column as flat arrays: row i's spans are items offsets[i]:offsets[i + 1] of the others."""
+
+    offsets: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    values: pa.StructArray
+
+
+class _Docs(NamedTuple):
+    titles: list[str]
+    texts: list[str]
+    terms: _Spans
+    title_terms: _Spans
+
+
+class _Layouts(NamedTuple):
+    """The documents of a batch laid out in one format each, and cut into windows.
+
+    Per document: whether it is a pair, the examples' title, which title terms they carry (`title_refs`
+    items `title_offsets[i]:title_offsets[i + 1]`, indices into the title terms), the text that is cut, the
+    terms over that text (`refs` index the batch's terms, then its title terms) and the events. Per window:
+    its document, start, end and how it was cut."""
+
+    pair: np.ndarray
+    titles: list[str]
+    title_offsets: np.ndarray
+    title_refs: np.ndarray
+    texts: list[str]
+    term_offsets: np.ndarray
+    term_starts: np.ndarray
+    term_ends: np.ndarray
+    term_refs: np.ndarray
+    events: list[list[str]]
+    win_doc: np.ndarray
+    win_start: np.ndarray
+    win_end: np.ndarray
+    hows: list[str]
+    sentences: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+    """`sentence_bounds` of `texts` (when asked for)."""
+
+
+def _record_batch(batch: pa.RecordBatch | dict[str, list]) -> pa.RecordBatch:
+    """A record batch, or a dict of lists (tests, one document) typed like the pipeline's columns."""
+    if isinstance(batch, pa.RecordBatch):
+        return batch
+    return to_record_batch({name: values for name, values in batch.items() if name in FORMAT_READS})
+
+
+def _column(batch: pa.RecordBatch, name: str, default, type_: pa.DataType) -> pa.Array:
+    if name in batch.schema.names:
+        return batch.column(name)
+    return pa.array([default] * batch.num_rows, type_)
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return offsets
+
+
+def _items(offsets: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Indices of the items of `rows` (in that order) in a flat array of lists with these offsets."""
+    counts = offsets[rows + 1] - offsets[rows]
+    return np.arange(counts.sum()) + np.repeat(offsets[rows] - _offsets(counts)[:-1], counts)
+
+
+def _spans(batch: pa.RecordBatch, name: str) -> _Spans:
+    column = _column(batch, name, [], COLUMN_TYPES[name])
+    values = column.flatten()
+    counts = pc.fill_null(pc.list_value_length(column), 0).to_numpy(zero_copy_only=False)
+    starts, ends = (values.field(f).to_numpy(zero_copy_only=False).astype(np.int64) for f in ("start", "end"))
+    return _Spans(_offsets(counts), starts, ends, values)
+
+
+def _docs(batch: pa.RecordBatch) -> _Docs:
+    titles, texts = (_column(batch, name, "", pa.string()).fill_null("").to_pylist() for name in ("title", "text"))
+    return _Docs(titles, texts, _spans(batch, "terms"), _spans(batch, "title_terms"))
+
+
+def _truncate_title(title: str, starts: np.ndarray, ends: np.ndarray, limit: int) -> str:
+    """Shorten an overlong title to at most `limit` characters, at a position outside its terms."""
+    inside = _Inside(starts, ends)
+    cut = next((p for p in range(limit, 0, -1) if not inside[p]), limit)
+    return title[:cut].rstrip()
+
+
+def _lay_out(docs: _Docs, as_pair: Sequence[bool], config: FormatConfig, sentences: bool = False) -> _Layouts:
+    """Each document as a pair (title, and its text cut to fit beside it) or as a paragraph (the title, if
+    kept, as the first line of the text), cut into windows."""
+    max_len, prepend = config.max_seq_len, config.paragraph_title == "prepend"
+    n = len(docs.texts)
+    tt = docs.title_terms
+    pair, truncated, prepended = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+    titles, texts, events, widths = [], [], [], []
+    for i, (title, text) in enumerate(zip(docs.titles, docs.texts, strict=True)):
+        happened = []
+        if not title.strip():
+            title = ""
+        if as_pair[i] and not (title and text.strip()):
+            happened.append("format.pair_without_content" if title else "format.pair_without_title")
+        elif as_pair[i]:
+            pair[i] = True
+            if len(title) > (max_len - 3) // 2:
+                a, b = tt.offsets[i], tt.offsets[i + 1]
+                title = _truncate_title(title, tt.starts[a:b], tt.ends[a:b], (max_len - 3) // 2)
+                truncated[i] = True
+                happened.append("format.title_truncated")
+        if not pair[i]:
+            if title and prepend:
+                text = f"{title}\n{text}"
+                prepended[i] = True
+            title = ""
+        titles.append(title)
+        texts.append(text)
+        events.append(happened)
+        widths.append(max_len - 3 - len(title) if pair[i] else max_len - 2)
+    title_lengths = np.fromiter(map(len, titles), np.int64, n)
+    # a pair's examples carry its title terms (those inside the title, when it was shortened)
+    tt_doc = np.repeat(np.arange(n), np.diff(tt.offsets))
+    keep = pair[tt_doc] & (~truncated[tt_doc] | ((tt.starts >= 0) & (tt.ends <= title_lengths[tt_doc])))
+    title_refs = np.flatnonzero(keep)
+    title_offsets = _offsets(np.bincount(tt_doc[title_refs], minlength=n))
+    offsets, starts, ends, refs = _text_terms(docs, prepended)
+    bounds = sentence_bounds(texts) if sentences else None
+    windows = _cut(texts, widths, offsets, starts, ends, bounds)
+    return _Layouts(pair, titles, title_offsets, title_refs, texts, offsets, starts, ends, refs, events, *windows,
+                    bounds)
+
+
+def _text_terms(docs: _Docs, prepended: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The terms over each laid-out text (offsets, starts, ends, refs): a prepended title's terms, then the
+    text's own moved past the title; refs index the batch's terms, then its title terms."""
+    n = len(docs.texts)
+    t, tt = docs.terms, docs.title_terms
+    t_counts, tt_counts = np.diff(t.offsets), np.diff(tt.offsets)
+    head = np.where(prepended, tt_counts, 0)
+    offsets = _offsets(head + t_counts)
+    starts, ends, refs = (np.empty(offsets[-1], dtype=np.int64) for _ in range(3))
+    tt_doc = np.repeat(np.arange(n), tt_counts)
+    moved = np.flatnonzero(prepended[tt_doc])
+    at = offsets[tt_doc[moved]] + moved - tt.offsets[tt_doc[moved]]
+    starts[at], ends[at], refs[at] = tt.starts[moved], tt.ends[moved], len(t.starts) + moved
+    t_doc = np.repeat(np.arange(n), t_counts)
+    items = np.arange(len(t_doc))
+    at = offsets[t_doc] + head[t_doc] + items - t.offsets[t_doc]
+    shift = np.where(prepended, np.fromiter(map(len, docs.titles), np.int64, n) + 1, 0)[t_doc]
+    starts[at], ends[at], refs[at] = t.starts + shift, t.ends + shift, items
+    return offsets, starts, ends, refs
+
+
+def _cut(texts: list[str], widths: list[int], offsets: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+         bounds: tuple[np.ndarray, np.ndarray, np.ndarray] | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """The windows of each text (document, start, end, how), as `window_spans` cuts them: a text that fits
+    one window and has no whitespace at either end is that window, without looking at terms or sentences."""
+    simple = [bool(text) and len(text) <= width and not text[0].isspace() and not text[-1].isspace()
+              for text, width in zip(texts, widths, strict=True)]
+    general = [i for i, text in enumerate(texts) if text and not simple[i]]
+    if bounds is None:
+        sub_offsets, _, sub_ends = sentence_bounds([texts[i] for i in general])
+        ends_of = {i: sub_ends[sub_offsets[k]:sub_offsets[k + 1]].tolist() for k, i in enumerate(general)}
+    else:
+        ends_of = {i: bounds[2][bounds[0][i]:bounds[0][i + 1]].tolist() for i in general}
+    win_doc, win_start, win_end, hows = [], [], [], []
+    for i, text in enumerate(texts):
+        if simple[i]:
+            windows = [(0, len(text), "sentence")]
+        elif text:
+            a, b = offsets[i], offsets[i + 1]
+            windows = _windows(text, starts[a:b], ends[a:b], widths[i], 0, ends_of[i])
+        else:
+            continue
+        for start, end, how in windows:
+            win_doc.append(i)
+            win_start.append(start)
+            win_end.append(end)
+            hows.append(how)
+    return (np.array(win_doc, dtype=np.int64), np.array(win_start, dtype=np.int64),
+            np.array(win_end, dtype=np.int64), hows)
+
+
+def format_sizes(batch: pa.RecordBatch | dict[str, list], config: FormatConfig) -> dict[str, list]:
+    """Per document: whether it has a title and its example characters as a paragraph and as a pair.
+
+    A batch function run before `assign_formats`, so the global step balances the characters the examples
+    will really hold (a pair repeats its title in every window) while keeping only three ints per row.
+    """
+    docs = _docs(_record_batch(batch))
+    n = len(docs.texts)
+    paragraph = _lay_out(docs, [False] * n, config)
+    pair = _lay_out(docs, [True] * n, config)
+    paragraph_chars, pair_chars = _chars(paragraph), _chars(pair)
+    return {"has_title": pair.pair.tolist(), "paragraph_chars": paragraph_chars.tolist(),
+            "pair_chars": np.where(pair.pair, pair_chars, paragraph_chars).tolist()}
+
+
+def _chars(layouts: _Layouts) -> np.ndarray:
+    """Characters of each document's examples as `format_stats` counts them (the title repeats in each)."""
+    titles = np.fromiter(map(len, layouts.titles), np.int64, len(layouts.titles))
+    sizes = layouts.win_end - layouts.win_start + titles[layouts.win_doc]
+    return np.bincount(layouts.win_doc, weights=sizes, minlength=len(titles)).astype(np.int64)
+
+
 # -- examples -----------------------------------------------------------------------------------------------
 
 
 class FormatStage:
     """Documents -> pre-training examples. Needs `_as_pair` (bool, from `assign_formats`) and optionally
     `_copy` (int, 0 for the original, n for the n-th repeat) on every row. Deterministic per row: no
-    randomness, nothing depends on batch boundaries. Adds `_events` (window cuts, truncated titles)."""
+    randomness, nothing depends on batch boundaries. Adds `_events` (window cuts, truncated titles).
+
+    Takes a record batch (returns Arrow columns) or a dict of lists (returns lists)."""
 
     name = "format"
 
@@ -211,112 +408,119 @@ class FormatStage:
         self.config = config
         self.seed = seed
 
-    def __call__(self, batch: dict[str, list]) -> dict[str, list]:
-        out: dict[str, list] = {column: [] for column in (*EXAMPLE_COLUMNS, "_events")}
-        n = len(batch["id"])
-        copies = batch.get("_copy") or [0] * n
-        for row in range(n):
-            doc = {key: values[row] for key, values in batch.items()}
-            for example in self.examples(doc, bool(doc["_as_pair"]), int(copies[row] or 0)):
-                for column in out:
-                    out[column].append(example[column])
-        return out
+    def __call__(self, batch: pa.RecordBatch | dict[str, list]) -> dict[str, list]:
+        if isinstance(batch, pa.RecordBatch):
+            return self._examples(batch)
+        out = self._examples(_record_batch(batch))
+        return {name: values.to_pylist() if isinstance(values, pa.Array) else values for name, values in out.items()}
 
     def examples(self, doc: dict, as_pair: bool, copy: int = 0) -> list[dict]:
         """The examples of one document (one copy of it): a list of rows with EXAMPLE_COLUMNS + _events."""
-        layout = _layout(doc, as_pair, self.config)
-        suffix = f"~r{copy}" if copy else ""
-        tag = "t" if layout.format == TITLE_CONTENT else "p"
-        text, terms, sentences = layout.text, layout.terms, layout.sentences
-        examples = []
-        for k, (start, end, how) in enumerate(layout.windows):
-            window_events = list(layout.events) if k == 0 else []
-            if how != "sentence":
-                window_events.append(f"format.cut_{how}")
-            examples.append({
-                "id": f"{doc['id']}#{tag}{k}{suffix}",
-                "doc_ids": [doc["id"]],
-                "source": doc.get("source", ""),
-                "domain": doc.get("domain", ""),
-                "kind": doc.get("kind", ""),
-                "format": layout.format,
-                "title": layout.title,
-                "text": text[start:end],
-                "priority": float(doc.get("priority") or 0.0),
-                "label": doc.get("label") or "",
-                "terms": _clip_spans(terms, start, end),
-                "title_terms": [dict(t) for t in layout.title_terms],
-                "sentences": _clip_sentences(sentences, text, start, end),
-                "_events": window_events,
-            })
-        return examples
+        out = self({**{name: [value] for name, value in doc.items()}, "_as_pair": [as_pair], "_copy": [copy]})
+        return [dict(zip(out, row, strict=True)) for row in zip(*out.values(), strict=True)]
+
+    def _examples(self, batch: pa.RecordBatch) -> dict:
+        docs = _docs(batch)
+        as_pair = _column(batch, "_as_pair", False, pa.bool_()).fill_null(False).to_numpy(zero_copy_only=False)
+        copies = _column(batch, "_copy", 0, pa.int64()).fill_null(0).to_pylist()
+        layouts = _lay_out(docs, as_pair, self.config, sentences=True)
+        doc = layouts.win_doc
+        firsts = _offsets(np.bincount(doc, minlength=len(docs.texts)))[:-1]
+        number = (np.arange(len(doc)) - firsts[doc]).tolist()
+        rows, starts, ends = doc.tolist(), layouts.win_start.tolist(), layouts.win_end.tolist()
+        ids = batch.column("id")
+        names = ids.to_pylist()
+        tags = ["t" if pair else "p" for pair in layouts.pair.tolist()]
+        suffixes = [f"~r{copy}" if copy else "" for copy in copies]
+        formats = [TITLE_CONTENT if pair else PARAGRAPH for pair in layouts.pair.tolist()]
+        priority = _column(batch, "priority", 0.0, pa.float64()).cast(pa.float64()).fill_null(0.0)
+        priority = pc.if_else(pc.equal(priority, 0.0), 0.0, priority)  # as `priority or 0.0`: no -0.0
+        events = [(list(layouts.events[d]) if k == 0 else []) + ([] if how == "sentence" else [f"format.cut_{how}"])
+                  for d, k, how in zip(rows, number, layouts.hows, strict=True)]
+        return {
+            "id": [f"{names[d]}#{tags[d]}{k}{suffixes[d]}" for d, k in zip(rows, number, strict=True)],
+            "doc_ids": _list_array(np.ones(len(doc), dtype=np.int64), ids.take(doc)),
+            "source": _column(batch, "source", "", pa.string()).take(doc),
+            "domain": _column(batch, "domain", "", pa.string()).take(doc),
+            "kind": _column(batch, "kind", "", pa.string()).take(doc),
+            "format": [formats[d] for d in rows],
+            "title": [layouts.titles[d] for d in rows],
+            "text": [layouts.texts[d][s:e] for d, s, e in zip(rows, starts, ends, strict=True)],
+            "priority": priority.take(doc),
+            "label": _column(batch, "label", "", pa.string()).fill_null("").take(doc),
+            "terms": _window_terms(layouts, pa.concat_arrays([docs.terms.values, docs.title_terms.values])),
+            "title_terms": _list_array(np.diff(layouts.title_offsets)[doc], docs.title_terms.values.take(
+                layouts.title_refs[_items(layouts.title_offsets, doc)])),
+            "sentences": _window_sentences(layouts),
+            "_events": events,
+        }
 
 
-class _Layout(NamedTuple):
-    format: str
-    title: str
-    title_terms: list[dict]
-    text: str
-    terms: list[dict]
-    sentences: list[tuple[int, int]]
-    windows: list[tuple[int, int, str]]
-    events: list[str]
-
-    def chars(self) -> int:
-        """Characters of all examples as `format_stats` counts them (the title repeats in every window)."""
-        return sum(end - start + len(self.title) for start, end, _ in self.windows)
+def _list_array(counts: np.ndarray, values: pa.Array) -> pa.ListArray:
+    return pa.ListArray.from_arrays(pa.array(_offsets(counts), pa.int32()), values)
 
 
-def _layout(doc: dict, as_pair: bool, config: FormatConfig) -> _Layout:
-    """How a document is laid out in one format: its (possibly shortened) title, text and windows."""
-    title = doc.get("title") or ""
-    if not title.strip():
-        title = ""
-    title_terms = list(doc.get("title_terms") or [])
-    text = doc.get("text") or ""
-    terms = list(doc.get("terms") or [])
-    events: list[str] = []
-    if as_pair and not (title and text.strip()):
-        as_pair = False
-        events.append("format.pair_without_content" if title else "format.pair_without_title")
-    max_len = config.max_seq_len
-    if as_pair:
-        limit = (max_len - 3) // 2
-        if len(title) > limit:
-            title, title_terms = _truncate_title(title, title_terms, limit)
-            events.append("format.title_truncated")
-        width = max_len - 3 - len(title)
-        fmt = TITLE_CONTENT
-    else:
-        if title and config.paragraph_title == "prepend":
-            shift = len(title) + 1
-            terms = [*title_terms, *({**t, "start": int(t["start"]) + shift, "end": int(t["end"]) + shift}
-                                     for t in terms)]
-            text = f"{title}\n{text}"
-        title, title_terms = "", []
-        width = max_len - 2
-        fmt = PARAGRAPH
-    sentences = split_sentences(text)
-    windows = window_spans(text, terms, width, sentences)
-    return _Layout(fmt, title, title_terms, text, terms, sentences, windows, events)
+def _window_starts(layouts: _Layouts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each text starts in all texts joined by one separator, and each window's start and end there."""
+    lengths = np.fromiter(map(len, layouts.texts), np.int64, len(layouts.texts))
+    base = _offsets(lengths + 1)[:-1]
+    return base, base[layouts.win_doc] + layouts.win_start, base[layouts.win_doc] + layouts.win_end
 
 
-def format_sizes(batch: dict[str, list], config: FormatConfig) -> dict[str, list]:
-    """Per document: whether it has a title and its example characters as a paragraph and as a pair.
+def _window_terms(layouts: _Layouts, pool: pa.StructArray) -> pa.ListArray:
+    """Each window's terms: those wholly inside it (in their order), moved to the window's start.
 
-    A batch function run before `assign_formats`, so the global step balances the characters the examples
-    will really hold (a pair repeats its title in every window) while keeping only three ints per row.
+    Windows do not overlap, so a term (start < end) can only lie in the last window starting at or before it.
     """
-    out: dict[str, list] = {"has_title": [], "paragraph_chars": [], "pair_chars": []}
-    for row in range(len(batch["text"])):
-        doc = {key: values[row] for key, values in batch.items()}
-        paragraph = _layout(doc, False, config)
-        out["paragraph_chars"].append(paragraph.chars())
-        pair = _layout(doc, True, config)
-        titled = pair.format == TITLE_CONTENT
-        out["has_title"].append(titled)
-        out["pair_chars"].append(pair.chars() if titled else paragraph.chars())
-    return out
+    base, window_start, window_end = _window_starts(layouts)
+    doc = np.repeat(np.arange(len(base)), np.diff(layouts.term_offsets))
+    start, end = base[doc] + layouts.term_starts, base[doc] + layouts.term_ends
+    window = np.searchsorted(window_start, start, side="right") - 1
+    inside = window >= 0
+    if len(window_start):
+        safe = np.maximum(window, 0)
+        inside &= (layouts.win_doc[safe] == doc) & (end <= window_end[safe])
+    kept = np.flatnonzero(inside)
+    kept = kept[np.argsort(window[kept], kind="stable")]
+    window, refs = window[kept], layouts.term_refs[kept]
+    fields = [pa.array((layouts.term_starts[kept] - layouts.win_start[window]).astype(np.int32)),
+              pa.array((layouts.term_ends[kept] - layouts.win_start[window]).astype(np.int32)),
+              *(pool.field(name).take(refs) for name in ("concept_id", "category", "sense"))]
+    values = pa.StructArray.from_arrays(fields, fields=list(SPAN))
+    return _list_array(np.bincount(window, minlength=len(window_start)), values)
+
+
+def _skip_space(positions: np.ndarray, run_first: np.ndarray, run_last: np.ndarray, to: np.ndarray) -> np.ndarray:
+    """Each position, or `to` of the whitespace run it is in."""
+    run = np.maximum(np.searchsorted(run_first, positions, side="right") - 1, 0)
+    return np.where((positions >= run_first[run]) & (positions <= run_last[run]), to[run], positions)
+
+
+def _window_sentences(layouts: _Layouts) -> pa.ListArray:
+    """Each window's sentences: every sentence clipped to the window, without whitespace at either end."""
+    base, window_start, window_end = _window_starts(layouts)
+    offsets, starts, ends = layouts.sentences
+    doc = np.repeat(np.arange(len(base)), np.diff(offsets))
+    start, end = base[doc] + starts, base[doc] + ends
+    first = np.searchsorted(window_end, start, side="right")  # the windows each sentence overlaps
+    overlaps = np.maximum(np.searchsorted(window_start, end, side="left") - first, 0)
+    sentence = np.repeat(np.arange(len(start)), overlaps)
+    window = first[sentence] + np.arange(len(sentence)) - _offsets(overlaps)[sentence]
+    lo, hi = np.maximum(start[sentence], window_start[window]), np.minimum(end[sentence], window_end[window])
+    # the first and last position of each whitespace run in all texts (+ one past them all, so there is one)
+    joined = "\x00".join(layouts.texts)
+    spaces = np.append(np.flatnonzero(is_space(codepoints(joined))), len(joined) + 1)
+    breaks = np.flatnonzero(np.diff(spaces) != 1)
+    run_first, run_last = spaces[np.r_[0, breaks + 1]], spaces[np.r_[breaks, len(spaces) - 1]]
+    lo = np.minimum(_skip_space(lo, run_first, run_last, run_last + 1), hi)
+    hi = np.maximum(_skip_space(hi - 1, run_first, run_last, run_first - 1) + 1, lo)
+    kept = np.flatnonzero(lo < hi)
+    kept = kept[np.argsort(window[kept], kind="stable")]
+    window, lo, hi = window[kept], lo[kept], hi[kept]
+    values = pa.StructArray.from_arrays([pa.array((lo - window_start[window]).astype(np.int32)),
+                                         pa.array((hi - window_start[window]).astype(np.int32))],
+                                        fields=list(SENTENCE))
+    return _list_array(np.bincount(window, minlength=len(window_start)), values)
 
 
 def title_reconstruction_rows(batch: dict[str, list]) -> dict[str, list]:

@@ -21,10 +21,13 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Literal
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field, field_validator
 
 from corpusctl.config import StageSection, parse_size
 from corpusctl.errors import CorpusctlError
+from corpusctl.io.columns import to_record_batch
 from corpusctl.stages import stable_hash
 
 PAPER_SHARES = {
@@ -113,18 +116,29 @@ def document_size(title: str, text: str, unit: str = "chars") -> int:
     return len(title) + len(text)
 
 
-def measure_batch(batch: dict[str, list], unit: str = "chars") -> dict[str, list]:
-    """The small per-document columns `plan_mix` needs; the text itself is not kept."""
-    titles, texts = batch["title"], batch["text"]
-    n = len(texts)
+def measure_batch(batch: pa.RecordBatch | dict[str, list], unit: str = "chars") -> dict[str, list]:
+    """The small per-document columns `plan_mix` needs; the text itself is not kept.
+
+    `batch` is a record batch or a dict of lists; sizes and bytes are counted by Arrow."""
+    if not isinstance(batch, pa.RecordBatch):
+        batch = to_record_batch(dict(batch))
+    titles, texts = batch.column("title"), batch.column("text")
+    if unit == "tokens":
+        size = [approx_tokens(t) + approx_tokens(x) for t, x in zip(titles.to_pylist(), texts.to_pylist(), strict=True)]
+    else:
+        size = pc.add(pc.utf8_length(titles), pc.utf8_length(texts)).cast(pa.int64()).to_pylist()
     return {
-        "id": list(batch["id"]),
-        "kind": list(batch["kind"]),
-        "domain": list(batch.get("domain", [""] * n)),
-        "priority": [float(p or 0.0) for p in batch.get("priority", [0.0] * n)],
-        "size": [document_size(t, x, unit) for t, x in zip(titles, texts, strict=True)],
-        "bytes": [len(t.encode("utf-8")) + len(x.encode("utf-8")) for t, x in zip(titles, texts, strict=True)],
+        "id": batch.column("id").to_pylist(),
+        "kind": batch.column("kind").to_pylist(),
+        "domain": _values(batch, "domain", ""),
+        "priority": [float(p or 0.0) for p in _values(batch, "priority", 0.0)],
+        "size": size,
+        "bytes": pc.add(pc.binary_length(titles), pc.binary_length(texts)).cast(pa.int64()).to_pylist(),
     }
+
+
+def _values(batch: pa.RecordBatch, name: str, default) -> list:
+    return batch.column(name).to_pylist() if name in batch.schema.names else [default] * batch.num_rows
 
 
 def missing_kinds(config: MixConfig, source_kinds: set[str] | list[str]) -> list[str]:

@@ -28,9 +28,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
+from corpusctl.io.columns import COLUMN_TYPES, SPAN
 
 if TYPE_CHECKING:
     from corpusctl.ontology import Annotator, Matches
@@ -46,7 +50,10 @@ class OntologyConfig(StageSection):
 
 
 class OntologyStage:
-    """Adds `terms`, `title_terms` and `_events` to a batch; picklable (the annotator is rebuilt lazily)."""
+    """Adds `terms`, `title_terms` and `_events` to a batch; picklable (the annotator is rebuilt lazily).
+
+    Takes a record batch (returns those columns as Arrow arrays, plus `text` when enriching) or a dict of
+    lists (returns the dict with them added, as lists)."""
 
     name = "ontology"
 
@@ -54,9 +61,10 @@ class OntologyStage:
         self.config = config
         self.lexicons = [Path(p) for p in lexicons]
         self._annotator: Annotator | None = None
+        self._labels: dict[tuple[int, int, bool], tuple[str, str, str, list[str]]] = {}
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_annotator": None}
+        return {**self.__dict__, "_annotator": None, "_labels": {}}
 
     def annotator(self) -> Annotator:
         if self._annotator is None:
@@ -66,49 +74,102 @@ class OntologyStage:
             self._annotator = Annotator.from_paths(directory, self.lexicons, self.config.window)
         return self._annotator
 
-    def __call__(self, batch: dict) -> dict:
-        annotator = self.annotator()
+    def __call__(self, batch: pa.RecordBatch | dict) -> dict:
+        if isinstance(batch, pa.RecordBatch):
+            names = batch.schema.names
+            texts = batch.column("text").fill_null("").to_pylist()
+            titles = batch.column("title").fill_null("").to_pylist() if "title" in names else [""] * len(texts)
+            return self._annotate(texts, titles, batch.column("_events") if "_events" in names else None)
         texts = [t or "" for t in batch["text"]]
+        titles = [t or "" for t in batch["title"]] if "title" in batch else [""] * len(texts)
+        previous = pa.array(batch["_events"], COLUMN_TYPES["_events"]) if "_events" in batch else None
+        out = self._annotate(texts, titles, previous)
+        return {**batch, **{name: v.to_pylist() if isinstance(v, pa.Array) else v for name, v in out.items()}}
+
+    def _annotate(self, texts: list[str], titles: list[str], previous: pa.Array | None) -> dict:
+        """The new columns: all texts and titles are matched in one pass, and the span and event columns are
+        built from the matches' arrays (each distinct term and sense is described once per process)."""
+        annotator = self.annotator()
         n = len(texts)
-        titles = [t or "" for t in batch["title"]] if "title" in batch else [""] * n
         found = annotator.match_many(texts + titles)
-        out = dict(batch)
-        terms, title_terms, events = [], [], []
-        previous = batch.get("_events")
-        for row in range(n):
-            text_matches, title_matches = found[row], found[n + row]
-            spans = annotator.spans(text_matches)
-            row_events = list(previous[row]) if previous is not None and previous[row] else []
-            row_events += match_events(annotator, text_matches) + match_events(annotator, title_matches)
-            if self.config.enrich:
-                texts[row], spans, added = enrich(texts[row], spans, text_matches, annotator)
-                row_events += ["ontology.enriched"] * added
-            terms.append(spans)
-            title_terms.append(annotator.spans(title_matches))
-            events.append(row_events)
+        counts = np.fromiter(map(len, found), np.int64, 2 * n)  # matches in each text, then in each title
+        flat = {name: np.concatenate([getattr(m, name) for m in found] + [np.zeros(0, np.int64)])
+                for name in ("starts", "ends", "entries", "senses", "resolved")}
+        kinds = int(flat["senses"].max(initial=-1)) + 2
+        codes, inverse = np.unique((flat["entries"] * kinds + flat["senses"] + 1) * 2 + flat["resolved"],
+                                   return_inverse=True)
+        labels = [self._label(annotator, code // 2 // kinds, code // 2 % kinds - 1, bool(code % 2))
+                  for code in codes.tolist()]
+        strings = [pa.array([label[i] for label in labels], pa.string()) for i in range(3)]
+        split = int(counts[:n].sum())
+        out = {"terms": _spans(flat, strings, inverse, slice(0, split), counts[:n]),
+               "title_terms": _spans(flat, strings, inverse, slice(split, None), counts[n:])}
+        # events per row: the earlier ones, the text's matches', the title's matches', then enrichment
+        per_label = np.fromiter((len(label[3]) for label in labels), np.int64, len(labels))
+        matched = pa.array([event for label in labels for event in label[3]], pa.string())
+        events = [matched.take(_items(_offsets(per_label), inverse))]
+        owners = [np.repeat(np.repeat(np.r_[np.arange(n) * 4 + 1, np.arange(n) * 4 + 2], counts), per_label[inverse])]
+        if previous is not None:
+            events.append(previous.flatten())
+            owners.append(np.repeat(np.arange(n) * 4, pc.fill_null(pc.list_value_length(previous), 0).to_numpy()))
         if self.config.enrich:
+            texts, out["terms"], added = self._enrich(texts, out["terms"], found[:n])
             out["text"] = texts
-        out["terms"], out["title_terms"], out["_events"] = terms, title_terms, events
+            events.append(pa.array(["ontology.enriched"] * int(sum(added)), pa.string()))
+            owners.append(np.repeat(np.arange(n) * 4 + 3, added))
+        owner = np.concatenate(owners)
+        order = np.argsort(owner, kind="stable")
+        out["_events"] = _lists(np.bincount(owner // 4, minlength=n), pa.concat_arrays(events).take(order))
         return out
 
+    def _label(self, annotator: Annotator, entry: int, sense: int, resolved: bool) -> tuple[str, str, str, list[str]]:
+        """A match's concept_id, category, sense and events."""
+        key = (entry, sense, resolved)
+        if key not in self._labels:
+            concept_id = annotator.entry_ids[entry]
+            events = []
+            if sense >= 0:
+                category = annotator.sense_category(sense)
+                events.append(f"ontology.homonym.{annotator.entry_terms[entry]}.{annotator.sense_name(sense)}")
+                events.append("ontology.homonym_resolved" if resolved else "ontology.homonym_unresolved")
+            else:
+                category = annotator.entry_categories[entry]
+            if category:
+                events.append(f"ontology.category.{category}")
+            elif concept_id.startswith("lex:"):
+                events.append("ontology.lexicon")
+            self._labels[key] = (concept_id, category, annotator.sense_name(sense), events)
+        return self._labels[key]
 
-def match_events(annotator: Annotator, matches: Matches) -> list[str]:
-    """Event names for one text's matches (see the module docstring)."""
-    events = []
-    ids, categories = annotator.entry_ids, annotator.entry_categories
-    for x, g, resolved in zip(matches.entries.tolist(), matches.senses.tolist(), matches.resolved.tolist(),
-                              strict=True):
-        if g >= 0:
-            category = annotator.sense_category(g)
-            events.append(f"ontology.homonym.{annotator.entry_terms[x]}.{annotator.sense_name(g)}")
-            events.append("ontology.homonym_resolved" if resolved else "ontology.homonym_unresolved")
-        else:
-            category = categories[x]
-        if category:
-            events.append(f"ontology.category.{category}")
-        elif ids[x].startswith("lex:"):
-            events.append("ontology.lexicon")
-    return events
+    def _enrich(self, texts: list[str], terms: pa.Array, matches: list[Matches]) -> tuple[list[str], pa.Array, list[int]]:
+        annotator = self.annotator()
+        results = [enrich(text, spans, found, annotator)
+                   for text, spans, found in zip(texts, terms.to_pylist(), matches, strict=True)]
+        return ([text for text, _, _ in results], pa.array([spans for _, spans, _ in results], COLUMN_TYPES["terms"]),
+                [added for _, _, added in results])
+
+
+def _offsets(counts: np.ndarray) -> np.ndarray:
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return offsets
+
+
+def _items(offsets: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Indices of the items of `rows` (in that order) in a flat array of lists with these offsets."""
+    counts = offsets[rows + 1] - offsets[rows]
+    return np.arange(counts.sum()) + np.repeat(offsets[rows] - _offsets(counts)[:-1], counts)
+
+
+def _spans(flat: dict, strings: list[pa.Array], labels: np.ndarray, part: slice, counts: np.ndarray) -> pa.ListArray:
+    """The span lists of some texts from the matches `part` of all matches (`labels` index `strings`)."""
+    fields = [pa.array(flat["starts"][part].astype(np.int32)), pa.array(flat["ends"][part].astype(np.int32)),
+              *(values.take(labels[part]) for values in strings)]
+    return _lists(counts, pa.StructArray.from_arrays(fields, fields=list(SPAN)))
+
+
+def _lists(counts: np.ndarray, values: pa.Array) -> pa.ListArray:
+    return pa.ListArray.from_arrays(pa.array(_offsets(counts), pa.int32()), values)
 
 
 def enrich(text: str, spans: list[dict], matches: Matches, annotator: Annotator) -> tuple[str, list[dict], int]:
