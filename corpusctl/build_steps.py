@@ -105,7 +105,7 @@ def _zero_priority(batch: dict) -> dict:
 
 def dedup_step(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
     """Signatures in parallel, then one pass that keeps only hashes and signatures to decide drops."""
-    from corpusctl.stages.dedup import find_duplicates
+    from corpusctl.stages.dedup import find_duplicates, signature_column
 
     config = build.recipe.clean.dedup
     signatures = build.map_stage("dedup-signatures", Columns(_Signatures(config), ["id", "source", "title", "text"],
@@ -113,9 +113,11 @@ def dedup_step(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
     cp, stats = build.checkpoint("dedup", config.model_dump(mode="json"), inputs=[docs, signatures])
     if stats is not None:
         return cp
-    table = _read_columns(signatures.data, ["id", "_exact", "_minhash"])
-    drops = find_duplicates(table["id"], table["_exact"], table["_minhash"], config)
-    del table
+    table = _read_columns(signatures.data, ["id", "_exact"])
+    minhashes = np.concatenate([signature_column(batch.column("_minhash"), config.num_perm)
+                                for batch in read_batches(signatures.data, 8192)] or [np.zeros((0, config.num_perm), np.uint32)])
+    drops = find_duplicates(table["id"], table["_exact"], minhashes, config)
+    del table, minhashes
     started = time.perf_counter()
     counter_rows = 0
     writer = ArrowStreamWriter(cp.data)

@@ -143,6 +143,15 @@ class LocalExecutor:
         self.workers = workers or default_workers()
 
     def map(self, fn: BatchFn, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        batches = iter(batches)
+        if self.workers > 1:
+            # The first batch runs here: it builds the function's lazy state (dictionaries, automata, a
+            # segmenter) once, and the forked workers inherit it instead of each building it again.
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # (its threads do not survive a fork)
+            first = next(batches, None)
+            if first is None:
+                return
+            yield apply(fn, first)
         if self.workers <= 1:
             for batch in batches:
                 yield apply(fn, batch)

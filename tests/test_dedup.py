@@ -184,3 +184,52 @@ def test_ngram_hashes_are_the_polynomial_hash_of_each_window(n):
             h = (h * 0x100000001B3 + point) & mask
         expected.append(fmix64(h))
     assert ngram_hashes(points, n).tolist() == expected
+
+
+def datasketch_decisions(ids, exact_hashes, minhashes, config):
+    """The same decisions taken the plain way: rows in input order, queried against and inserted into
+    datasketch's MinHashLSH."""
+    from datasketch import LeanMinHash, MinHashLSH
+
+    from corpusctl.stages.dedup import lsh_bands
+
+    lsh = MinHashLSH(num_perm=config.num_perm, params=lsh_bands(config))
+    found, first, kept = {}, {}, {}
+    for row, (key, blob) in enumerate(zip(exact_hashes, minhashes, strict=True)):
+        if first.setdefault(key, row) != row:
+            found[row] = ("exact_duplicate", ids[first[key]])
+            continue
+        sig = np.frombuffer(blob, dtype="<u4")
+        if (sig == 0xFFFFFFFF).all():
+            continue
+        minhash = LeanMinHash(seed=1, hashvalues=sig, scheme="affine32")
+        twins = sorted(c for c in lsh.query(minhash)
+                       if np.count_nonzero(kept[c] == sig) >= config.threshold * config.num_perm)
+        if twins:
+            found[row] = ("near_duplicate", ids[twins[0]])
+            continue
+        lsh.insert(row, minhash)
+        kept[row] = sig
+    return found
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8, 0.99])  # (0.99: the 2-band fallback)
+def test_decisions_equal_datasketch_lsh_in_input_order(planted, threshold):
+    _, batch, _ = planted
+    config = DedupConfig(threshold=threshold)
+    sigs = dedup_signatures(batch, config)
+    expected = datasketch_decisions(batch["id"], sigs["_exact"], sigs["_minhash"], config)
+    assert sum(reason == "near_duplicate" for reason, _ in expected.values()) > (10 if threshold < 0.9 else -1)
+    assert find_duplicates(batch["id"], sigs["_exact"], sigs["_minhash"], config) == expected
+
+
+def test_signature_column_reads_arrow_binary_without_python_bytes():
+    import pyarrow as pa
+
+    from corpusctl.stages.dedup import signature_column
+
+    sigs = dedup_signatures(batch_of(REPORT, "", OTHER, REPORT[:40]), DedupConfig(num_perm=16))["_minhash"]
+    column = pa.array([b""] + sigs, pa.binary()).slice(1)  # an offset into the buffers, as in a sliced batch
+    matrix = signature_column(column, 16)
+    assert matrix.shape == (4, 16)
+    assert [row.astype("<u4").tobytes() for row in matrix] == sigs

@@ -90,7 +90,7 @@ def normalize_all(texts: Sequence[str]) -> list[str]:
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 
 
-def _mix64(x: np.ndarray) -> np.ndarray:
+def mix64(x: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: a bijection of uint64 that spreads every input bit over the output."""
     x = x ^ (x >> np.uint64(30))
     x = x * _MIX1
@@ -120,7 +120,7 @@ def _gram_sets(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray, int]:
         for k in range(lo + 1, min(lo + 3, n)):
             part <<= np.uint64(21)
             part |= points[k : k + width]
-        keys = part if keys is None else _mix64(keys) ^ part
+        keys = part if keys is None else mix64(keys) ^ part
     count = np.maximum(lengths - n + 1, 1)
     starts = np.cumsum(lengths + n) - (lengths + n)
     edges = np.zeros(width + 1, np.int8)  # +1 where a text's n-grams start, -1 after its last one
@@ -155,16 +155,16 @@ def _signatures(codes: np.ndarray, offsets: np.ndarray, grams: int, perms: int) 
     """MinHash signatures (perms x texts): per permutation, the smallest 32-bit hash of each text's n-grams.
     The hashes depend on the n-gram ids, which depend only on the set of texts, not on their order."""
     ids = codes - np.repeat(np.arange(len(offsets) - 1) * grams, np.diff(offsets))
-    salts = _mix64(np.arange(1, perms + 1, dtype=np.uint64))
+    salts = mix64(np.arange(1, perms + 1, dtype=np.uint64))
     base = np.arange(grams, dtype=np.uint64)
     signatures = np.empty((perms, len(offsets) - 1), np.uint32)
     for k in range(perms):
-        values = (_mix64(base ^ salts[k]) >> np.uint64(32)).astype(np.uint32)
+        values = (mix64(base ^ salts[k]) >> np.uint64(32)).astype(np.uint32)
         signatures[k] = np.minimum.reduceat(values[ids], offsets[:-1])
     return signatures
 
 
-def _bucket_pairs(key: np.ndarray, limit: int = 1 << 18) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def bucket_pairs(key: np.ndarray, limit: int = 1 << 18) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every pair (a < b) of texts with equal keys, about `limit` pairs at a time."""
     order = np.argsort(key)
     key = key[order]
@@ -241,14 +241,14 @@ def _near_pairs(texts: list[str], threshold: float, n: int, exact: bool) -> tupl
     bands, rows = _bands(threshold, perms)
     keys = np.zeros((bands, len(texts)), np.uint64)  # a hash of each band's rows
     for k, row in enumerate(signatures[: bands * rows]):
-        keys[k // rows] = _mix64(keys[k // rows] ^ row)
+        keys[k // rows] = mix64(keys[k // rows] ^ row)
     low = np.ascontiguousarray(signatures.T.astype(np.uint8))  # a row of bytes per text: cheap to compare
     del signatures, row
     floor = _agreement_floor(threshold, perms)
     roots = np.arange(len(texts))
     found = []
     for band in range(bands):
-        for a, b in _bucket_pairs(keys[band]):
+        for a, b in bucket_pairs(keys[band]):
             keep = roots[a] != roots[b]
             for earlier in keys[:band]:
                 keep &= earlier[a] != earlier[b]

@@ -10,7 +10,8 @@ MinHash follows datasketch's "affine32" scheme exactly (murmur3 finalizer, then 
 datasketch's own permutations), computed with numpy over all shingles of a batch at once; the shingle hash
 is a polynomial hash of a character n-gram. A signature therefore equals
 `datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash32, scheme="affine32")` fed the same shingles, and
-candidates come from `datasketch.MinHashLSH`.
+candidates are those `datasketch.MinHashLSH` would propose (whole-band agreement, its bands and rows),
+found with numpy over all signatures at once.
 """
 
 from __future__ import annotations
@@ -205,51 +206,104 @@ def dedup_signatures(batch: dict[str, list], config: DedupConfig) -> dict[str, l
 
 
 def find_duplicates(
-    ids: list[str], exact_hashes: list[str], minhashes: list[bytes], config: DedupConfig
+    ids: list[str], exact_hashes: list[str], minhashes: list[bytes] | np.ndarray, config: DedupConfig
 ) -> dict[int, tuple[str, str]]:
-    """Decide duplicates in one pass in input order: {row index: (reason, twin id)}.
+    """Decide duplicates as one pass in input order would: {row index: (reason, twin id)}.
 
-    Global step; it holds only the exact hashes, the signatures and an LSH index of the kept rows — never
-    the text. The kept copy is the first by input order. Reasons: `exact_duplicate` (same hash as an
-    earlier row, the twin is that row) and `near_duplicate` (an LSH candidate among the kept rows whose
-    estimated Jaccard is >= threshold; the twin is the earliest such row). Rows with an empty signature
-    (near dedup off, or no characters) are only checked for exact duplicates.
+    Global step; it holds only the exact hashes and the signatures (rows x num_perm uint32, or one bytes
+    value per row, b"" where there is none) -- never the text. The kept copy is the first by input order.
+    Reasons: `exact_duplicate` (same hash as an earlier row, the twin is that row) and `near_duplicate` (an
+    LSH candidate among the earlier kept rows, with estimated Jaccard >= threshold; the twin is the earliest
+    such row). Candidates are the pairs that agree on a whole band, with datasketch's `MinHashLSH` choice of
+    bands and rows. Rows with no signature (near dedup off, or no characters) are only checked for exact
+    duplicates.
     """
     if not (len(ids) == len(exact_hashes) == len(minhashes)):
         raise ValueError("ids, exact_hashes and minhashes must have the same length")
     found: dict[int, tuple[str, str]] = {}
     first_by_hash: dict[str, int] = {}
-    lsh = None
-    if config.near:
-        from datasketch import LeanMinHash, MinHashLSH
+    if config.exact:
+        for row, key in enumerate(exact_hashes):
+            if key and first_by_hash.setdefault(key, row) != row:
+                found[row] = ("exact_duplicate", ids[first_by_hash[key]])
+    if not config.near:
+        return found
+    signatures = _signature_matrix(minhashes, config.num_perm)
+    eligible = np.ones(len(ids), dtype=bool)
+    eligible[list(found)] = False
+    eligible &= ~(signatures == _MAX32).all(axis=1)
+    rows = np.flatnonzero(eligible)
+    earlier, later = _near_pairs(signatures[rows], config)
+    earlier, later = rows[earlier], rows[later]
+    kept = np.ones(len(ids), dtype=bool)
+    for j, i in sorted(zip(later.tolist(), earlier.tolist())):  # by later row, then earliest twin
+        if kept[j] and kept[i]:
+            kept[j] = False
+            found[j] = ("near_duplicate", ids[i])
+    return dict(sorted(found.items()))
 
-        try:
-            lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, weights=config.lsh_weights)
-        except ValueError:  # thresholds near 1 "want" a single band, which datasketch refuses
-            lsh = MinHashLSH(num_perm=config.num_perm, params=(2, config.num_perm // 2))
-    kept_sigs: dict[int, np.ndarray] = {}
+
+def _signature_matrix(minhashes: list[bytes] | np.ndarray, num_perm: int) -> np.ndarray:
+    """The signatures as a rows x num_perm array; a row with none is all 0xFFFFFFFF (the empty MinHash)."""
+    if isinstance(minhashes, np.ndarray):
+        if minhashes.ndim != 2 or minhashes.shape[1] != num_perm:
+            raise ValueError(f"signatures have shape {minhashes.shape}, expected (rows, num_perm={num_perm})")
+        return minhashes
+    signatures = np.full((len(minhashes), num_perm), _MAX32, dtype=np.uint32)
+    for row, blob in enumerate(minhashes):
+        if blob:
+            if len(blob) != 4 * num_perm:
+                raise ValueError(f"row {row}: signature has {len(blob) // 4} values, expected num_perm={num_perm}")
+            signatures[row] = np.frombuffer(blob, dtype="<u4")
+    return signatures
+
+
+def signature_column(column, num_perm: int) -> np.ndarray:
+    """A checkpoint's `_minhash` column (Arrow binary) as a rows x num_perm array, without Python bytes."""
+    column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
+    lengths = np.diff(np.frombuffer(column.buffers()[1], np.int32)[column.offset : column.offset + len(column) + 1])
+    if not ((lengths == 0) | (lengths == 4 * num_perm)).all():
+        raise ValueError(f"a signature does not have num_perm={num_perm} values")
+    signatures = np.full((len(column), num_perm), _MAX32, dtype=np.uint32)
+    data = column.buffers()[2]
+    if data is not None and lengths.any():
+        start = np.frombuffer(column.buffers()[1], np.int32)[column.offset]
+        values = np.frombuffer(data, "<u4")[start // 4 : start // 4 + int(lengths.sum()) // 4]
+        signatures[lengths > 0] = values.reshape(-1, num_perm)
+    return signatures
+
+
+def lsh_bands(config: DedupConfig) -> tuple[int, int]:
+    """Bands and rows per band: datasketch's MinHashLSH choice (2 bands when it wants fewer)."""
+    from datasketch import MinHashLSH
+
+    try:
+        lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, weights=config.lsh_weights)
+    except ValueError:  # thresholds near 1 "want" a single band, which datasketch refuses
+        return 2, config.num_perm // 2
+    return lsh.b, lsh.r
+
+
+def _near_pairs(signatures: np.ndarray, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (a < b) that share a band and agree on >= threshold of their signature values."""
+    from corpusctl.exports.splits import bucket_pairs, mix64
+
+    bands, rows = lsh_bands(config)
     need = config.threshold * config.num_perm
-    for row, (key, blob) in enumerate(zip(exact_hashes, minhashes, strict=True)):
-        if config.exact and key:
-            first = first_by_hash.setdefault(key, row)
-            if first != row:
-                found[row] = ("exact_duplicate", ids[first])
-                continue
-        if lsh is None or not blob:
-            continue
-        sig = np.frombuffer(blob, dtype="<u4")
-        if len(sig) != config.num_perm:
-            raise ValueError(f"row {row}: signature has {len(sig)} values, expected num_perm={config.num_perm}")
-        if (sig == _MAX32).all():
-            continue
-        minhash = LeanMinHash(seed=MINHASH_SEED, hashvalues=sig, scheme="affine32")
-        twins = sorted(c for c in lsh.query(minhash) if np.count_nonzero(kept_sigs[c] == sig) >= need)
-        if twins:
-            found[row] = ("near_duplicate", ids[twins[0]])
-            continue
-        lsh.insert(row, minhash, check_duplication=False)
-        kept_sigs[row] = sig
-    return found
+    found_a, found_b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for band in range(bands):
+        key = np.zeros(len(signatures), np.uint64)  # a hash of the band's values
+        for column in signatures[:, band * rows : (band + 1) * rows].T:
+            key = mix64(key ^ column.astype(np.uint64))
+        for pairs_a, pairs_b in bucket_pairs(key):
+            for lo in range(0, len(pairs_a), 1 << 14):  # (bounded scratch: 2 x 16k signatures)
+                a, b = pairs_a[lo : lo + (1 << 14)], pairs_b[lo : lo + (1 << 14)]
+                agree = np.count_nonzero(signatures[a] == signatures[b], axis=1) >= need
+                found_a.append(a[agree])
+                found_b.append(b[agree])
+    a, b = np.concatenate(found_a), np.concatenate(found_b)
+    unique = np.unique(a * len(signatures) + b)  # a pair may share several bands
+    return unique // max(len(signatures), 1), unique % max(len(signatures), 1)
 
 
 def estimated_jaccard(a: bytes, b: bytes) -> float:
