@@ -18,6 +18,10 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def file_entries(root: Path) -> list[dict]:
     """Every file under the output folder (except the manifest itself) with its size and sha256."""
     return [

@@ -144,3 +144,25 @@ def test_near_duplicate_methods_agree():
     minhash, _ = duplicate_groups(texts, threshold=0.8, ngram=3, method="minhash")
     assert exact == minhash
     assert sum(1 for i, g in enumerate(exact) if g != i) == 100
+
+
+def test_bucketed_write_equals_one_bucket_and_rows_are_read_again_from_a_checkpoint(tmp_path, monkeypatch):
+    """Large splits are written through bucket files sorted one at a time: the files are the same as when a
+    split is sorted at once. Rows may come from an Arrow checkpoint, which the export reads several times."""
+    import pyarrow as pa
+
+    from corpusctl.exports import classification
+    from corpusctl.exports.classification import CheckpointRows
+
+    rows = make_rows(40, 10, seed=4)
+    export_classification(rows, tmp_path / "one", ClassificationConfig(), seed=3)
+    path = tmp_path / "rows.arrow"
+    columns = ["id", "title", "text", "label", "kind", "source"]
+    with pa.ipc.new_stream(str(path), pa.schema([(c, pa.string()) for c in columns])) as writer:
+        writer.write_table(pa.Table.from_pylist([{c: r[c] for c in columns} for r in rows]))
+    monkeypatch.setattr(classification, "BUCKET_BYTES", 2_000)  # dozens of buckets
+    export_classification(CheckpointRows(path, columns), tmp_path / "many", ClassificationConfig(), seed=3)
+    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "labels.json", "validation/state.json",
+                 "train/data-00000-of-00001.arrow"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "many" / name).read_bytes(), name
+    assert not list((tmp_path / "many").glob("_buckets"))

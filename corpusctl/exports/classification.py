@@ -3,27 +3,32 @@
 Labels come from each source's `label_field` (the `label` column) or from the source `kind`. Classes
 rarer than `min_count` are merged into `other` or dropped. Identical and near-identical texts (and,
 by default, all windows of one document) land in one split, so no test text has a twin in train.
-Global step: the labelled rows are held in memory, a list per column (the labelled subset, not the corpus).
+Global step: it streams the rows and keeps, per labelled row, its id, label and a sketch of its text (a
+digest and a MinHash signature), plus the texts of candidate near duplicates while they are compared;
+the splits are written through bucket files sorted one at a time.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import math
 import os
 import shutil
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field
 
 from corpusctl.config import StageSection
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages import stable_hash
 
-from .splits import SplitShares, leak_free_split, normalize_all
+from .splits import PERMUTATIONS, SplitShares, assign_splits, group_duplicates, normalize_all, sketch
 
 SPLITS = ("train", "validation", "test")
 JSONL_NAMES = {"train": "train.jsonl", "validation": "dev.jsonl", "test": "test.jsonl"}
@@ -64,52 +69,39 @@ def merge_rare(labels: list[str], min_count: int, rare: str, other: str) -> tupl
 
 def export_classification(rows: Iterable[dict], out_dir: Path, config: ClassificationConfig, seed: int) -> dict:
     """Write `out_dir` (usually OUT/classification): a DatasetDict (train/validation/test), train/dev/test
-    JSONL and labels.json, atomically. Returns manifest stats."""
+    JSONL and labels.json, atomically. Returns manifest stats.
+
+    `rows` is read up to three times (a list, or an iterable that restarts, such as `CheckpointRows`): once
+    for labels and sketches, once for the texts of candidate near duplicates, once to write the splits.
+    """
     out_dir = Path(out_dir)
-    read: dict[str, list[str]] = {c: [] for c in ("id", "text", "title", "kind", "source")}
-    labels: list[str] = []
-    skipped = rows_in = 0
-    for row in rows:
-        rows_in += 1
-        label = label_of(row, config.label_from)
-        if not label:
-            skipped += 1
-            continue
-        for name, values in read.items():
-            values.append(str(row.get(name) or ""))
-        labels.append(label)
-    final, rare_names = merge_rare(labels, config.min_count, config.rare, config.other_label)
+    labelled = _label_and_sketch(rows, config)
+    final, rare_names = merge_rare(labelled.labels, config.min_count, config.rare, config.other_label)
     # the kept rows in id order: grouping and assignment must not depend on the input order
-    kept = sorted((i for i, label in enumerate(final) if label is not None), key=read["id"].__getitem__)
+    kept = sorted((i for i, label in enumerate(final) if label is not None), key=labelled.ids.__getitem__)
     if not kept:
         raise CorpusctlError(
-            f"classification export: no labelled rows ({rows_in} rows read, {skipped} without a label from "
-            f"{config.label_from!r}, {len(labels) - len(kept)} in classes below min_count={config.min_count})"
+            f"classification export: no labelled rows ({labelled.rows_in} rows read, {labelled.skipped} without a "
+            f"label from {config.label_from!r}, {len(final) - len(kept)} in classes below min_count={config.min_count})"
         )
-    table = {name: [values[i] for i in kept] for name, values in read.items()}  # one list per column, not a dict per row
-    table["label_name"] = [final[i] for i in kept]
-    del read
-    names = sorted(set(table["label_name"]))
-    index = {name: i for i, name in enumerate(names)}
-    table["label"] = [index[name] for name in table["label_name"]]
-    assignment, dedup = leak_free_split(
-        table["id"],
-        [f"{title}\n{text}" for title, text in zip(table["title"], table["text"], strict=True)],
-        table["label_name"],
-        config.split,
-        seed,
-        threshold=config.near_duplicate_threshold,
-        ngram=config.ngram,
-        links=[document_of(row_id) for row_id in table["id"]] if config.group_by_document else None,
-    )
-    by_split: dict[str, list[int]] = {name: [] for name in SPLITS}
-    for i, split in enumerate(assignment):
-        by_split[SPLITS[split]].append(i)
-    ids = table["id"]
-    for items in by_split.values():  # a seeded shuffle, independent of the input order
-        items.sort(key=lambda i: (stable_hash(seed, "classification", ids[i]), ids[i]))
+    ids = [labelled.ids[i] for i in kept]
+    label_names = [final[i] for i in kept]
+    names = sorted(set(label_names))
+    kept_positions = np.array(labelled.positions, np.int64)[kept]
 
-    split_labels = {name: [table["label_name"][i] for i in items] for name, items in by_split.items()}
+    def forms_of(rows_wanted: np.ndarray) -> list[str]:
+        wanted = kept_positions[rows_wanted]
+        texts = _texts_at(rows, wanted)
+        return normalize_all([texts[p] for p in wanted.tolist()])
+
+    groups, dedup = group_duplicates(
+        [labelled.digests[i] for i in kept], labelled.signatures[kept], forms_of,
+        threshold=config.near_duplicate_threshold, ngram=config.ngram,
+        links=[document_of(row_id) for row_id in ids] if config.group_by_document else None,
+    )
+    assignment = assign_splits(ids, label_names, groups, config.split, seed)
+    split_labels = {name: [label for label, s in zip(label_names, assignment, strict=True) if s == i]
+                    for i, name in enumerate(SPLITS)}
     counts = {name: dict(sorted(Counter(items).items())) for name, items in split_labels.items()}
     labels_json = {
         "label_from": config.label_from,
@@ -119,24 +111,90 @@ def export_classification(rows: Iterable[dict], out_dir: Path, config: Classific
         "rare_classes": rare_names,
         "rare_policy": config.rare,
     }
-    _write(out_dir, {name: {c: [table[c][i] for i in items] for c in COLUMNS} for name, items in by_split.items()},
-           names, labels_json)
+    rows_to_write = {p: (s, label) for p, s, label in zip(kept_positions.tolist(), assignment, label_names, strict=True)}
+    written = _write(out_dir, rows, seed, rows_to_write, names, labels_json, labelled.text_bytes)
+    digests_by_split = {name: {labelled.digests[i] for i, s in zip(kept, assignment, strict=True) if s == k}
+                        for k, name in enumerate(SPLITS)}
     rare_set = set(rare_names)
     return {
-        "rows_in": rows_in,
-        "skipped_no_label": skipped,
+        "rows_in": labelled.rows_in,
+        "skipped_no_label": labelled.skipped,
         "rows_out": len(kept),
         "num_classes": len(names),
         "rare_classes": len(rare_names),
         "rare_policy": config.rare,
-        "rare_rows": sum(1 for label in labels if label in rare_set),
+        "rare_rows": sum(1 for label in labelled.labels if label in rare_set),
         "rare_examples": rare_names[:20],
-        "splits": {name: len(items) for name, items in by_split.items()},
+        "splits": written,
         "label_counts": counts,
         "max_share_gap_points": share_gap(split_labels["train"], split_labels["test"]),
         "dedup": dedup,
-        "leaks": count_leaks({name: [table["text"][i] for i in items] for name, items in by_split.items()}),
+        # validation/test texts identical (after normalisation) to a train text: 0 by construction
+        "leaks": sum(len(digests_by_split[name] & digests_by_split["train"]) for name in SPLITS[1:]),
     }
+
+
+class CheckpointRows:
+    """The rows of an Arrow stream file as dicts of some columns; iterating again reads the file again."""
+
+    def __init__(self, path: Path, columns: list[str], batch_rows: int = 1024):
+        self.path, self.columns, self.batch_rows = path, columns, batch_rows
+
+    def __iter__(self):
+        from corpusctl.io.workdir import read_batches
+
+        for batch in read_batches(self.path, self.batch_rows):
+            yield from batch.select(self.columns).to_pylist()
+
+
+class _Labelled(NamedTuple):
+    """Per labelled row, only what the split needs: its id, label, place in `rows`, and text sketch."""
+
+    rows_in: int
+    skipped: int
+    ids: list[str]
+    labels: list[str]
+    positions: list[int]
+    digests: list[bytes]
+    signatures: np.ndarray
+    text_bytes: int
+
+
+def _label_and_sketch(rows: Iterable[dict], config: ClassificationConfig, chunk: int = 2048) -> _Labelled:
+    ids, labels, positions, digests, signatures = [], [], [], [], []
+    texts: list[str] = []
+    skipped = position = text_bytes = 0
+
+    def flush():
+        found, sigs = sketch(texts, config.ngram, PERMUTATIONS // 2)  # documents: half the permutations
+        digests.extend(found)
+        signatures.append(sigs)
+        texts.clear()
+
+    for position, row in enumerate(rows, 1):  # noqa: B007 (counted)
+        label = label_of(row, config.label_from)
+        if not label:
+            skipped += 1
+            continue
+        ids.append(str(row.get("id") or ""))
+        labels.append(label)
+        positions.append(position - 1)
+        texts.append(_text(row))
+        text_bytes += len(texts[-1].encode())
+        if len(texts) >= chunk:
+            flush()
+    flush()
+    return _Labelled(position, skipped, ids, labels, positions, digests, np.concatenate(signatures), text_bytes)
+
+
+def _text(row: dict) -> str:
+    return f"{row.get('title') or ''}\n{row.get('text') or ''}"
+
+
+def _texts_at(rows: Iterable[dict], positions: np.ndarray) -> dict[int, str]:
+    """The texts of the rows at these positions of `rows` (one more pass over the rows)."""
+    wanted = set(positions.tolist())
+    return {p: _text(row) for p, row in enumerate(rows) if p in wanted}
 
 
 def share_gap(a: list[str], b: list[str]) -> float:
@@ -147,50 +205,74 @@ def share_gap(a: list[str], b: list[str]) -> float:
     return round(max(abs(ca[k] / len(a) - cb[k] / len(b)) * 100 for k in ca.keys() | cb.keys()), 3)
 
 
-def count_leaks(texts: dict[str, list[str]]) -> int:
-    """Validation/test texts identical (after normalisation) to a train text: 0 by construction."""
-    train = set(normalize_all(texts["train"]))
-    return sum(text in train for name in SPLITS[1:] for text in normalize_all(texts[name]))
+BUCKET_BYTES = 32 * 2**20
+"""About how much of a split is sorted in memory at once when the export writes it."""
 
 
-def _write(out_dir: Path, by_split: dict[str, dict[str, list]], names: list[str], labels_json: dict) -> None:
-    """`by_split`: per split, the COLUMNS as lists."""
+def _write(out_dir: Path, rows: Iterable[dict], seed: int, rows_to_write: dict[int, tuple[int, str]], names: list[str],
+           labels_json: dict, text_bytes: int) -> dict[str, int]:
+    """Write every split in a seeded shuffle order (by stable_hash(seed, "classification", id), then id),
+    independent of the input order, without holding a split in memory: rows go to bucket files by the top
+    bits of their hash (one pass), then each bucket is sorted and appended. `rows_to_write`: position in
+    `rows` -> (split, label name). Returns the rows per split."""
     import datasets
-    from datasets.table import InMemoryTable
+
+    from corpusctl.io.shards import write_dataset
+    from corpusctl.io.workdir import ArrowStreamWriter, read_batches
 
     from .ner import replace_dir
 
-    features = datasets.Features(
-        {
-            "id": datasets.Value("string"),
-            "text": datasets.Value("string"),
-            "title": datasets.Value("string"),
-            "label": datasets.ClassLabel(names=names),
-            "label_name": datasets.Value("string"),
-            "kind": datasets.Value("string"),
-            "source": datasets.Value("string"),
-        }
-    )
+    features = datasets.Features({
+        "id": datasets.Value("string"), "text": datasets.Value("string"), "title": datasets.Value("string"),
+        "label": datasets.ClassLabel(names=names), "label_name": datasets.Value("string"),
+        "kind": datasets.Value("string"), "source": datasets.Value("string"),
+    })
+    label_index = {name: i for i, name in enumerate(names)}
+    schema = pa.schema([*features.arrow_schema, pa.field("_order", pa.uint64())])
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     temp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(temp, ignore_errors=True)
-    temp.mkdir()
-    splits = {}
-    for name, columns in by_split.items():
-        table = InMemoryTable.from_pydict(columns, schema=features.arrow_schema)
-        # a fingerprint from the content (not a random one) keeps state.json identical across builds
-        fingerprint = hashlib.sha256(json.dumps(columns, ensure_ascii=False).encode()).hexdigest()[:16]
-        splits[name] = datasets.Dataset(table, info=datasets.DatasetInfo(features=features), split=name, fingerprint=fingerprint)
-    bars = datasets.is_progress_bar_enabled()
-    datasets.disable_progress_bars()  # a library call should not draw progress bars on the user's terminal
-    try:
-        datasets.DatasetDict(splits).save_to_disk(str(temp))
-    finally:
-        if bars:
-            datasets.enable_progress_bars()
-    for name, columns in by_split.items():
+    (temp / "_buckets").mkdir(parents=True)
+    bits = max(0, math.ceil(math.log2(max(text_bytes, 1) / BUCKET_BYTES)))
+    writers = {(s, b): ArrowStreamWriter(temp / "_buckets" / f"{s}-{b}.arrow") for s in range(3) for b in range(2**bits)}
+    pending: dict[tuple[int, int], list[dict]] = {key: [] for key in writers}
+
+    def flush(key):
+        if pending[key]:
+            writers[key].write(pa.RecordBatch.from_pylist(pending[key], schema=schema))
+            pending[key].clear()
+
+    for position, row in enumerate(rows):
+        if position not in rows_to_write:
+            continue
+        split, name = rows_to_write[position]
+        order = stable_hash(seed, "classification", str(row.get("id") or ""))
+        key = (split, order >> (64 - bits) if bits else 0)
+        pending[key].append({"id": str(row.get("id") or ""), "text": str(row.get("text") or ""),
+                             "title": str(row.get("title") or ""), "label": label_index[name], "label_name": name,
+                             "kind": str(row.get("kind") or ""), "source": str(row.get("source") or ""),
+                             "_order": order})
+        if len(pending[key]) >= 1024:
+            flush(key)
+    for key, writer in writers.items():
+        flush(key)
+        writer.close(schema)
+    written = {}
+    for s, name in enumerate(SPLITS):
+        ordered = ArrowStreamWriter(temp / "_buckets" / f"{name}.arrow")
         with (temp / JSONL_NAMES[name]).open("w", encoding="utf-8") as handle:
-            for values in zip(*(columns[c] for c in COLUMNS), strict=True):
-                handle.write(json.dumps(dict(zip(COLUMNS, values, strict=True)), ensure_ascii=False) + "\n")
+            for b in range(2**bits):
+                batches = list(read_batches(temp / "_buckets" / f"{s}-{b}.arrow", 1 << 16))
+                table = pa.Table.from_batches(batches, schema=schema)
+                table = table.take(pc.sort_indices(table, [("_order", "ascending"), ("id", "ascending")]))
+                for batch in table.drop_columns(["_order"]).to_batches(max_chunksize=1024):
+                    ordered.write(batch)
+                    handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in batch.to_pylist())
+                del batches, table
+        ordered.close(features.arrow_schema)
+        written[name] = write_dataset(ordered.path, temp / name, features, split=name)["rows"]
+    (temp / "dataset_dict.json").write_text(json.dumps({"splits": list(SPLITS)}), encoding="utf-8")
+    shutil.rmtree(temp / "_buckets")
     (temp / "labels.json").write_text(json.dumps(labels_json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     replace_dir(temp, out_dir)
+    return written

@@ -10,11 +10,12 @@ Global step: it keeps the texts of the set being split (bounded by the caller) a
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated
 
 import numpy as np
@@ -26,7 +27,8 @@ from corpusctl.stages import stable_hash
 EXACT_LIMIT = 200
 """Up to this many distinct texts every pair is compared; above, MinHash LSH proposes the pairs to compare."""
 PERMUTATIONS = 96
-"""MinHash values per text (half as many for long texts); the LSH bands follow from the threshold (`_bands`)."""
+"""MinHash values per text (documents use half as many: they cost more and their n-gram sets are large); the
+LSH bands follow from the threshold (`_bands`)."""
 
 
 def check_fractions(fractions: Sequence[float]) -> tuple[float, ...]:
@@ -105,11 +107,10 @@ def _segments(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return segment, np.arange(len(segment)) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def _gram_sets(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Every text's set of character n-grams (the whole text when shorter than n) as sorted codes
-    `text * grams + gram id`, the offsets of each text's codes, and the number of distinct n-grams.
-    Up to 3 code points are packed exactly (21 bits each); longer n-grams fold 3-code-point chunks through
-    a 64-bit mixer (two distinct n-grams share a key with probability ~2^-64)."""
+def _gram_keys(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every text's character n-grams (the whole text when shorter than n) as 64-bit keys, text after text,
+    and how many each text has. Up to 3 code points are packed exactly (21 bits each); longer n-grams fold
+    3-code-point chunks through a 64-bit mixer (two distinct n-grams share a key with probability ~2^-64)."""
     lengths = np.fromiter(map(len, texts), np.int64, len(texts))
     # each text is followed by n NULs (never part of a normalised text): a short text's one n-gram is itself
     points = np.frombuffer(("\0" * n).join(texts).encode("utf-32-le") + bytes(4 * n), np.uint32)
@@ -126,8 +127,13 @@ def _gram_sets(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray, int]:
     edges = np.zeros(width + 1, np.int8)  # +1 where a text's n-grams start, -1 after its last one
     edges[starts] += 1
     edges[starts + count] -= 1  # (the start of the next text when an empty one has its NUL n-gram, n = 1)
-    keys = keys[np.cumsum(edges[:-1], dtype=np.int8).view(bool)]
-    del points, part, edges
+    return keys[np.cumsum(edges[:-1], dtype=np.int8).view(bool)], count
+
+
+def _gram_sets(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Every text's set of character n-grams as sorted codes `text * grams + gram id`, the offsets of each
+    text's codes, and the number of distinct n-grams."""
+    keys, count = _gram_keys(texts, n)
     order = np.argsort(keys)
     ranked = keys[order]
     first = np.r_[True, ranked[1:] != ranked[:-1]]
@@ -142,6 +148,26 @@ def _gram_sets(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray, int]:
     return codes, np.searchsorted(codes, np.arange(len(texts) + 1) * grams), grams
 
 
+def sketch(texts: Sequence[str], ngram: int, perms: int = PERMUTATIONS) -> tuple[list[bytes], np.ndarray]:
+    """What grouping needs of each text, and all it keeps: a 128-bit digest of the normalised text and the
+    MinHash signature (texts x perms, uint32) of its n-grams. A pure function of each text, so a corpus is
+    sketched batch by batch."""
+    forms = normalize_all(texts)
+    digests = [hashlib.blake2b(form.encode(), digest_size=16).digest() for form in forms]
+    signatures = np.empty((len(forms), perms), np.uint32)
+    if forms:
+        keys, count = _gram_keys(forms, ngram)
+        hashes = (mix64(keys) >> np.uint64(32)).astype(np.uint32)
+        starts = np.cumsum(count) - count
+        salts = (mix64(np.arange(1, 2 * perms + 1, dtype=np.uint64)) >> np.uint64(32)).astype(np.uint32)
+        for k in range(perms):  # a permutation per row: an odd multiplier, an offset, an xorshift
+            values = hashes * (salts[2 * k] | np.uint32(1))
+            values += salts[2 * k + 1]
+            values ^= values >> np.uint32(15)
+            signatures[:, k] = np.minimum.reduceat(values, starts)
+    return digests, signatures
+
+
 def _bands(threshold: float, perms: int) -> tuple[int, int]:
     """LSH bands and rows per band: the most rows (fewest chance candidates) that still propose a pair at
     the threshold with probability >= 0.999 (datasketch's choice here: 0.947)."""
@@ -149,19 +175,6 @@ def _bands(threshold: float, perms: int) -> tuple[int, int]:
         if 1 - (1 - threshold**rows) ** (perms // rows) >= 0.999:
             return perms // rows, rows
     return perms, 1
-
-
-def _signatures(codes: np.ndarray, offsets: np.ndarray, grams: int, perms: int) -> np.ndarray:
-    """MinHash signatures (perms x texts): per permutation, the smallest 32-bit hash of each text's n-grams.
-    The hashes depend on the n-gram ids, which depend only on the set of texts, not on their order."""
-    ids = codes - np.repeat(np.arange(len(offsets) - 1) * grams, np.diff(offsets))
-    salts = mix64(np.arange(1, perms + 1, dtype=np.uint64))
-    base = np.arange(grams, dtype=np.uint64)
-    signatures = np.empty((perms, len(offsets) - 1), np.uint32)
-    for k in range(perms):
-        values = (mix64(base ^ salts[k]) >> np.uint64(32)).astype(np.uint32)
-        signatures[k] = np.minimum.reduceat(values[ids], offsets[:-1])
-    return signatures
 
 
 def bucket_pairs(key: np.ndarray, limit: int = 1 << 18) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -225,28 +238,36 @@ def _confirm(a: np.ndarray, b: np.ndarray, codes: np.ndarray, offsets: np.ndarra
     return a[ok], b[ok]
 
 
-def _near_pairs(texts: list[str], threshold: float, n: int, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+def _near_pairs(signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[str]], threshold: float, n: int,
+                exact: bool) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of distinct texts with n-gram Jaccard >= threshold, confirmed exactly; enough of them to connect
-    every such pair. With `exact` every pair is compared (quadratic: small sets). Otherwise MinHash LSH proposes
-    pairs band by band, and a proposed pair is compared only when it is new (no earlier band proposed it), not
-    yet connected, and its whole signature agrees about as much as Jaccard >= threshold implies. A pair at the
-    threshold is missed with probability < 1e-3, one further above it far more rarely (datasketch: 0.05)."""
-    codes, offsets, grams = _gram_sets(texts, n)
+    every such pair. `forms_of(rows)` gives the normalised texts of those rows: only texts that share an LSH
+    band with another (or all, with `exact`, which compares every pair: small sets) are asked for. Otherwise a
+    pair is compared only when it is new (no earlier band proposed it), not yet connected, and its whole
+    signature agrees about as much as Jaccard >= threshold implies. A pair at the threshold is missed with
+    probability < 1e-3, one further above it far more rarely (datasketch: 0.05)."""
+    m, perms = signatures.shape
     if exact:
-        a, b = np.triu_indices(len(texts), 1)
+        codes, offsets, grams = _gram_sets(forms_of(np.arange(m)), n)
+        a, b = np.triu_indices(m, 1)
         return _confirm(a, b, codes, offsets, grams, threshold)
-    # long texts (documents): signatures cost most, so fewer rows; short ones (sentences): more rows filter better
-    perms = PERMUTATIONS if len(codes) <= 100 * len(texts) else PERMUTATIONS // 2
-    signatures = _signatures(codes, offsets, grams, perms)
     bands, rows = _bands(threshold, perms)
-    keys = np.zeros((bands, len(texts)), np.uint64)  # a hash of each band's rows
-    for k, row in enumerate(signatures[: bands * rows]):
+    keys = np.zeros((bands, m), np.uint64)  # a hash of each band's rows
+    for k, row in enumerate(signatures.T[: bands * rows]):
         keys[k // rows] = mix64(keys[k // rows] ^ row)
-    low = np.ascontiguousarray(signatures.T.astype(np.uint8))  # a row of bytes per text: cheap to compare
-    del signatures, row
+    shared = np.zeros(m, bool)  # texts that share some band with another: the only ones that can pair
+    for key in keys:
+        order = np.argsort(key)
+        same = np.flatnonzero(key[order][1:] == key[order][:-1])
+        shared[order[same]] = shared[order[same + 1]] = True
+    candidates = np.flatnonzero(shared)
+    if not len(candidates):
+        return candidates, candidates
+    codes, offsets, grams = _gram_sets(forms_of(candidates), n)
+    keys, low = keys[:, candidates], np.ascontiguousarray(signatures[candidates].astype(np.uint8))  # a byte each
     floor = _agreement_floor(threshold, perms)
-    roots = np.arange(len(texts))
-    found = []
+    roots = np.arange(len(candidates))
+    found = [(np.zeros(0, np.int64), np.zeros(0, np.int64))]
     for band in range(bands):
         for a, b in bucket_pairs(keys[band]):
             keep = roots[a] != roots[b]
@@ -255,8 +276,8 @@ def _near_pairs(texts: list[str], threshold: float, n: int, exact: bool) -> tupl
             a, b = a[keep], b[keep]
             keep = _agreeing(a, b, low, floor)
             a, b = _confirm(a[keep], b[keep], codes, offsets, grams, threshold)
-            roots = _components(len(texts), a, b, roots)
-            found.append((a, b))
+            roots = _components(len(candidates), a, b, roots)
+            found.append((candidates[a], candidates[b]))
     return np.concatenate([a for a, _ in found]), np.concatenate([b for _, b in found])
 
 
@@ -281,19 +302,31 @@ def _components(m: int, a: np.ndarray, b: np.ndarray, parent: np.ndarray | None 
 def duplicate_groups(
     texts: Sequence[str], threshold: float = 0.8, ngram: int = 3, links: Sequence[str] | None = None, method: str = "auto"
 ) -> tuple[list[int], dict]:
-    """Group id of every text (the index of its group's first member) and counts. Texts join a group when
-    identical after `normalize`, when their n-gram Jaccard is >= threshold (threshold 1 = exact only),
-    or when they share a non-empty `links` key (e.g. the same source document). `method`: "exact" compares
-    every pair of distinct texts, "minhash" only LSH candidates, "auto" the former up to EXACT_LIMIT."""
-    first: dict[str, int] = {}
-    rep = [first.setdefault(t, len(first)) for t in normalize_all(texts)]  # index of each text's distinct form
+    """`group_duplicates` of texts held in memory."""
+    digests, signatures = sketch(texts, ngram)
+    return group_duplicates(digests, signatures, lambda rows: normalize_all([texts[i] for i in rows]), threshold,
+                            ngram, links, method)
+
+
+def group_duplicates(
+    digests: Sequence[bytes], signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[str]],
+    threshold: float = 0.8, ngram: int = 3, links: Sequence[str] | None = None, method: str = "auto",
+) -> tuple[list[int], dict]:
+    """Group id of every text (the index of its group's first member) and counts, from the texts' `sketch`es.
+    Texts join a group when identical after `normalize`, when their n-gram Jaccard is >= threshold
+    (threshold 1 = exact only), or when they share a non-empty `links` key (e.g. the same source document).
+    `forms_of(rows)` gives the normalised texts of some rows, for the exact comparison of candidate pairs.
+    `method`: "exact" compares every pair of distinct texts, "minhash" only LSH candidates, "auto" the
+    former up to EXACT_LIMIT."""
+    first: dict[bytes, int] = {}
+    rep = [first.setdefault(d, len(first)) for d in digests]  # index of each text's distinct form
     m = len(first)
     rep_of = np.array(rep, np.int64)
     first_text = np.flatnonzero(np.r_[True, rep_of[1:] > np.maximum.accumulate(rep_of)[:-1]]) if m else rep_of
     a = b = np.zeros(0, np.int64)
     if threshold < 1 and m > 1:
         exact = method == "exact" or (method == "auto" and m <= EXACT_LIMIT)
-        a, b = _near_pairs(list(first), threshold, ngram, exact)
+        a, b = _near_pairs(signatures[first_text], lambda rows: forms_of(first_text[rows]), threshold, ngram, exact)
     roots = _components(m, a, b)
     components = int(np.count_nonzero(roots == np.arange(m)))
     linked = 0
@@ -304,10 +337,10 @@ def duplicate_groups(
         roots = _components(m, np.r_[a, la], np.r_[b, lb])
         linked = components - int(np.count_nonzero(roots == np.arange(m)))
     groups = first_text[roots[rep_of]] if m else rep_of
-    sizes = np.bincount(groups, minlength=len(texts))
+    sizes = np.bincount(groups, minlength=len(digests))
     grouped = int(sizes[sizes > 1].sum())
     stats = {
-        "exact_duplicates": len(texts) - m,
+        "exact_duplicates": len(digests) - m,
         "near_duplicate_merges": m - components,
         "linked_merges": linked,
         "groups": int(np.count_nonzero(sizes)),
