@@ -78,8 +78,10 @@ _INERT = re.compile(f"[{re.escape(_inert_punctuation())}]+(?=[\u4e00-\u9fff0-9\0
 _NOT_ALNUM_OR_NUL = re.compile(r"[^\w\0]+|_+")
 
 
-def normalize_all(texts: Sequence[str]) -> list[str]:
-    """`normalize` of every text, in a few passes over the texts joined by NULs (twice as fast)."""
+def normalize_all(texts: Sequence[str], chunk: int = 4096) -> list[str]:
+    """`normalize` of every text, in a few passes over chunks of texts joined by NULs (twice as fast)."""
+    if len(texts) > chunk:  # (a chunk at a time: the passes make a few copies of what they join)
+        return [form for lo in range(0, len(texts), chunk) for form in normalize_all(texts[lo : lo + chunk])]
     joined = "\0".join(texts)
     if joined.count("\0") != len(texts) - 1:  # a text holds a NUL: one at a time
         return [normalize(t) for t in texts]
@@ -241,10 +243,10 @@ def _confirm(a: np.ndarray, b: np.ndarray, codes: np.ndarray, offsets: np.ndarra
 def _near_pairs(signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[str]], threshold: float, n: int,
                 exact: bool) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of distinct texts with n-gram Jaccard >= threshold, confirmed exactly; enough of them to connect
-    every such pair. `forms_of(rows)` gives the normalised texts of those rows: only texts that share an LSH
-    band with another (or all, with `exact`, which compares every pair: small sets) are asked for. Otherwise a
-    pair is compared only when it is new (no earlier band proposed it), not yet connected, and its whole
-    signature agrees about as much as Jaccard >= threshold implies. A pair at the threshold is missed with
+    every such pair. `forms_of(rows)` gives the normalised texts of those rows; only the texts of candidate
+    pairs are asked for (all, with `exact`, which compares every pair: small sets). Otherwise a pair is a
+    candidate when it shares an LSH band and its whole signature agrees about as much as Jaccard >= threshold
+    implies, and it is compared only when it is new (no earlier band proposed it) and not yet connected. A pair at the threshold is missed with
     probability < 1e-3, one further above it far more rarely (datasketch: 0.05)."""
     m, perms = signatures.shape
     if exact:
@@ -255,17 +257,13 @@ def _near_pairs(signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[st
     keys = np.zeros((bands, m), np.uint64)  # a hash of each band's rows
     for k, row in enumerate(signatures.T[: bands * rows]):
         keys[k // rows] = mix64(keys[k // rows] ^ row)
-    shared = np.zeros(m, bool)  # texts that share some band with another: the only ones that can pair
-    for key in keys:
-        order = np.argsort(key)
-        same = np.flatnonzero(key[order][1:] == key[order][:-1])
-        shared[order[same]] = shared[order[same + 1]] = True
-    candidates = np.flatnonzero(shared)
+    low = np.ascontiguousarray(signatures.astype(np.uint8))  # a byte per value: cheap to compare
+    floor = _agreement_floor(threshold, perms)
+    candidates = np.flatnonzero(_in_agreeing_pairs(keys, low, floor))
     if not len(candidates):
         return candidates, candidates
     codes, offsets, grams = _gram_sets(forms_of(candidates), n)
-    keys, low = keys[:, candidates], np.ascontiguousarray(signatures[candidates].astype(np.uint8))  # a byte each
-    floor = _agreement_floor(threshold, perms)
+    keys, low = keys[:, candidates], low[candidates]
     roots = np.arange(len(candidates))
     found = [(np.zeros(0, np.int64), np.zeros(0, np.int64))]
     for band in range(bands):
@@ -279,6 +277,21 @@ def _near_pairs(signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[st
             roots = _components(len(candidates), a, b, roots)
             found.append((candidates[a], candidates[b]))
     return np.concatenate([a for a, _ in found]), np.concatenate([b for _, b in found])
+
+
+def _in_agreeing_pairs(keys: np.ndarray, low: np.ndarray, floor: int) -> np.ndarray:
+    """Which texts are in some pair that shares a band and whose signatures agree enough: the only texts
+    whose n-grams must be compared (a pair of texts already both known to be in one is not looked at)."""
+    marked = np.zeros(keys.shape[1], bool)
+    for band, key in enumerate(keys):
+        for a, b in bucket_pairs(key):
+            keep = ~(marked[a] & marked[b])
+            for earlier in keys[:band]:
+                keep &= earlier[a] != earlier[b]
+            a, b = a[keep], b[keep]
+            keep = _agreeing(a, b, low, floor)
+            marked[a[keep]] = marked[b[keep]] = True
+    return marked
 
 
 def _components(m: int, a: np.ndarray, b: np.ndarray, parent: np.ndarray | None = None) -> np.ndarray:
