@@ -1,5 +1,7 @@
 """Executors: same output for any number of workers and for Ray; fixed batch boundaries."""
 
+import signal
+
 import pyarrow as pa
 import pytest
 
@@ -38,9 +40,17 @@ def test_ray_executor_equals_local():
     def run(executor):
         return pa.Table.from_batches(list(executor.map(_zero_priority, batches(1000, 64))))
 
-    ray_table = run(RayExecutor(2))
+    handler = signal.getsignal(signal.SIGTERM)
+    executor = RayExecutor(2)
+    try:
+        ray_table = run(executor)
+    finally:
+        executor.close()
     assert ray_table.equals(run(LocalExecutor(1)))
     assert ray_table.column("priority").to_pylist() == [0.0] * 1000
+    # ray.init's SIGTERM handler (SystemExit) is gone with the Ray the executor started: a process forked
+    # later and terminated at once must not unwind into its parent's code
+    assert signal.getsignal(signal.SIGTERM) is handler
 
 
 def test_read_batches_rechunks_to_fixed_size(tmp_path):
