@@ -62,3 +62,32 @@ def test_read_batches_rechunks_to_fixed_size(tmp_path):
     assert sizes == [100] * 10
     ids = [i for b in read_batches(tmp_path / "d.arrow", 128) for i in b.column("id").to_pylist()]
     assert ids == [str(i) for i in range(1000)]
+
+
+def pid_of(batch: dict) -> dict:
+    import os
+
+    return {"id": batch["id"], "text": [str(os.getpid())] * len(batch["id"])}
+
+
+def test_a_running_background_step_takes_a_core_from_the_pool():
+    import os
+
+    from corpusctl.executor import Background
+
+    read, write = os.pipe()
+    job = Background(os.read, read, 1)  # computes (here: waits) until released
+    try:
+        assert Background.running() == 1
+        pids = set(collect_pids())
+        assert pids == {str(os.getpid())}  # 2 workers, 1 core free: every batch here, no pool
+    finally:
+        os.write(write, b"x")
+    assert job.result() == b"x" and Background.running() == 0
+    pids = collect_pids()
+    assert pids[0] == str(os.getpid()) and str(os.getpid()) not in pids[64:]  # the pool again (first batch here)
+
+
+def collect_pids() -> list[str]:
+    table = pa.Table.from_batches(list(LocalExecutor(2).map(pid_of, batches(1000, 64))))
+    return table.column("text").to_pylist()
