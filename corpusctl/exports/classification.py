@@ -163,7 +163,7 @@ class _Labelled(NamedTuple):
 def _label_and_sketch(rows: Iterable[dict], config: ClassificationConfig, chunk: int = 2048) -> _Labelled:
     ids, labels, positions, digests, signatures = [], [], [], [], []
     texts: list[str] = []
-    skipped = position = text_bytes = 0
+    rows_in = skipped = text_bytes = 0
 
     def flush():
         found, sigs = sketch(texts, config.ngram, PERMUTATIONS // 2)  # documents: half the permutations
@@ -171,20 +171,21 @@ def _label_and_sketch(rows: Iterable[dict], config: ClassificationConfig, chunk:
         signatures.append(sigs)
         texts.clear()
 
-    for position, row in enumerate(rows, 1):  # noqa: B007 (counted)
+    for row in rows:
+        rows_in += 1
         label = label_of(row, config.label_from)
         if not label:
             skipped += 1
             continue
         ids.append(str(row.get("id") or ""))
         labels.append(label)
-        positions.append(position - 1)
+        positions.append(rows_in - 1)
         texts.append(_text(row))
         text_bytes += len(texts[-1].encode())
         if len(texts) >= chunk:
             flush()
     flush()
-    return _Labelled(position, skipped, ids, labels, positions, digests, np.concatenate(signatures), text_bytes)
+    return _Labelled(rows_in, skipped, ids, labels, positions, digests, np.concatenate(signatures), text_bytes)
 
 
 def _text(row: dict) -> str:
