@@ -246,8 +246,9 @@ def _near_pairs(signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[st
     every such pair. `forms_of(rows)` gives the normalised texts of those rows; only the texts of candidate
     pairs are asked for (all, with `exact`, which compares every pair: small sets). Otherwise a pair is a
     candidate when it shares an LSH band and its whole signature agrees about as much as Jaccard >= threshold
-    implies, and it is compared only when it is new (no earlier band proposed it) and not yet connected. A pair at the threshold is missed with
-    probability < 1e-3, one further above it far more rarely (datasketch: 0.05)."""
+    implies, and it is compared only when it is new (no earlier band proposed it) and not yet connected.
+    A pair at the threshold is missed with probability < 1e-3, one further above it far more rarely
+    (datasketch: 0.05)."""
     m, perms = signatures.shape
     if exact:
         codes, offsets, grams = _gram_sets(forms_of(np.arange(m)), n)
