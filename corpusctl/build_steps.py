@@ -17,7 +17,7 @@ from corpusctl.errors import CorpusctlError
 from corpusctl.executor import Background, Columns
 from corpusctl.io.shards import write_dataset
 from corpusctl.io.workdir import ArrowStreamWriter, StageCheckpoint, read_batches, write_json
-from corpusctl.manifest import file_entries, library_versions
+from corpusctl.manifest import file_entries, library_versions, sha256_text
 from corpusctl.pipeline import BATCH_SIZE, Build
 
 DOC_COLUMNS = ["id", "source", "domain", "kind", "title", "text", "label", "origin", "meta", "priority"]
@@ -368,13 +368,7 @@ def tokenize_step(build: Build, examples: StageCheckpoint, tokenizer) -> StageCh
                "sentences"]
     stage = Columns(TokenizeStage(tokenizer_json, recipe.format.max_seq_len, list(UPOS)), TOKENIZE_READS,
                     carries=carries, arrow=True)
-    return build.map_stage("tokenize", stage, examples, recipe.format.max_seq_len, _hash_text(tokenizer_json))
-
-
-def _hash_text(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return build.map_stage("tokenize", stage, examples, recipe.format.max_seq_len, sha256_text(tokenizer_json)[:16])
 
 
 # -- outputs --------------------------------------------------------------------------------------------
