@@ -179,6 +179,15 @@ def _bands(threshold: float, perms: int) -> tuple[int, int]:
     return perms, 1
 
 
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """LSH band keys (bands x texts): a 64-bit hash of each text's values in each band of `rows` columns of
+    its signature (texts x values); texts with equal band values get equal keys."""
+    keys = np.zeros((bands, len(signatures)), np.uint64)
+    for k, column in enumerate(signatures.T[: bands * rows]):
+        keys[k // rows] = mix64(keys[k // rows] ^ column)
+    return keys
+
+
 def bucket_pairs(key: np.ndarray, limit: int = 1 << 18) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every pair (a < b) of texts with equal keys, about `limit` pairs at a time."""
     order = np.argsort(key)
@@ -255,9 +264,7 @@ def _near_pairs(signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[st
         a, b = np.triu_indices(m, 1)
         return _confirm(a, b, codes, offsets, grams, threshold)
     bands, rows = _bands(threshold, perms)
-    keys = np.zeros((bands, m), np.uint64)  # a hash of each band's rows
-    for k, row in enumerate(signatures.T[: bands * rows]):
-        keys[k // rows] = mix64(keys[k // rows] ^ row)
+    keys = band_keys(signatures, bands, rows)
     low = np.ascontiguousarray(signatures.astype(np.uint8))  # a byte per value: cheap to compare
     floor = _agreement_floor(threshold, perms)
     candidates = np.flatnonzero(_in_agreeing_pairs(keys, low, floor))

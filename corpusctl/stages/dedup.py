@@ -286,15 +286,12 @@ def lsh_bands(config: DedupConfig) -> tuple[int, int]:
 
 def _near_pairs(signatures: np.ndarray, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
     """Row pairs (a < b) that share a band and agree on >= threshold of their signature values."""
-    from corpusctl.exports.splits import bucket_pairs, mix64
+    from corpusctl.exports.splits import band_keys, bucket_pairs
 
     bands, rows = lsh_bands(config)
     need = config.threshold * config.num_perm
     found_a, found_b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for band in range(bands):
-        key = np.zeros(len(signatures), np.uint64)  # a hash of the band's values
-        for column in signatures[:, band * rows : (band + 1) * rows].T:
-            key = mix64(key ^ column.astype(np.uint64))
+    for key in band_keys(signatures, bands, rows):
         for pairs_a, pairs_b in bucket_pairs(key):
             for lo in range(0, len(pairs_a), 1 << 14):  # (bounded scratch: 2 x 16k signatures)
                 a, b = pairs_a[lo : lo + (1 << 14)], pairs_b[lo : lo + (1 << 14)]
