@@ -97,6 +97,8 @@ def build(
     resume: Annotated[bool, typer.Option("--resume", help="Reuse finished stage checkpoints of an earlier run.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first malformed input record.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output (for scripts).")] = False,
+    keep_work: Annotated[bool, typer.Option("--keep-work", help="Keep the work folder .OUT.work after success "
+                                            "(for later --resume runs; remove it with corpusctl clean OUT).")] = False,
 ) -> None:
     """Build the corpus a recipe describes.
 
@@ -109,10 +111,10 @@ def build(
     if executor not in ("local", "ray"):
         _fail(CorpusctlError(f"--executor must be local or ray, got {executor!r}"))
     try:
-        overrides = {"seed": seed, "output": str(output.resolve()) if output else None}
+        overrides = {"seed": seed, "output": str(output.expanduser().resolve()) if output else None}
         loaded = load_recipe(recipe, overrides)
         options = BuildOptions(workers=workers, executor=executor, ray_address=ray_address, resume=resume,
-                               strict=strict)
+                               strict=strict, keep_work=keep_work)
         with RichProgress(quiet) as progress:
             result = run_build(loaded, options, progress)
     except CorpusctlError as exc:
@@ -153,14 +155,35 @@ def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")]) 
 
     Example: corpusctl validate recipes/sample.yaml
     """
+    from corpusctl.io.output import recipe_output_problems
     from corpusctl.recipe import load_recipe
 
     try:
         loaded = load_recipe(recipe)
+        problems = recipe_output_problems(loaded)
+        if problems:
+            raise CorpusctlError(f"{recipe}: the output folder cannot be used\n" + "\n".join(f"  {p}" for p in problems))
     except CorpusctlError as exc:
         _fail(exc)
         return
     console.print(f"[green]ok[/] {recipe}: {len(loaded.sources)} sources, seed {loaded.seed}, output {loaded.output}")
+
+
+@app.command()
+def clean(output: Annotated[Path, typer.Argument(help="An output folder whose work folder to remove.")]) -> None:
+    """Remove the work folder (.OUT.work beside OUT) that a failed or --keep-work build left.
+
+    Example: corpusctl clean out/sample
+    """
+    from corpusctl.io.output import remove_work_folder, work_folder
+
+    work = work_folder(output.expanduser().resolve())
+    try:
+        size = remove_work_folder(work)
+    except CorpusctlError as exc:
+        _fail(exc)
+        return
+    console.print(f"removed {work} ({size / 1e6:.1f} MB)" if size is not None else f"no work folder at {work}")
 
 
 @app.command()

@@ -58,8 +58,9 @@ def export(
     seed: int | None = typer.Option(None, help="Override the seed of the NER split"),
     strict: bool = typer.Option(False, "--strict", help="Bad annotation records are errors, not rejects"),
 ) -> None:
-    """Write OUT/ner: from a recipe (builds it like `build --resume`), or re-export it from OUT/pretrain
-    with the recipe recorded in OUT/manifest.json."""
+    """Write OUT/ner: from a recipe (builds it like `build --resume --keep-work`, so annotators iterating on a
+    recipe reuse finished stages; `corpusctl clean OUT` removes the work folder), or re-export it from
+    OUT/pretrain with the recipe recorded in OUT/manifest.json."""
     with _user_errors():
         if target.is_file():
             console.print(f"building {target} (finished stages of an earlier run are reused)")
@@ -85,7 +86,7 @@ def export_from_recipe(recipe_path: Path, scheme: str | None = None, seed: int |
     from corpusctl.pipeline import BuildOptions, build
     from corpusctl.recipe import load_recipe
 
-    result = build(load_recipe(recipe_path), BuildOptions(resume=True, strict=strict))
+    result = build(load_recipe(recipe_path), BuildOptions(resume=True, strict=strict, keep_work=True))
     stats = result.manifest.get("ner") or {}
     if scheme or seed is not None or "sentences" not in stats:
         stats = export_from_output(result.output, scheme=scheme, seed=seed, strict=strict)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +23,7 @@ from corpusctl import __version__
 from corpusctl.errors import CorpusctlError, InputError
 from corpusctl.executor import make_executor
 from corpusctl.io.columns import to_record_batch
+from corpusctl.io.output import BuildLock, publish, recipe_output_problems, work_folder
 from corpusctl.io.readers import Reject, SourceReader, source_files
 from corpusctl.io.workdir import (
     ArrowStreamWriter,
@@ -45,6 +45,8 @@ class BuildOptions:
     ray_address: str | None = None
     resume: bool = False
     strict: bool = False
+    keep_work: bool = False
+    """Keep the work folder after a successful build (for later `--resume` runs); by default it is removed."""
 
 
 class Progress:
@@ -113,7 +115,7 @@ class Build:
         self.options = options
         self.progress = progress or Progress()
         self.output = Path(recipe.output)
-        self.work = self.output.parent / f".{self.output.name}.work"
+        self.work = work_folder(self.output)
         self.stats: dict[str, dict] = {}
         self.reused: list[str] = []
         self.recomputed: dict[str, str] = {}
@@ -296,31 +298,29 @@ class Build:
 
         from corpusctl.build_steps import run_steps
 
+        problems = recipe_output_problems(self.recipe)
+        if problems:
+            raise CorpusctlError("refusing to build:\n" + "\n".join(f"  {p}" for p in problems))
         datasets.disable_progress_bars()
         datasets.logging.set_verbosity_error()
-        self.work.mkdir(parents=True, exist_ok=True)
-        if not self.options.resume:
-            for child in self.work.iterdir():
-                if child.is_dir():
-                    shutil.rmtree(child)
+        lock = BuildLock(self.work, self.output)
+        lock.acquire()
         try:
-            final = run_steps(self)
+            if not self.options.resume:
+                for child in self.work.iterdir():
+                    if child.is_dir():
+                        shutil.rmtree(child)
+            try:
+                final = run_steps(self)
+            finally:
+                self.executor.close()
+            publish(final, self.output)
+            manifest = json.loads((self.output / "manifest.json").read_text(encoding="utf-8"))
+            if not self.options.keep_work:
+                shutil.rmtree(self.work)  # ours: we hold its lock (a waiting build re-creates it)
         finally:
-            self.executor.close()
-        _publish(final, self.output)
-        manifest = json.loads((self.output / "manifest.json").read_text(encoding="utf-8"))
+            lock.release()
         return BuildResult(self.output, manifest, self.reused)
-
-
-def _publish(staged: Path, output: Path) -> None:
-    """Swap the finished output into place: readers see the old folder or the new one, never half of one."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    old = output.with_name(f".{output.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
-    if output.exists():
-        os.replace(output, old)
-    os.replace(staged, output)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def build(recipe: Recipe, options: BuildOptions | None = None, progress: Progress | None = None) -> BuildResult:

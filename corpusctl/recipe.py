@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from corpusctl.config import RecipePath, Section
 from corpusctl.errors import RecipeError
@@ -65,6 +65,12 @@ class Recipe(Section):
     ner: NerConfig = NerConfig()
     classification: ClassificationConfig = ClassificationConfig()
     report: ReportConfig = ReportConfig()
+    _recipe_file: Path | None = PrivateAttr(default=None)
+
+    @property
+    def recipe_file(self) -> Path | None:
+        """The YAML file this recipe was read from (None when built in code); an output may never hold it."""
+        return self._recipe_file
 
     @field_validator("sources")
     @classmethod
@@ -161,7 +167,7 @@ def load_recipe(path: str | Path, overrides: dict | None = None) -> Recipe:
             data[key] = value
     lines = _key_lines(root) if root is not None else {}
     try:
-        return Recipe.model_validate(data, context={"base_dir": path.resolve().parent})
+        recipe = Recipe.model_validate(data, context={"base_dir": path.resolve().parent})
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -170,3 +176,5 @@ def load_recipe(path: str | Path, overrides: dict | None = None) -> Recipe:
             line = _line_for(lines, loc)
             problems.append(f"{key} (line {line}): {_describe(error)}")
         raise RecipeError(path, problems) from None
+    recipe._recipe_file = path.resolve()
+    return recipe

@@ -114,9 +114,8 @@ def test_inspect_summary_and_samples(sample_out):
     assert samples.output.count("words]") == 2 and "NOUN" in samples.output
 
 
-def test_output_is_replaced_atomically_and_work_dir_is_beside_it(sample_out):
-    assert (sample_out.parent / f".{sample_out.name}.work").is_dir()
-    assert not (sample_out.parent / f".{sample_out.name}.old").exists()
+def test_a_successful_build_leaves_only_its_output(sample_out):
+    assert sorted(p.name for p in sample_out.parent.iterdir()) == [sample_out.name]
 
 
 _ = shutil

@@ -87,7 +87,7 @@ def test_title_reconstruction_has_one_row_per_title_content_example(sample_out, 
 
 def test_same_seed_gives_byte_identical_pretrain_and_seed_7_another_sample(sample_out, pretrain, tmp_path):
     out = tmp_path / "out"
-    again = build(SAMPLE, out, "--workers", "1")  # another worker count too: outputs must not depend on it
+    again = build(SAMPLE, out, "--workers", "1", "--keep-work")  # another worker count too: outputs must not depend on it
     assert _digests(again / "pretrain") == _digests(sample_out / "pretrain")
     for name in ("vocab.txt", "tokenizer.json"):
         assert (again / name).read_bytes() == (sample_out / name).read_bytes(), name

@@ -61,7 +61,7 @@ def test_build_killed_midway_resumes_to_identical_shards(sample_out, tmp_path):
     assert {"ingest", "clean", "dedup", "ontology", "format", "segment"} <= finished
     assert "mask-epoch-1" not in finished
 
-    printed = build_output(SAMPLE, out, "--resume", "--workers", "1")
+    printed = build_output(SAMPLE, out, "--resume", "--workers", "1", "--keep-work")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest["resumed_stages"]) == finished  # every finished stage, nothing half-written
     assert manifest["recomputed_stages"] == {}
@@ -110,7 +110,7 @@ def tiny_recipe(tmp_path: Path) -> Path:
 
 def test_edited_lexicon_invalidates_its_stages_even_with_same_size_and_mtime(tmp_path):
     recipe = tiny_recipe(tmp_path)
-    out = build(recipe, tmp_path / "out")
+    out = build(recipe, tmp_path / "out", "--keep-work")
     lexicon = tmp_path / "terms.txt"
     stat = lexicon.stat()
     lines = lexicon.read_text(encoding="utf-8").splitlines()
