@@ -4,6 +4,7 @@
 import errno
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -27,8 +28,14 @@ SENTENCES = ["叉车司机未佩戴安全帽进入车间，检查人员要求立
              "脚手架底部缺少扫地杆，作业人员未系安全带。", "值班人员在岗睡觉，监控室无人值守。"]
 
 
+COMMON = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处理世"
+
+
 def doc(i: int) -> str:
-    return "".join(SENTENCES[(i + k) % 6] for k in range(3)) + f"编号{i}。"
+    """A report unlike every other (random common characters between real sentences), so dedup keeps it."""
+    rng = random.Random(i)
+    filler = "".join(rng.choice(COMMON) for _ in range(40))
+    return SENTENCES[i % 6] + filler + "。" + SENTENCES[(i + 2) % 6]
 
 
 def tiny_recipe(folder: Path, extra: str = "", docs: int = 12) -> Path:
@@ -109,10 +116,12 @@ def test_item14_bad_jsonl_lines_are_rejects_with_file_line_and_reason(messy_buil
     assert any(i.startswith("docs:docs.jsonl:16") for i in ids)  # the line after them is read
 
 
-def test_item14_strict_stops_at_the_first_bad_line(messy_build, tmp_path):
-    folder, recipe, _ = messy_build
+def test_item14_strict_stops_at_the_first_bad_line(tmp_path):
+    recipe = tiny_recipe(tmp_path)
+    with (tmp_path / "docs.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write('{"title": "大", "text": "整数", "n": ' + "9" * 5000 + "}\n")
     result = run("build", recipe, "--output", tmp_path / "o", "--quiet", "--strict", "--workers", "1")
-    assert_user_error(result, 2, f"{folder / 'docs.jsonl'}:13", "lone surrogate")
+    assert_user_error(result, 2, f"{tmp_path / 'docs.jsonl'}:13", "4300 digits")
 
 
 def test_item15_rows_after_an_unclosed_quote_are_read(messy_build):
@@ -121,7 +130,7 @@ def test_item15_rows_after_an_unclosed_quote_are_read(messy_build):
     rejects = [json.loads(line) for line in (folder / "out" / "rejects" / "ingest.jsonl").open(encoding="utf-8")]
     csv_rejects = [r for r in rejects if "sops.csv" in r["detail"]]
     assert [r["detail"].split(": ")[0] for r in csv_rejects] == [f"{folder / 'sops.csv'}:3"]
-    assert "never closed" in csv_rejects[0]["detail"]
+    assert "never closed" in csv_rejects[0]["detail"] and csv_rejects[0]["reason"] == "csv_error"
     ids = set(datasets.load_from_disk(str(folder / "out" / "pretrain"))["id"])
     assert {f"sops:sops.csv:{line}" for line in range(4, 9)} <= {i.split("#")[0] for i in ids}
 

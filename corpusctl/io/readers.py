@@ -276,14 +276,14 @@ def csv_rows(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str] 
             except StopIteration:
                 return
             except csv.Error as exc:
-                yield start, f"{exc} (a quote that is never closed?); the line is skipped, reading goes on"
+                yield start, f"{exc} (a quote opened on this line is never closed?); reading goes on at the next line"
                 position = start
                 break
             span = reader.line_num - consumed
             consumed = reader.line_num
             if span > 1 and width is not None and len(row) != width:
                 yield start, (f"a quoted field runs over {span} lines and the row has {len(row)} fields, not "
-                              f"{width} (a quote that is never closed?); the line is skipped, reading goes on")
+                              f"{width} (a quote opened on this line is never closed?); reading goes on at the next line")
                 position = start
                 break
             if width is None:

@@ -50,6 +50,7 @@ def write_dataset(data: Path, out: Path, features, max_shard_size: int | None = 
     names = [f"data-{i:05d}-of-{shards:05d}.arrow" for i in range(shards)]
     out.mkdir(parents=True, exist_ok=True)
     partial = [out / f"{name}.partial" for name in names]
+    writer = None
     try:
         shard, written = 0, 0
         writer = ArrowWriter(features=features, path=str(partial[0]))
@@ -70,7 +71,11 @@ def write_dataset(data: Path, out: Path, features, max_shard_size: int | None = 
             ArrowWriter(features=features, path=str(empty)).finalize()
         for path, name in zip(partial, names):
             path.rename(out / name)
-    except BaseException:  # a full disk or an interrupt: leave no partial shard behind
+    except BaseException:  # a full disk or an interrupt: leave no partial shard behind, and no file open
+        try:
+            writer.stream.close()
+        except Exception:  # (no writer yet, or the disk is full and closing fails too)
+            pass
         for path in partial:
             path.unlink(missing_ok=True)
         raise

@@ -62,15 +62,21 @@ class ArrowStreamWriter:
         self.path = path
         self.tmp = path.with_name(path.name + ".partial")
         self._writer = None
+        self._sink = None
         self.schema: pa.Schema | None = None
         self.rows = 0
         _OPEN_WRITERS.add(self)
+
+    def _open(self, schema: pa.Schema) -> None:
+        # our own sink, so that a failed close (a full disk) cannot leave the deleted file open and its space held
+        self._sink = pa.OSFile(str(self.tmp), "wb")
+        self._writer = pa.ipc.new_stream(self._sink, schema)
 
     def write(self, batch: pa.RecordBatch) -> None:
         try:
             if self._writer is None:
                 self.schema = batch.schema
-                self._writer = pa.ipc.new_stream(str(self.tmp), self.schema)
+                self._open(self.schema)
             elif batch.schema != self.schema:
                 batch = pa.Table.from_batches([batch]).select(self.schema.names).cast(self.schema).to_batches()[0]
             if batch.num_rows:
@@ -84,8 +90,9 @@ class ArrowStreamWriter:
         try:
             if self._writer is None:
                 self.schema = empty_schema or pa.schema([])
-                self._writer = pa.ipc.new_stream(str(self.tmp), self.schema)
+                self._open(self.schema)
             self._writer.close()
+            self._sink.close()
             os.replace(self.tmp, self.path)
         except OSError:
             self.discard()
@@ -95,11 +102,12 @@ class ArrowStreamWriter:
     def discard(self) -> None:
         """Drop what was written (the temp file); the target file is untouched."""
         _OPEN_WRITERS.discard(self)
-        if self._writer is not None:
-            try:
-                self._writer.close()
-            except (OSError, pa.ArrowException):  # the disk is full: closing flushes and fails again
-                pass
+        for handle in (self._writer, self._sink):
+            if handle is not None:
+                try:
+                    handle.close()
+                except (OSError, pa.ArrowException):  # the disk is full: closing flushes and fails again
+                    pass
         self.tmp.unlink(missing_ok=True)
 
 
