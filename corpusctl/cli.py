@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -17,7 +18,7 @@ from corpusctl.cli_ner import app as ner_app
 from corpusctl.cli_ontology import app as ontology_app
 from corpusctl.cli_pii import app as pii_app
 from corpusctl.cli_segmenter import app as segmenter_app
-from corpusctl.errors import CorpusctlError
+from corpusctl.errors import CorpusctlError, environment_message
 
 app = typer.Typer(
     name="corpusctl",
@@ -26,18 +27,25 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # help texts are plain: `word [freq] [pos]` must not be read as markup
 )
 app.add_typer(ontology_app, name="ontology")
 app.add_typer(ner_app, name="ner")
 app.add_typer(segmenter_app, name="segmenter")
 app.add_typer(pii_app, name="pii")
-console = Console()
-errors = Console(stderr=True)
+console = Console(emoji=False)
+errors = Console(stderr=True, emoji=False)
+
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", metavar="KEY=VALUE",
+    help="Override a recipe key (dotted path, YAML value), e.g. --set mask.epochs=3 or --set sources.0.encoding=gbk; "
+    "repeatable. Checked like the recipe.")]
 
 
-def _fail(exc: Exception) -> None:
-    errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(2)
+def _fail(exc: Exception | str, code: int = 2) -> None:
+    """One escaped error message (paths and recipe text may hold `[...]`), then exit 2 (usage) or 1 (machine)."""
+    errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
 
 
 class RichProgress:
@@ -76,14 +84,14 @@ class RichProgress:
 
     def stage_done(self, name: str, stats: dict, reused: bool) -> None:
         if reused:
-            self.bar.console.print(f"[dim]{name:<22} reused checkpoint[/]") if not self.quiet else None
+            self.bar.console.print(f"[dim]{escape(f'{name:<22}')} reused checkpoint[/]") if not self.quiet else None
         elif self.task is not None:
             self.bar.update(self.task, total=self.bar.tasks[-1].completed)
         self.task = None
 
     def message(self, text: str) -> None:
         if not self.quiet:
-            self.bar.console.print(f"[yellow]{text}[/]")
+            self.bar.console.print(f"[yellow]{escape(text)}[/]")
 
 
 @app.command()
@@ -91,6 +99,7 @@ def build(
     recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
     output: Annotated[Path | None, typer.Option(help="Output folder (overrides the recipe's `output`).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed for every random choice (overrides the recipe).")] = None,
+    set_: SetOption = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes for per-batch stages (default: all cores).")] = None,
     executor: Annotated[str, typer.Option(help="local | ray")] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address (else RAY_ADDRESS, else a local Ray).")] = None,
@@ -102,17 +111,22 @@ def build(
 ) -> None:
     """Build the corpus a recipe describes.
 
-    Example: corpusctl build recipes/sample.yaml --workers 2
+    Example: corpusctl build recipes/sample.yaml --workers 2 --set mask.epochs=3
     """
+    from corpusctl.io.workdir import discard_open_writers
     from corpusctl.pipeline import BuildOptions
     from corpusctl.pipeline import build as run_build
+    from corpusctl.preflight import require_ready
     from corpusctl.recipe import load_recipe
 
     if executor not in ("local", "ray"):
         _fail(CorpusctlError(f"--executor must be local or ray, got {executor!r}"))
+    target = output or recipe
     try:
         overrides = {"seed": seed, "output": str(output.expanduser().resolve()) if output else None}
-        loaded = load_recipe(recipe, overrides)
+        loaded = load_recipe(recipe, overrides, set_ or [])
+        target = loaded.output
+        require_ready(loaded, recipe)
         options = BuildOptions(workers=workers, executor=executor, ray_address=ray_address, resume=resume,
                                strict=strict, keep_work=keep_work)
         with RichProgress(quiet) as progress:
@@ -120,53 +134,72 @@ def build(
     except CorpusctlError as exc:
         _fail(exc)
         return
+    except KeyboardInterrupt:
+        discard_open_writers()
+        errors.print(f"interrupted: {escape(str(target))} unchanged; rerun with --resume to continue",
+                     highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+    except (OSError, MemoryError) as exc:
+        message = environment_message(exc)
+        if message is None:
+            raise
+        discard_open_writers()
+        _fail(f"{message}. {target} is unchanged; finished stages are kept, so rerun with --resume to continue",
+              code=1)
+        return
     if not quiet:
         print_summary(result.manifest, result.output)
 
 
 def print_summary(manifest: dict, output: Path) -> None:
-    table = Table(title=f"corpusctl build → {output}")
+    table = Table(title=escape(f"corpusctl build → {output}"))
     for column in ("stage", "in", "out", "rejected", "seconds"):
         table.add_column(column, justify="right" if column != "stage" else "left")
     for name, stats in manifest["stages"].items():
         if "docs_in" not in stats:
             continue
         rejected = sum(stats.get("rejects", {}).values())
-        table.add_row(name, f"{stats.get('docs_in', '')}", f"{stats.get('docs_out', '')}", f"{rejected}",
+        table.add_row(escape(name), f"{stats.get('docs_in', '')}", f"{stats.get('docs_out', '')}", f"{rejected}",
                       f"{stats.get('seconds', '')}")
     console.print(table)
-    shares = manifest.get("mix", {}).get("achieved", {})
+    mix_stats = manifest.get("mix") or {}
+    shares = mix_stats.get("achieved") or {}
     if shares:
-        target = manifest["mix"].get("target", {})
+        target = mix_stats.get("target") or {}  # None when the mix is disabled: no target to compare with
         mix = Table(title="mix (share of characters)")
         for column in ("kind", "target", "achieved"):
             mix.add_column(column)
         for kind, share in shares.items():
-            mix.add_row(kind, f"{target.get(kind, 0):.1%}", f"{share:.1%}")
+            wanted = target.get(kind)
+            mix.add_row(escape(kind), "—" if wanted is None else f"{wanted:.1%}", f"{share:.1%}")
         console.print(mix)
     pretrain = manifest.get("pretrain", {})
-    console.print(f"pretrain: {pretrain.get('rows')} rows in {pretrain.get('shards')} shards; "
-                  f"vocab {manifest.get('vocab', {}).get('size')} tokens")
+    console.print(escape(f"pretrain: {pretrain.get('rows')} rows in {pretrain.get('shards')} shards; "
+                         f"vocab {manifest.get('vocab', {}).get('size')} tokens"))
 
 
 @app.command()
-def validate(recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")]) -> None:
-    """Check a recipe without building: every bad key is named with its line.
+def validate(
+    recipe: Annotated[Path, typer.Argument(help="Recipe YAML file.")],
+    output: Annotated[Path | None, typer.Option(help="Output folder to check (as build --output).")] = None,
+    set_: SetOption = None,
+) -> None:
+    """Check a recipe without building: everything build checks before it starts (keys, values, sizes,
+    encodings, source paths, lexicons, the output folder). Every problem is listed with its key and line.
 
-    Example: corpusctl validate recipes/sample.yaml
+    Example: corpusctl validate recipes/sample.yaml --set sources.0.encoding=gbk
     """
-    from corpusctl.io.output import recipe_output_problems
+    from corpusctl.preflight import require_ready
     from corpusctl.recipe import load_recipe
 
     try:
-        loaded = load_recipe(recipe)
-        problems = recipe_output_problems(loaded)
-        if problems:
-            raise CorpusctlError(f"{recipe}: the output folder cannot be used\n" + "\n".join(f"  {p}" for p in problems))
+        loaded = load_recipe(recipe, {"output": str(output.expanduser().resolve()) if output else None}, set_ or [])
+        require_ready(loaded, recipe)
     except CorpusctlError as exc:
         _fail(exc)
         return
-    console.print(f"[green]ok[/] {recipe}: {len(loaded.sources)} sources, seed {loaded.seed}, output {loaded.output}")
+    console.print(f"[green]ok[/] {escape(str(recipe))}: {len(loaded.sources)} sources, seed {loaded.seed}, "
+                  f"output {escape(str(loaded.output))}", highlight=False)
 
 
 @app.command()
@@ -227,9 +260,13 @@ def main() -> None:
         errors.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # a bug, not a user error: say so briefly; the traceback is one variable away
+        message = environment_message(exc)
+        if message is not None:  # the machine failed (full disk, permissions, memory), not corpusctl
+            errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+            sys.exit(1)
         if os.environ.get("CORPUSCTL_DEBUG"):
             raise
-        errors.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+        errors.print(f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')}\n"
                      "This is a bug in corpusctl. Rerun with CORPUSCTL_DEBUG=1 for the traceback and report it.",
                      highlight=False)
         sys.exit(70)

@@ -15,9 +15,10 @@ from rich.text import Text
 
 from corpusctl.errors import CorpusctlError
 
-app = typer.Typer(help="NER files: export BMEO splits, convert schemes, validate, stats.", no_args_is_help=True)
-console = Console(soft_wrap=True, highlight=False, markup=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)
+app = typer.Typer(help="NER files: export BMEO splits, convert schemes, validate, stats.", no_args_is_help=True,
+                  rich_markup_mode=None)
+console = Console(soft_wrap=True, highlight=False, markup=False, emoji=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 SchemeOption = typer.Option(None, "--scheme", "-s", help="bmeo | bio | bioes | bmes (default: from the file suffix or its tags)")
 

@@ -12,9 +12,10 @@ from rich.table import Table
 from corpusctl.errors import CorpusctlError
 from corpusctl.ontology import DEFAULT_DIR
 
-app = typer.Typer(help="The industrial ontology: validate, stats, annotate.", no_args_is_help=True)
-console = Console(soft_wrap=True, highlight=False, markup=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)
+app = typer.Typer(help="The industrial ontology: validate, stats, annotate.", no_args_is_help=True,
+                  rich_markup_mode=None)
+console = Console(soft_wrap=True, highlight=False, markup=False, emoji=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 DIR_OPTION = typer.Option(DEFAULT_DIR, "--dir", "-d", help="Ontology folder (default: the shipped ontology/)")
 

@@ -13,9 +13,10 @@ from rich.text import Text
 from corpusctl.errors import CorpusctlError
 
 app = typer.Typer(help="Personal data (ID cards, phones, bank cards, e-mails, names after role cues).",
-                  no_args_is_help=True)
-console = Console(soft_wrap=True, highlight=False, markup=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False)
+                  no_args_is_help=True,
+                  rich_markup_mode=None)
+console = Console(soft_wrap=True, highlight=False, markup=False, emoji=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 
 @app.callback()

@@ -9,13 +9,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from corpusctl.errors import CorpusctlError
 
 app = typer.Typer(help="Word segmentation backends: train a pkuseg model, cut, evaluate, compare.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-console = Console()
-errors = Console(stderr=True)
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+                  rich_markup_mode=None)
+console = Console(markup=False, emoji=False)  # nothing user-supplied is ever read as markup
+errors = Console(stderr=True, markup=False, emoji=False)
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent.parent / "lexicons" / "industrial_terms.txt"
 
@@ -29,7 +31,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 
 def _fail(exc: Exception) -> None:
-    errors.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+    errors.print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False, soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -121,7 +123,7 @@ def cut(
         typer.echo(json.dumps([{"start": s, "end": e, "word": text[s:e], "pos": p} for s, e, p in words],
                               ensure_ascii=False))
         return
-    console.print(" ".join(f"{text[s:e]}/[cyan]{p}[/]" for s, e, p in words), highlight=False)
+    console.print(Text(" ").join(Text.assemble(f"{text[s:e]}/", (p, "cyan")) for s, e, p in words), highlight=False)
 
 
 @app.command("eval")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -35,13 +36,29 @@ class StageSection(Section):
     enabled: bool = True
 
 
+_SIZE = re.compile(r"^([0-9]+(?:\.[0-9]*)?(?:E[+-]?[0-9]+)?)(TB|GB|MB|KB|K|M|G|B)?$")
+_UNITS = {"TB": 1024**4, "GB": 1024**3, "MB": 1024**2, "KB": 1024, "K": 1000, "M": 1000**2, "G": 1000**3, "B": 1}
+
+
 def parse_size(value: str | int | float) -> int:
-    """'64MB' -> 64*1024**2; '2e9' -> 2000000000; plain numbers pass through."""
+    """'64MB' -> 64*1024**2; '2e9' -> 2000000000; plain numbers pass through.
+
+    Strict, so a typo ('64XB', '-1MB') is an error at recipe load instead of a crash hours into a build.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a size such as '64MB', got {value!r}")
     if isinstance(value, (int, float)):
         return int(value)
-    text = str(value).strip().upper().replace(" ", "")
-    units = {"KB": 1024, "MB": 1024**2, "GB": 1024**3, "TB": 1024**4, "K": 1000, "M": 1000**2, "G": 1000**3, "B": 1}
-    for unit, factor in units.items():
-        if text.endswith(unit):
-            return int(float(text[: -len(unit)]) * factor)
-    return int(float(text))
+    text = str(value).strip().upper().replace(" ", "").replace("_", "")
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError(f"cannot read size {value!r}; write a number with an optional unit B, KB, MB, GB, TB "
+                         "(powers of 1024) or K, M, G (powers of 1000), e.g. '64MB'")
+    return int(float(match.group(1)) * _UNITS[match.group(2) or "B"])
+
+
+def positive_size(value: str | int | float) -> str | int | float:
+    """A validator for size keys: readable by parse_size and at least one byte (0 or '-1MB' is a mistake)."""
+    if parse_size(value) < 1:
+        raise ValueError(f"size must be at least 1 byte, got {value!r}")
+    return value

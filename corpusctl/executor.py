@@ -103,6 +103,9 @@ def _die_with_parent() -> None:
     import gc
 
     gc.freeze()
+    # Ctrl-C reaches the whole process group: only the build itself handles it (and stops its helpers); a
+    # helper that died of it would leave the pool waiting for a result forever
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import ctypes
 

@@ -6,6 +6,7 @@ in the YAML file and what was expected, so a typo never silently changes a corpu
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 from pathlib import Path
@@ -47,6 +48,19 @@ class SourceConfig(Section):
     """txt only: one document per blank-line-separated block, or one per file."""
     encoding: str = "utf-8"
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        """An unknown codec would otherwise turn every line into a reject, or stop the build midway."""
+        try:
+            info = codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}; use a Python codec name such as utf-8, gbk, gb18030, "
+                             "big5 or utf-16") from None
+        if not getattr(info, "_is_text_encoding", True):
+            raise ValueError(f"{value!r} is not a text encoding; use e.g. utf-8, gbk, gb18030, big5 or utf-16")
+        return value
+
 
 class Recipe(Section):
     name: str
@@ -71,6 +85,15 @@ class Recipe(Section):
     def recipe_file(self) -> Path | None:
         """The YAML file this recipe was read from (None when built in code); an output may never hold it."""
         return self._recipe_file
+
+    _lines: dict = PrivateAttr(default_factory=dict)
+    """Key path -> line in the recipe file (and "--set ..." for overridden keys), for messages after loading."""
+
+    def where(self, *loc) -> str:
+        """`sources.0.path (line 7)`: how a problem found after loading names its key."""
+        key = ".".join(str(part) for part in loc) or "(top level)"
+        line = _line_for(self._lines, loc)
+        return f"{key} ({line})" if isinstance(line, str) else f"{key} (line {line})" if line else key
 
     @field_validator("sources")
     @classmethod
@@ -106,6 +129,112 @@ class Recipe(Section):
         return hashlib.sha256(json.dumps(picked, sort_keys=True).encode()).hexdigest()[:16]
 
 
+# -- reading YAML safely -----------------------------------------------------------------------------------
+
+MAX_RECIPE_BYTES = 1 << 20
+"""A recipe is a few kilobytes; a bigger file is a mistake (a data file passed as the recipe)."""
+MAX_DEPTH = 50
+"""Nesting deeper than this is refused while composing, long before Python's recursion limit."""
+MAX_NODES = 100_000
+"""Values counted as if every alias were expanded: stops alias bombs ("billion laughs") before they expand."""
+
+
+class _RecipeLoader(yaml.SafeLoader):
+    """SafeLoader that refuses deep nesting as it composes (its composer recurses once per level)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels; a recipe needs a handful",
+                    self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    """Number of values `node` stands for once aliases are expanded (shared nodes are counted per use)."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    if id(node) in open_nodes:
+        raise yaml.composer.ComposerError(None, None, "an alias refers to the collection it is inside of",
+                                          node.start_mark)
+    open_nodes.add(id(node))
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes, open_nodes) + _expanded_size(v, sizes, open_nodes)
+                    for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, sizes, open_nodes) for item in node.value)
+    open_nodes.discard(id(node))
+    sizes[id(node)] = size = min(size, MAX_NODES + 1)
+    return size
+
+
+def _duplicate_keys(root: yaml.Node) -> list[str]:
+    """`key 'output' appears twice (lines 3 and 9)` for every mapping that repeats a key (YAML's last-wins
+    would silently override the first)."""
+    problems, seen_nodes, stack = [], set(), [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen_nodes:
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    line = key_node.start_mark.line + 1
+                    if key_node.value in first:
+                        name = ".".join(str(p) for p in path + (key_node.value,))
+                        problems.append(f"{name} (line {line}): key {key_node.value!r} appears twice, on lines "
+                                        f"{first[key_node.value]} and {line}; keep one")
+                    else:
+                        first[key_node.value] = line
+                stack.append((value_node, path + (key_node.value,)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, path + (index,)) for index, item in enumerate(node.value))
+    return sorted(problems, key=lambda p: int(p.split("(line ")[1].split(")")[0]))
+
+
+def _yaml_error(exc: Exception) -> str:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    where = f"line {mark.line + 1}: " if mark else ""
+    return f"{where}not valid YAML: {getattr(exc, 'problem', None) or exc}"
+
+
+def read_yaml(text: str, source: str = "the recipe") -> tuple[object, yaml.Node | None]:
+    """Parse YAML with limits on depth and alias expansion and no duplicate keys -> (data, node tree).
+
+    Raises ValueError with one line per problem (line numbers included).
+    """
+    loader = _RecipeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, None
+        if _expanded_size(root, {}, set()) > MAX_NODES:
+            raise ValueError(f"{source} expands to more than {MAX_NODES:,} values through its aliases "
+                             "(an alias bomb?); write the values out or use fewer aliases")
+        duplicates = _duplicate_keys(root)
+        if duplicates:
+            raise ValueError("\n".join(duplicates))
+        try:
+            return loader.construct_document(root), root
+        except (ValueError, TypeError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
+            raise ValueError(f"not valid YAML: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ValueError(_yaml_error(exc)) from None
+    finally:
+        loader.dispose()
+
+
 # -- line numbers -----------------------------------------------------------------------------------------
 
 
@@ -123,7 +252,7 @@ def _key_lines(node: yaml.Node, prefix: tuple = ()) -> dict[tuple, int]:
     return lines
 
 
-def _line_for(lines: dict[tuple, int], loc: tuple) -> int | None:
+def _line_for(lines: dict[tuple, int | str], loc: tuple) -> int | str | None:
     loc = tuple(loc)
     while loc:
         if loc in lines:
@@ -141,40 +270,133 @@ def _describe(error: dict) -> str:
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         return f"expected one of {expected}, got {error.get('input')!r}"
-    return f"{error['msg']} (got {error.get('input')!r})" if "input" in error and not isinstance(
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{message} (got {error.get('input')!r})" if "input" in error and not isinstance(
         error.get("input"), (dict, list)
-    ) else error["msg"]
+    ) else message
 
 
-def load_recipe(path: str | Path, overrides: dict | None = None) -> Recipe:
-    """Read and validate a recipe; raise RecipeError naming key path, line and expectation."""
-    path = Path(path)
+# -- --set KEY=VALUE ----------------------------------------------------------------------------------------
+
+
+def parse_set(item: str) -> tuple[tuple, object]:
+    """`mask.epochs=3` -> (("mask", "epochs"), 3); the value is YAML, so `[0.8, 0.1, 0.1]` or `false` work.
+
+    Raises ValueError naming the option when it is not KEY=VALUE.
+    """
+    key, sep, raw = item.partition("=")
+    parts = tuple(part.strip() for part in key.split("."))
+    if not sep or not all(parts):
+        raise ValueError(f"--set {item!r}: expected KEY=VALUE with a dotted key, e.g. --set mask.epochs=3 or "
+                         "--set sources.0.encoding=gbk")
     try:
-        text = path.read_text(encoding="utf-8")
+        value, _ = read_yaml(raw, f"--set {key}")
+    except ValueError as exc:
+        raise ValueError(f"--set {item!r}: the value is {exc}") from None
+    return tuple(int(p) if p.isdigit() else p for p in parts), value
+
+
+def apply_set(data: dict, path: tuple, value) -> None:
+    """Put `value` at `path` in the recipe data, creating missing sections; ValueError if the path cannot
+    exist (a list index out of range, or a key under a plain value)."""
+    node = data
+    for depth, part in enumerate(path):
+        last = depth == len(path) - 1
+        here = ".".join(str(p) for p in path[: depth + 1])
+        if isinstance(node, list):
+            if not isinstance(part, int) or not 0 <= part < len(node):
+                raise ValueError(f"--set {'.'.join(map(str, path))}: {here} is not an item of a list of "
+                                 f"{len(node)} (use an index from 0 to {len(node) - 1})")
+        elif isinstance(node, dict):
+            part = str(part)
+            if not last and node.get(part) is None:
+                node[part] = {}
+        else:
+            raise ValueError(f"--set {'.'.join(map(str, path))}: {here.rsplit('.', 1)[0]} is a plain value, "
+                             "it has no keys")
+        if last:
+            node[part] = value
+        else:
+            node = node[part]
+
+
+# -- loading ------------------------------------------------------------------------------------------------
+
+
+def _read_text(path: Path) -> str:
+    """The recipe's text; RecipeError for an unreadable, oversized or non-UTF-8 file (with the line)."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_RECIPE_BYTES + 1)
     except OSError as exc:
         raise RecipeError(path, [f"cannot read the recipe: {exc.strerror or exc}"]) from None
+    if len(raw) > MAX_RECIPE_BYTES:
+        raise RecipeError(path, [f"the recipe is larger than {MAX_RECIPE_BYTES // 1024} KB; is it a recipe?"])
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise RecipeError(path, [f"{where}not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RecipeError(path, [f"line {line}: the recipe is not UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                                 "save it as UTF-8"]) from None
+
+
+def load_recipe(path: str | Path, overrides: dict | None = None, sets: list[str] | tuple = ()) -> Recipe:
+    """Read and validate a recipe; raise RecipeError naming key path, line and expectation.
+
+    `overrides` replace top-level keys (the CLI's --output/--seed); `sets` are `KEY=VALUE` strings
+    (`--set mask.epochs=3`), validated like the file, with "--set KEY=VALUE" in place of a line number.
+    """
+    path = Path(path)
+    try:
+        data, root = read_yaml(_read_text(path))
+    except ValueError as exc:
+        raise RecipeError(path, str(exc).splitlines()) from None
     if not isinstance(data, dict):
         raise RecipeError(path, ["line 1: expected a mapping of recipe keys (name, seed, output, sources, ...)"])
     for key, value in (overrides or {}).items():
         if value is not None:
             data[key] = value
-    lines = _key_lines(root) if root is not None else {}
+    lines: dict[tuple, int | str] = _key_lines(root) if root is not None else {}
+    lines.update({(key,): f"--{key}" for key, value in (overrides or {}).items() if value is not None})
+    problems = []
+    for item in sets:
+        try:
+            key, value = parse_set(item)
+            apply_set(data, key, value)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        lines = {loc: line for loc, line in lines.items() if loc[: len(key)] != key}
+        lines[key] = f"--set {item}"
+    context = {"base_dir": path.resolve().parent}
     try:
-        recipe = Recipe.model_validate(data, context={"base_dir": path.resolve().parent})
+        recipe = Recipe.model_validate(data, context=context)
     except ValidationError as exc:
-        problems = []
         for error in exc.errors():
             loc = tuple(error["loc"])
             key = ".".join(str(part) for part in loc) or "(top level)"
             line = _line_for(lines, loc)
-            problems.append(f"{key} (line {line}): {_describe(error)}")
-        raise RecipeError(path, problems) from None
+            where = line if isinstance(line, str) else f"line {line}"
+            problems.append(f"{key} ({where}): {_describe(error)}")
+        raise RecipeError(path, problems + _source_file_problems(data, context, lines)) from None
+    if problems:  # (bad --set options; the rest was checked above so that every problem is listed)
+        raise RecipeError(path, problems)
+    recipe._lines = lines
     recipe._recipe_file = path.resolve()
     return recipe
+
+
+def _source_file_problems(data: dict, context: dict, lines: dict) -> list[str]:
+    """File problems of the sources that validate on their own, so one report lists schema and file problems."""
+    from corpusctl.preflight import source_problems
+
+    problems = []
+    for index, raw in enumerate(data.get("sources") or [] if isinstance(data.get("sources"), list) else []):
+        try:
+            source = SourceConfig.model_validate(raw, context=context)
+        except ValidationError:
+            continue
+        line = _line_for(lines, ("sources", index, "path"))
+        where = line if isinstance(line, str) else f"line {line}"
+        problems += [f"sources.{index}.path ({where}): {p}" for p in source_problems(source)]
+    return problems

@@ -175,10 +175,6 @@ def output_problems(output: Path | str, recipe_path: Path | str | None, sources:
         if work.exists() and not (work / WORK_MARKER).is_file():
             problems.append(f"the work folder {work} exists and was not made by corpusctl; move it away "
                             "(corpusctl builds in .<output>.work beside the output)")
-    parent = _existing_parent(output)
-    if parent is not None and not os.access(parent, os.W_OK | os.X_OK):
-        problems.append(f"cannot write in {parent} (permission denied or read-only); choose an output in a "
-                        "folder you can write to")
     return problems
 
 
@@ -186,13 +182,6 @@ def recipe_output_problems(recipe) -> list[str]:
     """The output rules for a loaded recipe (its output, its file and its sources)."""
     return output_problems(recipe.output, recipe.recipe_file,
                            [(source.name, str(source.path)) for source in recipe.sources])
-
-
-def _existing_parent(output: Path) -> Path | None:
-    for folder in output.parents:
-        if folder.exists():
-            return folder
-    return None
 
 
 # -- the lock ----------------------------------------------------------------------------------------------

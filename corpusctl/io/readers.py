@@ -119,10 +119,9 @@ class SourceReader:
             if not line.strip():
                 continue
             origin = f"{file}:{number}"
-            try:
-                fields = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Reject(origin, "json_error", f"{origin}: invalid JSON: {exc.msg} (column {exc.colno})", line)
+            fields, problem = parse_json_line(line)
+            if problem:
+                yield Reject(origin, "json_error", f"{origin}: {problem}", line)
                 continue
             if not isinstance(fields, dict):
                 yield Reject(origin, "json_error", f"{origin}: expected a JSON object, got {type(fields).__name__}",
@@ -165,34 +164,28 @@ class SourceReader:
         except UnicodeDecodeError as exc:
             yield Reject(f"{file}:1", "decode_error", f"{file}: not {self.source.encoding}: {exc.reason}", "")
             return
-        content = content.removeprefix("\ufeff")
-        reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
+        lines = list(io.StringIO(content.removeprefix("\ufeff"), newline=""))
+        rows = csv_rows(lines, delimiter)
         try:
-            header = next(reader)
-        except (StopIteration, csv.Error):
+            _, header = next(rows)
+        except StopIteration:
             yield Reject(f"{file}:1", "csv_error", f"{file}:1: no header row", "")
             return
-        start = reader.line_num + 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                yield Reject(f"{file}:{start}", "csv_error", f"{file}:{start}: {exc}", "")
-                start = reader.line_num + 1
-                continue
+        if isinstance(header, str):
+            yield Reject(f"{file}:1", "csv_error", f"{file}:1: no readable header row ({header})", lines[0])
+            return
+        for start, row in rows:
             origin = f"{file}:{start}"
-            if not any(cell.strip() for cell in row):
-                start = reader.line_num + 1
+            if isinstance(row, str):  # a record that does not parse: only its first line is lost
+                yield Reject(origin, "csv_error", f"{origin}: {row}", lines[start - 1].rstrip("\r\n"))
+            elif not any(cell.strip() for cell in row):
                 continue
-            if len(row) != len(header):
+            elif len(row) != len(header):
                 yield Reject(origin, "csv_error",
                              f"{origin}: expected {len(header)} fields ({', '.join(header)}), got {len(row)}",
                              delimiter.join(row))
             else:
                 yield self._document(dict(zip(header, row)), origin, f"{rel}:{start}")
-            start = reader.line_num + 1
 
     def _read_table_batches(self, batches, file: Path, rel: str) -> Iterator[dict | Reject]:
         row_number = 0
@@ -239,6 +232,63 @@ class SourceReader:
         for split, dataset in splits:
             prefix = f"{rel}/{split}" if split else rel
             yield from self._read_table_batches(dataset.data.to_batches(max_chunksize=1024), folder / split, prefix)
+
+
+def parse_json_line(line: str) -> tuple[object, str | None]:
+    """(value, None) or (None, why): one JSON line, with whatever would break a later stage refused here.
+
+    json.loads accepts lone surrogates (`"\\ud800"`, which no UTF-8 writer can store), raises RecursionError
+    for deep nesting and ValueError for integers of more than 4,300 digits; each would abort a build.
+    """
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON: {exc.msg} (column {exc.colno})"
+    except RecursionError:
+        return None, "invalid JSON: nested too deeply"
+    except ValueError as exc:  # e.g. "Exceeds the limit (4300 digits) for integer string conversion"
+        return None, f"invalid JSON: {exc}"
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return None, f"invalid text: lone surrogate {exc.object[exc.start:exc.end]!r} (not a character)"
+    except (RecursionError, ValueError) as exc:
+        return None, f"cannot store the record: {'nested too deeply' if isinstance(exc, RecursionError) else exc}"
+    return value, None
+
+
+def csv_rows(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str] | str]]:
+    """(first line number, row or why it does not parse) for the physical `lines` of a CSV file.
+
+    A quote that is never closed would swallow every later line into one field; when a record fails to
+    parse, or spans several lines and has the wrong number of fields, only its first line is given up and
+    reading restarts on the next line, so every later row is still read (or rejected with its own line).
+    """
+    position, width = 0, None
+    while position < len(lines):
+        rest = map(lines.__getitem__, range(position, len(lines)))  # (no copy per restart)
+        reader = csv.reader(rest, delimiter=delimiter, strict=True)
+        consumed = 0
+        while True:
+            start = position + consumed + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield start, f"{exc} (a quote opened on this line is never closed?); reading goes on at the next line"
+                position = start
+                break
+            span = reader.line_num - consumed
+            consumed = reader.line_num
+            if span > 1 and width is not None and len(row) != width:
+                yield start, (f"a quoted field runs over {span} lines and the row has {len(row)} fields, not "
+                              f"{width} (a quote opened on this line is never closed?); reading goes on at the next line")
+                position = start
+                break
+            if width is None:
+                width = len(row)
+            yield start, row
 
 
 def _raw(fields: dict) -> str:

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from corpusctl.config import Section
+from pydantic import field_validator
+
+from corpusctl.config import Section, positive_size
 from corpusctl.io.workdir import read_batches
 
 
@@ -15,6 +17,8 @@ class ShardsConfig(Section):
     """A required step: no `enabled` key (it cannot be switched off)."""
 
     max_shard_size: str | int = "64MB"
+
+    _size = field_validator("max_shard_size")(positive_size)
 
 
 def write_dataset(data: Path, out: Path, features, max_shard_size: int | None = None, split: str | None = None) -> dict:
@@ -46,25 +50,35 @@ def write_dataset(data: Path, out: Path, features, max_shard_size: int | None = 
     names = [f"data-{i:05d}-of-{shards:05d}.arrow" for i in range(shards)]
     out.mkdir(parents=True, exist_ok=True)
     partial = [out / f"{name}.partial" for name in names]
-    shard, written = 0, 0
-    writer = ArrowWriter(features=features, path=str(partial[0]))
-    for batch in read_batches(data, SHARD_BATCH_ROWS):
-        table = pa.Table.from_batches([batch]).select(columns)
-        while table.num_rows:
-            if written == ends[shard]:
-                writer.finalize()
-                writer.close()
-                shard += 1
-                writer = ArrowWriter(features=features, path=str(partial[shard]))
-            take = min(table.num_rows, ends[shard] - written)
-            writer.write_table(table.slice(0, take))
-            table, written = table.slice(take), written + take
-    writer.finalize()
-    writer.close()
-    for empty in partial[shard + 1:]:  # (only when there are no rows at all)
-        ArrowWriter(features=features, path=str(empty)).finalize()
-    for path, name in zip(partial, names):
-        path.rename(out / name)
+    writer = None
+    try:
+        shard, written = 0, 0
+        writer = ArrowWriter(features=features, path=str(partial[0]))
+        for batch in read_batches(data, SHARD_BATCH_ROWS):
+            table = pa.Table.from_batches([batch]).select(columns)
+            while table.num_rows:
+                if written == ends[shard]:
+                    writer.finalize()
+                    writer.close()
+                    shard += 1
+                    writer = ArrowWriter(features=features, path=str(partial[shard]))
+                take = min(table.num_rows, ends[shard] - written)
+                writer.write_table(table.slice(0, take))
+                table, written = table.slice(take), written + take
+        writer.finalize()
+        writer.close()
+        for empty in partial[shard + 1:]:  # (only when there are no rows at all)
+            ArrowWriter(features=features, path=str(empty)).finalize()
+        for path, name in zip(partial, names):
+            path.rename(out / name)
+    except BaseException:  # a full disk or an interrupt: leave no partial shard behind, and no file open
+        try:
+            writer.stream.close()
+        except Exception:  # (no writer yet, or the disk is full and closing fails too)
+            pass
+        for path in partial:
+            path.unlink(missing_ok=True)
+        raise
     # datasets fingerprints a file by its path and mtime; a fingerprint of the shards' content keeps
     # state.json byte-identical between identical builds.
     fingerprint = sha256_text("".join(sha256(out / name) for name in names))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -51,31 +52,74 @@ def read_batches(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
 
 
 class ArrowStreamWriter:
-    """Writes batches to an Arrow stream file under a temp name; `close()` renames it into place."""
+    """Writes batches to an Arrow stream file under a temp name; `close()` renames it into place.
+
+    A write that fails (a full disk) deletes the temp file at once, so a failed stage does not keep the disk
+    full; `discard_open_writers()` does the same for writers a failed build left open.
+    """
 
     def __init__(self, path: Path):
         self.path = path
         self.tmp = path.with_name(path.name + ".partial")
         self._writer = None
+        self._sink = None
         self.schema: pa.Schema | None = None
         self.rows = 0
+        _OPEN_WRITERS.add(self)
+
+    def _open(self, schema: pa.Schema) -> None:
+        # our own sink, so that a failed close (a full disk) cannot leave the deleted file open and its space held
+        self._sink = pa.OSFile(str(self.tmp), "wb")
+        self._writer = pa.ipc.new_stream(self._sink, schema)
 
     def write(self, batch: pa.RecordBatch) -> None:
-        if self._writer is None:
-            self.schema = batch.schema
-            self._writer = pa.ipc.new_stream(str(self.tmp), self.schema)
-        elif batch.schema != self.schema:
-            batch = pa.Table.from_batches([batch]).select(self.schema.names).cast(self.schema).to_batches()[0]
-        if batch.num_rows:
-            self._writer.write_batch(batch)
-            self.rows += batch.num_rows
+        try:
+            if self._writer is None:
+                self.schema = batch.schema
+                self._open(self.schema)
+            elif batch.schema != self.schema:
+                batch = pa.Table.from_batches([batch]).select(self.schema.names).cast(self.schema).to_batches()[0]
+            if batch.num_rows:
+                self._writer.write_batch(batch)
+                self.rows += batch.num_rows
+        except OSError:
+            self.discard()
+            raise
 
     def close(self, empty_schema: pa.Schema | None = None) -> None:
-        if self._writer is None:
-            self.schema = empty_schema or pa.schema([])
-            self._writer = pa.ipc.new_stream(str(self.tmp), self.schema)
-        self._writer.close()
-        os.replace(self.tmp, self.path)
+        try:
+            if self._writer is None:
+                self.schema = empty_schema or pa.schema([])
+                self._open(self.schema)
+            self._writer.close()
+            self._sink.close()
+            os.replace(self.tmp, self.path)
+        except OSError:
+            self.discard()
+            raise
+        _OPEN_WRITERS.discard(self)
+
+    def discard(self) -> None:
+        """Drop what was written (the temp file); the target file is untouched."""
+        _OPEN_WRITERS.discard(self)
+        for handle in (self._writer, self._sink):
+            if handle is not None:
+                try:
+                    handle.close()
+                except (OSError, pa.ArrowException):  # the disk is full: closing flushes and fails again
+                    pass
+        self.tmp.unlink(missing_ok=True)
+
+
+_OPEN_WRITERS: weakref.WeakSet[ArrowStreamWriter] = weakref.WeakSet()
+
+
+def discard_open_writers() -> int:
+    """Delete the temp files of every writer left open by a failed build; returns how many there were."""
+    writers = list(_OPEN_WRITERS)
+    for writer in writers:
+        writer.discard()
+    return len(writers)
 
 
 class StageCheckpoint:

@@ -36,7 +36,8 @@ class DedupConfig(StageSection):
     threshold: float = Field(0.8, gt=0, le=1)
     """Estimated Jaccard similarity of character shingles at or above which a document is a near duplicate."""
     shingle_size: int = Field(5, ge=1)
-    num_perm: int = Field(128, ge=16)
+    num_perm: int = Field(128, ge=16, le=1024)
+    """MinHash permutations; the signatures take rows x num_perm x 4 bytes of memory, so it is bounded."""
     lsh_weights: tuple[float, float] = (0.3, 0.7)
     """LSH band tuning (false-positive weight, false-negative weight), summing to 1; candidates are
     confirmed by their estimated Jaccard, so the default favours recall."""
