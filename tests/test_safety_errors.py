@@ -152,7 +152,7 @@ def test_item15_every_line_after_a_bad_quote_is_accounted_for(tmp_path):
 
 def test_item13_non_utf8_recipe(tmp_path):
     recipe = tmp_path / "r.yaml"
-    recipe.write_bytes("name: x\n".encode() + "output: 输出\n".encode("gbk"))
+    recipe.write_bytes(b"name: x\n" + "output: 输出\n".encode("gbk"))
     assert_user_error(run("validate", recipe), 2, "line 2: the recipe is not UTF-8")
 
 
