@@ -35,6 +35,8 @@ app.add_typer(segmenter_app, name="segmenter")
 app.add_typer(pii_app, name="pii")
 console = Console(emoji=False)
 errors = Console(stderr=True, emoji=False)
+plain = Console(markup=False, emoji=False)
+"""For renderables built from corpus data (titles, reasons, file names): nothing in them is markup."""
 
 SetOption = Annotated[list[str] | None, typer.Option(
     "--set", metavar="KEY=VALUE",
@@ -119,7 +121,7 @@ def build(
 
     if executor not in ("local", "ray"):
         _fail(CorpusctlError(f"--executor must be local or ray, got {executor!r}"))
-    target = output or recipe
+    target = output.resolve() if output else "the output"
     try:
         overrides = {"seed": seed, "output": str(output.resolve()) if output else None}
         loaded = load_recipe(recipe, overrides, set_ or [])
@@ -216,7 +218,7 @@ def inspect(
     if not path.exists():
         _fail(CorpusctlError(f"{path} does not exist"))
     try:
-        console.print(inspect_path(path, sample, pos))
+        plain.print(inspect_path(path, sample, pos))
     except CorpusctlError as exc:
         _fail(exc)
 

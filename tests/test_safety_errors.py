@@ -147,6 +147,15 @@ def test_item15_every_line_after_a_bad_quote_is_accounted_for(tmp_path):
     assert "二" in docs and "五" in docs
 
 
+def test_item15_a_long_document_in_one_field_is_one_row(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text('title,text\n甲,"' + "长" * 300_000 + '\n续"\n乙,二\n', encoding="utf-8")
+    src = SourceConfig.model_validate({"name": "s", "path": str(path), "format": "csv", "title_field": "title",
+                                       "domain": "industrial", "kind": "sop"}, context={"base_dir": tmp_path})
+    items = list(SourceReader(src))
+    assert [len(i["text"]) for i in items] == [300_002, 1]
+
+
 # -- item 13: recipe files, sizes, encodings, numbers ---------------------------------------------------------
 
 
