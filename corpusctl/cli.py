@@ -116,7 +116,6 @@ def build(
     from corpusctl.io.workdir import discard_open_writers
     from corpusctl.pipeline import BuildOptions
     from corpusctl.pipeline import build as run_build
-    from corpusctl.preflight import require_ready
     from corpusctl.recipe import load_recipe
 
     if executor not in ("local", "ray"):
@@ -126,7 +125,6 @@ def build(
         overrides = {"seed": seed, "output": str(output.resolve()) if output else None}
         loaded = load_recipe(recipe, overrides, set_ or [])
         target = loaded.output
-        require_ready(loaded, recipe)
         options = BuildOptions(workers=workers, executor=executor, ray_address=ray_address, resume=resume,
                                strict=strict)
         with RichProgress(quiet) as progress:
@@ -194,7 +192,7 @@ def validate(
 
     try:
         loaded = load_recipe(recipe, {"output": str(output.resolve()) if output else None}, set_ or [])
-        require_ready(loaded, recipe)
+        require_ready(loaded)
     except CorpusctlError as exc:
         _fail(exc)
         return

@@ -324,4 +324,7 @@ def _publish(staged: Path, output: Path) -> None:
 
 
 def build(recipe: Recipe, options: BuildOptions | None = None, progress: Progress | None = None) -> BuildResult:
+    from corpusctl.preflight import require_ready
+
+    require_ready(recipe)  # every problem `corpusctl validate` lists stops the build before any work
     return Build(recipe, options or BuildOptions(), progress).run()

@@ -23,11 +23,11 @@ def preflight_problems(recipe) -> list[str]:
     return source_problems_of(recipe) + lexicon_problems(recipe) + output_problems(recipe)
 
 
-def require_ready(recipe, recipe_path) -> None:
-    """Raise RecipeError listing every preflight problem (build calls this before it starts)."""
+def require_ready(recipe) -> None:
+    """Raise RecipeError listing every preflight problem (`pipeline.build` calls this before it starts)."""
     problems = preflight_problems(recipe)
     if problems:
-        raise RecipeError(recipe_path, problems)
+        raise RecipeError(getattr(recipe, "_path", None) or "recipe", problems)
 
 
 # -- sources ------------------------------------------------------------------------------------------------

@@ -79,6 +79,8 @@ class Recipe(Section):
     ner: NerConfig = NerConfig()
     classification: ClassificationConfig = ClassificationConfig()
     report: ReportConfig = ReportConfig()
+    _path: Path | None = PrivateAttr(None)
+    """The recipe file it was loaded from (for messages)."""
     _lines: dict = PrivateAttr(default_factory=dict)
     """Key path -> line in the recipe file (and "--set ..." for overridden keys), for messages after loading."""
 
@@ -375,6 +377,7 @@ def load_recipe(path: str | Path, overrides: dict | None = None, sets: list[str]
     if problems:  # (bad --set options; the rest was checked above so that every problem is listed)
         raise RecipeError(path, problems)
     recipe._lines = lines
+    recipe._path = path
     return recipe
 
 
