@@ -113,7 +113,7 @@ def build(
 
     Example: corpusctl build recipes/sample.yaml --workers 2 --set mask.epochs=3
     """
-    from corpusctl.io.workdir import discard_open_writers
+    from corpusctl.io.workdir import discard_open_writers, discard_unfinished
     from corpusctl.pipeline import BuildOptions
     from corpusctl.pipeline import build as run_build
     from corpusctl.recipe import load_recipe
@@ -141,7 +141,7 @@ def build(
         message = environment_message(exc)
         if message is None:
             raise
-        discard_open_writers()
+        discard_unfinished()
         _fail(f"{message}. {target} is unchanged; finished stages are kept, so rerun with --resume to continue",
               code=1)
         return
@@ -229,7 +229,8 @@ def version_callback(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True)] = False,
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                         help="Show the version and exit.")] = False,
 ) -> None:
     """corpusctl: Chinese domain-adaptive pre-training corpora."""
 

@@ -231,6 +231,8 @@ def test_item13_disk_full_is_exit_1_and_frees_the_partial_stage(tmp_path):
         result = run("build", recipe, "--output", disk / "out", "--quiet", "--workers", "1")
         assert_user_error(result, 1, "no space left on the device", "rerun with --resume")
         assert not list(disk.rglob("*.partial"))
+        stages = [p for p in (disk / ".out.work").iterdir() if p.is_dir()]
+        assert all((stage / "done.json").exists() for stage in stages)  # only finished stages stay
         stats = os.statvfs(disk)
         assert stats.f_bavail > 0  # the failing stage's partial data is gone: the disk is not left full
     finally:
@@ -243,20 +245,23 @@ def test_item13_disk_full_in_process_deletes_the_partial_checkpoint(tmp_path, mo
     written = []
     original = workdir.ArrowStreamWriter.write
 
-    def full_after_first(self, batch):
-        if written:
+    def full_after_ingest(self, batch):
+        if self.path.parent.name != "ingest" and self.rows:
             self._writer.write_batch(batch)  # some bytes reach the partial file, then the disk is full
+            written.append(self.tmp)
             raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(self.tmp)
         return original(self, batch)
 
-    monkeypatch.setattr(workdir.ArrowStreamWriter, "write", full_after_first)
+    monkeypatch.setattr(workdir.ArrowStreamWriter, "write", full_after_ingest)
     recipe = tiny_recipe(tmp_path, docs=600)
     result = run("build", recipe, "--output", tmp_path / "out", "--quiet", "--workers", "1")
     assert_user_error(result, 1, "no space left on the device", f"{tmp_path / 'out'} is unchanged",
                       "rerun with --resume")
-    assert written and not written[0].exists()
-    assert not list((tmp_path / ".out.work").rglob("*.partial"))
+    assert written and not written[0].parent.exists()  # the failing stage's folder is gone
+    work = tmp_path / ".out.work"
+    assert not list(work.rglob("*.partial"))
+    assert (work / "ingest" / "done.json").exists()  # finished stages stay for --resume
+    assert all((stage / "done.json").exists() for stage in work.iterdir() if stage.is_dir())
 
 
 @pytest.mark.parametrize("exc, needle", [(OSError(errno.EROFS, "Read-only file system", "/x"), "read-only file system (/x)"),
