@@ -161,7 +161,7 @@ def test_item15_a_long_document_in_one_field_is_one_row(tmp_path):
 
 def test_item13_non_utf8_recipe(tmp_path):
     recipe = tmp_path / "r.yaml"
-    recipe.write_bytes("name: x\n".encode() + "output: 输出\n".encode("gbk"))
+    recipe.write_bytes(b"name: x\n" + "output: 输出\n".encode("gbk"))
     assert_user_error(run("validate", recipe), 2, "line 2: the recipe is not UTF-8")
 
 

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
-
 from pydantic import field_validator
 
 from corpusctl.config import Section, positive_size
