@@ -10,6 +10,7 @@ import codecs
 import hashlib
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Literal
 
 import yaml
@@ -275,9 +276,10 @@ def _describe(error: dict) -> str:
         expected = error.get("ctx", {}).get("expected", "")
         return f"expected one of {expected}, got {error.get('input')!r}"
     message = error["msg"].removeprefix("Value error, ")
-    return f"{message} (got {error.get('input')!r})" if "input" in error and not isinstance(
-        error.get("input"), (dict, list)
-    ) else message
+    value = error.get("input")
+    if "input" not in error or isinstance(value, (dict, list)) or repr(value) in message:
+        return message
+    return f"{message} (got {value!r})"
 
 
 # -- --set KEY=VALUE ----------------------------------------------------------------------------------------
@@ -378,7 +380,7 @@ def load_recipe(path: str | Path, overrides: dict | None = None, sets: list[str]
     except ValidationError as exc:
         for error in exc.errors():
             problems.append(f"{_where(lines, tuple(error['loc']))}: {_describe(error)}")
-        raise RecipeError(path, problems + _source_file_problems(data, context, lines)) from None
+        raise RecipeError(path, problems + _file_problems_of_valid_parts(data, context, lines)) from None
     if problems:  # (bad --set options; the rest was checked above so that every problem is listed)
         raise RecipeError(path, problems)
     recipe._lines = lines
@@ -386,9 +388,14 @@ def load_recipe(path: str | Path, overrides: dict | None = None, sets: list[str]
     return recipe
 
 
-def _source_file_problems(data: dict, context: dict, lines: dict) -> list[str]:
-    """File problems of the sources that validate on their own, so one report lists schema and file problems."""
-    from corpusctl.preflight import source_problems
+FILE_SECTIONS = ("clean", "segment", "ontology", "vocab", "ner")
+"""Sections that name files the preflight checks read (lexicons, ontology, models, annotations)."""
+
+
+def _file_problems_of_valid_parts(data: dict, context: dict, lines: dict) -> list[str]:
+    """Preflight file problems of the sources and sections that validate on their own, so that a recipe with
+    schema errors still gets one report listing its file problems too."""
+    from corpusctl import preflight
 
     sources = data.get("sources")
     problems = []
@@ -398,5 +405,12 @@ def _source_file_problems(data: dict, context: dict, lines: dict) -> list[str]:
         except ValidationError:
             continue
         where = _where(lines, ("sources", index, "path"))
-        problems += [f"{where}: {problem}" for problem in source_problems(source)]
-    return problems
+        problems += [f"{where}: {problem}" for problem in preflight.source_problems(source)]
+    parts = SimpleNamespace(where=lambda *loc: _where(lines, loc))
+    for name in FILE_SECTIONS:
+        try:
+            section = Recipe.model_fields[name].annotation.model_validate(data.get(name) or {}, context=context)
+        except ValidationError:
+            section = None
+        setattr(parts, name, section)
+    return problems + preflight.lexicon_problems(parts)

@@ -363,7 +363,8 @@ def test_validate_lists_every_problem_build_would_hit(tmp_path):
     result = run("validate", recipe)
     assert_user_error(result, 2, "sources.0.encoding (line 4): unknown encoding 'klingon'",
                       "shards.max_shard_size (line 11): cannot read size 'lots'",
-                      f"sources.1.path (line 5): source path {tmp_path / 'lost.csv'} does not exist")
+                      f"sources.1.path (line 5): source path {tmp_path / 'lost.csv'} does not exist",
+                      f"segment.lexicons.0 (line 12): {tmp_path / 'missing.txt'}: lexicon file not found")
     fixed = text.replace("shards: {max_shard_size: lots}\n", "").replace(", encoding: klingon", "")
     recipe.write_text(fixed, encoding="utf-8")
     result = run("validate", recipe)
