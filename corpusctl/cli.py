@@ -35,6 +35,8 @@ app.add_typer(segmenter_app, name="segmenter")
 app.add_typer(pii_app, name="pii")
 console = Console(emoji=False)
 errors = Console(stderr=True, emoji=False)
+plain = Console(markup=False, emoji=False)
+"""For renderables built from corpus data (titles, reasons, file names): nothing in them is markup."""
 
 SetOption = Annotated[list[str] | None, typer.Option(
     "--set", metavar="KEY=VALUE",
@@ -113,20 +115,18 @@ def build(
 
     Example: corpusctl build recipes/sample.yaml --workers 2 --set mask.epochs=3
     """
-    from corpusctl.io.workdir import discard_open_writers
+    from corpusctl.io.workdir import discard_open_writers, discard_unfinished
     from corpusctl.pipeline import BuildOptions
     from corpusctl.pipeline import build as run_build
-    from corpusctl.preflight import require_ready
     from corpusctl.recipe import load_recipe
 
     if executor not in ("local", "ray"):
         _fail(CorpusctlError(f"--executor must be local or ray, got {executor!r}"))
-    target = output or recipe
+    target = output.resolve() if output else "the output"
     try:
         overrides = {"seed": seed, "output": str(output.expanduser().resolve()) if output else None}
         loaded = load_recipe(recipe, overrides, set_ or [])
         target = loaded.output
-        require_ready(loaded, recipe)
         options = BuildOptions(workers=workers, executor=executor, ray_address=ray_address, resume=resume,
                                strict=strict, keep_work=keep_work)
         with RichProgress(quiet) as progress:
@@ -143,7 +143,7 @@ def build(
         message = environment_message(exc)
         if message is None:
             raise
-        discard_open_writers()
+        discard_unfinished()
         _fail(f"{message}. {target} is unchanged; finished stages are kept, so rerun with --resume to continue",
               code=1)
         return
@@ -194,7 +194,7 @@ def validate(
 
     try:
         loaded = load_recipe(recipe, {"output": str(output.expanduser().resolve()) if output else None}, set_ or [])
-        require_ready(loaded, recipe)
+        require_ready(loaded)
     except CorpusctlError as exc:
         _fail(exc)
         return
@@ -235,7 +235,7 @@ def inspect(
     if not path.exists():
         _fail(CorpusctlError(f"{path} does not exist"))
     try:
-        console.print(inspect_path(path, sample, pos))
+        plain.print(inspect_path(path, sample, pos))
     except CorpusctlError as exc:
         _fail(exc)
 
@@ -248,7 +248,8 @@ def version_callback(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True)] = False,
+    version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                                         help="Show the version and exit.")] = False,
 ) -> None:
     """corpusctl: Chinese domain-adaptive pre-training corpora."""
 

@@ -60,5 +60,5 @@ def parse_size(value: str | int | float) -> int:
 def positive_size(value: str | int | float) -> str | int | float:
     """A validator for size keys: readable by parse_size and at least one byte (0 or '-1MB' is a mistake)."""
     if parse_size(value) < 1:
-        raise ValueError(f"size must be at least 1 byte, got {value!r}")
+        raise ValueError("size must be at least 1 byte, e.g. '64MB'")
     return value

@@ -13,7 +13,8 @@ class RecipeError(CorpusctlError):
     def __init__(self, path, problems: list[str]):
         self.path = path
         self.problems = problems
-        super().__init__(f"{path}: invalid recipe\n" + "\n".join(f"  {p}" for p in problems))
+        lines = ("  " + problem.replace("\n", "\n    ") for problem in problems)  # a problem may span lines
+        super().__init__(f"{path}: invalid recipe\n" + "\n".join(lines))
 
 
 class InputError(CorpusctlError):

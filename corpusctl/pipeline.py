@@ -23,7 +23,7 @@ from corpusctl import __version__
 from corpusctl.errors import CorpusctlError, InputError
 from corpusctl.executor import make_executor
 from corpusctl.io.columns import to_record_batch
-from corpusctl.io.output import BuildLock, publish, recipe_output_problems, work_folder
+from corpusctl.io.output import BuildLock, publish, work_folder
 from corpusctl.io.readers import Reject, SourceReader, source_files
 from corpusctl.io.workdir import (
     ArrowStreamWriter,
@@ -298,9 +298,6 @@ class Build:
 
         from corpusctl.build_steps import run_steps
 
-        problems = recipe_output_problems(self.recipe)
-        if problems:
-            raise CorpusctlError("refusing to build:\n" + "\n".join(f"  {p}" for p in problems))
         datasets.disable_progress_bars()
         datasets.logging.set_verbosity_error()
         lock = BuildLock(self.work, self.output)
@@ -324,4 +321,7 @@ class Build:
 
 
 def build(recipe: Recipe, options: BuildOptions | None = None, progress: Progress | None = None) -> BuildResult:
+    from corpusctl.preflight import require_ready
+
+    require_ready(recipe)  # every problem `corpusctl validate` lists stops the build before any work
     return Build(recipe, options or BuildOptions(), progress).run()

@@ -12,7 +12,7 @@ live, so they can grow without touching the rest.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from corpusctl.errors import CorpusctlError, RecipeError
@@ -23,11 +23,11 @@ def preflight_problems(recipe) -> list[str]:
     return source_problems_of(recipe) + lexicon_problems(recipe) + output_problems(recipe)
 
 
-def require_ready(recipe, recipe_path) -> None:
-    """Raise RecipeError listing every preflight problem (build calls this before it starts)."""
+def require_ready(recipe) -> None:
+    """Raise RecipeError listing every preflight problem (`pipeline.build` calls this before it starts)."""
     problems = preflight_problems(recipe)
     if problems:
-        raise RecipeError(recipe_path, problems)
+        raise RecipeError(getattr(recipe, "_path", None) or "recipe", problems)
 
 
 # -- sources ------------------------------------------------------------------------------------------------
@@ -83,38 +83,40 @@ def _exists_problem(path: Path | None, folder: bool = False) -> str | None:
 
 
 def lexicon_problems(recipe) -> list[str]:
-    """Lexicons, the ontology and model files the enabled stages read must exist and parse as they will."""
+    """Lexicons, the ontology and model files the enabled stages read must exist and parse as they will.
+
+    A section that is None (it did not validate; see `recipe.py`) is skipped.
+    """
+    return [f"{recipe.where(*loc)}: {problem}" for loc, problem in _file_checks(recipe) if problem]
+
+
+def _file_checks(recipe) -> Iterator[tuple[tuple, str | None]]:
     from corpusctl.stages import clean, segment
 
-    checks: list[tuple[tuple, Callable[[], str | None]]] = []
     cfg = recipe.clean
-    if cfg.enabled and cfg.clutter.enabled:
-        checks.append((("clean", "clutter", "lexicon"),
-                       lambda: _parse_problem(lambda: clean.read_lexicon(cfg.clutter.lexicon, "clean.clutter"))))
-    if cfg.enabled and cfg.anomaly.enabled:
-        checks.append((("clean", "anomaly", "lexicon"),
-                       lambda: _parse_problem(lambda: clean.read_lexicon(cfg.anomaly.lexicon, "clean.anomaly"))))
-    if cfg.enabled and cfg.pii.enabled and cfg.pii.roles is not None:
-        from corpusctl.stages.pii import load_roles
+    if cfg is not None and cfg.enabled:
+        if cfg.clutter.enabled:
+            yield ("clean", "clutter", "lexicon"), _parse_problem(
+                lambda: clean.read_lexicon(cfg.clutter.lexicon, "clean.clutter"))
+        if cfg.anomaly.enabled:
+            yield ("clean", "anomaly", "lexicon"), _parse_problem(
+                lambda: clean.read_lexicon(cfg.anomaly.lexicon, "clean.anomaly"))
+        if cfg.pii.enabled and cfg.pii.roles is not None:
+            from corpusctl.stages.pii import load_roles
 
-        checks.append((("clean", "pii", "roles"), lambda: _parse_problem(lambda: load_roles(cfg.pii.roles))))
-    for index, path in enumerate(recipe.segment.lexicons):
-        checks.append((("segment", "lexicons", index),
-                       lambda path=path: _parse_problem(lambda: segment.read_lexicon(path))))
-    if recipe.segment.backend == "pkuseg":
-        checks.append((("segment", "model"), lambda: _exists_problem(recipe.segment.model, folder=True)))
-    if recipe.ontology.enabled:
-        checks.append((("ontology", "dir"), lambda: _ontology_problem(recipe.ontology.dir)))
-    checks.append((("vocab", "path"), lambda: _exists_problem(recipe.vocab.path)))
-    if recipe.ner.enabled:
+            yield ("clean", "pii", "roles"), _parse_problem(lambda: load_roles(cfg.pii.roles))
+    if recipe.segment is not None:
+        for index, path in enumerate(recipe.segment.lexicons):
+            yield ("segment", "lexicons", index), _parse_problem(lambda path=path: segment.read_lexicon(path))
+        if recipe.segment.backend == "pkuseg":
+            yield ("segment", "model"), _exists_problem(recipe.segment.model, folder=True)
+    if recipe.ontology is not None and recipe.ontology.enabled:
+        yield ("ontology", "dir"), _ontology_problem(recipe.ontology.dir)
+    if recipe.vocab is not None:
+        yield ("vocab", "path"), _exists_problem(recipe.vocab.path)
+    if recipe.ner is not None and recipe.ner.enabled:
         for index, path in enumerate(recipe.ner.annotations):
-            checks.append((("ner", "annotations", index), lambda path=path: _exists_problem(path)))
-    problems = []
-    for loc, check in checks:
-        problem = check()
-        if problem:
-            problems.append(f"{recipe.where(*loc)}: {problem}")
-    return problems
+            yield ("ner", "annotations", index), _exists_problem(path)
 
 
 def _ontology_problem(directory: Path) -> str | None:

@@ -10,6 +10,7 @@ import codecs
 import hashlib
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Literal
 
 import yaml
@@ -79,21 +80,19 @@ class Recipe(Section):
     ner: NerConfig = NerConfig()
     classification: ClassificationConfig = ClassificationConfig()
     report: ReportConfig = ReportConfig()
-    _recipe_file: Path | None = PrivateAttr(default=None)
+    _path: Path | None = PrivateAttr(None)
+    """The recipe file it was loaded from (for messages)."""
 
     @property
     def recipe_file(self) -> Path | None:
         """The YAML file this recipe was read from (None when built in code); an output may never hold it."""
-        return self._recipe_file
-
+        return self._path
     _lines: dict = PrivateAttr(default_factory=dict)
     """Key path -> line in the recipe file (and "--set ..." for overridden keys), for messages after loading."""
 
     def where(self, *loc) -> str:
         """`sources.0.path (line 7)`: how a problem found after loading names its key."""
-        key = ".".join(str(part) for part in loc) or "(top level)"
-        line = _line_for(self._lines, loc)
-        return f"{key} ({line})" if isinstance(line, str) else f"{key} (line {line})" if line else key
+        return _where(self._lines, loc)
 
     @field_validator("sources")
     @classmethod
@@ -180,7 +179,9 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int])
 def _duplicate_keys(root: yaml.Node) -> list[str]:
     """`key 'output' appears twice (lines 3 and 9)` for every mapping that repeats a key (YAML's last-wins
     would silently override the first)."""
-    problems, seen_nodes, stack = [], set(), [(root, ())]
+    found: list[tuple[int, str]] = []
+    seen_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple]] = [(root, ())]
     while stack:
         node, path = stack.pop()
         if id(node) in seen_nodes:
@@ -193,14 +194,14 @@ def _duplicate_keys(root: yaml.Node) -> list[str]:
                     line = key_node.start_mark.line + 1
                     if key_node.value in first:
                         name = ".".join(str(p) for p in path + (key_node.value,))
-                        problems.append(f"{name} (line {line}): key {key_node.value!r} appears twice, on lines "
-                                        f"{first[key_node.value]} and {line}; keep one")
+                        found.append((line, f"{name} (line {line}): key {key_node.value!r} appears twice, on "
+                                            f"lines {first[key_node.value]} and {line}; keep one"))
                     else:
                         first[key_node.value] = line
                 stack.append((value_node, path + (key_node.value,)))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((item, path + (index,)) for index, item in enumerate(node.value))
-    return sorted(problems, key=lambda p: int(p.split("(line ")[1].split(")")[0]))
+    return [problem for _, problem in sorted(found)]
 
 
 def _yaml_error(exc: Exception) -> str:
@@ -261,6 +262,15 @@ def _line_for(lines: dict[tuple, int | str], loc: tuple) -> int | str | None:
     return lines.get(())
 
 
+def _where(lines: dict[tuple, int | str], loc: tuple) -> str:
+    """`sources.0.path (line 7)`, or `(--set sources.0.path=x)` for a key set on the command line."""
+    key = ".".join(str(part) for part in loc) or "(top level)"
+    line = _line_for(lines, loc)
+    if line is None:
+        return key
+    return f"{key} ({line})" if isinstance(line, str) else f"{key} (line {line})"
+
+
 def _describe(error: dict) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -271,9 +281,10 @@ def _describe(error: dict) -> str:
         expected = error.get("ctx", {}).get("expected", "")
         return f"expected one of {expected}, got {error.get('input')!r}"
     message = error["msg"].removeprefix("Value error, ")
-    return f"{message} (got {error.get('input')!r})" if "input" in error and not isinstance(
-        error.get("input"), (dict, list)
-    ) else message
+    value = error.get("input")
+    if "input" not in error or isinstance(value, (dict, list)) or repr(value) in message:
+        return message
+    return f"{message} (got {value!r})"
 
 
 # -- --set KEY=VALUE ----------------------------------------------------------------------------------------
@@ -373,30 +384,38 @@ def load_recipe(path: str | Path, overrides: dict | None = None, sets: list[str]
         recipe = Recipe.model_validate(data, context=context)
     except ValidationError as exc:
         for error in exc.errors():
-            loc = tuple(error["loc"])
-            key = ".".join(str(part) for part in loc) or "(top level)"
-            line = _line_for(lines, loc)
-            where = line if isinstance(line, str) else f"line {line}"
-            problems.append(f"{key} ({where}): {_describe(error)}")
-        raise RecipeError(path, problems + _source_file_problems(data, context, lines)) from None
+            problems.append(f"{_where(lines, tuple(error['loc']))}: {_describe(error)}")
+        raise RecipeError(path, problems + _file_problems_of_valid_parts(data, context, lines)) from None
     if problems:  # (bad --set options; the rest was checked above so that every problem is listed)
         raise RecipeError(path, problems)
     recipe._lines = lines
-    recipe._recipe_file = path.resolve()
+    recipe._path = path
     return recipe
 
 
-def _source_file_problems(data: dict, context: dict, lines: dict) -> list[str]:
-    """File problems of the sources that validate on their own, so one report lists schema and file problems."""
-    from corpusctl.preflight import source_problems
+FILE_SECTIONS = ("clean", "segment", "ontology", "vocab", "ner")
+"""Sections that name files the preflight checks read (lexicons, ontology, models, annotations)."""
 
+
+def _file_problems_of_valid_parts(data: dict, context: dict, lines: dict) -> list[str]:
+    """Preflight file problems of the sources and sections that validate on their own, so that a recipe with
+    schema errors still gets one report listing its file problems too."""
+    from corpusctl import preflight
+
+    sources = data.get("sources")
     problems = []
-    for index, raw in enumerate(data.get("sources") or [] if isinstance(data.get("sources"), list) else []):
+    for index, raw in enumerate(sources if isinstance(sources, list) else []):
         try:
             source = SourceConfig.model_validate(raw, context=context)
         except ValidationError:
             continue
-        line = _line_for(lines, ("sources", index, "path"))
-        where = line if isinstance(line, str) else f"line {line}"
-        problems += [f"sources.{index}.path ({where}): {p}" for p in source_problems(source)]
-    return problems
+        where = _where(lines, ("sources", index, "path"))
+        problems += [f"{where}: {problem}" for problem in preflight.source_problems(source)]
+    parts = SimpleNamespace(where=lambda *loc: _where(lines, loc))
+    for name in FILE_SECTIONS:
+        try:
+            section = Recipe.model_fields[name].annotation.model_validate(data.get(name) or {}, context=context)
+        except ValidationError:
+            section = None
+        setattr(parts, name, section)
+    return problems + preflight.lexicon_problems(parts)

@@ -147,6 +147,15 @@ def test_item15_every_line_after_a_bad_quote_is_accounted_for(tmp_path):
     assert "二" in docs and "五" in docs
 
 
+def test_item15_a_long_document_in_one_field_is_one_row(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text('title,text\n甲,"' + "长" * 300_000 + '\n续"\n乙,二\n', encoding="utf-8")
+    src = SourceConfig.model_validate({"name": "s", "path": str(path), "format": "csv", "title_field": "title",
+                                       "domain": "industrial", "kind": "sop"}, context={"base_dir": tmp_path})
+    items = list(SourceReader(src))
+    assert [len(i["text"]) for i in items] == [300_002, 1]
+
+
 # -- item 13: recipe files, sizes, encodings, numbers ---------------------------------------------------------
 
 
@@ -222,6 +231,8 @@ def test_item13_disk_full_is_exit_1_and_frees_the_partial_stage(tmp_path):
         result = run("build", recipe, "--output", disk / "out", "--quiet", "--workers", "1")
         assert_user_error(result, 1, "no space left on the device", "rerun with --resume")
         assert not list(disk.rglob("*.partial"))
+        stages = [p for p in (disk / ".out.work").iterdir() if p.is_dir()]
+        assert all((stage / "done.json").exists() for stage in stages)  # only finished stages stay
         stats = os.statvfs(disk)
         assert stats.f_bavail > 0  # the failing stage's partial data is gone: the disk is not left full
     finally:
@@ -234,20 +245,23 @@ def test_item13_disk_full_in_process_deletes_the_partial_checkpoint(tmp_path, mo
     written = []
     original = workdir.ArrowStreamWriter.write
 
-    def full_after_first(self, batch):
-        if written:
+    def full_after_ingest(self, batch):
+        if self.path.parent.name != "ingest" and self.rows:
             self._writer.write_batch(batch)  # some bytes reach the partial file, then the disk is full
+            written.append(self.tmp)
             raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(self.tmp)
         return original(self, batch)
 
-    monkeypatch.setattr(workdir.ArrowStreamWriter, "write", full_after_first)
+    monkeypatch.setattr(workdir.ArrowStreamWriter, "write", full_after_ingest)
     recipe = tiny_recipe(tmp_path, docs=600)
     result = run("build", recipe, "--output", tmp_path / "out", "--quiet", "--workers", "1")
     assert_user_error(result, 1, "no space left on the device", f"{tmp_path / 'out'} is unchanged",
                       "rerun with --resume")
-    assert written and not written[0].exists()
-    assert not list((tmp_path / ".out.work").rglob("*.partial"))
+    assert written and not written[0].parent.exists()  # the failing stage's folder is gone
+    work = tmp_path / ".out.work"
+    assert not list(work.rglob("*.partial"))
+    assert (work / "ingest" / "done.json").exists()  # finished stages stay for --resume
+    assert all((stage / "done.json").exists() for stage in work.iterdir() if stage.is_dir())
 
 
 @pytest.mark.parametrize("exc, needle", [(OSError(errno.EROFS, "Read-only file system", "/x"), "read-only file system (/x)"),
@@ -349,7 +363,8 @@ def test_validate_lists_every_problem_build_would_hit(tmp_path):
     result = run("validate", recipe)
     assert_user_error(result, 2, "sources.0.encoding (line 4): unknown encoding 'klingon'",
                       "shards.max_shard_size (line 11): cannot read size 'lots'",
-                      f"sources.1.path (line 5): source path {tmp_path / 'lost.csv'} does not exist")
+                      f"sources.1.path (line 5): source path {tmp_path / 'lost.csv'} does not exist",
+                      f"segment.lexicons.0 (line 12): {tmp_path / 'missing.txt'}: lexicon file not found")
     fixed = text.replace("shards: {max_shard_size: lots}\n", "").replace(", encoding: klingon", "")
     recipe.write_text(fixed, encoding="utf-8")
     result = run("validate", recipe)

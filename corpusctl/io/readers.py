@@ -257,6 +257,10 @@ def parse_json_line(line: str) -> tuple[object, str | None]:
     return value, None
 
 
+CSV_FIELD_LIMIT = 1 << 26
+"""Characters one CSV field may hold (64M): any document, while a runaway quote still ends somewhere."""
+
+
 def csv_rows(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str] | str]]:
     """(first line number, row or why it does not parse) for the physical `lines` of a CSV file.
 
@@ -264,6 +268,9 @@ def csv_rows(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str] 
     parse, or spans several lines and has the wrong number of fields, only its first line is given up and
     reading restarts on the next line, so every later row is still read (or rejected with its own line).
     """
+    # a long document in one field is fine (the default limit is 128K characters); with a quote that is never
+    # closed the field then runs to the end of the file, and reading restarts at the line after the quote
+    csv.field_size_limit(max(csv.field_size_limit(), CSV_FIELD_LIMIT))
     position, width = 0, None
     while position < len(lines):
         rest = map(lines.__getitem__, range(position, len(lines)))  # (no copy per restart)

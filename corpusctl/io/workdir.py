@@ -162,9 +162,27 @@ class StageCheckpoint:
     def reset(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir.mkdir(parents=True)
+        _UNFINISHED.add(self.dir)
 
     def finish(self, stats: dict) -> None:
         write_json(self.done_file, {"fingerprint": self.fingerprint, "parts": self.parts, "stats": stats})
+        _UNFINISHED.discard(self.dir)
+
+
+_UNFINISHED: set[Path] = set()
+"""Folders of the stages this process started and has not finished."""
+
+
+def discard_unfinished() -> list[Path]:
+    """Delete what a failed build was in the middle of writing: open writers' temp files and the folders of
+    stages that started but did not finish. Such a folder is never reused (it has no done.json), and after
+    a full disk it holds the very space the rerun needs; finished stages stay for `--resume`."""
+    discard_open_writers()
+    removed = sorted(folder for folder in _UNFINISHED if not (folder / "done.json").exists())
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    _UNFINISHED.clear()
+    return removed
 
 
 class StageCounter:
