@@ -304,9 +304,7 @@ class Build:
         lock.acquire()
         try:
             if not self.options.resume:
-                for child in self.work.iterdir():
-                    if child.is_dir():
-                        shutil.rmtree(child)
+                self._discard_checkpoints()
             try:
                 final = run_steps(self)
             finally:
@@ -318,6 +316,16 @@ class Build:
         finally:
             lock.release()
         return BuildResult(self.output, manifest, self.reused)
+
+    def _discard_checkpoints(self) -> None:
+        """A build without --resume starts afresh; say so when it throws finished stages away."""
+        stages = sorted(child for child in self.work.iterdir() if child.is_dir())
+        finished = [stage.name for stage in stages if (stage / "done.json").is_file()]
+        if finished:
+            self.progress.message(f"discarding {len(finished)} finished stage(s) of an earlier run in {self.work} "
+                                  "(pass --resume to reuse them)")
+        for stage in stages:
+            shutil.rmtree(stage)
 
 
 def build(recipe: Recipe, options: BuildOptions | None = None, progress: Progress | None = None) -> BuildResult:

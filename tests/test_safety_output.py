@@ -164,6 +164,9 @@ def test_a_successful_build_removes_its_work_folder_unless_asked_to_keep_it(tmp_
     assert not (tmp_path / ".out.work").exists()
     assert run_build(recipe, "--keep-work").exit_code == 0
     assert (tmp_path / ".out.work" / "ingest" / "done.json").is_file()
+    again = CliRunner().invoke(app, ["build", str(recipe), "--workers", "1", "--keep-work"])
+    assert again.exit_code == 0, again.output
+    assert "pass --resume to reuse them" in " ".join(again.output.split())
     result = CliRunner().invoke(app, ["clean", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert not (tmp_path / ".out.work").exists() and (tmp_path / "out" / "manifest.json").is_file()
