@@ -318,6 +318,10 @@ def finish_vocabulary(build: Build, cp: StageCheckpoint, job: Background, final:
         shutil.copyfile(cp.dir / name, final / name)
     from tokenizers import Tokenizer
 
+    from corpusctl.stages.tokenize import write_hf_tokenizer_files
+
+    write_hf_tokenizer_files(final, build.recipe.format.max_seq_len)
+
     return Tokenizer.from_file(str(cp.dir / "tokenizer.json")), stats
 
 
