@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from corpusctl import __version__
+from corpusctl.build_checks import build_warnings, gather_rejects, reject_summary, target_checks
 from corpusctl.config import parse_size
 from corpusctl.errors import CorpusctlError
 from corpusctl.executor import Background, Columns
@@ -24,7 +25,22 @@ DOC_COLUMNS = ["id", "source", "domain", "kind", "title", "text", "label", "orig
 
 
 def run_steps(build: Build) -> Path:
-    """Run every stage and assemble the output folder in the work dir; returns the staged folder."""
+    """Run every stage and assemble the output folder in the work dir; returns the staged folder.
+
+    A build that stops at a user error says which records its stages rejected so far (the cause is often
+    there: a wrong text_field, a file in another encoding), since the rejects of a failed build stay in the
+    work folder."""
+    try:
+        return _run_steps(build, time.perf_counter())
+    except CorpusctlError as exc:
+        summary = reject_summary(gather_rejects(build.work / name / "rejects.jsonl" for name in build.checkpoints))
+        if summary and exc.args:
+            exc.args = (f"{exc.args[0]}\n{summary}; every rejected record is in {build.work}/<stage>/rejects.jsonl",
+                        *exc.args[1:])
+        raise
+
+
+def _run_steps(build: Build, started: float) -> Path:
     recipe = build.recipe
     docs = build.ingest()
     docs = clean_steps(build, docs)
@@ -65,6 +81,7 @@ def run_steps(build: Build) -> Path:
     outputs["ontology"] = ontology_summary(build, docs)
     outputs["segment"] = segment_summary(build)
     write_rejects(build, final)
+    outputs["wall_seconds"] = round(time.perf_counter() - started, 3)
     manifest = make_manifest(build, outputs)
     if recipe.report.enabled:
         from corpusctl.report import write_report
@@ -545,7 +562,35 @@ def make_manifest(build: Build, outputs: dict) -> dict:
         "recomputed_stages": build.recomputed,
         **outputs,
     }
-    return json.loads(json.dumps(manifest, default=str))
+    manifest = json.loads(json.dumps(manifest, default=str))
+    manifest["checks"] = target_checks(manifest)
+    manifest["warnings"] = build_warnings(manifest, source_rejects(build))
+    return manifest
+
+
+def source_rejects(build: Build):
+    """Per source, records read and rejected by the document stages (those before the mix), from the
+    checkpoints' rejects.jsonl files; examples cut later are not records of a source."""
+    import pyarrow.compute as pc
+
+    stages = build.checkpoints[:build.checkpoints.index("mix-sizes")] if "mix-sizes" in build.checkpoints \
+        else build.checkpoints
+    rejects = gather_rejects(build.work / name / "rejects.jsonl" for name in stages)
+    for line in _ingest_rejects(build.work / "ingest" / "rejects.jsonl"):
+        rejects.read[line] += 1
+    for batch in read_batches(build.work / "ingest" / "data.arrow", 8192):
+        for item in pc.value_counts(batch.column("source")).to_pylist():
+            rejects.read[item["values"]] += item["counts"]
+    return rejects
+
+
+def _ingest_rejects(path: Path):
+    """The source of each record ingest rejected (it was read, so it counts towards the source's records)."""
+    if path.is_file():
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    yield json.loads(line).get("source") or "?"
 
 
 def source_counts(stages: dict) -> dict:

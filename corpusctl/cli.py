@@ -145,6 +145,9 @@ def print_summary(manifest: dict, output: Path) -> None:
     pretrain = manifest.get("pretrain", {})
     console.print(f"pretrain: {pretrain.get('rows')} rows in {pretrain.get('shards')} shards; "
                   f"vocab {manifest.get('vocab', {}).get('size')} tokens")
+    from corpusctl.inspect import warnings_text
+
+    console.print(warnings_text(manifest))
 
 
 @app.command()

@@ -195,7 +195,7 @@ def key_figures(manifest: dict) -> list[tuple[str, str]]:
         ("NER sentences", sum((ner.get("sentences") or {}).values()) or None),
         ("classification rows", classification.get("rows_out")),
         ("personal data replaced", (manifest.get("pii") or {}).get("total")),
-        ("build time", _duration(sum(s.get("seconds", 0) for s in stages.values() if isinstance(s, dict)))),
+        ("build time (wall clock)", _duration(manifest["wall_seconds"]) if manifest.get("wall_seconds") else None),
     ]
     return [(label, value if isinstance(value, str) else _fmt(value)) for label, value in figures
             if value is not None]
@@ -206,41 +206,37 @@ def _duration(seconds: float) -> str:
 
 
 def checks(manifest: dict) -> list[tuple[str, bool, str]]:
-    """(what, passed, detail) for the numbers the recipe promises."""
-    results = []
-    mix = manifest.get("mix") or {}
-    if mix.get("target") and mix.get("achieved"):
-        worst = max(abs(mix["achieved"].get(k, 0) - t) for k, t in mix["target"].items()) * 100
-        results.append(("mix: every kind within ±1 point of its target", worst <= 1.0,
-                        f"largest deviation {worst:.2f} points"))
-    formats = manifest.get("formats") or {}
-    if formats.get("deviation_points") is not None:
-        gap = abs(formats["deviation_points"])
-        results.append(("formats: title+content share within ±1 point", gap <= 1.0, f"deviation {gap:.2f} points"))
-    mask = manifest.get("mask") or {}
-    if mask.get("in_band") is not None:
-        results.append(("masks: ratio inside the length band", mask["in_band"] >= 0.99,
-                        f"{mask['in_band']:.1%} of examples in band"))
-    for key, name in (("ner", "NER"), ("classification", "classification")):
-        if (manifest.get(key) or {}).get("leaks") is not None:
-            leaks = manifest[key]["leaks"]
-            results.append((f"{name}: no text shared between splits", leaks == 0, f"{leaks} leaks"))
-    return results
+    """(what, passed, detail) for the numbers the recipe promises (as the build recorded them)."""
+    from corpusctl.build_checks import target_checks
+
+    return [(c["what"], c["ok"], c["detail"]) for c in manifest.get("checks") or target_checks(manifest)]
+
+
+def warnings_block(manifest: dict) -> str:
+    """The build's warnings (each ✗) and the paper targets (✓/✗), first thing on the page."""
+    from corpusctl.build_checks import build_warnings
+
+    notes = manifest["warnings"] if "warnings" in manifest else build_warnings(manifest)
+    others = [w for w in notes if w.get("code") != "target_missed"]
+    items = "".join(f'<li class="bad">✗ {html.escape(w["message"])}</li>' for w in others)
+    items += "".join(f'<li class="{"ok" if ok else "bad"}">{"✓" if ok else "✗"} {html.escape(what)} '
+                     f'<span class="dim">({html.escape(detail)})</span></li>' for what, ok, detail in checks(manifest))
+    if not items:
+        return ""
+    title = f"Warnings ({len(notes)})" if notes else "No warnings"
+    return f'<div id="warnings"><h2>{title}</h2><ul class="checks">{items}</ul></div>'
 
 
 def header(manifest: dict) -> str:
     recipe = manifest.get("recipe") or {}
     cards = "".join(f'<div class="card"><div class="value">{html.escape(value)}</div>'
                     f'<div class="label">{html.escape(label)}</div></div>' for label, value in key_figures(manifest))
-    items = "".join(f'<li class="{"ok" if ok else "bad"}">{"✓" if ok else "✗"} {html.escape(what)} '
-                    f'<span class="dim">({html.escape(detail)})</span></li>' for what, ok, detail in checks(manifest))
     return (f"<header><h1>corpusctl report: {html.escape(str(recipe.get('name', '')))}</h1>"
             f"<p class=dim>seed {html.escape(str(manifest.get('seed')))} · recipe hash "
             f"<code>{html.escape(str(manifest.get('recipe_hash', ''))[:16])}</code> · corpusctl "
             f"{html.escape(str(manifest.get('corpusctl_version', '')))} · output "
             f"<code>{html.escape(str(recipe.get('output', '')))}</code></p>"
-            f'<div class="cards">{cards}</div>' + (f'<ul class="checks">{items}</ul>' if items else "")
-            + "</header>")
+            + warnings_block(manifest) + f'<div class="cards">{cards}</div></header>')
 
 
 # -- sections -------------------------------------------------------------------------------------------
@@ -618,6 +614,8 @@ nav a {{ margin-right: 1em; color: #08519c; text-decoration: none; }}
 .card .value {{ font-size: 1.35em; font-weight: 600; }}
 .card .label {{ font-size: 0.8em; color: #555; }}
 .checks {{ list-style: none; padding: 0; }}
+#warnings {{ border: 1px solid #d0d7de; border-radius: 6px; padding: 0.2em 1em; margin: 1em 0; }}
+#warnings h2 {{ margin-top: 0.4em; font-size: 1.15em; }}
 .checks .ok {{ color: #1a7f37; }}
 .checks .bad {{ color: #cf222e; font-weight: 600; }}
 table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.88em; }}
