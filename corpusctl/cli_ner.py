@@ -141,17 +141,28 @@ def convert(
     target: Path = typer.Argument(..., help="CoNLL file to write"),
     from_scheme: str = typer.Option(..., "--from", help="bmeo | bio | bioes | bmes"),
     to_scheme: str = typer.Option(..., "--to", help="bmeo | bio | bioes | bmes"),
-    force: bool = typer.Option(False, "--force", help="Write even where the target scheme cannot express a tag"),
+    force: bool = typer.Option(False, "--force", help="Write even invalid tags, or tags the target scheme cannot express"),
+    repair: bool = typer.Option(False, "--repair", help="Re-tag broken entities (e.g. I-X after O) as conlleval reads them"),
 ) -> None:
-    """Convert a CoNLL file between tag schemes; refuses (exit 1) when information would be lost."""
+    """Convert a CoNLL file between tag schemes; refuses (exit 1), naming every bad line, when the input has
+    invalid tags or information would be lost.
+
+    Example: corpusctl ner convert people_daily.bio train.txt --from bio --to bmeo --repair
+    """
     from corpusctl.exports.schemes import convert_file
 
     with _user_errors():
-        stats = convert_file(source, target, from_scheme, to_scheme, force=force)
-    for line in stats["lossy"][:20]:
+        stats = convert_file(source, target, from_scheme, to_scheme, force=force, repair=repair)
+    for line in stats["repaired"][:20]:
+        err.print(Text.assemble(("repaired: ", "yellow"), line))
+    if stats["repaired"]:
+        more = " (first 20 above)" if len(stats["repaired"]) > 20 else ""
+        err.print(Text.assemble(("warning: ", "yellow"), f"repaired {stats['repaired_spans']} span(s){more}"))
+    for line in (stats["invalid"] + stats["lossy"])[:20]:
         err.print(Text.assemble(("warning: ", "yellow"), line))
-    if stats["lossy"]:
-        err.print(Text.assemble(("warning: ", "yellow"), f"{len(stats['lossy'])} tag(s) changed meaning (written because of --force)"))
+    if stats["invalid"] or stats["lossy"]:
+        err.print(Text.assemble(("warning: ", "yellow"), f"{len(stats['invalid'])} invalid tag(s) and "
+                                f"{len(stats['lossy'])} tag(s) that changed meaning written because of --force"))
     console.print(f"wrote {target}: {stats['sentences']} sentences, {stats['entities']} entities, {to_scheme.upper()}")
 
 

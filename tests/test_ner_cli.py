@@ -44,6 +44,23 @@ def test_convert_refuses_a_lossy_conversion_unless_forced(tmp_path):
     assert bad_scheme.exit_code == 1 and "unknown tag scheme 'bilou'" in bad_scheme.output
 
 
+def test_convert_refuses_invalid_transitions_or_repairs_them(tmp_path):
+    source = tmp_path / "daily.bio"  # People's Daily style annotation slip: I-LOC right after O
+    source.write_text("张\tB-PER\n三\tI-PER\n在\tO\n北\tI-LOC\n京\tI-LOC\n\n李\tB-PER\n", encoding="utf-8")
+    target = tmp_path / "out.txt"
+    refused = runner.invoke(app, ["convert", str(source), str(target), "--from", "bio", "--to", "bmeo"])
+    assert refused.exit_code == 1 and not target.exists()
+    assert f"{source}:4: I-LOC after O: an entity must begin with B-LOC" in refused.output
+    assert "--repair" in refused.output
+    repaired = runner.invoke(app, ["convert", str(source), str(target), "--from", "bio", "--to", "bmeo", "--repair"])
+    assert repaired.exit_code == 0, repaired.output
+    assert "repaired 1 span(s)" in repaired.output and f"{source}:4-5: '北京' is now one LOC entity" in repaired.output
+    assert validate_file(target, "BMEO") == []
+    assert [s.tags for s in read_conll(target)] == [["B-PER", "E-PER", "O", "B-LOC", "E-LOC"], ["B-PER"]]
+    forced = runner.invoke(app, ["convert", str(source), str(target), "--from", "bio", "--to", "bmeo", "--force"])
+    assert forced.exit_code == 0 and "1 invalid tag(s)" in forced.output and f"{source}:4" in forced.output
+
+
 def test_validate_lists_every_problem_with_file_and_line(conll, tmp_path):
     assert runner.invoke(app, ["validate", str(conll), "--scheme", "bmeo"]).exit_code == 0
     bad = tmp_path / "bad.txt"
