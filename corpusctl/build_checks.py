@@ -188,7 +188,17 @@ def build_warnings(manifest: dict, rejects: SourceRejects | None = None) -> list
         warnings.append(mix_note)
     if rejects is not None:
         warnings += source_warnings(rejects)
-    for item in manifest.get("checks") or target_checks(manifest):
-        if not item["ok"]:
-            warnings.append({"code": "target_missed", "message": f"target missed — {item['what']}: {item['detail']}"})
-    return warnings
+    return warnings + missed_targets(manifest.get("checks") or target_checks(manifest))
+
+
+def missed_targets(checks: list[dict]) -> list[dict]:
+    return [{"code": "target_missed", "message": f"target missed — {item['what']}: {item['detail']}"}
+            for item in checks if not item["ok"]]
+
+
+def recheck(manifest: dict) -> dict:
+    """The manifest with its checks and target warnings recomputed after an output changed (`ner export`);
+    warnings about the build's data (mix, sources) stay as the build found them."""
+    checks = target_checks(manifest)
+    kept = [w for w in manifest.get("warnings") or [] if w.get("code") != "target_missed"]
+    return {**manifest, "checks": checks, "warnings": kept + missed_targets(checks)}

@@ -127,11 +127,16 @@ def export_from_output(target: Path, scheme: str | None = None, seed: int | None
 
     rejects: list[dict] = []
     stats = export_ner(rows(), target / "ner", config, manifest.get("seed", 42) if seed is None else seed, strict=strict, rejects=rejects)
+    (target / "rejects" / "ner.jsonl").unlink(missing_ok=True)  # the earlier export's, if any
     if rejects:
         (target / "rejects").mkdir(exist_ok=True)
         with (target / "rejects" / "ner.jsonl").open("w", encoding="utf-8") as handle:
             for reject in rejects:
                 handle.write(json.dumps(reject, ensure_ascii=False) + "\n")
+    if manifest_path.is_file():
+        from corpusctl.manifest import rewrite_output_manifest
+
+        rewrite_output_manifest(target, {**manifest, "ner": stats})
     return stats
 
 

@@ -98,3 +98,21 @@ def test_export_from_an_output_folder(tmp_path):
     assert validate_file(out / "ner" / "train.txt", "BIO") == []
     missing = runner.invoke(app, ["export", str(tmp_path)])
     assert missing.exit_code == 1 and "no pretrain/ folder" in missing.output
+
+
+def test_export_with_another_scheme_updates_the_manifest_and_the_report(sample_out, tmp_path):
+    import shutil
+
+    from corpusctl.manifest import sha256
+
+    out = tmp_path / "out"
+    shutil.copytree(sample_out, out)
+    result = runner.invoke(app, ["export", str(out), "--scheme", "bio"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["ner"]["scheme"] == "BIO"
+    files = {entry["path"]: entry for entry in manifest["files"]}
+    for name in ("ner/train.txt", "ner/labels.json", "report.html"):
+        assert files[name]["sha256"] == sha256(out / name)
+    assert set(files) == {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert "Scheme <b>BIO</b>" in (out / "report.html").read_text(encoding="utf-8")
