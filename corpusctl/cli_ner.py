@@ -171,6 +171,39 @@ def convert(
     console.print(f"wrote {target}: {stats['sentences']} sentences, {stats['entities']} entities, {to_scheme.upper()}")
 
 
+@app.command("import")
+def import_(
+    source: Path = typer.Argument(..., exists=True, dir_okay=False, help="Annotation export to read"),
+    target: Path = typer.Argument(..., help="CoNLL file to write (one character and its tag per line)"),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="labelstudio | doccano | cluener | conll "
+                                   "(default: detected from the file)"),
+    to_scheme: str = typer.Option("bmeo", "--to", help="bmeo | bio | bioes | bmes"),
+    from_scheme: str | None = typer.Option(None, "--from", help="Scheme of a CoNLL input (default: guessed)"),
+    strict: bool = typer.Option(False, "--strict", help="Refuse the file at the first span that cannot be kept"),
+) -> None:
+    """Turn a Label Studio, doccano, CLUENER or CoNLL export into a tagged CoNLL file, with the importers the
+    build uses. Every span is kept; overlapping, out-of-range and malformed ones are reported by file:line.
+
+    Example: corpusctl ner import cluener/train.json train.txt --to bmeo
+    """
+    from corpusctl.exports.importers import import_annotations, write_annotations
+
+    with _user_errors():
+        result = import_annotations(source, strict=strict, fmt=fmt.lower() if fmt else None, scheme=from_scheme,
+                                    keep_spans=True)
+        written = write_annotations(result.annotations, target, to_scheme)
+    notes = result.problems + written["blank"]
+    for line in notes[:20]:
+        err.print(Text.assemble(("warning: ", "yellow"), line))
+    for reject in result.rejects[:20]:
+        err.print(Text.assemble(("skipped: ", "yellow"), reject["detail"]))
+    if len(notes) > 20 or len(result.rejects) > 20:
+        err.print(f"(first 20 shown: {len(notes)} span problem(s), {len(result.rejects)} skipped record(s))")
+    console.print(f"wrote {target}: {written['sentences']} sentences, {written['spans']} of {result.spans_read} "
+                  f"spans, {written['scheme']}; {len(notes)} span problem(s), {len(result.rejects)} record(s) "
+                  f"skipped, {result.skipped} without annotations")
+
+
 @app.command()
 def validate(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CoNLL file"),
