@@ -3,17 +3,21 @@ corpus came out as the recipe asked and where the data went.
 
 Everything comes from the manifest, except the length histogram and the format split per kind, which read
 two small columns of `pretrain/`. Plots are drawn by matplotlib as SVG with text kept as text
-(`svg.fonttype = none`), so Chinese labels are drawn by the browser's fonts instead of needing a CJK font on
-the build machine (matplotlib measures a missing glyph wider than a CJK character, so labels still fit).
+(`svg.fonttype = none`), so labels stay selectable and searchable. The page carries its own font: a subset
+of Noto Sans CJK SC (from the `noto-cjk-sans-otc` package) holding exactly the glyphs the page uses, as an
+inline WOFF, so Chinese is readable in a browser on a machine without any CJK font; matplotlib measures
+labels with the same font, so they fit.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import math
 import re
 import warnings
+from functools import cache
 from pathlib import Path
 
 from corpusctl.config import StageSection
@@ -24,12 +28,63 @@ class ReportConfig(StageSection):
     """How many of the most frequent ontology terms the report plots (the manifest keeps the top 50)."""
 
 
-FONT_STACK = ("'Noto Sans CJK SC', 'Source Han Sans SC', 'WenQuanYi Micro Hei', 'Microsoft YaHei', "
+EMBEDDED_FONT = "corpusctl Noto Sans CJK SC"
+FONT_STACK = (f"'{EMBEDDED_FONT}', 'Noto Sans CJK SC', 'Source Han Sans SC', 'WenQuanYi Micro Hei', 'Microsoft YaHei', "
               "'PingFang SC', 'Hiragino Sans GB', sans-serif")
 TARGET, ACHIEVED, OTHER = "#9ecae1", "#e6550d", "#31a354"
 
 
 # -- plotting helpers -----------------------------------------------------------------------------------
+
+
+@cache
+def cjk_font_path() -> str:
+    from noto_cjk_sans_otc import FONT_PATH
+
+    return str(FONT_PATH)
+
+
+@cache
+def _cjk_font_index() -> int:
+    """Which font of the Noto Sans CJK collection is the Simplified Chinese one."""
+    from fontTools.ttLib import TTCollection
+
+    collection = TTCollection(cjk_font_path(), lazy=True)
+    names = [font["name"].getDebugName(1) for font in collection.fonts]
+    return names.index("Noto Sans CJK SC")
+
+
+@cache
+def _matplotlib_cjk_family() -> str:
+    """Register the CJK font with matplotlib (labels are measured with real CJK widths); its family name."""
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(cjk_font_path())
+    return font_manager.FontProperties(fname=cjk_font_path()).get_name()
+
+
+def embedded_font_css(text: str) -> str:
+    """An @font-face rule holding the glyphs of `text` (subset of Noto Sans CJK SC, inline WOFF, a few tens
+    of kB): the browser then needs no CJK font of its own. Deterministic: no timestamps are recalculated."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor = "woff"
+    options.layout_features = []
+    options.hinting = False
+    options.desubroutinize = True
+    options.name_IDs = [1, 2]
+    font = TTFont(cjk_font_path(), fontNumber=_cjk_font_index(), recalcTimestamp=False, lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted({c for c in text if c.isprintable()})))
+    subsetter.subset(font)
+    font.flavor = "woff"
+    buffer = io.BytesIO()
+    font.save(buffer)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f"@font-face {{ font-family: '{EMBEDDED_FONT}'; font-style: normal; font-weight: 100 900; "
+            f"src: url(data:font/woff;base64,{data}) format('woff'); }}")
 
 
 def _figure(width: float = 6.4, height: float = 3.2, nrows: int = 1, ncols: int = 1, **kwargs):
@@ -40,6 +95,7 @@ def _figure(width: float = 6.4, height: float = 3.2, nrows: int = 1, ncols: int 
 
     plt.rcParams["svg.fonttype"] = "none"
     plt.rcParams["font.family"] = "sans-serif"
+    plt.rcParams["font.sans-serif"] = ["DejaVu Sans", _matplotlib_cjk_family()]
     plt.rcParams["svg.hashsalt"] = "corpusctl"  # stable ids: the same corpus gives the same report
     plt.rcParams["axes.spines.top"] = False
     plt.rcParams["axes.spines.right"] = False
@@ -51,7 +107,7 @@ def _svg(fig) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
-    with warnings.catch_warnings():  # glyphs missing from the build machine's fonts: the browser draws them
+    with warnings.catch_warnings():  # glyphs neither font has (emoji): the browser draws them if it can
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         fig.tight_layout()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
@@ -653,7 +709,7 @@ def render_report(manifest: dict, out_dir: Path, config: ReportConfig | None = N
     title = html.escape(f"corpusctl report: {(manifest.get('recipe') or {}).get('name', '')}")
     return (f"<!DOCTYPE html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>{title}</title>"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<style>{CSS}</style></head><body>{body}</body></html>\n")
+            f"<style>{embedded_font_css(html.unescape(title + body))}\n{CSS}</style></head><body>{body}</body></html>\n")
 
 
 def write_report(manifest: dict, out_dir: Path) -> Path:
