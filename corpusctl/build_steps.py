@@ -53,13 +53,17 @@ def _run_steps(build: Build, build_started: float) -> Path:
     inline = not build.overlap
     exports: dict[str, Background] = {}
     try:
-        exports["classification"] = Background(classification_step, build, docs, final, inline=inline)
+        exports["classification"] = Background(classification_step, build, docs, final,
+                                               step_counter(build, "classification export", None),
+                                               inline=inline)
         examples = mix_and_format(build, docs)
         if _rows_in(examples.data) == 0:
             raise CorpusctlError("no documents are left to build examples from: every document was rejected or "
                                  f"left out by the mix; see the rejects in {build.work}/*/rejects.jsonl")
         # the NER export and the vocabulary read only the formatted examples: they run during segmentation
-        exports["ner"] = Background(ner_step, build, examples, final, inline=inline)
+        rows = build.stats.get(examples.name, {}).get("docs_out")
+        exports["ner"] = Background(ner_step, build, examples, final, step_counter(build, "NER export", rows),
+                                    inline=inline)
         vocab_cp, exports["vocab"] = start_vocabulary(build, examples)
         segmented = segment_step(build, examples)
         tokenizer, vocab_stats = finish_vocabulary(build, vocab_cp, exports["vocab"], final)
@@ -71,8 +75,9 @@ def _run_steps(build: Build, build_started: float) -> Path:
         build.timings["write pretrain"] = round(time.perf_counter() - started, 3)
         outputs["mask"] = mask_step(build, tokenized, final)
         outputs["title_reconstruction"] = title_reconstruction(build, examples, final)
-        for name in ("ner", "classification"):  # (the vocabulary job finished above)
-            outputs[name] = exports[name].result()
+        for name, step in (("ner", "NER export"), ("classification", "classification export")):
+            outputs[name] = exports[name].result()  # (the vocabulary job finished above)
+            build.progress.step_done(step)
             build.timings[f"{name} export"] = round(exports[name].seconds, 3)
     except BaseException:
         for job in exports.values():
@@ -320,8 +325,28 @@ def start_vocabulary(build: Build, examples: StageCheckpoint) -> tuple[StageChec
                                  files=[recipe.vocab.path] if recipe.vocab.path else [])
     if stats is not None:
         return cp, Background(lambda: None, inline=True)
-    return cp, Background(make_vocabulary, recipe.vocab, examples.data, marks, cp.dir, recipe.seed,
+    rows = build.stats.get(examples.name, {}).get("docs_out")
+    counter = step_counter(build, "vocab", None if recipe.vocab.path or rows is None else 2 * rows)
+    return cp, Background(make_vocabulary, recipe.vocab, examples.data, marks, cp.dir, recipe.seed, counter,
                           inline=not build.overlap)
+
+
+def step_counter(build: Build, name: str, total: int | None):
+    """A row counter in shared memory that a global step advances from its own process; the progress
+    display polls it (the step's process cannot draw on the terminal itself)."""
+    import multiprocessing
+
+    counter = multiprocessing.get_context("fork").RawValue("q", 0)
+    build.progress.step_started(name, total, counter)
+    return counter
+
+
+def counted(batches, counter):
+    """Pass record batches (or lists of rows) through, adding their sizes to `counter`."""
+    for batch in batches:
+        if counter is not None:
+            counter.value += batch.num_rows if hasattr(batch, "num_rows") else len(batch)
+        yield batch
 
 
 def finish_vocabulary(build: Build, cp: StageCheckpoint, job: Background, final: Path) -> tuple:
@@ -330,6 +355,7 @@ def finish_vocabulary(build: Build, cp: StageCheckpoint, job: Background, final:
     if stats is None:
         stats = build.stats["vocab"]
     else:
+        build.progress.step_done("vocab")
         build.timings["vocab"] = round(job.seconds, 3)
         cp.finish(stats)
         build.stats["vocab"] = stats
@@ -344,7 +370,7 @@ def finish_vocabulary(build: Build, cp: StageCheckpoint, job: Background, final:
     return Tokenizer.from_file(str(cp.dir / "tokenizer.json")), stats
 
 
-def make_vocabulary(config, examples: Path, marks: list[str], out: Path, seed: int) -> dict:
+def make_vocabulary(config, examples: Path, marks: list[str], out: Path, seed: int, counter=None) -> dict:
     """Train a WordPiece vocabulary on the examples (streamed), or load config.path; saved into `out`.
 
     The merges are learnt from a sample of about `config.train_chars` characters, chosen by a hash of
@@ -359,7 +385,7 @@ def make_vocabulary(config, examples: Path, marks: list[str], out: Path, seed: i
                 "placeholders": marks}
     alphabet: set[str] = set()
     chars = 0
-    for batch in read_batches(examples, BATCH_SIZE):
+    for batch in counted(read_batches(examples, BATCH_SIZE), counter):
         for text in batch.column("title").to_pylist() + batch.column("text").to_pylist():
             alphabet.update(text)
             chars += len(text)
@@ -367,7 +393,7 @@ def make_vocabulary(config, examples: Path, marks: list[str], out: Path, seed: i
     below = int(share * 2**64)
 
     def sample():
-        for batch in read_batches(examples, BATCH_SIZE):
+        for batch in counted(read_batches(examples, BATCH_SIZE), counter):
             columns = batch.select(["id", "title", "text"]).to_pydict()
             for row_id, title, text in zip(*columns.values(), strict=True):
                 if share == 1.0 or stable_hash(seed, "vocab", row_id) < below:
@@ -480,14 +506,14 @@ def title_reconstruction(build: Build, examples: StageCheckpoint, final: Path) -
     return write_dataset(rows.data, final / "title_reconstruction", features)
 
 
-def ner_step(build: Build, examples: StageCheckpoint, final: Path) -> dict:
+def ner_step(build: Build, examples: StageCheckpoint, final: Path, counter=None) -> dict:
     recipe = build.recipe
     if not recipe.ner.enabled:
         return {"enabled": False}
     from corpusctl.exports.ner import export_ner
 
     columns = ["id", "title", "text", "terms", "title_terms", "sentences"]
-    rows = iter_rows(examples.data, columns)
+    rows = iter_rows(examples.data, columns, counter)
     rejects: list[dict] = []
     stats = export_ner(rows, final / "ner", recipe.ner, recipe.seed, strict=build.strict, rejects=rejects)
     if rejects:
@@ -497,13 +523,14 @@ def ner_step(build: Build, examples: StageCheckpoint, final: Path) -> dict:
     return stats
 
 
-def classification_step(build: Build, docs: StageCheckpoint, final: Path) -> dict:
+def classification_step(build: Build, docs: StageCheckpoint, final: Path, counter=None) -> dict:
+    """The classification splits; `counter` counts rows read over the export's passes (up to 3, so no total)."""
     recipe = build.recipe
     if not recipe.classification.enabled:
         return {"enabled": False}
     from corpusctl.exports.classification import CheckpointRows, export_classification
 
-    rows = CheckpointRows(docs.data, ["id", "title", "text", "label", "kind", "source"])
+    rows = CheckpointRows(docs.data, ["id", "title", "text", "label", "kind", "source"], counter=counter)
     return export_classification(rows, final / "classification", recipe.classification, recipe.seed)
 
 
@@ -608,9 +635,9 @@ def pii_counts(stats: dict) -> dict:
     return {"by_type": by_type, "by_source": by_source, "total": sum(by_type.values())}
 
 
-def iter_rows(path: Path, columns: list[str]):
+def iter_rows(path: Path, columns: list[str], counter=None):
     """Rows of a checkpoint as dicts of the named columns, streamed batch by batch."""
-    for batch in read_batches(path, BATCH_SIZE):
+    for batch in counted(read_batches(path, BATCH_SIZE), counter):
         yield from batch.select(columns).to_pylist()
 
 

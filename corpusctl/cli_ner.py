@@ -59,7 +59,10 @@ def export(
     strict: bool = typer.Option(False, "--strict", help="Bad annotation records are errors, not rejects"),
 ) -> None:
     """Write OUT/ner: from a recipe (builds it like `build --resume`), or re-export it from OUT/pretrain
-    with the recipe recorded in OUT/manifest.json."""
+    with the recipe recorded in OUT/manifest.json (which, with report.html, is updated to match).
+
+    Example: corpusctl ner export out/sample --scheme bio
+    """
     with _user_errors():
         if target.is_file():
             console.print(f"building {target} (finished stages of an earlier run are reused)")
@@ -209,7 +212,10 @@ def validate(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CoNLL file"),
     scheme: str | None = SchemeOption,
 ) -> None:
-    """List every bad tag and transition as file:line; exit 1 if there is any."""
+    """List every bad tag and transition as file:line; exit 1 if there is any.
+
+    Example: corpusctl ner validate out/sample/ner/train.txt --scheme bmeo
+    """
     from corpusctl.exports.schemes import guess_scheme, read_conll, scheme_name, validate_file
 
     with _user_errors():
@@ -229,7 +235,10 @@ def stats(
     scheme: str | None = SchemeOption,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table"),
 ) -> None:
-    """Sentences, characters and entities per type."""
+    """Sentences, characters and entities per type.
+
+    Example: corpusctl ner stats out/sample/ner/dev.txt --json
+    """
     with _user_errors():
         used, sentences = _read_sentences(file, scheme)
     per_type = Counter(kind for _, spans in sentences for _, _, kind in spans)

@@ -139,13 +139,17 @@ def export_classification(rows: Iterable[dict], out_dir: Path, config: Classific
 class CheckpointRows:
     """The rows of an Arrow stream file as dicts of some columns; iterating again reads the file again."""
 
-    def __init__(self, path: Path, columns: list[str], batch_rows: int = 1024):
+    def __init__(self, path: Path, columns: list[str], batch_rows: int = 1024, counter=None):
         self.path, self.columns, self.batch_rows = path, columns, batch_rows
+        self.counter = counter
+        """Shared-memory value advanced by the rows read (progress of a step in another process)."""
 
     def __iter__(self):
         from corpusctl.io.workdir import read_batches
 
         for batch in read_batches(self.path, self.batch_rows):
+            if self.counter is not None:
+                self.counter.value += batch.num_rows
             yield from batch.select(self.columns).to_pylist()
 
 
