@@ -9,10 +9,10 @@ import textwrap
 
 import pytest
 import typer.main
+from conftest import ROOT
 from rich.console import Console
 from typer.testing import CliRunner
 
-from conftest import ROOT
 from corpusctl.cli import RichProgress, app
 
 NOT_YET = {("pii", "scan")}

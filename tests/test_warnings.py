@@ -7,9 +7,9 @@ import json
 import textwrap
 
 import pytest
+from conftest import ROOT
 from typer.testing import CliRunner
 
-from conftest import ROOT
 from corpusctl.build_checks import (
     SourceRejects,
     build_warnings,
