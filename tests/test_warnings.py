@@ -144,3 +144,12 @@ def test_a_build_that_stops_names_the_rejects_of_the_stages_that_ran(tmp_path):
     assert "no data for kind(s) maintenance_log" in message
     assert "ingest: missing_field ×4" in message and f"{tmp_path / 'logs.csv'}:2" in message
     assert not (tmp_path / "out").exists()
+
+
+def test_inspect_opens_with_the_warnings(warned):
+    root, _ = warned
+    result = CliRunner().invoke(app, ["inspect", str(root / "out")], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert text.index("warnings (") < text.index("overview")
+    assert "kind maintenance_log limited it" in text and "source wrong" in text
