@@ -67,7 +67,7 @@ def target_checks(manifest: dict) -> list[dict]:
                              f"{mask['in_band']:.1%} of examples in band"))
     if mask.get("term_share") is not None and mask.get("term_share_target") is not None:
         share, target = mask["term_share"], mask["term_share_target"]
-        detail = f"{share:.1%} of masked tokens are term tokens vs {target:.0%} (±{TERM_TOLERANCE:.0%})"
+        detail = f"{share:.1%} of masked tokens are term tokens vs {target:.0%} (±{TERM_TOLERANCE * 100:.0f} points)"
         if mask.get("term_share_where_terms_suffice") is not None:
             detail += (f"; {mask['term_share_where_terms_suffice']:.1%} in the "
                        f"{mask.get('examples_where_terms_suffice', 0):,} examples with enough terms")
