@@ -53,16 +53,18 @@ def _run_steps(build: Build, build_started: float) -> Path:
     inline = not build.overlap
     exports: dict[str, Background] = {}
     try:
-        exports["classification"] = Background(classification_step, build, docs, final,
-                                               step_counter(build, "classification export", None),
-                                               inline=inline)
+        exports["classification"] = Background(
+            classification_step, build, docs, final,
+            step_counter(build, "classification export", None) if recipe.classification.enabled else None,
+            inline=inline)
         examples = mix_and_format(build, docs)
         if _rows_in(examples.data) == 0:
             raise CorpusctlError("no documents are left to build examples from: every document was rejected or "
                                  f"left out by the mix; see the rejects in {build.work}/*/rejects.jsonl")
         # the NER export and the vocabulary read only the formatted examples: they run during segmentation
         rows = build.stats.get(examples.name, {}).get("docs_out")
-        exports["ner"] = Background(ner_step, build, examples, final, step_counter(build, "NER export", rows),
+        exports["ner"] = Background(ner_step, build, examples, final,
+                                    step_counter(build, "NER export", rows) if recipe.ner.enabled else None,
                                     inline=inline)
         vocab_cp, exports["vocab"] = start_vocabulary(build, examples)
         segmented = segment_step(build, examples)
@@ -77,7 +79,8 @@ def _run_steps(build: Build, build_started: float) -> Path:
         outputs["title_reconstruction"] = title_reconstruction(build, examples, final)
         for name, step in (("ner", "NER export"), ("classification", "classification export")):
             outputs[name] = exports[name].result()  # (the vocabulary job finished above)
-            build.progress.step_done(step)
+            if outputs[name].get("enabled") is not False:
+                build.progress.step_done(step)
             build.timings[f"{name} export"] = round(exports[name].seconds, 3)
     except BaseException:
         for job in exports.values():
@@ -342,10 +345,10 @@ def step_counter(build: Build, name: str, total: int | None):
 
 
 def counted(batches, counter):
-    """Pass record batches (or lists of rows) through, adding their sizes to `counter`."""
+    """Pass record batches through, adding their rows to `counter` (None: count nothing)."""
     for batch in batches:
         if counter is not None:
-            counter.value += batch.num_rows if hasattr(batch, "num_rows") else len(batch)
+            counter.value += batch.num_rows
         yield batch
 
 

@@ -38,9 +38,12 @@ def test_readme_python_block_runs_literally(sample_out, tmp_path, index):
     script.write_text(block, encoding="utf-8")
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TOKENIZERS_PARALLELISM": "false",
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "CUDA_VISIBLE_DEVICES": ""}
+    before = sorted(p.relative_to(sample_out) for p in sample_out.rglob("*"))
     result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, f"README block {index} failed:\n{block}\n{result.stdout}\n{result.stderr}"
+    # a snippet must not write into the output folder (e.g. a datasets cache file beside the shards)
+    assert sorted(p.relative_to(sample_out) for p in sample_out.rglob("*")) == before
     if ".decode(" in block:  # the decode prints the first Chinese characters of a paragraph, as the comment says
         lines = result.stdout.splitlines()
         size, mask, pad = lines[0].split()
