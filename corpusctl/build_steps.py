@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from corpusctl import __version__
+from corpusctl.build_checks import build_warnings, gather_rejects, reject_summary, target_checks
 from corpusctl.config import parse_size
 from corpusctl.errors import CorpusctlError
 from corpusctl.executor import Background, Columns
@@ -24,7 +25,22 @@ DOC_COLUMNS = ["id", "source", "domain", "kind", "title", "text", "label", "orig
 
 
 def run_steps(build: Build) -> Path:
-    """Run every stage and assemble the output folder in the work dir; returns the staged folder."""
+    """Run every stage and assemble the output folder in the work dir; returns the staged folder.
+
+    A build that stops at a user error says which records its stages rejected so far (the cause is often
+    there: a wrong text_field, a file in another encoding), since the rejects of a failed build stay in the
+    work folder."""
+    try:
+        return _run_steps(build, time.perf_counter())
+    except CorpusctlError as exc:
+        summary = reject_summary(gather_rejects(build.work / name / "rejects.jsonl" for name in build.checkpoints))
+        if summary and exc.args:
+            exc.args = (f"{exc.args[0]}\n{summary}; every rejected record is in {build.work}/<stage>/rejects.jsonl",
+                        *exc.args[1:])
+        raise
+
+
+def _run_steps(build: Build, build_started: float) -> Path:
     recipe = build.recipe
     docs = build.ingest()
     docs = clean_steps(build, docs)
@@ -37,13 +53,19 @@ def run_steps(build: Build) -> Path:
     inline = not build.overlap
     exports: dict[str, Background] = {}
     try:
-        exports["classification"] = Background(classification_step, build, docs, final, inline=inline)
+        exports["classification"] = Background(
+            classification_step, build, docs, final,
+            step_counter(build, "classification export", None) if recipe.classification.enabled else None,
+            inline=inline)
         examples = mix_and_format(build, docs)
         if _rows_in(examples.data) == 0:
             raise CorpusctlError("no documents are left to build examples from: every document was rejected or "
                                  f"left out by the mix; see the rejects in {build.work}/*/rejects.jsonl")
         # the NER export and the vocabulary read only the formatted examples: they run during segmentation
-        exports["ner"] = Background(ner_step, build, examples, final, inline=inline)
+        rows = build.stats.get(examples.name, {}).get("docs_out")
+        exports["ner"] = Background(ner_step, build, examples, final,
+                                    step_counter(build, "NER export", rows) if recipe.ner.enabled else None,
+                                    inline=inline)
         vocab_cp, exports["vocab"] = start_vocabulary(build, examples)
         segmented = segment_step(build, examples)
         tokenizer, vocab_stats = finish_vocabulary(build, vocab_cp, exports["vocab"], final)
@@ -55,8 +77,10 @@ def run_steps(build: Build) -> Path:
         build.timings["write pretrain"] = round(time.perf_counter() - started, 3)
         outputs["mask"] = mask_step(build, tokenized, final)
         outputs["title_reconstruction"] = title_reconstruction(build, examples, final)
-        for name in ("ner", "classification"):  # (the vocabulary job finished above)
-            outputs[name] = exports[name].result()
+        for name, step in (("ner", "NER export"), ("classification", "classification export")):
+            outputs[name] = exports[name].result()  # (the vocabulary job finished above)
+            if outputs[name].get("enabled") is not False:
+                build.progress.step_done(step)
             build.timings[f"{name} export"] = round(exports[name].seconds, 3)
     except BaseException:
         for job in exports.values():
@@ -65,11 +89,14 @@ def run_steps(build: Build) -> Path:
     outputs["ontology"] = ontology_summary(build, docs)
     outputs["segment"] = segment_summary(build)
     write_rejects(build, final)
+    outputs["wall_seconds"] = round(time.perf_counter() - build_started, 3)  # what a person waited
     manifest = make_manifest(build, outputs)
     if recipe.report.enabled:
         from corpusctl.report import write_report
 
+        started = time.perf_counter()
         write_report(manifest, final)
+        manifest["step_seconds"]["report"] = round(time.perf_counter() - started, 3)
     manifest["files"] = file_entries(final)
     write_json(final / "manifest.json", manifest)
     return final
@@ -301,8 +328,28 @@ def start_vocabulary(build: Build, examples: StageCheckpoint) -> tuple[StageChec
                                  files=[recipe.vocab.path] if recipe.vocab.path else [])
     if stats is not None:
         return cp, Background(lambda: None, inline=True)
-    return cp, Background(make_vocabulary, recipe.vocab, examples.data, marks, cp.dir, recipe.seed,
+    rows = build.stats.get(examples.name, {}).get("docs_out")
+    counter = step_counter(build, "vocab", None if recipe.vocab.path or rows is None else 2 * rows)
+    return cp, Background(make_vocabulary, recipe.vocab, examples.data, marks, cp.dir, recipe.seed, counter,
                           inline=not build.overlap)
+
+
+def step_counter(build: Build, name: str, total: int | None):
+    """A row counter in shared memory that a global step advances from its own process; the progress
+    display polls it (the step's process cannot draw on the terminal itself)."""
+    import multiprocessing
+
+    counter = multiprocessing.get_context("fork").RawValue("q", 0)
+    build.progress.step_started(name, total, counter)
+    return counter
+
+
+def counted(batches, counter):
+    """Pass record batches through, adding their rows to `counter` (None: count nothing)."""
+    for batch in batches:
+        if counter is not None:
+            counter.value += batch.num_rows
+        yield batch
 
 
 def finish_vocabulary(build: Build, cp: StageCheckpoint, job: Background, final: Path) -> tuple:
@@ -311,6 +358,7 @@ def finish_vocabulary(build: Build, cp: StageCheckpoint, job: Background, final:
     if stats is None:
         stats = build.stats["vocab"]
     else:
+        build.progress.step_done("vocab")
         build.timings["vocab"] = round(job.seconds, 3)
         cp.finish(stats)
         build.stats["vocab"] = stats
@@ -318,10 +366,14 @@ def finish_vocabulary(build: Build, cp: StageCheckpoint, job: Background, final:
         shutil.copyfile(cp.dir / name, final / name)
     from tokenizers import Tokenizer
 
+    from corpusctl.stages.tokenize import write_hf_tokenizer_files
+
+    write_hf_tokenizer_files(final, build.recipe.format.max_seq_len)
+
     return Tokenizer.from_file(str(cp.dir / "tokenizer.json")), stats
 
 
-def make_vocabulary(config, examples: Path, marks: list[str], out: Path, seed: int) -> dict:
+def make_vocabulary(config, examples: Path, marks: list[str], out: Path, seed: int, counter=None) -> dict:
     """Train a WordPiece vocabulary on the examples (streamed), or load config.path; saved into `out`.
 
     The merges are learnt from a sample of about `config.train_chars` characters, chosen by a hash of
@@ -336,7 +388,7 @@ def make_vocabulary(config, examples: Path, marks: list[str], out: Path, seed: i
                 "placeholders": marks}
     alphabet: set[str] = set()
     chars = 0
-    for batch in read_batches(examples, BATCH_SIZE):
+    for batch in counted(read_batches(examples, BATCH_SIZE), counter):
         for text in batch.column("title").to_pylist() + batch.column("text").to_pylist():
             alphabet.update(text)
             chars += len(text)
@@ -344,7 +396,7 @@ def make_vocabulary(config, examples: Path, marks: list[str], out: Path, seed: i
     below = int(share * 2**64)
 
     def sample():
-        for batch in read_batches(examples, BATCH_SIZE):
+        for batch in counted(read_batches(examples, BATCH_SIZE), counter):
             columns = batch.select(["id", "title", "text"]).to_pydict()
             for row_id, title, text in zip(*columns.values(), strict=True):
                 if share == 1.0 or stable_hash(seed, "vocab", row_id) < below:
@@ -457,14 +509,14 @@ def title_reconstruction(build: Build, examples: StageCheckpoint, final: Path) -
     return write_dataset(rows.data, final / "title_reconstruction", features)
 
 
-def ner_step(build: Build, examples: StageCheckpoint, final: Path) -> dict:
+def ner_step(build: Build, examples: StageCheckpoint, final: Path, counter=None) -> dict:
     recipe = build.recipe
     if not recipe.ner.enabled:
         return {"enabled": False}
     from corpusctl.exports.ner import export_ner
 
     columns = ["id", "title", "text", "terms", "title_terms", "sentences"]
-    rows = iter_rows(examples.data, columns)
+    rows = iter_rows(examples.data, columns, counter)
     rejects: list[dict] = []
     stats = export_ner(rows, final / "ner", recipe.ner, recipe.seed, strict=build.strict, rejects=rejects)
     if rejects:
@@ -474,13 +526,14 @@ def ner_step(build: Build, examples: StageCheckpoint, final: Path) -> dict:
     return stats
 
 
-def classification_step(build: Build, docs: StageCheckpoint, final: Path) -> dict:
+def classification_step(build: Build, docs: StageCheckpoint, final: Path, counter=None) -> dict:
+    """The classification splits; `counter` counts rows read over the export's passes (up to 3, so no total)."""
     recipe = build.recipe
     if not recipe.classification.enabled:
         return {"enabled": False}
     from corpusctl.exports.classification import CheckpointRows, export_classification
 
-    rows = CheckpointRows(docs.data, ["id", "title", "text", "label", "kind", "source"])
+    rows = CheckpointRows(docs.data, ["id", "title", "text", "label", "kind", "source"], counter=counter)
     return export_classification(rows, final / "classification", recipe.classification, recipe.seed)
 
 
@@ -541,7 +594,35 @@ def make_manifest(build: Build, outputs: dict) -> dict:
         "recomputed_stages": build.recomputed,
         **outputs,
     }
-    return json.loads(json.dumps(manifest, default=str))
+    manifest = json.loads(json.dumps(manifest, default=str))
+    manifest["checks"] = target_checks(manifest)
+    manifest["warnings"] = build_warnings(manifest, source_rejects(build))
+    return manifest
+
+
+def source_rejects(build: Build):
+    """Per source, records read and rejected by the document stages (those before the mix), from the
+    checkpoints' rejects.jsonl files; examples cut later are not records of a source."""
+    import pyarrow.compute as pc
+
+    stages = build.checkpoints[:build.checkpoints.index("mix-sizes")] if "mix-sizes" in build.checkpoints \
+        else build.checkpoints
+    rejects = gather_rejects(build.work / name / "rejects.jsonl" for name in stages)
+    for line in _ingest_rejects(build.work / "ingest" / "rejects.jsonl"):
+        rejects.read[line] += 1
+    for batch in read_batches(build.work / "ingest" / "data.arrow", 8192):
+        for item in pc.value_counts(batch.column("source")).to_pylist():
+            rejects.read[item["values"]] += item["counts"]
+    return rejects
+
+
+def _ingest_rejects(path: Path):
+    """The source of each record ingest rejected (it was read, so it counts towards the source's records)."""
+    if path.is_file():
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    yield json.loads(line).get("source") or "?"
 
 
 def source_counts(stages: dict) -> dict:
@@ -557,9 +638,9 @@ def pii_counts(stats: dict) -> dict:
     return {"by_type": by_type, "by_source": by_source, "total": sum(by_type.values())}
 
 
-def iter_rows(path: Path, columns: list[str]):
+def iter_rows(path: Path, columns: list[str], counter=None):
     """Rows of a checkpoint as dicts of the named columns, streamed batch by batch."""
-    for batch in read_batches(path, BATCH_SIZE):
+    for batch in counted(read_batches(path, BATCH_SIZE), counter):
         yield from batch.select(columns).to_pylist()
 
 

@@ -50,16 +50,32 @@ def _fail(exc: Exception | str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
-class RichProgress:
-    """Renders pipeline progress: one bar per stage with row counts and rows/s."""
+class PolledProgress(Progress):
+    """A rich Progress whose tasks may be advanced from other processes: before each refresh it reads the
+    shared-memory counters of the steps running in the background (vocabulary, exports)."""
 
-    def __init__(self, quiet: bool):
+    def __init__(self, *columns, **kwargs):
+        self.polled: dict = {}  # task id -> counter (set first: the base class may render while starting)
+        super().__init__(*columns, **kwargs)
+
+    def get_renderables(self):
+        for task_id, counter in list(self.polled.items()):
+            self.update(task_id, completed=counter.value)
+        yield from super().get_renderables()
+
+
+class RichProgress:
+    """Renders pipeline progress: one bar per stage with row counts and rows/s, and one per global step
+    running alongside (vocabulary, NER and classification exports)."""
+
+    def __init__(self, quiet: bool, console: Console = console):
         self.quiet = quiet
-        self.bar = Progress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console,
-                            disable=quiet, transient=False)
+        self.bar = PolledProgress(TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(),
+                                  TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console,
+                                  disable=quiet, transient=False)
         self.task = None
         self.started = 0.0
+        self.steps: dict = {}
 
     def __enter__(self):
         self.bar.__enter__()
@@ -81,15 +97,30 @@ class RichProgress:
             return
         self.bar.advance(self.task, rows)
         elapsed = max(time.perf_counter() - self.started, 1e-6)
-        done = self.bar.tasks[-1].completed
+        done = self._task(self.task).completed
         self.bar.update(self.task, rate=f"{done / elapsed:,.0f} rows/s")
+
+    def _task(self, task_id):
+        return next(task for task in self.bar.tasks if task.id == task_id)
 
     def stage_done(self, name: str, stats: dict, reused: bool) -> None:
         if reused:
             self.bar.console.print(f"[dim]{escape(f'{name:<22}')} reused checkpoint[/]") if not self.quiet else None
         elif self.task is not None:
-            self.bar.update(self.task, total=self.bar.tasks[-1].completed)
+            self.bar.update(self.task, total=self._task(self.task).completed)
         self.task = None
+
+    def step_started(self, name: str, total: int | None, counter) -> None:
+        task = self.bar.add_task(name, total=total, rate="rows read")
+        self.steps[name] = task
+        self.bar.polled[task] = counter
+
+    def step_done(self, name: str) -> None:
+        task = self.steps.pop(name, None)
+        if task is None:
+            return
+        counter = self.bar.polled.pop(task)
+        self.bar.update(task, completed=counter.value, total=counter.value)
 
     def message(self, text: str) -> None:
         if not self.quiet:
@@ -176,6 +207,9 @@ def print_summary(manifest: dict, output: Path) -> None:
     pretrain = manifest.get("pretrain", {})
     console.print(escape(f"pretrain: {pretrain.get('rows')} rows in {pretrain.get('shards')} shards; "
                          f"vocab {manifest.get('vocab', {}).get('size')} tokens"))
+    from corpusctl.inspect import warnings_text
+
+    console.print(warnings_text(manifest))
 
 
 @app.command()

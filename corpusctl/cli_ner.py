@@ -61,7 +61,10 @@ def export(
 ) -> None:
     """Write OUT/ner: from a recipe (builds it like `build --resume --keep-work`, so annotators iterating on a
     recipe reuse finished stages; `corpusctl clean OUT` removes the work folder), or re-export it from
-    OUT/pretrain with the recipe recorded in OUT/manifest.json."""
+    OUT/pretrain with the recipe recorded in OUT/manifest.json (which, with report.html, is updated to match).
+
+    Example: corpusctl ner export out/sample --scheme bio
+    """
     with _user_errors():
         if target.is_file():
             console.print(f"building {target} (finished stages of an earlier run are reused)")
@@ -129,11 +132,16 @@ def export_from_output(target: Path, scheme: str | None = None, seed: int | None
 
     rejects: list[dict] = []
     stats = export_ner(rows(), target / "ner", config, manifest.get("seed", 42) if seed is None else seed, strict=strict, rejects=rejects)
+    (target / "rejects" / "ner.jsonl").unlink(missing_ok=True)  # the earlier export's, if any
     if rejects:
         (target / "rejects").mkdir(exist_ok=True)
         with (target / "rejects" / "ner.jsonl").open("w", encoding="utf-8") as handle:
             for reject in rejects:
                 handle.write(json.dumps(reject, ensure_ascii=False) + "\n")
+    if manifest_path.is_file():
+        from corpusctl.manifest import rewrite_output_manifest
+
+        rewrite_output_manifest(target, {**manifest, "ner": stats})
     return stats
 
 
@@ -143,18 +151,62 @@ def convert(
     target: Path = typer.Argument(..., help="CoNLL file to write"),
     from_scheme: str = typer.Option(..., "--from", help="bmeo | bio | bioes | bmes"),
     to_scheme: str = typer.Option(..., "--to", help="bmeo | bio | bioes | bmes"),
-    force: bool = typer.Option(False, "--force", help="Write even where the target scheme cannot express a tag"),
+    force: bool = typer.Option(False, "--force", help="Write even invalid tags, or tags the target scheme cannot express"),
+    repair: bool = typer.Option(False, "--repair", help="Re-tag broken entities (e.g. I-X after O) as conlleval reads them"),
 ) -> None:
-    """Convert a CoNLL file between tag schemes; refuses (exit 1) when information would be lost."""
+    """Convert a CoNLL file between tag schemes; refuses (exit 1), naming every bad line, when the input has
+    invalid tags or information would be lost.
+
+    Example: corpusctl ner convert people_daily.bio train.txt --from bio --to bmeo --repair
+    """
     from corpusctl.exports.schemes import convert_file
 
     with _user_errors():
-        stats = convert_file(source, target, from_scheme, to_scheme, force=force)
-    for line in stats["lossy"][:20]:
+        stats = convert_file(source, target, from_scheme, to_scheme, force=force, repair=repair)
+    for line in stats["repaired"][:20]:
+        err.print(Text.assemble(("repaired: ", "yellow"), line))
+    if stats["repaired"]:
+        more = " (first 20 above)" if len(stats["repaired"]) > 20 else ""
+        err.print(Text.assemble(("warning: ", "yellow"), f"repaired {stats['repaired_spans']} span(s){more}"))
+    for line in (stats["invalid"] + stats["lossy"])[:20]:
         err.print(Text.assemble(("warning: ", "yellow"), line))
-    if stats["lossy"]:
-        err.print(Text.assemble(("warning: ", "yellow"), f"{len(stats['lossy'])} tag(s) changed meaning (written because of --force)"))
+    if stats["invalid"] or stats["lossy"]:
+        err.print(Text.assemble(("warning: ", "yellow"), f"{len(stats['invalid'])} invalid tag(s) and "
+                                f"{len(stats['lossy'])} tag(s) that changed meaning written because of --force"))
     console.print(f"wrote {target}: {stats['sentences']} sentences, {stats['entities']} entities, {to_scheme.upper()}")
+
+
+@app.command("import")
+def import_(
+    source: Path = typer.Argument(..., exists=True, dir_okay=False, help="Annotation export to read"),
+    target: Path = typer.Argument(..., help="CoNLL file to write (one character and its tag per line)"),
+    fmt: str | None = typer.Option(None, "--format", "-f", help="labelstudio | doccano | cluener | conll "
+                                   "(default: detected from the file)"),
+    to_scheme: str = typer.Option("bmeo", "--to", help="bmeo | bio | bioes | bmes"),
+    from_scheme: str | None = typer.Option(None, "--from", help="Scheme of a CoNLL input (default: guessed)"),
+    strict: bool = typer.Option(False, "--strict", help="Refuse the file at the first span that cannot be kept"),
+) -> None:
+    """Turn a Label Studio, doccano, CLUENER or CoNLL export into a tagged CoNLL file, with the importers the
+    build uses. Every span is kept; overlapping, out-of-range and malformed ones are reported by file:line.
+
+    Example: corpusctl ner import cluener/train.json train.txt --to bmeo
+    """
+    from corpusctl.exports.importers import import_annotations, write_annotations
+
+    with _user_errors():
+        result = import_annotations(source, strict=strict, fmt=fmt.lower() if fmt else None, scheme=from_scheme,
+                                    keep_spans=True)
+        written = write_annotations(result.annotations, target, to_scheme)
+    notes = result.problems + written["blank"]
+    for line in notes[:20]:
+        err.print(Text.assemble(("warning: ", "yellow"), line))
+    for reject in result.rejects[:20]:
+        err.print(Text.assemble(("skipped: ", "yellow"), reject["detail"]))
+    if len(notes) > 20 or len(result.rejects) > 20:
+        err.print(f"(first 20 shown: {len(notes)} span problem(s), {len(result.rejects)} skipped record(s))")
+    console.print(f"wrote {target}: {written['sentences']} sentences, {written['spans']} of {result.spans_read} "
+                  f"spans, {written['scheme']}; {len(notes)} span problem(s), {len(result.rejects)} record(s) "
+                  f"skipped, {result.skipped} without annotations")
 
 
 @app.command()
@@ -162,7 +214,10 @@ def validate(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CoNLL file"),
     scheme: str | None = SchemeOption,
 ) -> None:
-    """List every bad tag and transition as file:line; exit 1 if there is any."""
+    """List every bad tag and transition as file:line; exit 1 if there is any.
+
+    Example: corpusctl ner validate out/sample/ner/train.txt --scheme bmeo
+    """
     from corpusctl.exports.schemes import guess_scheme, read_conll, scheme_name, validate_file
 
     with _user_errors():
@@ -182,7 +237,10 @@ def stats(
     scheme: str | None = SchemeOption,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table"),
 ) -> None:
-    """Sentences, characters and entities per type."""
+    """Sentences, characters and entities per type.
+
+    Example: corpusctl ner stats out/sample/ner/dev.txt --json
+    """
     with _user_errors():
         used, sentences = _read_sentences(file, scheme)
     per_type = Counter(kind for _, spans in sentences for _, _, kind in spans)

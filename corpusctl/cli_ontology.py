@@ -33,7 +33,10 @@ def _group() -> None:
 @app.command()
 def validate(directory: Path = typer.Argument(DEFAULT_DIR, help="Ontology folder (default: the shipped ontology/)"),
              ) -> None:
-    """Check concepts, homonym senses, categories and relations; every problem names its file, line and id."""
+    """Check concepts, homonym senses, categories and relations; every problem names its file, line and id.
+
+    Example: corpusctl ontology validate ontology/
+    """
     from corpusctl.ontology import ontology_stats, validate_ontology
 
     try:
@@ -53,7 +56,10 @@ def validate(directory: Path = typer.Argument(DEFAULT_DIR, help="Ontology folder
 @app.command()
 def stats(directory: Path = DIR_OPTION,
           as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON")) -> None:
-    """Sizes: concepts, terms, synonyms, categories, homonyms, relations by type, hierarchy depth."""
+    """Sizes: concepts, terms, synonyms, categories, homonyms, relations by type, hierarchy depth.
+
+    Example: corpusctl ontology stats --json
+    """
     from corpusctl.ontology import ontology_stats
 
     try:
@@ -78,7 +84,10 @@ def annotate(text: str = typer.Argument(..., help="Text to annotate"),
                                                  "repeatable"),
              window: int = typer.Option(20, "--window", min=1, help="Cue window for homonyms, in characters"),
              as_json: bool = typer.Option(False, "--json", help="Print the spans as JSON")) -> None:
-    """Mark ontology terms in TEXT: span, concept, category, homonym sense, parent chain."""
+    """Mark ontology terms in TEXT: span, concept, category, homonym sense, parent chain.
+
+    Example: corpusctl ontology annotate "配电柜接地线松动，灭火器压力不足"
+    """
     from corpusctl.ontology import Annotator
 
     try:

@@ -88,13 +88,24 @@ def train(
     dev: Annotated[Path | None, typer.Option(help="Gold file scored after each epoch "
                                              "(default: the first 200 training sentences).")] = None,
 ) -> None:
-    """Train a pkuseg model for `segment.backend: pkuseg` (its published models cannot be downloaded here)."""
+    """Train a pkuseg model for `segment.backend: pkuseg` (its published models cannot be downloaded here).
+
+    Example: corpusctl segmenter train pku_training.utf8 --out models/pkuseg --epochs 5
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from corpusctl.stages.segment import train_pkuseg
 
     try:
         user_words = _user_words(lexicon, no_lexicon)
-        with console.status(f"training pkuseg on {', '.join(map(str, gold))} ({epochs} epochs)"):
-            info = train_pkuseg(gold, out, user_words, epochs=epochs, dev=dev)
+        with Progress(TextColumn("training pkuseg"), BarColumn(), MofNCompleteColumn(), TextColumn("epochs"),
+                      TextColumn("{task.fields[score]}"), TimeElapsedColumn(), console=console) as bar:
+            task = bar.add_task("train", total=epochs, score="")
+
+            def on_epoch(epoch: int, f1: float) -> None:
+                bar.update(task, completed=epoch, score=f"dev F1 {f1:.3f}")
+
+            info = train_pkuseg(gold, out, user_words, epochs=epochs, dev=dev, on_epoch=on_epoch)
     except CorpusctlError as exc:
         _fail(exc)
     scores = ", ".join(f"{score:.3f}" for score in info["dev_f1_by_epoch"])
@@ -112,7 +123,10 @@ def cut(
     no_lexicon: NoLexiconOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Segment one text and show each word with its Universal POS."""
+    """Segment one text and show each word with its Universal POS.
+
+    Example: corpusctl segmenter cut "操作人员应当定期检查安全阀" --backend jieba
+    """
     from corpusctl.stages.segment import Segmenter
 
     try:
@@ -137,7 +151,10 @@ def evaluate_cmd(
     no_lexicon: NoLexiconOption = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Word-level precision / recall / F1 of each backend against gold segmentation."""
+    """Word-level precision / recall / F1 of each backend against gold segmentation.
+
+    Example: corpusctl segmenter eval pku_test_gold.utf8 --backend jieba --backend rjieba
+    """
     from corpusctl.stages.segment import Segmenter, evaluate, read_gold
 
     backends = backend or (["jieba", "rjieba"] + (["pkuseg"] if model else []))
@@ -170,7 +187,10 @@ def agreement(
     limit: Annotated[int | None, typer.Option(min=1, help="Compare only the first N texts.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """How often rjieba gives the same words as jieba, with the same user dictionary."""
+    """How often rjieba gives the same words as jieba, with the same user dictionary.
+
+    Example: corpusctl segmenter agreement sample_data/general/news.csv --field body --limit 100
+    """
     from corpusctl.stages.segment import agreement as measure
 
     try:

@@ -60,6 +60,23 @@ def _table(title: str, columns: list[str], rows: list[list], align: str = "l") -
 # -- an output folder -----------------------------------------------------------------------------------
 
 
+def warnings_text(manifest: dict) -> Text:
+    """The build's warnings block: what went wrong or missed a target, or a line saying nothing did."""
+    from corpusctl.build_checks import build_warnings
+
+    notes = manifest["warnings"] if "warnings" in manifest else build_warnings(manifest)
+    text = Text()
+    if not notes:
+        text.append("✓ no warnings", style="green")
+        return text
+    text.append(f"warnings ({len(notes)}):\n", style="bold yellow")
+    for note in notes:
+        text.append("✗ ", style="bold red")
+        text.append(note["message"] + "\n")
+    return text
+
+
+
 def summary(out_dir: Path) -> Group:
     """Rich tables with the manifest's summary."""
     from corpusctl.report import checks, key_figures, stage_rows
@@ -68,6 +85,7 @@ def summary(out_dir: Path) -> Group:
     recipe = manifest.get("recipe") or {}
     parts: list = [Text(f"{out_dir}: recipe {recipe.get('name', '?')} · seed {manifest.get('seed')} · "
                         f"corpusctl {manifest.get('corpusctl_version', '?')}", style="bold cyan")]
+    parts.append(warnings_text(manifest))
     parts.append(_table("overview", ["", "value"], [[label, value] for label, value in key_figures(manifest)]))
     mix = manifest.get("mix") or {}
     if mix.get("achieved"):  # achieved: the mix plan; examples: the written pre-training examples

@@ -31,6 +31,23 @@ def file_entries(root: Path) -> list[dict]:
     ]
 
 
+def rewrite_output_manifest(out_dir: Path, manifest: dict) -> dict:
+    """After a command changed files of a finished output (`ner export OUT`): recompute the checks, render
+    report.html again if the build wrote one, take a fresh inventory of files and sha256, and replace
+    manifest.json atomically, so the manifest and the report describe the files that are there."""
+    from corpusctl.build_checks import recheck
+    from corpusctl.io.workdir import write_json
+
+    manifest = recheck(manifest)
+    if (out_dir / "report.html").is_file():
+        from corpusctl.report import write_report
+
+        write_report(manifest, out_dir)
+    manifest["files"] = file_entries(out_dir)
+    write_json(out_dir / "manifest.json", manifest)
+    return manifest
+
+
 def library_versions() -> dict[str, str]:
     versions = {}
     for name in LIBRARIES:

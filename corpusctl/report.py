@@ -3,17 +3,21 @@ corpus came out as the recipe asked and where the data went.
 
 Everything comes from the manifest, except the length histogram and the format split per kind, which read
 two small columns of `pretrain/`. Plots are drawn by matplotlib as SVG with text kept as text
-(`svg.fonttype = none`), so Chinese labels are drawn by the browser's fonts instead of needing a CJK font on
-the build machine (matplotlib measures a missing glyph wider than a CJK character, so labels still fit).
+(`svg.fonttype = none`), so labels stay selectable and searchable. The page carries its own font: a subset
+of Noto Sans CJK SC (from the `noto-cjk-sans-otc` package) holding exactly the glyphs the page uses, as an
+inline WOFF, so Chinese is readable in a browser on a machine without any CJK font; matplotlib measures
+labels with the same font, so they fit.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import io
 import math
 import re
 import warnings
+from functools import cache
 from pathlib import Path
 
 from corpusctl.config import StageSection
@@ -24,12 +28,63 @@ class ReportConfig(StageSection):
     """How many of the most frequent ontology terms the report plots (the manifest keeps the top 50)."""
 
 
-FONT_STACK = ("'Noto Sans CJK SC', 'Source Han Sans SC', 'WenQuanYi Micro Hei', 'Microsoft YaHei', "
+EMBEDDED_FONT = "corpusctl Noto Sans CJK SC"
+FONT_STACK = (f"'{EMBEDDED_FONT}', 'Noto Sans CJK SC', 'Source Han Sans SC', 'WenQuanYi Micro Hei', 'Microsoft YaHei', "
               "'PingFang SC', 'Hiragino Sans GB', sans-serif")
 TARGET, ACHIEVED, OTHER = "#9ecae1", "#e6550d", "#31a354"
 
 
 # -- plotting helpers -----------------------------------------------------------------------------------
+
+
+@cache
+def cjk_font_path() -> str:
+    from noto_cjk_sans_otc import FONT_PATH
+
+    return str(FONT_PATH)
+
+
+@cache
+def _cjk_font_index() -> int:
+    """Which font of the Noto Sans CJK collection is the Simplified Chinese one."""
+    from fontTools.ttLib import TTCollection
+
+    collection = TTCollection(cjk_font_path(), lazy=True)
+    names = [font["name"].getDebugName(1) for font in collection.fonts]
+    return names.index("Noto Sans CJK SC")
+
+
+@cache
+def _matplotlib_cjk_family() -> str:
+    """Register the CJK font with matplotlib (labels are measured with real CJK widths); its family name."""
+    from matplotlib import font_manager
+
+    font_manager.fontManager.addfont(cjk_font_path())
+    return font_manager.FontProperties(fname=cjk_font_path()).get_name()
+
+
+def embedded_font_css(text: str) -> str:
+    """An @font-face rule holding the glyphs of `text` (subset of Noto Sans CJK SC, inline WOFF, a few tens
+    of kB): the browser then needs no CJK font of its own. Deterministic: no timestamps are recalculated."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor = "woff"
+    options.layout_features = []
+    options.hinting = False
+    options.desubroutinize = True
+    options.name_IDs = [1, 2]
+    font = TTFont(cjk_font_path(), fontNumber=_cjk_font_index(), recalcTimestamp=False, lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted({c for c in text if c.isprintable()})))
+    subsetter.subset(font)
+    font.flavor = "woff"
+    buffer = io.BytesIO()
+    font.save(buffer)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (f"@font-face {{ font-family: '{EMBEDDED_FONT}'; font-style: normal; font-weight: 100 900; "
+            f"src: url(data:font/woff;base64,{data}) format('woff'); }}")
 
 
 def _figure(width: float = 6.4, height: float = 3.2, nrows: int = 1, ncols: int = 1, **kwargs):
@@ -40,6 +95,7 @@ def _figure(width: float = 6.4, height: float = 3.2, nrows: int = 1, ncols: int 
 
     plt.rcParams["svg.fonttype"] = "none"
     plt.rcParams["font.family"] = "sans-serif"
+    plt.rcParams["font.sans-serif"] = ["DejaVu Sans", _matplotlib_cjk_family()]
     plt.rcParams["svg.hashsalt"] = "corpusctl"  # stable ids: the same corpus gives the same report
     plt.rcParams["axes.spines.top"] = False
     plt.rcParams["axes.spines.right"] = False
@@ -51,7 +107,7 @@ def _svg(fig) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
-    with warnings.catch_warnings():  # glyphs missing from the build machine's fonts: the browser draws them
+    with warnings.catch_warnings():  # glyphs neither font has (emoji): the browser draws them if it can
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         fig.tight_layout()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
@@ -195,7 +251,7 @@ def key_figures(manifest: dict) -> list[tuple[str, str]]:
         ("NER sentences", sum((ner.get("sentences") or {}).values()) or None),
         ("classification rows", classification.get("rows_out")),
         ("personal data replaced", (manifest.get("pii") or {}).get("total")),
-        ("build time", _duration(sum(s.get("seconds", 0) for s in stages.values() if isinstance(s, dict)))),
+        ("build time (wall clock)", _duration(manifest["wall_seconds"]) if manifest.get("wall_seconds") else None),
     ]
     return [(label, value if isinstance(value, str) else _fmt(value)) for label, value in figures
             if value is not None]
@@ -206,41 +262,37 @@ def _duration(seconds: float) -> str:
 
 
 def checks(manifest: dict) -> list[tuple[str, bool, str]]:
-    """(what, passed, detail) for the numbers the recipe promises."""
-    results = []
-    mix = manifest.get("mix") or {}
-    if mix.get("target") and mix.get("achieved"):
-        worst = max(abs(mix["achieved"].get(k, 0) - t) for k, t in mix["target"].items()) * 100
-        results.append(("mix: every kind within ±1 point of its target", worst <= 1.0,
-                        f"largest deviation {worst:.2f} points"))
-    formats = manifest.get("formats") or {}
-    if formats.get("deviation_points") is not None:
-        gap = abs(formats["deviation_points"])
-        results.append(("formats: title+content share within ±1 point", gap <= 1.0, f"deviation {gap:.2f} points"))
-    mask = manifest.get("mask") or {}
-    if mask.get("in_band") is not None:
-        results.append(("masks: ratio inside the length band", mask["in_band"] >= 0.99,
-                        f"{mask['in_band']:.1%} of examples in band"))
-    for key, name in (("ner", "NER"), ("classification", "classification")):
-        if (manifest.get(key) or {}).get("leaks") is not None:
-            leaks = manifest[key]["leaks"]
-            results.append((f"{name}: no text shared between splits", leaks == 0, f"{leaks} leaks"))
-    return results
+    """(what, passed, detail) for the numbers the recipe promises (as the build recorded them)."""
+    from corpusctl.build_checks import target_checks
+
+    return [(c["what"], c["ok"], c["detail"]) for c in manifest.get("checks") or target_checks(manifest)]
+
+
+def warnings_block(manifest: dict) -> str:
+    """The build's warnings (each ✗) and the paper targets (✓/✗), first thing on the page."""
+    from corpusctl.build_checks import build_warnings
+
+    notes = manifest["warnings"] if "warnings" in manifest else build_warnings(manifest)
+    others = [w for w in notes if w.get("code") != "target_missed"]
+    items = "".join(f'<li class="bad">✗ {html.escape(w["message"])}</li>' for w in others)
+    items += "".join(f'<li class="{"ok" if ok else "bad"}">{"✓" if ok else "✗"} {html.escape(what)} '
+                     f'<span class="dim">({html.escape(detail)})</span></li>' for what, ok, detail in checks(manifest))
+    if not items:
+        return ""
+    title = f"Warnings ({len(notes)})" if notes else "No warnings"
+    return f'<div id="warnings"><h2>{title}</h2><ul class="checks">{items}</ul></div>'
 
 
 def header(manifest: dict) -> str:
     recipe = manifest.get("recipe") or {}
     cards = "".join(f'<div class="card"><div class="value">{html.escape(value)}</div>'
                     f'<div class="label">{html.escape(label)}</div></div>' for label, value in key_figures(manifest))
-    items = "".join(f'<li class="{"ok" if ok else "bad"}">{"✓" if ok else "✗"} {html.escape(what)} '
-                    f'<span class="dim">({html.escape(detail)})</span></li>' for what, ok, detail in checks(manifest))
     return (f"<header><h1>corpusctl report: {html.escape(str(recipe.get('name', '')))}</h1>"
             f"<p class=dim>seed {html.escape(str(manifest.get('seed')))} · recipe hash "
             f"<code>{html.escape(str(manifest.get('recipe_hash', ''))[:16])}</code> · corpusctl "
             f"{html.escape(str(manifest.get('corpusctl_version', '')))} · output "
             f"<code>{html.escape(str(recipe.get('output', '')))}</code></p>"
-            f'<div class="cards">{cards}</div>' + (f'<ul class="checks">{items}</ul>' if items else "")
-            + "</header>")
+            + warnings_block(manifest) + f'<div class="cards">{cards}</div></header>')
 
 
 # -- sections -------------------------------------------------------------------------------------------
@@ -618,6 +670,8 @@ nav a {{ margin-right: 1em; color: #08519c; text-decoration: none; }}
 .card .value {{ font-size: 1.35em; font-weight: 600; }}
 .card .label {{ font-size: 0.8em; color: #555; }}
 .checks {{ list-style: none; padding: 0; }}
+#warnings {{ border: 1px solid #d0d7de; border-radius: 6px; padding: 0.2em 1em; margin: 1em 0; }}
+#warnings h2 {{ margin-top: 0.4em; font-size: 1.15em; }}
 .checks .ok {{ color: #1a7f37; }}
 .checks .bad {{ color: #cf222e; font-weight: 600; }}
 table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.88em; }}
@@ -655,7 +709,7 @@ def render_report(manifest: dict, out_dir: Path, config: ReportConfig | None = N
     title = html.escape(f"corpusctl report: {(manifest.get('recipe') or {}).get('name', '')}")
     return (f"<!DOCTYPE html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\"><title>{title}</title>"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<style>{CSS}</style></head><body>{body}</body></html>\n")
+            f"<style>{embedded_font_css(html.unescape(title + body))}\n{CSS}</style></head><body>{body}</body></html>\n")
 
 
 def write_report(manifest: dict, out_dir: Path) -> Path:

@@ -55,11 +55,11 @@ def test_thousand_classes_stratified_and_leak_free(thousand):
     out, stats, rows = thousand
     assert stats["num_classes"] == 1000 and stats["rows_out"] == len(rows)
     data = datasets.load_from_disk(str(out))
-    assert isinstance(data, datasets.DatasetDict) and list(data) == ["train", "validation", "test"]
+    assert isinstance(data, datasets.DatasetDict) and list(data) == ["train", "dev", "test"]
     assert data["train"].features["label"].num_classes == 1000
     assert set(data["train"].column_names) == {"id", "text", "title", "label", "label_name", "kind", "source"}
     total = sum(len(d) for d in data.values())
-    for name, share in (("train", 0.8), ("validation", 0.1), ("test", 0.1)):
+    for name, share in (("train", 0.8), ("dev", 0.1), ("test", 0.1)):
         assert abs(len(data[name]) / total - share) < 0.01
     # every label's share within 5 points between train and test (in fact far closer)
     train, test = Counter(data["train"]["label_name"]), Counter(data["test"]["label_name"])
@@ -68,7 +68,7 @@ def test_thousand_classes_stratified_and_leak_free(thousand):
     assert len(test) > 900  # stratified: nearly every class reaches the test split
     # no shared (normalised) text between splits, near duplicates and document windows kept together
     texts = {name: {normalize(t) for t in data[name]["text"]} for name in data}
-    assert not texts["train"] & texts["test"] and not texts["train"] & texts["validation"] and not texts["validation"] & texts["test"]
+    assert not texts["train"] & texts["test"] and not texts["train"] & texts["dev"] and not texts["dev"] & texts["test"]
     split_of = {r: name for name in data for r in data[name]["id"]}
     twins = [row for row in rows if "twin_of" in row]
     assert len(twins) > 1000 and all(split_of[row["id"]] == split_of[row["twin_of"]] for row in twins)
@@ -87,7 +87,7 @@ def test_jsonl_and_labels_match_the_dataset(thousand):
     data = datasets.load_from_disk(str(out))
     labels = json.loads((out / "labels.json").read_text(encoding="utf-8"))
     assert labels["names"] == data["train"].features["label"].names and labels["num_classes"] == 1000
-    for name, file in (("train", "train.jsonl"), ("validation", "dev.jsonl"), ("test", "test.jsonl")):
+    for name, file in (("train", "train.jsonl"), ("dev", "dev.jsonl"), ("test", "test.jsonl")):
         records = read_jsonl(out / file)
         assert [r["id"] for r in records] == data[name]["id"]
         assert all(labels["names"][r["label"]] == r["label_name"] for r in records)
@@ -162,7 +162,7 @@ def test_bucketed_write_equals_one_bucket_and_rows_are_read_again_from_a_checkpo
         writer.write_table(pa.Table.from_pylist([{c: r[c] for c in columns} for r in rows]))
     monkeypatch.setattr(classification, "BUCKET_BYTES", 2_000)  # dozens of buckets
     export_classification(CheckpointRows(path, columns), tmp_path / "many", ClassificationConfig(), seed=3)
-    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "labels.json", "validation/state.json",
+    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "labels.json", "dev/state.json",
                  "train/data-00000-of-00001.arrow"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "many" / name).read_bytes(), name
     assert not list((tmp_path / "many").glob("_buckets"))

@@ -196,28 +196,124 @@ def test_report_of_a_partial_build_says_what_is_off(tmp_path):
     assert 'id="lengths"' not in page and page.count("<svg") == 2
 
 
-def test_screenshot_in_headless_chromium_is_not_blank(sample_out, tmp_path):
+def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """Headless Chromium with no network, no GPU, a throwaway profile; skips the test where it cannot run."""
     if not CHROMIUM.exists():
         pytest.skip("chromium is absent (Debian: apt-get install chromium); .ci/run installs it when it can")
-    import matplotlib.image
-
-    page = tmp_path / "report.html"
-    shutil.copyfile(sample_out / "report.html", page)
-    png = tmp_path / "report.png"
     command = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", "--window-size=1200,3000",
-               page.as_uri()]
+               "--hide-scrollbars", "--virtual-time-budget=10000", f"--user-data-dir={tmp_path / 'profile'}", *args]
     try:
-        subprocess.run(command, capture_output=True, timeout=120, check=False)
+        return subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
     except subprocess.TimeoutExpired:
-        pytest.skip("chromium did not finish a screenshot within 120 s in this environment")
+        pytest.skip("chromium did not finish within 180 s in this environment")
+
+
+def _screenshot(tmp_path: Path, page: Path, width: int, height: int):
+    import matplotlib.image
+
+    png = tmp_path / f"{page.stem}.png"
+    _chromium(tmp_path, f"--screenshot={png}", f"--window-size={width},{height}", page.as_uri())
     assert png.exists(), "chromium wrote no screenshot"
-    pixels = matplotlib.image.imread(str(png))[..., :3]  # floats in [0, 1]
-    assert pixels.shape[:2] == (3000, 1200)
-    non_white = (pixels < 0.95).any(axis=-1).mean()
-    assert non_white > 0.03, f"only {non_white:.1%} of the screenshot is not white"
+    return matplotlib.image.imread(str(png))[..., :3]  # floats in [0, 1]
+
+
+def _page_height(tmp_path: Path, raw: str) -> int:
+    """The rendered height of the page (a script writes it into the title; --dump-dom prints the DOM)."""
+    probe = tmp_path / "height.html"
+    probe.write_text(raw.replace("</body>", "<script>document.title = 'height=' + "
+                                 "document.documentElement.scrollHeight</script></body>"), encoding="utf-8")
+    result = _chromium(tmp_path, "--dump-dom", "--window-size=1200,1000", probe.as_uri())
+    match = re.search(r"height=(\d+)", result.stdout)
+    assert match, f"chromium printed no height: {result.stderr[-2000:]}"
+    return int(match.group(1))
+
+
+def test_screenshot_of_the_whole_report_in_headless_chromium(sample_out, tmp_path):
+    raw = (sample_out / "report.html").read_text(encoding="utf-8")
+    height = _page_height(tmp_path, raw)
+    assert height > 3000
+    page = tmp_path / "report.html"
+    page.write_text(raw, encoding="utf-8")
+    pixels = _screenshot(tmp_path, page, 1200, height)
+    assert pixels.shape[:2] == (height, 1200)
+    non_white = (pixels < 0.95).any(axis=-1)
+    assert non_white.mean() > 0.03, f"only {non_white.mean():.1%} of the screenshot is not white"
+    # every tenth of the page, down to its end, holds something drawn
+    tenths = [non_white[i * height // 10:(i + 1) * height // 10].mean() for i in range(10)]
+    assert min(tenths) > 0.005, f"a part of the page is blank: {[f'{t:.1%}' for t in tenths]}"
     # the 'achieved' bars are orange; the section rules are too, but they cover well under 1 % of the page
     orange = ((abs(pixels[..., 0] - 230 / 255) < 0.06) & (abs(pixels[..., 1] - 85 / 255) < 0.06)
               & (abs(pixels[..., 2] - 13 / 255) < 0.06)).mean()
-    assert orange > 0.02, "no 'achieved' bars were drawn: the inline SVG plots did not render"
+    assert orange > 0.01, "no 'achieved' bars were drawn: the inline SVG plots did not render"
+
+
+CELL = 48
+TOFU = ["\ue000", "\U0010fffd", "\u0378"]
+"""Code points no font draws (private use, unassigned): whatever Chromium shows for them is its tofu."""
+
+
+def _glyph_cells(tmp_path: Path, style: str, chars: list[str], name: str) -> list:
+    """Each character drawn alone in a CELL×CELL box with the report's fonts; the cells as 0/1 ink arrays."""
+    columns = 30
+    cells = "".join(f'<span style="position:absolute;left:{(i % columns) * CELL}px;top:{(i // columns) * CELL}px;'
+                    f'width:{CELL}px;height:{CELL}px;line-height:{CELL}px;text-align:center">{c}</span>'
+                    for i, c in enumerate(chars))
+    page = tmp_path / f"{name}.html"
+    page.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"><style>{style}'
+                    "body { margin: 0; padding: 0; font-size: 32px; }</style></head>"
+                    f"<body>{cells}</body></html>", encoding="utf-8")
+    rows = (len(chars) + columns - 1) // columns
+    pixels = _screenshot(tmp_path, page, columns * CELL, rows * CELL + CELL)
+    ink = (pixels < 0.5).any(axis=-1)
+    return [ink[(i // columns) * CELL:(i // columns + 1) * CELL, (i % columns) * CELL:(i % columns + 1) * CELL]
+            for i in range(len(chars))]
+
+
+def _tofu(cells: list, references: list) -> list[int]:
+    """Indices of cells drawn as tofu: like a no-font reference cell, or identical to another cell (all
+    missing glyphs look alike; distinct Chinese characters never do)."""
+    import numpy as np
+
+    bad = {i for i, cell in enumerate(cells) for ref in references if np.array_equal(cell, ref)}
+    seen: dict[bytes, int] = {}
+    for i, cell in enumerate(cells):
+        key = np.packbits(cell).tobytes()
+        if key in seen:
+            bad |= {i, seen[key]}
+        seen[key] = i
+    return sorted(bad)
+
+
+def test_every_chinese_character_of_the_report_is_drawn_without_tofu(sample_out, tmp_path):
+    """The whole page's Chinese, drawn with the report's own <style> (its embedded font): no tofu, even on a
+    machine without CJK fonts (CI). Where the machine has none, the same characters without the embedded
+    font must come out as tofu, which shows that the check can fail."""
+    import html as html_lib
+
+    raw = (sample_out / "report.html").read_text(encoding="utf-8")
+    style = re.search(r"<style>(.*?)</style>", raw, flags=re.S).group(1)
+    body = html_lib.unescape(raw[raw.index("<body>"):])
+    chars = sorted({c for c in body if re.match(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]", c)})
+    assert len(chars) > 50
+    cells = _glyph_cells(tmp_path, style, chars + TOFU, "glyphs")
+    drawn, references = cells[:len(chars)], cells[len(chars):]
+    tofu = _tofu(drawn, references)
+    assert not tofu, f"drawn as tofu: {''.join(chars[i] for i in tofu)}"
+    no_cjk_font = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip() == ""
+    if no_cjk_font and shutil.which("fc-list"):
+        without = re.sub(r"@font-face \{.*?\}", "", style, flags=re.S)
+        cells = _glyph_cells(tmp_path, without, chars + TOFU, "without")
+        assert len(_tofu(cells[:len(chars)], cells[len(chars):])) > 0.9 * len(chars)
+
+
+def test_build_time_is_the_wall_clock_of_the_build(report, manifest):
+    """Stages run one after another and the exports alongside them: the wall clock is at least the sum of
+    the stage times and at least any export's time (a sum of stage seconds would leave the exports out)."""
+    wall = manifest["wall_seconds"]
+    assert wall >= sum(s.get("seconds", 0) for s in manifest["stages"].values()) - 0.01
+    assert wall >= max(v for k, v in manifest["step_seconds"].items() if k != "report") - 0.01
+    from corpusctl.report import _duration
+
+    cards = " ".join(report.text)
+    assert f"{_duration(wall)} build time (wall clock)" in " ".join(cards.split())

@@ -359,10 +359,10 @@ def test_spacy_docbins_load_with_blank_zh_and_hold_the_same_entities(sample_out,
 def test_classification_is_a_leak_free_datasetdict_with_stable_label_shares(sample_out):
     data = datasets.load_from_disk(str(sample_out / "classification"))
     assert isinstance(data, datasets.DatasetDict)
-    assert set(data) == {"train", "validation", "test"}
+    assert set(data) == {"train", "dev", "test"}
     texts = {split: set(data[split]["text"]) for split in data}
     assert not texts["train"] & texts["test"]
-    assert not texts["train"] & texts["validation"] and not texts["validation"] & texts["test"]
+    assert not texts["train"] & texts["dev"] and not texts["dev"] & texts["test"]
     counts = {split: Counter(data[split]["label"]) for split in ("train", "test")}
     overall = counts["train"] + counts["test"]
     enough = [label for label, n in overall.items() if n >= 10]
@@ -412,3 +412,15 @@ def test_ner_export_builds_a_recipe_and_reports_its_ner_folder(tmp_path):
     recipe.write_text(recipe.read_text(encoding="utf-8") + "segmnet: {}\n", encoding="utf-8")
     bad = runner.invoke(app, ["ner", "export", str(recipe)])
     assert bad.exit_code == 1 and "segmnet" in bad.output and "Traceback" not in bad.output
+
+
+def test_one_name_for_the_dev_split_everywhere(sample_out):
+    """Issue 16 item 10: files, DatasetDict keys and manifest keys all say train/dev/test."""
+    names = ["train", "dev", "test"]
+    manifest = json.loads((sample_out / "manifest.json").read_text(encoding="utf-8"))
+    assert list(datasets.load_from_disk(str(sample_out / "classification"))) == names
+    assert list(manifest["classification"]["label_counts"]) == names == list(manifest["ner"]["sentences"])
+    for name in names:
+        assert (sample_out / "classification" / f"{name}.jsonl").is_file()
+        for suffix in ("txt", "jsonl", "spacy"):
+            assert (sample_out / "ner" / f"{name}.{suffix}").is_file()

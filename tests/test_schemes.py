@@ -190,11 +190,15 @@ def test_external_corpora_round_trip_through_bmeo(tmp_path, name, scheme):
     if not source.is_file():
         pytest.skip(f"external corpus {source} is absent (see ../shared/external/README.md)")
     middle, back = tmp_path / "mid.bmeo", tmp_path / f"back.{scheme.lower()}"
-    first = convert_file(source, middle, scheme, "BMEO")
-    assert first["lossy"] == []
-    if name != "resume/train.bmes":  # the one file with malformed sentences, see the next test
+    malformed = name == "resume/train.bmes"  # the one file with malformed sentences, see the next test
+    if malformed:  # refused without a word from the user; --force carries the broken tags over as they are
+        with pytest.raises(CorpusctlError, match=rf"4 invalid BMES tag\(s\)(.|\n)*{source}:62390"):
+            convert_file(source, middle, scheme, "BMEO")
+    first = convert_file(source, middle, scheme, "BMEO", force=malformed)
+    assert first["lossy"] == [] and len(first["invalid"]) == (4 if malformed else 0)
+    if not malformed:
         assert validate_file(source, scheme) == validate_file(middle, "BMEO") == []
-    convert_file(middle, back, "BMEO", scheme)
+    convert_file(middle, back, "BMEO", scheme, force=malformed)
     assert _tags(back) == _tags(source)
     for original, converted in zip(read_conll(source), read_conll(middle), strict=True):
         assert original.char_spans(scheme) == converted.char_spans("BMEO")
@@ -209,3 +213,13 @@ def test_resume_train_has_entities_cut_by_sentence_breaks():
     problems = validate_file(source, "BMES")
     assert len(problems) == 4
     assert problems[0] == f"{source}:62390: entity not closed: M-ORG ends the sentence"
+
+
+def test_repair_turns_a_malformed_real_corpus_into_a_valid_target(tmp_path):
+    source = EXTERNAL / "resume" / "train.bmes"
+    if not source.is_file():
+        pytest.skip(f"external corpus {source} is absent")
+    stats = convert_file(source, tmp_path / "train.bmeo", "BMES", "BMEO", repair=True)
+    assert validate_file(tmp_path / "train.bmeo", "BMEO") == []
+    assert stats["repaired_spans"] == 4 and stats["repaired"][0].startswith(f"{source}:")
+    assert stats["invalid"] == []

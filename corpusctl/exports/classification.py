@@ -30,8 +30,10 @@ from corpusctl.stages import stable_hash
 
 from .splits import PERMUTATIONS, SplitShares, assign_splits, group_duplicates, normalize_all, sketch
 
-SPLITS = ("train", "validation", "test")
-JSONL_NAMES = {"train": "train.jsonl", "validation": "dev.jsonl", "test": "test.jsonl"}
+SPLITS = ("train", "dev", "test")
+"""One name for the held-out split everywhere (NER files, classification files, DatasetDict keys, manifest):
+`dev`, as in the public Chinese NER corpora (Resume, CLUENER, People's Daily)."""
+JSONL_NAMES = {name: f"{name}.jsonl" for name in SPLITS}
 COLUMNS = ("id", "text", "title", "label", "label_name", "kind", "source")
 
 
@@ -68,7 +70,7 @@ def merge_rare(labels: list[str], min_count: int, rare: str, other: str) -> tupl
 
 
 def export_classification(rows: Iterable[dict], out_dir: Path, config: ClassificationConfig, seed: int) -> dict:
-    """Write `out_dir` (usually OUT/classification): a DatasetDict (train/validation/test), train/dev/test
+    """Write `out_dir` (usually OUT/classification): a DatasetDict (train/dev/test), train/dev/test
     JSONL and labels.json, atomically. Returns manifest stats.
 
     `rows` is read up to three times (a list, or an iterable that restarts, such as `CheckpointRows`): once
@@ -129,7 +131,7 @@ def export_classification(rows: Iterable[dict], out_dir: Path, config: Classific
         "label_counts": counts,
         "max_share_gap_points": share_gap(split_labels["train"], split_labels["test"]),
         "dedup": dedup,
-        # validation/test texts identical (after normalisation) to a train text: 0 by construction
+        # dev/test texts identical (after normalisation) to a train text: 0 by construction
         "leaks": sum(len(digests_by_split[name] & digests_by_split["train"]) for name in SPLITS[1:]),
     }
 
@@ -137,13 +139,17 @@ def export_classification(rows: Iterable[dict], out_dir: Path, config: Classific
 class CheckpointRows:
     """The rows of an Arrow stream file as dicts of some columns; iterating again reads the file again."""
 
-    def __init__(self, path: Path, columns: list[str], batch_rows: int = 1024):
+    def __init__(self, path: Path, columns: list[str], batch_rows: int = 1024, counter=None):
         self.path, self.columns, self.batch_rows = path, columns, batch_rows
+        self.counter = counter
+        """Shared-memory value advanced by the rows read (progress of a step in another process)."""
 
     def __iter__(self):
         from corpusctl.io.workdir import read_batches
 
         for batch in read_batches(self.path, self.batch_rows):
+            if self.counter is not None:
+                self.counter.value += batch.num_rows
             yield from batch.select(self.columns).to_pylist()
 
 

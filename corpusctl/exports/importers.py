@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpusctl.errors import InputError
 
-from .schemes import FILE_SUFFIXES, Span, check_spans, guess_scheme, read_conll, scheme_name, validate_tags
+from .schemes import (
+    FILE_SUFFIXES,
+    Span,
+    check_spans,
+    guess_scheme,
+    read_conll,
+    scheme_name,
+    tags_to_spans,
+    validate_tags,
+)
 
 FORMATS = ("label_studio", "doccano", "cluener", "conll")
+FORMAT_ALIASES = {"labelstudio": "label_studio", "label-studio": "label_studio"}
 
 
 @dataclass
@@ -33,6 +43,9 @@ class ImportResult:
     rejects: list[dict]
     skipped: int = 0
     """Records without any usable annotation (e.g. a Label Studio task with only cancelled annotations)."""
+    problems: list[str] = field(default_factory=list)
+    """With `keep_spans`: 'file:line: what' for every span that could not be kept as it was."""
+    spans_read: int = 0
 
 
 class _Bad(Exception):
@@ -44,17 +57,22 @@ class _Bad(Exception):
         self.message = message
 
 
-def import_annotations(path: Path | str, strict: bool = False, fmt: str | None = None, scheme: str | None = None) -> ImportResult:
+def import_annotations(path: Path | str, strict: bool = False, fmt: str | None = None, scheme: str | None = None,
+                       keep_spans: bool = False) -> ImportResult:
     """Read one annotation file; the format is detected from its suffix and content unless `fmt` is given.
-    `scheme` applies to CoNLL files (guessed from the suffix or the tags when None)."""
+    `scheme` applies to CoNLL files (guessed from the suffix or the tags when None).
+
+    `keep_spans` (`corpusctl ner import`): a record whose spans overlap or fall outside its text is kept
+    with every span that can be tagged, and each one that cannot is listed in `problems` with its line,
+    instead of the whole record becoming a reject; malformed CoNLL tags are read the way conlleval does."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: annotation file not found")
-    fmt = fmt or detect_format(path)
+    fmt = FORMAT_ALIASES.get(fmt, fmt) if fmt else detect_format(path)
     if fmt not in FORMATS:
         raise InputError(f"{path}: unknown annotation format {fmt!r}; expected one of {', '.join(FORMATS)}")
     if fmt == "conll":
-        return _import_conll(path, strict, scheme)
+        return _import_conll(path, strict, scheme, keep_spans)
     records = _label_studio_records if fmt == "label_studio" else _jsonl_records
     parse = {"label_studio": _parse_label_studio, "doccano": _parse_doccano, "cluener": _parse_cluener}[fmt]
     result = ImportResult([], [])
@@ -68,8 +86,12 @@ def import_annotations(path: Path | str, strict: bool = False, fmt: str | None =
                 result.skipped += 1
                 continue
             text, spans = parsed
+            result.spans_read += len(spans)
             problem = check_spans(spans, len(text))
-            if problem:
+            if problem and keep_spans and not strict:
+                spans, dropped = taggable_spans(spans, text)
+                result.problems += [f"{origin}: {message}" for message in dropped]
+            elif problem:
                 raise _Bad("overlapping_spans" if "overlap" in problem else "bad_span", problem)
         except _Bad as bad:
             if strict:
@@ -78,6 +100,27 @@ def import_annotations(path: Path | str, strict: bool = False, fmt: str | None =
             continue
         result.annotations.append(Annotation(text, sorted(spans), origin))
     return result
+
+
+def taggable_spans(spans: list[Span], text: str) -> tuple[list[Span], list[str]]:
+    """The spans one tag per character can hold (in range; of overlapping ones the longer, then the earlier)
+    and a message for each other one, quoting its text so an annotator can find it."""
+    kept: list[Span] = []
+    dropped: list[str] = []
+    for start, end, kind in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
+        if check_spans([(start, end, kind)], len(text)):
+            dropped.append(check_spans([(start, end, kind)], len(text)) + "; left out")
+            continue
+        clash = next((k for k in kept if start < k[1] and k[0] < end), None)
+        if clash is None:
+            kept.append((start, end, kind))
+            continue
+        if end - start > clash[1] - clash[0]:  # the longer entity wins
+            kept[kept.index(clash)] = (start, end, kind)
+            clash, (start, end, kind) = (start, end, kind), clash
+        dropped.append(f"span [{start}, {end}) {kind} {text[start:end]!r} overlaps [{clash[0]}, {clash[1]}) "
+                       f"{clash[2]} {text[clash[0]:clash[1]]!r}; kept the longer one")
+    return sorted(kept), dropped
 
 
 def make_reject(origin: str, reason: str, message: str, record: object, where: str | None = None) -> dict:
@@ -231,14 +274,18 @@ def _parse_cluener(record: object) -> tuple[str, list[Span]]:
     return text, spans
 
 
-def _import_conll(path: Path, strict: bool, scheme: str | None) -> ImportResult:
+def _import_conll(path: Path, strict: bool, scheme: str | None, keep_spans: bool = False) -> ImportResult:
     sentences = list(read_conll(path))
     scheme = scheme_name(scheme) if scheme else guess_scheme((t for s in sentences for t in s.tags), path)
     result = ImportResult([], [])
     for sentence in sentences:
         origin = f"{path}:{sentence.lines[0]}"
         problems = validate_tags(sentence.tags, scheme)
-        if problems:
+        result.spans_read += len(tags_to_spans(sentence.tags, scheme))
+        if problems and keep_spans and not strict:
+            result.problems += [f"{path}:{sentence.lines[p.index]}: {p.message} ({scheme}; read as conlleval does)"
+                                for p in problems]
+        elif problems:
             where = f"{path}:{sentence.lines[problems[0].index]}"
             message = f"{problems[0].message} ({scheme})"
             if strict:
@@ -248,3 +295,33 @@ def _import_conll(path: Path, strict: bool, scheme: str | None) -> ImportResult:
             continue
         result.annotations.append(Annotation(sentence.text, sentence.char_spans(scheme), origin))
     return result
+
+
+def write_annotations(annotations: list[Annotation], target: Path | str, scheme: str = "BMEO") -> dict:
+    """One CoNLL sentence per imported record (whitespace dropped, as in the build's export), written
+    atomically; how many sentences and spans went out and which spans were only whitespace."""
+    from .ner import clean_sentence
+    from .schemes import char_conll
+
+    scheme = scheme_name(scheme)
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.tmp")
+    sentences = spans = 0
+    blank: list[str] = []
+    try:
+        with temp.open("w", encoding="utf-8") as out:
+            for annotation in annotations:
+                text, entities = clean_sentence(annotation.text, annotation.entities)
+                if len(entities) < len(annotation.entities):
+                    blank.append(f"{annotation.origin}: {len(annotation.entities) - len(entities)} span(s) of "
+                                 "whitespace only; left out")
+                if not text:
+                    continue
+                out.write(char_conll(text, entities, scheme))
+                sentences += 1
+                spans += len(entities)
+        temp.replace(target)
+    finally:
+        temp.unlink(missing_ok=True)
+    return {"sentences": sentences, "spans": spans, "blank": blank, "scheme": scheme}

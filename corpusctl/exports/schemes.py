@@ -371,40 +371,73 @@ def validate_file(path: Path | str, scheme: str) -> list[str]:
     return messages
 
 
-def convert_file(source: Path | str, target: Path | str, from_scheme: str, to_scheme: str, force: bool = False) -> dict:
-    """Convert a CoNLL file between schemes, written atomically. Without `force`, a tag the target cannot
-    express is an error listing every such place as file:line; with `force` they are listed in `lossy`."""
+def repair_tags(tags: Sequence[str], scheme: str, target: str) -> tuple[list[str], list[Span]]:
+    """Malformed tags re-tagged in `target` through their spans, decoded the way conlleval reads them (a
+    continuation without a begin starts an entity, an unclosed one ends at its last tag, unknown tags are O);
+    also the spans that contain a problem, which is what was repaired."""
+    spans = tags_to_spans(tags, scheme)
+    problems = {p.index for p in validate_tags(tags, scheme)}
+    touched = [span for span in spans if any(span[0] <= i <= span[1] for i in problems)]
+    return spans_to_tags(len(tags), spans, target), touched
+
+
+def _shown(lines: list[str], limit: int = 20) -> str:
+    return "\n  ".join(lines[:limit]) + (f"\n  ... and {len(lines) - limit} more" if len(lines) > limit else "")
+
+
+def convert_file(source: Path | str, target: Path | str, from_scheme: str, to_scheme: str, force: bool = False,
+                 repair: bool = False) -> dict:
+    """Convert a CoNLL file between schemes, written atomically.
+
+    Malformed input (an `I-X` after `O`, as in real public corpora) would come out as an invalid target
+    (`M-X` after `O`), so it is refused with every bad line named, unless `repair` re-tags the broken
+    entities through their spans (listed in `repaired`, file:line) or `force` writes it as it maps (listed in
+    `invalid`). Without `force`, a tag the target cannot express is an error too (else listed in `lossy`)."""
     from_scheme, to_scheme = scheme_name(from_scheme), scheme_name(to_scheme)
     sentences = tokens = entities = 0
     lossy: list[str] = []
+    invalid: list[str] = []
+    repaired: list[str] = []
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.name}.tmp")
     try:
         with temp.open("w", encoding="utf-8") as out:
             for sentence in read_conll(source):
-                converted = map_tags(sentence.tags, from_scheme, to_scheme)
-                lost = lossy_positions(sentence.tags, from_scheme, to_scheme)
-                if lost:
-                    problems = {p.index: p.message for p in validate_tags(sentence.tags, from_scheme)}
-                    back = map_tags(converted, to_scheme, from_scheme)
-                    for i in lost:
-                        why = problems.get(i) or problems.get(i + 1) or ""
-                        lossy.append(
-                            f"{source}:{sentence.lines[i]}: {sentence.tags[i]} becomes {converted[i]} in {to_scheme}, "
-                            f"which reads back as {back[i]}" + (f" ({why})" if why else "")
-                        )
+                problems = validate_tags(sentence.tags, from_scheme)
+                if problems and repair:
+                    converted, touched = repair_tags(sentence.tags, from_scheme, to_scheme)
+                    for start, end, kind in touched:
+                        repaired.append(f"{source}:{sentence.lines[start]}-{sentence.lines[end - 1]}: "
+                                        f"{''.join(sentence.tokens[start:end])!r} is now one {kind} entity")
+                    dropped = [p for p in problems if not any(s <= p.index < e for s, e, _ in touched)]
+                    repaired += [f"{source}:{sentence.lines[p.index]}: {p.message} (tag read as O or entity closed)"
+                                 for p in dropped]
+                else:
+                    invalid += [f"{source}:{sentence.lines[p.index]}: {p.message}" for p in problems]
+                    converted = map_tags(sentence.tags, from_scheme, to_scheme)
+                    lost = lossy_positions(sentence.tags, from_scheme, to_scheme)
+                    if lost:
+                        why = {p.index: p.message for p in problems}
+                        back = map_tags(converted, to_scheme, from_scheme)
+                        for i in lost:
+                            reason = why.get(i) or why.get(i + 1) or ""
+                            lossy.append(
+                                f"{source}:{sentence.lines[i]}: {sentence.tags[i]} becomes {converted[i]} in "
+                                f"{to_scheme}, which reads back as {back[i]}" + (f" ({reason})" if reason else "")
+                            )
                 write_conll(out, sentence.tokens, converted)
                 sentences += 1
                 tokens += len(sentence.tokens)
                 entities += len(tags_to_spans(sentence.tags, from_scheme))
-        if lossy and not force:
-            shown = "\n  ".join(lossy[:20]) + (f"\n  ... and {len(lossy) - 20} more" if len(lossy) > 20 else "")
-            raise CorpusctlError(
-                f"{source}: converting {from_scheme} -> {to_scheme} would lose information at {len(lossy)} tag(s) "
-                f"(use --force to convert anyway):\n  {shown}"
-            )
+        if (lossy or invalid) and not force:
+            what = [f"{len(invalid)} invalid {from_scheme} tag(s) would make an invalid {to_scheme} file"] if invalid else []
+            what += [f"converting {from_scheme} -> {to_scheme} would lose information at {len(lossy)} tag(s)"] if lossy else []
+            fix = ("--repair re-tags the broken entities the way conlleval reads them; " if invalid else "")
+            raise CorpusctlError(f"{source}: {'; '.join(what)} ({fix}--force writes the tags as they map):\n  "
+                                 f"{_shown(invalid + lossy)}")
         temp.replace(target)
     finally:
         temp.unlink(missing_ok=True)
-    return {"sentences": sentences, "tokens": tokens, "entities": entities, "lossy": lossy}
+    return {"sentences": sentences, "tokens": tokens, "entities": entities, "lossy": lossy, "invalid": invalid,
+            "repaired": repaired, "repaired_spans": len(repaired)}

@@ -984,8 +984,27 @@ def agreement(texts: Iterable[str], user_words: Iterable[Sequence] = (), pos: bo
 # -- pkuseg training --------------------------------------------------------------------------------------
 
 
+class EpochLog(io.StringIO):
+    """pkuseg's training log, kept; each `iterN ... f-score=X%` line it prints calls `on_epoch(N + 1, X / 100)`
+    as it is written (pkuseg reports progress only by printing)."""
+
+    def __init__(self, on_epoch=None):
+        super().__init__()
+        self.on_epoch = on_epoch
+        self._line = ""
+
+    def write(self, text: str) -> int:
+        self._line += text
+        *done, self._line = self._line.split("\n")
+        for line in done:
+            match = re.match(r"iter(\d+)\s.*f-score=([\d.]+)%", line)
+            if match and self.on_epoch is not None:
+                self.on_epoch(int(match.group(1)) + 1, float(match.group(2)) / 100)
+        return super().write(text)
+
+
 def train_pkuseg(gold: str | Path | Sequence[str | Path], out: str | Path, user_words: Iterable[Sequence] = (),
-                 epochs: int = 10, dev: str | Path | None = None, dev_lines: int = 200) -> dict:
+                 epochs: int = 10, dev: str | Path | None = None, dev_lines: int = 200, on_epoch=None) -> dict:
     """Trains a pkuseg model folder from SIGHAN-format gold text plus the user dictionary.
 
     Lexicon words join the training data as one-word sentences, so the model's word features know them
@@ -993,6 +1012,7 @@ def train_pkuseg(gold: str | Path | Sequence[str | Path], out: str | Path, user_
     sentences are scored after each epoch (they are training data too: a sanity check, not a test).
     When the gold file carries `word/tag` tokens (People's Daily style), the most frequent tag of each word
     is saved as `pos.tsv`, which the pkuseg backend uses for POS. Returns what it wrote to `INFO_FILE`.
+    `on_epoch(epoch, dev_f1)` is called after each training epoch (for a progress display).
     """
     import spacy_pkuseg
 
@@ -1010,7 +1030,7 @@ def train_pkuseg(gold: str | Path | Sequence[str | Path], out: str | Path, user_
             if tag:
                 tags.setdefault(word, Counter())[tag] += 1
 
-    log = io.StringIO()
+    log = EpochLog(on_epoch)
     with tempfile.TemporaryDirectory(prefix="corpusctl-pkuseg-") as tmp:
         train_file, dev_file = Path(tmp) / "train.txt", Path(tmp) / "dev.txt"
         lines = [" ".join(word for word, _ in s) for s in sentences]

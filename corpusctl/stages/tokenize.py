@@ -155,6 +155,23 @@ def save_tokenizer(tokenizer, out_dir: Path) -> None:
     tokenizer.save(str(out_dir / "tokenizer.json"))
 
 
+def hf_tokenizer_config(model_max_length: int) -> dict[str, dict]:
+    """tokenizer_config.json and special_tokens_map.json, so the output folder is a Hugging Face tokenizer
+    folder: `AutoTokenizer.from_pretrained(OUT)` then loads tokenizer.json with its full vocabulary and knows
+    which tokens are [MASK] and [PAD] (without them transformers 5 builds a 5-token vocabulary from vocab.txt)."""
+    special = {"unk_token": "[UNK]", "sep_token": "[SEP]", "pad_token": "[PAD]", "cls_token": "[CLS]",
+               "mask_token": "[MASK]"}
+    config = {"tokenizer_class": "BertTokenizerFast", "do_lower_case": False, "tokenize_chinese_chars": True,
+              "strip_accents": False, "model_max_length": model_max_length, "padding_side": "right",
+              "clean_up_tokenization_spaces": False, **special}
+    return {"tokenizer_config.json": config, "special_tokens_map.json": special}
+
+
+def write_hf_tokenizer_files(out_dir: Path, model_max_length: int) -> None:
+    for name, content in hf_tokenizer_config(model_max_length).items():
+        (out_dir / name).write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def decode_ids(ids: Iterable[int], vocab: list[str]) -> str:
     """Text back from ids: CJK tokens join directly, `##` pieces join their word, specials are dropped."""
     out: list[str] = []
