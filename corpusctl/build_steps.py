@@ -6,6 +6,7 @@ import json
 import platform
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -50,22 +51,15 @@ def _run_steps(build: Build, build_started: float) -> Path:
     final.mkdir(parents=True)
     # Global steps that only read finished checkpoints (the exports, the vocabulary) each run in a process of
     # their own as soon as their input is ready, alongside the rest of the build (see Build.overlap).
-    inline = not build.overlap
-    exports: dict[str, Background] = {}
+    exports: dict[str, Export] = {}
     try:
-        exports["classification"] = Background(
-            classification_step, build, docs, final,
-            step_counter(build, "classification export", None) if recipe.classification.enabled else None,
-            inline=inline)
+        exports["classification"] = start_export(build, "classification", classification_step, docs, None)
         examples = mix_and_format(build, docs)
         if _rows_in(examples.data) == 0:
             raise CorpusctlError("no documents are left to build examples from: every document was rejected or "
                                  f"left out by the mix; see the rejects in {build.work}/*/rejects.jsonl")
         # the NER export and the vocabulary read only the formatted examples: they run during segmentation
-        rows = build.stats.get(examples.name, {}).get("docs_out")
-        exports["ner"] = Background(ner_step, build, examples, final,
-                                    step_counter(build, "NER export", rows) if recipe.ner.enabled else None,
-                                    inline=inline)
+        exports["ner"] = start_export(build, "ner", ner_step, examples, build.stats.get(examples.name, {}).get("docs_out"))
         vocab_cp, exports["vocab"] = start_vocabulary(build, examples)
         segmented = segment_step(build, examples)
         tokenizer, vocab_stats = finish_vocabulary(build, vocab_cp, exports["vocab"], final)
@@ -77,14 +71,11 @@ def _run_steps(build: Build, build_started: float) -> Path:
         build.timings["write pretrain"] = round(time.perf_counter() - started, 3)
         outputs["mask"] = mask_step(build, tokenized, final)
         outputs["title_reconstruction"] = title_reconstruction(build, examples, final)
-        for name, step in (("ner", "NER export"), ("classification", "classification export")):
-            outputs[name] = exports[name].result()  # (the vocabulary job finished above)
-            if outputs[name].get("enabled") is not False:
-                build.progress.step_done(step)
-            build.timings[f"{name} export"] = round(exports[name].seconds, 3)
+        for name in ("ner", "classification"):  # (the vocabulary job finished above)
+            outputs[name] = finish_export(build, name, exports[name], final)
     except BaseException:
-        for job in exports.values():
-            job.cancel()
+        for export in exports.values():
+            export.job.cancel()
         raise
     outputs["ontology"] = ontology_summary(build, docs)
     outputs["segment"] = segment_summary(build)
@@ -507,6 +498,49 @@ def title_reconstruction(build: Build, examples: StageCheckpoint, final: Path) -
     if _rows_in(rows.data) == 0:
         return {"rows": 0}
     return write_dataset(rows.data, final / "title_reconstruction", features)
+
+
+EXPORT_LABELS = {"ner": "NER export", "classification": "classification export"}
+
+
+@dataclass
+class Export:
+    """An export running (or reused): its checkpoint, whose `files/` folder mirrors the output's layout."""
+
+    checkpoint: StageCheckpoint
+    job: Background
+
+
+def start_export(build: Build, name: str, step, source: StageCheckpoint, rows: int | None) -> Export:
+    """Start an export in the background, into its own checkpoint; with --resume, an export whose input
+    checkpoint and settings did not change is reused instead of written again."""
+    recipe = build.recipe
+    cp, stats = build.checkpoint(f"{name}-export", getattr(recipe, name).model_dump(mode="json"), recipe.seed,
+                                 build.strict, inputs=[source])
+    build.stats.pop(cp.name, None)  # an export's statistics are its own manifest section, not a stage's
+    if stats is not None:
+        return Export(cp, Background(lambda: stats, inline=True))
+    counter = step_counter(build, EXPORT_LABELS[name], rows) if getattr(recipe, name).enabled else None
+    job = Background(_export_into, step, build, source, cp, counter, inline=not build.overlap)
+    return Export(cp, job)
+
+
+def _export_into(step, build: Build, source: StageCheckpoint, cp: StageCheckpoint, counter) -> dict:
+    stats = step(build, source, cp.dir / "files", counter)
+    cp.finish(stats)
+    return stats
+
+
+def finish_export(build: Build, name: str, export: Export, final: Path) -> dict:
+    """Wait for the export and copy its files into the output (copies: the output never shares a file with
+    the work folder, so editing one cannot change the other)."""
+    stats = export.job.result()
+    files = export.checkpoint.dir / "files"
+    if files.is_dir():
+        shutil.copytree(files, final, dirs_exist_ok=True)
+    build.progress.step_done(EXPORT_LABELS[name])  # (a reused or disabled export never started a bar)
+    build.timings[f"{name} export"] = round(export.job.seconds, 3)
+    return stats
 
 
 def ner_step(build: Build, examples: StageCheckpoint, final: Path, counter=None) -> dict:

@@ -31,6 +31,11 @@ def assert_same_shards(out: Path, reference: Path) -> None:
     assert digests == shard_digests(reference)
 
 
+def _tree_digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def build_output(recipe: Path, out: Path, *args: str) -> str:
     """Run `corpusctl build` (not quiet) and return what it printed."""
     result = CliRunner().invoke(app, ["build", str(recipe), "--output", str(out), *args])
@@ -79,6 +84,10 @@ def test_build_killed_midway_resumes_to_identical_shards(sample_out, tmp_path):
                                              "mask-epoch-1": "its recipe settings changed"}
     assert {"ingest", "dedup", "ontology", "segment", "vocab", "tokenize"} <= set(manifest["resumed_stages"])
     assert not any(name.startswith("mask") for name in manifest["resumed_stages"])
+    # the exports read nothing that changed: reused, and their files are the fresh build's
+    assert {"ner-export", "classification-export"} <= set(manifest["resumed_stages"])
+    for folder in ("ner", "classification"):
+        assert _tree_digests(out / folder) == _tree_digests(sample_out / folder), folder
     assert "mask-epoch-0: checkpoint is stale (its recipe settings changed); recomputing" in " ".join(printed.split())
     changed = shard_digests(out)
     reference = shard_digests(sample_out)
