@@ -452,6 +452,7 @@ class FormatStage:
             "title_terms": _list_array(np.diff(layouts.title_offsets)[doc], docs.title_terms.values.take(
                 layouts.title_refs[_items(layouts.title_offsets, doc)])),
             "sentences": _window_sentences(layouts),
+            **({"fusion": batch.column("fusion").fill_null("").take(doc)} if "fusion" in batch.schema.names else {}),
             "_events": events,
         }
 
