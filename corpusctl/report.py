@@ -506,6 +506,33 @@ def mask_section(manifest: dict) -> str:
     return _section("masking", "Masking: realized ratio, terms, sentences, POS", "\n".join(parts))
 
 
+def fusion_section(manifest: dict) -> str:
+    """Operational-data fusion: readings read/kept/rejected, documents linked and fused, anomalies."""
+    fusion = manifest.get("fusion") or {}
+    if not fusion or fusion.get("enabled") is False:
+        return ""
+    rows = [
+        ["readings read", fusion.get("readings_read")],
+        ["readings kept", fusion.get("readings_ok")],
+        ["readings rejected (rejects/fusion.jsonl)",
+         ", ".join(f"{k} {v}" for k, v in (fusion.get("readings_rejected") or {}).items()) or "0"],
+        ["readings over a limit", fusion.get("readings_over_limit")],
+        ["equipment with readings", fusion.get("equipment")],
+        ["documents that mention equipment with readings", fusion.get("documents_linked")],
+        ["… without a date", fusion.get("documents_undated")],
+        ["… with no reading in the time window", fusion.get("documents_without_readings_in_window")],
+        ["documents fused", fusion.get("documents_fused")],
+        ["readings used in fused context", fusion.get("readings_used")],
+        ["anomalies (over-limit readings used)", fusion.get("anomalies")],
+        ["documents whose priority was raised", fusion.get("documents_priority_raised")],
+    ]
+    note = (f"<p class=dim>Mode <code>{html.escape(str(fusion.get('mode')))}</code>: the context is "
+            + ("appended to the text as its last line." if fusion.get("mode") == "sentence"
+               else "kept in the <code>fusion</code> column.") + "</p>")
+    return _section("fusion", "Fusion: operational readings joined to documents",
+                    note + _table(["what", "count"], rows))
+
+
 def ontology_section(manifest: dict, top: int) -> str:
     ontology = manifest.get("ontology") or {}
     categories = ontology.get("categories") or {}
@@ -630,7 +657,7 @@ figure.plot svg {{ max-width: 100%; height: auto; display: block; }}
 svg text {{ font-family: {FONT_STACK} !important; }}
 """
 
-SECTIONS = [("mix", "Mix"), ("stages", "Stages"), ("lengths", "Lengths"), ("formats", "Formats"),
+SECTIONS = [("mix", "Mix"), ("stages", "Stages"), ("fusion", "Fusion"), ("lengths", "Lengths"), ("formats", "Formats"),
             ("masking", "Masking"), ("ontology", "Ontology"), ("pii", "Personal data"), ("ner", "NER"),
             ("classification", "Classification")]
 
@@ -641,6 +668,7 @@ def render_report(manifest: dict, out_dir: Path, config: ReportConfig | None = N
     sections = [
         mix_section(manifest),
         stages_section(manifest),
+        fusion_section(manifest),
         lengths_section(examples),
         formats_section(manifest, examples),
         mask_section(manifest),
