@@ -392,6 +392,7 @@ def pretrain_features(extra: list[str] = ()):
         "format": Value("string"), "title": Value("string"), "text": Value("string"), "priority": Value("float64"),
         "input_ids": ints, "attention_mask": Sequence(Value("int8")), "token_type_ids": Sequence(Value("int8")),
         "special_tokens_mask": Sequence(Value("int8")), "length": Value("int32"), "num_words": Value("int32"),
+        "report_words": Value("int32"),  # words of the report the example was cut from: picks the mask band
         "word_ids": ints, "term_ids": ints, "pos_ids": Sequence(ClassLabel(names=list(UPOS))),
         "sentence_ids": ints,
         # spans over text/title, so NER can be re-exported from pretrain/ alone (`corpusctl ner export OUT`)
@@ -409,7 +410,7 @@ def masked_features():
                      "special_tokens_mask": small, "labels": ints})
 
 
-MASK_READS = ["id", "format", "num_words", "input_ids", "attention_mask", "token_type_ids", "special_tokens_mask",
+MASK_READS = ["id", "format", "num_words", "report_words", "input_ids", "attention_mask", "token_type_ids", "special_tokens_mask",
               "word_ids", "term_ids", "sentence_ids", "pos_ids"]
 """The pre-training columns the masking policy and its statistics read."""
 
