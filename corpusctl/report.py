@@ -219,12 +219,42 @@ def checks(manifest: dict) -> list[tuple[str, bool, str]]:
         results.append(("formats: title+content share within ±1 point", gap <= 1.0, f"deviation {gap:.2f} points"))
     mask = manifest.get("mask") or {}
     if mask.get("in_band") is not None:
+        rounding = mask.get("in_band_within_rounding")
         results.append(("masks: ratio inside the length band", mask["in_band"] >= 0.99,
-                        f"{mask['in_band']:.1%} of examples in band"))
+                        f"{mask['in_band']:.1%} of examples strictly in band"
+                        + (f", {rounding:.1%} within half a token" if rounding is not None else "")))
+    results += term_share_checks(mask)
     for key, name in (("ner", "NER"), ("classification", "classification")):
         if (manifest.get(key) or {}).get("leaks") is not None:
             leaks = manifest[key]["leaks"]
             results.append((f"{name}: no text shared between splits", leaks == 0, f"{leaks} leaks"))
+    return results
+
+
+def term_share_checks(mask: dict) -> list[tuple[str, bool, str]]:
+    """The term focus where it can show (examples whose term tokens could fill their budget), and per kind
+    either that figure or a plain statement that the kind has too few terms for the target."""
+    target = mask.get("term_share_target")
+    if target is None or mask.get("term_share") is None:
+        return []
+    results = []
+    suffice = mask.get("term_share_where_terms_suffice")
+    if suffice is not None:
+        results.append((f"masks: {target:.0%} of the budget on terms where terms suffice", abs(suffice - target) <= 0.05,
+                        f"{suffice:.1%} in {mask.get('examples_where_terms_suffice', 0):,} examples "
+                        f"({mask['term_share']:.1%} of all masked tokens)"))
+    for kind, figures in (mask.get("term_share_by_kind") or {}).items():
+        share, where = figures.get("term_share"), figures.get("term_share_where_terms_suffice")
+        if share is None:
+            continue
+        if figures.get("terms_suffice"):
+            results.append((f"masks: {kind} term share", abs((where or 0) - target) <= 0.05,
+                            f"{where:.1%} where terms suffice, {share:.1%} overall"))
+        else:
+            results.append((f"masks: {kind} has too few terms for the {target:.0%} term share", False,
+                            f"term share {share:.1%}; terms are {figures.get('term_tokens_share_all') or 0:.1%} of its "
+                            f"tokens, enough in {figures.get('examples_where_terms_suffice', 0)} of "
+                            f"{figures.get('examples', 0)} examples"))
     return results
 
 
@@ -471,9 +501,13 @@ def mask_section(manifest: dict) -> str:
     ax.set_title("realized mask ratio by length bucket vs target band")
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     parts = [_svg(fig)]
-    parts.append(_table(["length bucket", "examples", "mean", "min", "max", "target band", "in band"],
+    parts.append(f"<p class=dim>Length: of the {'report the example was cut from' if mask.get('length_from') != 'example' else 'example itself'}"
+                 " (<code>mask.length_from</code>). In band: strictly; within rounding: half a token of slack.</p>")
+    parts.append(_table(["length bucket", "examples", "mean", "min", "max", "target band", "in band",
+                         "within rounding"],
                         [[_bucket_label(n), b.get("examples"), _pct(b.get("mean")), _pct(b.get("min")),
-                          _pct(b.get("max")), "–".join(_pct(v) for v in (b.get("target") or [])), _pct(b.get("in_band"))]
+                          _pct(b.get("max")), "–".join(_pct(v) for v in (b.get("target") or [])), _pct(b.get("in_band")),
+                          _pct(b.get("in_band_within_rounding"))]
                          for n, b in buckets.items()]))
     pos = mask.get("pos") or {}
     pos_masked, pos_all = pos.get("masked") or {}, pos.get("all") or {}
@@ -488,6 +522,8 @@ def mask_section(manifest: dict) -> str:
     summary = [
         ["masked share of all tokens", _pct(mask.get("ratio")), "by length (above)"],
         ["masked tokens that belong to terms", _pct(mask.get("term_share")), _pct(mask.get("term_share_target"))],
+        ["… where terms suffice", _pct(mask.get("term_share_where_terms_suffice")),
+         _pct(mask.get("term_share_target"))],
         ["tokens that belong to terms", _pct(mask.get("term_tokens_share_all")), ""],
         ["paragraphs with a masked sentence", _pct(sentence.get("share")), _pct(sentence.get("target"))],
         ["masked tokens → [MASK]", _pct(replacement.get("mask")), _pct(target_replacement[0])],
@@ -497,6 +533,13 @@ def mask_section(manifest: dict) -> str:
          f"{_pct(pos.get('content_share_all'))} among all"],
     ]
     parts.append(_table(["statistic", "achieved", "target"], summary))
+    by_kind = mask.get("term_share_by_kind") or {}
+    if by_kind:
+        parts.append(_table(["kind", "examples", "term share", "where terms suffice", "term tokens among all",
+                             "terms suffice"],
+                            [[k, f.get("examples"), _pct(f.get("term_share")),
+                              _pct(f.get("term_share_where_terms_suffice")), _pct(f.get("term_tokens_share_all")),
+                              "yes" if f.get("terms_suffice") else "no: too few terms"] for k, f in by_kind.items()]))
     epochs = mask.get("per_epoch") or {}
     if epochs:
         parts.append(_details(f"per epoch ({len(epochs)})", _table(

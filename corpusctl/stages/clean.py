@@ -57,6 +57,16 @@ class ClutterConfig(StageSection):
     lexicon: RecipePath = PROJECT_ROOT / "lexicons" / "clutter.txt"
     unit: Literal["clause", "sentence"] = "clause"
     """Remove only the comma-separated clause holding the phrase, or the whole sentence."""
+    scene: bool = True
+    """Also remove background description as a class: sentences of scene vocabulary with no safety cue."""
+    scene_lexicon: RecipePath = PROJECT_ROOT / "lexicons" / "scene_terms.txt"
+    safety_lexicon: RecipePath = PROJECT_ROOT / "lexicons" / "safety_cues.txt"
+    scene_domains: list[Literal["industrial", "general"]] = ["industrial"]
+    """Only documents of these domains (an encyclopedia article about the sky is not clutter)."""
+    min_scene_terms: int = Field(2, ge=1)
+    """Distinct scene words that make a sentence background description..."""
+    min_scene_share: float = Field(0.3, ge=0, le=1)
+    """...or, with fewer, the share of its characters they cover."""
 
 
 class AnomalyConfig(StageSection):
@@ -340,6 +350,41 @@ def remove_clutter(text: str, automaton, unit: str = "clause") -> tuple[str, int
     return _tidy("".join(pieces)), removed
 
 
+_MEASUREMENT_RE = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:MPa|kPa|Pa|°C|℃|kV|kW|MW|V|A|%|ppm|mm/s|r/min|rpm|m³/h|m3/h|t/h|dB|Hz|mg/m)")
+_HAN_RE = re.compile("[\u3400-\u9fff]")
+
+
+def scene_reason(sentence: str, scene, safety, anomaly, min_terms: int, min_share: float) -> str | None:
+    """Why `sentence` is background clutter (`scene:地面+纹理`), or None: it must hold scene words (at least
+    `min_terms` distinct ones, or fewer covering `min_share` of its Han characters) and no safety cue, anomaly
+    term or measurement. A pure function of the sentence and the three automata."""
+    cues = _matches(scene, sentence)
+    if not cues or _MEASUREMENT_RE.search(sentence) or _matches(safety, sentence) or _matches(anomaly, sentence):
+        return None
+    words = list(dict.fromkeys(term for _, _, term, _ in cues))
+    han = len(_HAN_RE.findall(sentence)) or 1
+    covered = sum(end - start for start, end, _, _ in cues)
+    if len(words) >= min_terms or covered / han >= min_share:
+        return "scene:" + "+".join(words[:4])
+    return None
+
+
+def remove_scene_sentences(text: str, reason_of) -> tuple[str, list[str]]:
+    """Drop each sentence `reason_of` gives a reason for; returns the text and the reasons, one per removal."""
+    pieces: list[str] = []
+    reasons: list[str] = []
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        reason = reason_of(sentence.strip())
+        if reason:
+            reasons.append(reason)
+            pieces.append("\n" if "\n" in sentence else "")
+        else:
+            pieces.append(sentence)
+    return (_tidy("".join(pieces)), reasons) if reasons else (text, [])
+
+
 def _sentence_key(sentence: str) -> str:
     return no_spaces(sentence).rstrip(_END_MARKS)
 
@@ -400,9 +445,10 @@ class CleanStage:
     def __init__(self, config: CleanConfig):
         self.config = config
         self._state: tuple | None = None
+        self._scene: tuple | None = None
 
     def __getstate__(self) -> dict:
-        return {"config": self.config, "_state": None}
+        return {"config": self.config, "_state": None, "_scene": None}
 
     def setup(self) -> tuple:
         """Read the lexicons and build the automata (once per process); bad lexicons raise CorpusctlError."""
@@ -413,16 +459,30 @@ class CleanStage:
             def normalize_text(term: str, config: NormalizeConfig) -> str:  # as the text was normalized
                 return _normalize(term, config) if config.enabled else term
 
+            scene = safety = _automaton({})
             if self.config.clutter.enabled:
                 entries = read_lexicon(self.config.clutter.lexicon, "clean.clutter")
                 clutter = _automaton({normalize_text(t, norm): 1.0 for t, _, _ in entries})
+                if self.config.clutter.scene:
+                    scene, safety = (_automaton({normalize_text(t, norm): 1.0 for t, _, _ in read_lexicon(path, what)})
+                                     for path, what in ((self.config.clutter.scene_lexicon, "clean.clutter.scene"),
+                                                        (self.config.clutter.safety_lexicon, "clean.clutter.safety")))
             if self.config.anomaly.enabled:
                 weights: dict[str, float] = {}
                 for term, weight, _ in read_lexicon(self.config.anomaly.lexicon, "clean.anomaly"):
                     weights[normalize_text(term, norm)] = weight
                 anomaly = _automaton(weights)
             self._state = (clutter, anomaly)
+            self._scene = (scene, safety, anomaly)
         return self._state
+
+    def scene_reason(self, sentence: str) -> str | None:
+        """`scene_reason` with this stage's lexicons and thresholds (None when the class rule is off)."""
+        config = self.config.clutter
+        if not (self.config.enabled and config.enabled and config.scene):
+            return None
+        self.setup()
+        return scene_reason(sentence, *self._scene, config.min_scene_terms, config.min_scene_share)
 
     def priorities(self, titles: list[str], texts: list[str]) -> list[tuple[float, list[str]]]:
         """(priority, events) of each (title, text) from the anomaly terms in both (0.0 when there are none);
@@ -466,14 +526,16 @@ class CleanStage:
         events = [list(e) for e in batch.get("_events") or [[] for _ in range(rows)]]
         priorities = [0.0] * rows
         if self.config.enabled:
+            domains = batch.get("domain")  # None: no domain column, the class rule applies to every row
             self._clean([row for row in range(rows) if not incoming[row]], titles, texts, priorities, rejects,
-                        details, events)
+                        details, events, domains)
         out = dict(batch)
         out.update(text=texts, priority=priorities, _reject=rejects, _reject_detail=details, _events=events)
         return out
 
     def _clean(self, rows: list[int], titles: list[str], texts: list[str], priorities: list[float],
-               rejects: list[str], details: list[str], events: list[list[str]]) -> None:
+               rejects: list[str], details: list[str], events: list[list[str]], domains: list[str] | None = None
+               ) -> None:
         """Filter, clean and score the rows named, in place. Each step looks at all rows at once: it finds
         which rows it would change (clutter phrases, repeated sentences) and edits only those."""
         config = self.config
@@ -489,11 +551,18 @@ class CleanStage:
         merge = config.dedup.enabled and config.dedup.sentences
         repeating = _repeating(originals, config.dedup.min_sentence_chars) if merge else [False] * len(rows)
         kept = []
+        scene_on = config.clutter.enabled and config.clutter.scene
+        scene_domains = set(config.clutter.scene_domains)
         for row, text, hit, repeats_in in zip(rows, originals, hits, repeating, strict=True):
             cleaned, removed, repeats = text, 0, 0
             if hit:
                 cleaned, removed = remove_clutter(text, clutter, config.clutter.unit)
                 events[row].extend(["clutter.removed"] * removed)
+            if scene_on and (domains is None or domains[row] in scene_domains):
+                cleaned, reasons = remove_scene_sentences(cleaned, self.scene_reason)
+                removed += len(reasons)
+                # one event per removed sentence: its reason is the class rule (the cues are in the bench's output)
+                events[row].extend(["clutter.removed_scene"] * len(reasons))
             if merge and (repeats_in or cleaned != text):
                 cleaned, repeats = merge_repeated_sentences(cleaned, config.dedup.min_sentence_chars)
                 events[row].extend(["dedup.sentence_removed"] * repeats)
