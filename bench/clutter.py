@@ -9,8 +9,10 @@ lexicons. The list-only baseline is the exact-phrase list alone.
 
     python bench/clutter.py [--errors]
 
-Last line: one JSON object with precision, recall and F1 of the class rule (with the list), of the class rule
-alone and of the list-only baseline, and per group how many sentences were called clutter.
+Two sets: clutter_eval.tsv (119 sentences, written first; the scene and safety lexicons were then written knowing
+it, so its figures are optimistic) and clutter_heldout.tsv (50 sentences written after the lexicons were frozen and
+never used to change them). Last line: one JSON object with precision and recall of the list + class rule and of
+the list-only baseline on both sets together, the held-out and development figures, and per set the details.
 """
 
 from __future__ import annotations
@@ -51,12 +53,11 @@ def scores(truth: list[bool], predicted: list[bool]) -> dict:
             "fn": fn}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--errors", action="store_true", help="print every misjudged sentence with its reason")
-    args = parser.parse_args()
-    rows = read_set()
-    stage = CleanStage(CleanConfig(clutter=ClutterConfig()))
+HELDOUT = DATA.with_name("clutter_heldout.tsv")
+
+
+def evaluate(stage: CleanStage, rows: list[tuple[bool, str, str]], errors: bool) -> dict:
+    """Scores of list + class rule, class rule alone and the list alone on one set (printed as a table)."""
     clutter_list, _ = stage.setup()
     started = time.perf_counter()
     on_list = [bool(_matches(clutter_list, sentence)) for _, _, sentence in rows]
@@ -75,16 +76,38 @@ def main() -> None:
     for group in dict.fromkeys(g for _, g, _ in rows):
         here = [c for (_, g, _), c in zip(rows, combined, strict=True) if g == group]
         result["called_clutter_by_group"][group] = f"{sum(here)}/{len(here)}"
-    print(f"evaluation set: {len(rows)} sentences ({sum(truth)} clutter, {len(rows) - sum(truth)} keep)")
-    print(f"{'':24}{'precision':>10}{'recall':>8}{'F1':>8}")
+    print(f"  {len(rows)} sentences ({sum(truth)} clutter, {len(rows) - sum(truth)} keep)")
+    print(f"  {'':24}{'precision':>10}{'recall':>8}{'F1':>8}")
     for name, figures in (("list + class rule", result), ("class rule alone", result["class_only"]),
                           ("list only (baseline)", result["baseline_list_only"])):
-        print(f"{name:24}{figures['precision']:>10.3f}{figures['recall']:>8.3f}{figures['f1']:>8.3f}")
-    print("called clutter per group: " + ", ".join(f"{g} {v}" for g, v in result["called_clutter_by_group"].items()))
-    if args.errors:
+        print(f"  {name:24}{figures['precision']:>10.3f}{figures['recall']:>8.3f}{figures['f1']:>8.3f}")
+    print("  called clutter per group: " + ", ".join(f"{g} {v}" for g, v in result["called_clutter_by_group"].items()))
+    if errors:
         for (label, group, sentence), predicted, reason in zip(rows, combined, reasons, strict=True):
             if label != predicted:
-                print(f"  {'missed' if label else 'wrongly removed'} [{group}] {sentence}  ({reason})")
+                print(f"    {'missed' if label else 'wrongly removed'} [{group}] {sentence}  ({reason})")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--errors", action="store_true", help="print every misjudged sentence with its reason")
+    args = parser.parse_args()
+    stage = CleanStage(CleanConfig(clutter=ClutterConfig()))
+    print(f"development set {DATA.name} (the lexicons were written knowing it):")
+    development = evaluate(stage, read_set(DATA), args.errors)
+    print(f"held-out set {HELDOUT.name} (written after the lexicons were frozen):")
+    heldout = evaluate(stage, read_set(HELDOUT), args.errors)
+    both = read_set(DATA) + read_set(HELDOUT)
+    print("both sets:")
+    combined = evaluate(stage, both, False)
+    result = {"precision": combined["precision"], "recall": combined["recall"], "f1": combined["f1"],
+              "baseline_precision": combined["baseline_list_only"]["precision"],
+              "baseline_recall": combined["baseline_list_only"]["recall"],
+              "heldout_precision": heldout["precision"], "heldout_recall": heldout["recall"],
+              "heldout_baseline_recall": heldout["baseline_list_only"]["recall"],
+              "development_precision": development["precision"], "development_recall": development["recall"],
+              "sentences": combined["sentences"], "development": development, "heldout": heldout}
     print(json.dumps(result, ensure_ascii=False))
 
 

@@ -88,6 +88,17 @@ def test_windows_of_long_reports_get_the_long_band(bands_out, epoch):
     assert short and all(0.15 - 1e-9 <= ratio <= 0.25 + 1e-9 for ratio in short)
 
 
+def test_report_words_matches_the_words_of_all_windows(bands_out):
+    """`report_words` (scaled from each window) is close to the sum of the report's windows' own words."""
+    pretrain = datasets.load_from_disk(str(bands_out / "pretrain"))
+    summed, estimates = defaultdict(int), defaultdict(list)
+    for row_id, words, report in zip(pretrain["id"], pretrain["num_words"], pretrain["report_words"], strict=True):
+        summed[row_id.split("#")[0]] += words
+        estimates[row_id.split("#")[0]].append(report)
+    for doc, values in estimates.items():
+        assert all(abs(v - summed[doc]) <= 0.15 * summed[doc] for v in values), (doc, values, summed[doc])
+
+
 def test_manifest_counts_long_report_windows_in_the_long_bucket(bands_out):
     mask = json.loads((bands_out / "manifest.json").read_text(encoding="utf-8"))["mask"]
     assert mask["length_from"] == "report"

@@ -138,7 +138,7 @@ def mask_facts(sample_out, pretrain, recipe):
         facts["random_special"] += int(np.isin(new[hit & (new != ids) & (new != mask_id)], special_ids).sum())
         facts["partial_words"] += _group_partial(words, hit)
         facts["partial_terms"] += _group_partial(terms, hit)
-        if row["num_words"] <= recipe.mask.short_words:
+        if row["report_words"] <= recipe.mask.short_words:  # the band follows the report's length (mask.length_from)
             short_ratios.append(k / n)
         facts["masked"] += k
         facts["masked_on_terms"] += int((hit & (terms >= 0)).sum())

@@ -60,7 +60,9 @@ class ClutterConfig(StageSection):
     scene: bool = True
     """Also remove background description as a class: sentences of scene vocabulary with no safety cue."""
     scene_lexicon: RecipePath = PROJECT_ROOT / "lexicons" / "scene_terms.txt"
-    safety_lexicon: RecipePath = PROJECT_ROOT / "lexicons" / "safety_cues.txt"
+    safety_lexicons: list[RecipePath] = [PROJECT_ROOT / "lexicons" / "safety_cues.txt",
+                                         PROJECT_ROOT / "lexicons" / "industrial_terms.txt"]
+    """Words that make a sentence safety information (first column of each line; jieba dictionaries work)."""
     scene_domains: list[Literal["industrial", "general"]] = ["industrial"]
     """Only documents of these domains (an encyclopedia article about the sky is not clutter)."""
     min_scene_terms: int = Field(2, ge=1)
@@ -262,6 +264,16 @@ def read_lexicon(path: Path, what: str) -> list[tuple[str, float, int]]:
     return entries
 
 
+def _first_column(path: Path, what: str) -> list[tuple[str, float, int]]:
+    """Entries of a word list whose lines may carry more columns after whitespace (`法兰 3000 n`)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise CorpusctlError(f"{what} lexicon {path} cannot be read: {exc.strerror or exc}") from None
+    return [(line.split()[0], 1.0, number) for number, line in enumerate(lines, 1)
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
 def _automaton(entries: dict[str, float]):
     import ahocorasick
 
@@ -355,18 +367,50 @@ _MEASUREMENT_RE = re.compile(
 _HAN_RE = re.compile("[\u3400-\u9fff]")
 
 
+_SCENE_CHARS = frozenset("树林花草叶山池湖石云雨雪雾霞晴阴阳光灯墙窗檐顶楼屋廊柱梁砖瓦旗钟画")
+"""Characters of scenery, weather, light, building parts and decoration: evidence beside the scene words."""
+_COLOUR_RE = re.compile("[红橙黄绿青蓝紫白黑灰棕褐金银米茶]色")
+_DESCRIBE_RE = re.compile("是|为|有|着|呈|可见|看到|望见|看见|种|挂|立|铺|贴|摆|照")
+"""Existence and appearance: how a description of a scene is said."""
+_DEFICIENT_RE = re.compile("未|没有|无法|不能|不足|不全|不完整|不清|不亮|不平|不稳|破|裂|漏|锈|损|坏|松|脱|堵|乱")
+"""Deficiency and fault: a sentence that says something is wrong is never clutter."""
+
+
+PLACES = frozenset({"车间", "厂房", "厂区", "仓库", "库房", "厂内", "现场", "办公楼", "办公室", "会议室", "门卫室",
+                    "宿舍", "食堂", "园区", "楼道", "走廊"})
+"""Where something is, not what is wrong: an industrial lexicon lists them, but they say nothing about safety
+(车间的屋顶是蓝色的), so they never make a sentence safety information."""
+
+_SHORT = 16
+"""A short describing sentence needs only one piece of scene evidence (是一排杨树, 是个大晴天)."""
+
+
 def scene_reason(sentence: str, scene, safety, anomaly, min_terms: int, min_share: float) -> str | None:
-    """Why `sentence` is background clutter (`scene:地面+纹理`), or None: it must hold scene words (at least
-    `min_terms` distinct ones, or fewer covering `min_share` of its Han characters) and no safety cue, anomaly
-    term or measurement. A pure function of the sentence and the three automata."""
-    cues = _matches(scene, sentence)
-    if not cues or _MEASUREMENT_RE.search(sentence) or _matches(safety, sentence) or _matches(anomaly, sentence):
+    """Why `sentence` is background clutter (`scene:地面+纹理`), or None. A pure function of the sentence and
+    the three automata.
+
+    Vetoes: a safety cue (hazard, fault, person or action, equipment, rule, assessment), an anomaly term, a
+    measurement with a technical unit, or a word of deficiency (未, 不足, 破, 裂 …). Without one, the sentence is
+    clutter when it holds `min_terms` distinct scene words, or scene words covering `min_share` of its Han
+    characters, or two pieces of scene evidence (scene words, scene characters such as 树 云 灯 墙 窗 outside
+    them, colour words) in a sentence that describes (是 为 有 着 呈 可见 挂 铺 …), or one in such a sentence
+    of at most 16 Han characters.
+    """
+    if (_MEASUREMENT_RE.search(sentence) or _DEFICIENT_RE.search(sentence) or _matches(safety, sentence)
+            or _matches(anomaly, sentence)):
         return None
+    cues = _matches(scene, sentence)
     words = list(dict.fromkeys(term for _, _, term, _ in cues))
     han = len(_HAN_RE.findall(sentence)) or 1
     covered = sum(end - start for start, end, _, _ in cues)
-    if len(words) >= min_terms or covered / han >= min_share:
+    if words and (len(words) >= min_terms or covered / han >= min_share):
         return "scene:" + "+".join(words[:4])
+    inside = {p for start, end, _, _ in cues for p in range(start, end)}
+    chars = list(dict.fromkeys(ch for p, ch in enumerate(sentence) if ch in _SCENE_CHARS and p not in inside))
+    colours = list(dict.fromkeys(m.group() for m in _COLOUR_RE.finditer(sentence) if m.start() not in inside))
+    evidence = words + chars + colours
+    if evidence and (len(evidence) >= 2 or han <= _SHORT) and _DESCRIBE_RE.search(sentence):
+        return "scene:" + "+".join(evidence[:4])
     return None
 
 
@@ -464,9 +508,13 @@ class CleanStage:
                 entries = read_lexicon(self.config.clutter.lexicon, "clean.clutter")
                 clutter = _automaton({normalize_text(t, norm): 1.0 for t, _, _ in entries})
                 if self.config.clutter.scene:
-                    scene, safety = (_automaton({normalize_text(t, norm): 1.0 for t, _, _ in read_lexicon(path, what)})
-                                     for path, what in ((self.config.clutter.scene_lexicon, "clean.clutter.scene"),
-                                                        (self.config.clutter.safety_lexicon, "clean.clutter.safety")))
+                    scene_words = {normalize_text(t, norm): 1.0
+                                   for t, _, _ in read_lexicon(self.config.clutter.scene_lexicon, "clean.clutter.scene")}
+                    scene = _automaton(scene_words)
+                    safety = _automaton({word: 1.0 for path in self.config.clutter.safety_lexicons
+                                         for t, _, _ in _first_column(path, "clean.clutter.safety")
+                                         if (word := normalize_text(t, norm)) not in scene_words
+                                         and word not in PLACES})
             if self.config.anomaly.enabled:
                 weights: dict[str, float] = {}
                 for term, weight, _ in read_lexicon(self.config.anomaly.lexicon, "clean.anomaly"):
