@@ -9,10 +9,13 @@ lexicons. The list-only baseline is the exact-phrase list alone.
 
     python bench/clutter.py [--errors]
 
-Two sets: clutter_eval.tsv (119 sentences, written first; the scene and safety lexicons were then written knowing
-it, so its figures are optimistic) and clutter_heldout.tsv (50 sentences written after the lexicons were frozen and
-never used to change them). Last line: one JSON object with precision and recall of the list + class rule and of
-the list-only baseline on both sets together, the held-out and development figures, and per set the details.
+Three sets, all written by hand for corpusctl (none of it taken from lexicons/clutter.txt): clutter_eval.tsv (119
+sentences, written first; the scene and safety lexicons were then written knowing it, so its figures are
+optimistic), clutter_dev2.tsv (50, held out for the first, lexicon-only rule, which reached precision 0.917 and
+recall 0.367 on it; then studied to rework the rule) and clutter_heldout.tsv (60, written after the reworked rule
+was frozen and never used to change it: the honest estimate). Last line: one JSON object with precision and recall
+of the list + class rule and of the list-only baseline on all sets together and on the held-out set, and per set
+the details.
 """
 
 from __future__ import annotations
@@ -46,13 +49,14 @@ def scores(truth: list[bool], predicted: list[bool]) -> dict:
     tp = sum(t and p for t, p in zip(truth, predicted, strict=True))
     fp = sum(p and not t for t, p in zip(truth, predicted, strict=True))
     fn = sum(t and not p for t, p in zip(truth, predicted, strict=True))
-    precision = tp / (tp + fp) if tp + fp else 0.0
+    precision = tp / (tp + fp) if tp + fp else None  # nothing called clutter: precision is undefined
     recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "tp": tp, "fp": fp,
-            "fn": fn}
+    f1 = 2 * precision * recall / (precision + recall) if precision and recall else 0.0
+    return {"precision": None if precision is None else round(precision, 4), "recall": round(recall, 4),
+            "f1": round(f1, 4), "tp": tp, "fp": fp, "fn": fn}
 
 
+DEV2 = DATA.with_name("clutter_dev2.tsv")
 HELDOUT = DATA.with_name("clutter_heldout.tsv")
 
 
@@ -80,7 +84,8 @@ def evaluate(stage: CleanStage, rows: list[tuple[bool, str, str]], errors: bool)
     print(f"  {'':24}{'precision':>10}{'recall':>8}{'F1':>8}")
     for name, figures in (("list + class rule", result), ("class rule alone", result["class_only"]),
                           ("list only (baseline)", result["baseline_list_only"])):
-        print(f"  {name:24}{figures['precision']:>10.3f}{figures['recall']:>8.3f}{figures['f1']:>8.3f}")
+        precision = "n/a" if figures["precision"] is None else f"{figures['precision']:.3f}"
+        print(f"  {name:24}{precision:>10}{figures['recall']:>8.3f}{figures['f1']:>8.3f}")
     print("  called clutter per group: " + ", ".join(f"{g} {v}" for g, v in result["called_clutter_by_group"].items()))
     if errors:
         for (label, group, sentence), predicted, reason in zip(rows, combined, reasons, strict=True):
@@ -89,25 +94,63 @@ def evaluate(stage: CleanStage, rows: list[tuple[bool, str, str]], errors: bool)
     return result
 
 
+def sample_sentences() -> list[str]:
+    """The distinct sentences of the bundled sample's industrial documents (inspection reports, SOPs, logs)."""
+    import csv
+
+    from corpusctl.stages.normalize import split_sentences
+
+    root = ROOT / "sample_data" / "industrial"
+    texts = [json.loads(line)["content"] for line in (root / "inspection_reports.jsonl").open(encoding="utf-8")]
+    with open(root / "sops.csv", encoding="utf-8", newline="") as handle:
+        texts += [row["body"] for row in csv.DictReader(handle)]
+    for path in sorted((root / "maintenance_logs").glob("*.txt")):
+        texts += path.read_text(encoding="utf-8").split("\n\n")
+    found = dict.fromkeys(text[a:b].strip() for text in texts for a, b in split_sentences(text))
+    return [sentence for sentence in found if sentence]
+
+
+def on_sample(stage: CleanStage) -> dict:
+    """What the class rule alone removes from the sample: planted clutter (a list phrase inside) and the rest."""
+    clutter_list, _ = stage.setup()
+    sentences = sample_sentences()
+    planted = [bool(_matches(clutter_list, s)) for s in sentences]
+    removed = [bool(stage.scene_reason(s)) for s in sentences]
+    others = [s for s, p, r in zip(sentences, planted, removed, strict=True) if r and not p]
+    result = {"sentences": len(sentences), "planted_clutter": sum(planted),
+              "planted_removed_by_class_rule": sum(p and r for p, r in zip(planted, removed, strict=True)),
+              "other_sentences_removed": len(others)}
+    print(f"  {len(sentences):,} distinct industrial sentences; {sum(planted)} hold a planted list phrase, the class "
+          f"rule alone removes {result['planted_removed_by_class_rule']} of them and {len(others)} other sentences")
+    for sentence in others[:20]:
+        print(f"    removed: {sentence}  ({stage.scene_reason(sentence)})")
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="print every misjudged sentence with its reason")
     args = parser.parse_args()
     stage = CleanStage(CleanConfig(clutter=ClutterConfig()))
-    print(f"development set {DATA.name} (the lexicons were written knowing it):")
+    print(f"development set {DATA.name} (written first; the lexicons were written knowing it):")
     development = evaluate(stage, read_set(DATA), args.errors)
-    print(f"held-out set {HELDOUT.name} (written after the lexicons were frozen):")
+    print(f"development set {DEV2.name} (held out for the first rule, then used to rework it):")
+    development2 = evaluate(stage, read_set(DEV2), args.errors)
+    print(f"held-out set {HELDOUT.name} (written after the rule was frozen):")
     heldout = evaluate(stage, read_set(HELDOUT), args.errors)
-    both = read_set(DATA) + read_set(HELDOUT)
-    print("both sets:")
-    combined = evaluate(stage, both, False)
-    result = {"precision": combined["precision"], "recall": combined["recall"], "f1": combined["f1"],
-              "baseline_precision": combined["baseline_list_only"]["precision"],
-              "baseline_recall": combined["baseline_list_only"]["recall"],
+    print("the bundled sample (sample_data/industrial):")
+    sample = on_sample(stage)
+    print("all three sets:")
+    everything = evaluate(stage, read_set(DATA) + read_set(DEV2) + read_set(HELDOUT), False)
+    result = {"precision": everything["precision"], "recall": everything["recall"], "f1": everything["f1"],
+              "baseline_precision": everything["baseline_list_only"]["precision"],
+              "baseline_recall": everything["baseline_list_only"]["recall"],
               "heldout_precision": heldout["precision"], "heldout_recall": heldout["recall"],
+              "heldout_baseline_precision": heldout["baseline_list_only"]["precision"],
               "heldout_baseline_recall": heldout["baseline_list_only"]["recall"],
               "development_precision": development["precision"], "development_recall": development["recall"],
-              "sentences": combined["sentences"], "development": development, "heldout": heldout}
+              "sentences": everything["sentences"], "sample": sample,
+              "sets": {"development": development, "development2": development2, "heldout": heldout}}
     print(json.dumps(result, ensure_ascii=False))
 
 
