@@ -248,8 +248,10 @@ def term_share_checks(mask: dict) -> list[tuple[str, bool, str]]:
         if share is None:
             continue
         if figures.get("terms_suffice"):
-            results.append((f"masks: {kind} term share", abs((where or 0) - target) <= 0.05,
-                            f"{where:.1%} where terms suffice, {share:.1%} overall"))
+            results.append((f"masks: {kind} term share within 5 points of {target:.0%}", abs(share - target) <= 0.05,
+                            f"{share:.1%} of its masked tokens"
+                            + (f", {where:.1%} where an example's terms could fill its budget" if where is not None
+                               else "")))
         else:
             results.append((f"masks: {kind} has too few terms for the {target:.0%} term share", False,
                             f"term share {share:.1%}; terms are {figures.get('term_tokens_share_all') or 0:.1%} of its "

@@ -696,8 +696,8 @@ class MaskStatistics:
 
 
 def _kind_result(figures: np.ndarray, target: float) -> dict:
-    """One kind's term-share figures; `terms_suffice` when most of its examples hold enough term tokens to
-    spend the target share of their budget on terms (else the target cannot be reached there)."""
+    """One kind's term-share figures; `terms_suffice` when its term tokens could, all together, fill the target
+    share of what it masks (else the target cannot be reached in that kind, whatever the policy does)."""
     examples, maskable, masked, term_tokens, on_terms, sufficient, sufficient_masked, sufficient_on_terms = (
         int(x) for x in figures)
 
@@ -708,7 +708,7 @@ def _kind_result(figures: np.ndarray, target: float) -> dict:
             "term_tokens_share_all": share(term_tokens, maskable),
             "examples_where_terms_suffice": sufficient,
             "term_share_where_terms_suffice": share(sufficient_on_terms, sufficient_masked),
-            "terms_suffice": bool(examples) and sufficient / examples >= 0.5, "target": target}
+            "terms_suffice": bool(masked) and term_tokens >= target * masked, "target": target}
 
 
 @dataclass
