@@ -91,6 +91,21 @@ def lexicon_problems(recipe) -> list[str]:
     if cfg.enabled and cfg.clutter.enabled:
         checks.append((("clean", "clutter", "lexicon"),
                        lambda: _parse_problem(lambda: clean.read_lexicon(cfg.clutter.lexicon, "clean.clutter"))))
+    if cfg.enabled and cfg.clutter.enabled and cfg.clutter.scene:
+        checks.append((("clean", "clutter", "scene_lexicon"), lambda: _parse_problem(
+            lambda: clean.read_lexicon(cfg.clutter.scene_lexicon, "clean.clutter.scene"))))
+        for index, path in enumerate(cfg.clutter.safety_lexicons):
+            checks.append((("clean", "clutter", "safety_lexicons", index),
+                           lambda path=path: _parse_problem(lambda: clean._first_column(path, "clean.clutter.safety"))))
+    fusion = recipe.fusion
+    if fusion.enabled and fusion.readings:
+        from corpusctl.io.readers import source_files
+        from corpusctl.stages.fusion import read_thresholds
+
+        for index, source in enumerate(fusion.readings):
+            checks.append((("fusion", "readings", index, "path"),
+                           lambda source=source: _parse_problem(lambda: source_files(source.path, source.format))))
+        checks.append((("fusion", "thresholds"), lambda: _parse_problem(lambda: read_thresholds(fusion.thresholds))))
     if cfg.enabled and cfg.anomaly.enabled:
         checks.append((("clean", "anomaly", "lexicon"),
                        lambda: _parse_problem(lambda: clean.read_lexicon(cfg.anomaly.lexicon, "clean.anomaly"))))

@@ -187,3 +187,18 @@ def test_column_mode_keeps_the_text_and_fills_the_fusion_column(plant):
     assert "运行数据" not in rows["docs:hot"]["text"]
     assert rows["docs:hot"]["fusion"].startswith("运行数据：2号换热器 出口温度 186°C")
     assert rows["docs:undated"]["fusion"] == ""
+
+
+def test_validate_names_missing_readings_and_bad_thresholds(plant):
+    from typer.testing import CliRunner
+
+    from corpusctl.cli import app
+
+    recipe = _recipe(plant)
+    text = recipe.read_text(encoding="utf-8").replace("path: readings.csv", "path: missing.csv")
+    recipe.write_text(text.replace("thresholds: th.csv", "thresholds: th-bad.csv"), encoding="utf-8")
+    (plant / "th-bad.csv").write_text("equipment,metric,low,high,unit\n*,,1,2,MPa\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(recipe)])
+    assert result.exit_code == 2
+    assert "fusion.readings.0.path" in result.output and "missing.csv does not exist" in result.output
+    assert "fusion.thresholds" in result.output and "th-bad.csv:2" in result.output
