@@ -202,3 +202,23 @@ def test_validate_names_missing_readings_and_bad_thresholds(plant):
     assert result.exit_code == 2
     assert "fusion.readings.0.path" in result.output and "missing.csv does not exist" in result.output
     assert "fusion.thresholds" in result.output and "th-bad.csv:2" in result.output
+
+
+def test_parquet_and_jsonl_readings_read_like_csv(tmp_path):
+    import pyarrow.parquet as pq
+
+    rows = [{"timestamp": "2024-03-05 08:00", "equipment": "P-101", "metric": "出口压力", "value": 0.82, "unit": "MPa"},
+            {"timestamp": "someday", "equipment": "P-101", "metric": "出口压力", "value": 0.8, "unit": "MPa"},
+            {"timestamp": 1709596800, "equipment": "P-102", "metric": "电流", "value": 12, "unit": "A"}]
+    pq.write_table(pa.Table.from_pylist([dict(r, timestamp=str(r["timestamp"]).replace("1709596800", "2024-03-05T00:00Z"))
+                                         for r in rows]), tmp_path / "r.parquet")
+    (tmp_path / "r.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows) + "{oops\n",
+                                      encoding="utf-8")
+    for name, fmt, bad in (("r.parquet", "parquet", ["row 2"]), ("r.jsonl", "jsonl", ["2", "4"])):
+        rejects = []
+        config = FusionConfig(readings=[ReadingsSource(path=tmp_path / name, format=fmt)])
+        columns, stats = load_readings(config, lambda *args, found=rejects: found.append(args))
+        assert columns["equipment"] == ["P-101", "P-102"]
+        assert columns["time"][1] == parse_time("2024-03-05 08:00")[0]  # epoch seconds, moved to UTC+8
+        assert [where.rsplit(":", 1)[1] for _, where, *_ in rejects] == bad
+        assert stats["readings_ok"] == 2
