@@ -127,6 +127,25 @@ def on_sample(stage: CleanStage) -> dict:
     return result
 
 
+PKU = ROOT.parent / "shared" / "external" / "seg" / "pku_test_gold.utf8"
+
+
+def on_real_news(stage: CleanStage) -> dict | None:
+    """What the class rule would remove from real news (SIGHAN PKU test lines) if it were applied to general text,
+    as it is not by default (`scene_domains: [industrial]`); None when the public data is absent."""
+    if not PKU.is_file():
+        print(f"  {PKU} not found: skipped")
+        return None
+    from corpusctl.stages.normalize import split_sentences
+
+    lines = ["".join(line.split()) for line in PKU.read_text(encoding="utf-8").splitlines() if line.strip()]
+    sentences = [line[a:b] for line in lines for a, b in split_sentences(line)]
+    removed = [s for s in sentences if stage.scene_reason(s)]
+    print(f"  {len(removed)} of {len(sentences):,} real news sentences ({len(removed) / len(sentences):.1%}) would go, "
+          "mostly wrongly (names such as 贾庆林, figurative 阳光): the rule is for industrial text only")
+    return {"sentences": len(sentences), "would_remove": len(removed)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="print every misjudged sentence with its reason")
@@ -140,6 +159,8 @@ def main() -> None:
     heldout = evaluate(stage, read_set(HELDOUT), args.errors)
     print("the bundled sample (sample_data/industrial):")
     sample = on_sample(stage)
+    print("real news, if the rule were applied to general text:")
+    news = on_real_news(stage)
     print("all three sets:")
     everything = evaluate(stage, read_set(DATA) + read_set(DEV2) + read_set(HELDOUT), False)
     result = {"precision": everything["precision"], "recall": everything["recall"], "f1": everything["f1"],
@@ -149,7 +170,7 @@ def main() -> None:
               "heldout_baseline_precision": heldout["baseline_list_only"]["precision"],
               "heldout_baseline_recall": heldout["baseline_list_only"]["recall"],
               "development_precision": development["precision"], "development_recall": development["recall"],
-              "sentences": everything["sentences"], "sample": sample,
+              "sentences": everything["sentences"], "sample": sample, "real_news_if_applied": news,
               "sets": {"development": development, "development2": development2, "heldout": heldout}}
     print(json.dumps(result, ensure_ascii=False))
 
