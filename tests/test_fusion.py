@@ -16,6 +16,7 @@ from corpusctl.stages.fusion import (
     FusionStage,
     ReadingsSource,
     describe,
+    equipment_synonyms,
     load_readings,
     name_variants,
     parse_time,
@@ -89,9 +90,12 @@ def test_times_parse_in_the_usual_forms_and_bad_ones_do_not():
     assert parse_time("检查时间：2024年3月9日 10:00。", whole=False) == parse_time("2024-03-09 10:00")
 
 
-def test_numbered_names_have_their_usual_spellings():
+def test_numbered_names_have_their_usual_spellings_and_ontology_synonyms(root):
     assert name_variants("2号换热器") == ["2号换热器", "2#换热器", "#2换热器"]
     assert name_variants("p-101") == ["P-101"]
+    synonyms = equipment_synonyms(root / "ontology")  # the shipped ontology: 空气压缩机 has the synonym 空压机
+    assert "空压机" in synonyms["空气压缩机"] and "空气压缩机" in synonyms["空压机"]
+    assert {"1号空压机", "1#空压机", "#1空压机"} <= set(name_variants("1号空气压缩机", synonyms))
 
 
 def test_describe_states_value_limit_and_verdict():
@@ -126,6 +130,21 @@ def test_documents_link_by_whole_ids_and_names_within_the_window(plant, tmp_path
     assert out["_events"][4] == ["fusion.linked", "fusion.no_readings_in_window"]
     # one over-limit reading each raises the priority by log1p(1); documents without one keep theirs
     assert out["priority"] == [round(math.log1p(1), 6), 0.0, round(math.log1p(1), 6), 0.0, 0.0]
+
+
+def test_ontology_synonyms_link_equipment_named_otherwise(plant, tmp_path):
+    config = _config(plant)
+    columns, _ = load_readings(config, lambda *args: None)
+    columns = {k: v + [v[0]] for k, v in columns.items()}
+    columns.update({k: columns[k][:-1] + [value] for k, value in
+                    (("equipment", "C-301"), ("name", "1号空气压缩机"), ("metric", "排气温度"), ("value", 120.0),
+                     ("unit", "℃"), ("high", 105.0))})
+    feather.write_feather(pa.table(columns, schema=READINGS_SCHEMA), str(tmp_path / "readings.arrow"))
+    doc = {"title": "空压机房巡检", "date": "2024-03-05", "text": "1#空压机运行声音异常，已通知维修人员到场检查处理。"}
+    stage = FusionStage(config, tmp_path / "readings.arrow", synonyms={"空气压缩机": ["空压机"]})
+    assert stage(_batch([doc]))["text"][0].endswith("运行数据：1号空气压缩机 排气温度 120℃（上限 105℃，超限）。")
+    plain = FusionStage(config, tmp_path / "readings.arrow")
+    assert plain(_batch([doc]))["text"][0] == doc["text"]
 
 
 def test_window_and_domain_and_column_mode(plant, tmp_path):

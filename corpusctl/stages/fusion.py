@@ -12,7 +12,8 @@ of the fused sentence are annotated like the rest of the text).
    the thresholds table (per equipment and metric, or per metric for any equipment).
 2. **Linking** (a pure batch function): a document mentions an equipment when its tag id (`P-101`, matched
    case-insensitively and not inside a longer id such as `P-1012`) or its display name (`2号换热器`, also
-   written `2#换热器` / `#2换热器`, not inside `12号换热器`) occurs in its title or text. The document's time is
+   written `2#换热器` / `#2换热器`, not inside `12号换热器`, and with the ontology's synonyms of its equipment
+   term: 1号空气压缩机 is also 1号空压机) occurs in its title or text. The document's time is
    its metadata field `fusion.time_field`, else (with `time_from_text`) the first date in its text; a bare date
    covers the whole day. Readings of a mentioned equipment within `window_hours` of that time are candidates.
 3. **Context**: per (equipment, metric) one reading: the one furthest over a limit if any is, else the one
@@ -84,6 +85,8 @@ class FusionConfig(StageSection):
     window_hours: float = Field(24.0, ge=0)
     utc_offset_hours: float = Field(8.0, ge=-14, le=14)
     """Times with an explicit offset (`Z`, `+00:00`) are moved to this local time; others are taken as local."""
+    ontology_synonyms: bool = True
+    """Also link equipment by the ontology's synonyms of its term (1号空气压缩机 = 1号空压机)."""
     mode: Literal["sentence", "column"] = "sentence"
     max_readings: int = Field(6, ge=1)
     anomaly_weight: float = Field(1.0, ge=0)
@@ -342,20 +345,40 @@ _NUMBERED = re.compile(r"^(\d+)\s*[号#＃](.+)$")
 _ID_CHARS = re.compile(r"[A-Za-z0-9]")
 
 
-def name_variants(name: str) -> list[str]:
-    """The ways a numbered equipment name is written: 2号换热器, 2#换热器, #2换热器."""
+def name_variants(name: str, synonyms: dict[str, list[str]] | None = None) -> list[str]:
+    """The ways a numbered equipment name is written: 2号换热器, 2#换热器, #2换热器, and with each ontology
+    synonym of the equipment term (1号空气压缩机: also 1号空压机, 1#空压机 …)."""
     key = _tag_key(name.strip())
     match = _NUMBERED.match(key)
     if not match:
-        return [key] if key else []
+        return list(dict.fromkeys([key, *(synonyms or {}).get(key, [])])) if key else []
     number, rest = match.groups()
-    return [f"{number}号{rest}", f"{number}#{rest}", f"#{number}{rest}"]
+    terms = [rest, *(synonyms or {}).get(rest, [])]
+    return list(dict.fromkeys(v for term in terms for v in (f"{number}号{term}", f"{number}#{term}", f"#{number}{term}")))
+
+
+def equipment_synonyms(directory: Path | None) -> dict[str, list[str]]:
+    """Term -> the other names of the same EQUIPMENT concept in the ontology (`term` and `synonyms`)."""
+    groups: dict[str, list[str]] = {}
+    for path in sorted(Path(directory).glob("*.jsonl")) if directory else []:
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    concept = json.loads(line)
+                except ValueError:
+                    continue  # `corpusctl ontology validate` reports it; the ontology stage refuses it
+                if not isinstance(concept, dict) or concept.get("category") != "EQUIPMENT":
+                    continue
+                names = [n for n in [concept.get("term"), *(concept.get("synonyms") or [])] if isinstance(n, str) and n]
+                for name in names:
+                    groups.setdefault(_tag_key(name), []).extend(_tag_key(n) for n in names if n != name)
+    return groups
 
 
 class _Index:
     """Readings of one worker: numpy arrays per column, per-equipment slices, and a matcher for mentions."""
 
-    def __init__(self, table: pa.Table, normalize):
+    def __init__(self, table: pa.Table, normalize, synonyms: dict[str, list[str]] | None = None):
         import ahocorasick
 
         self.equipment = table.column("equipment").to_pylist()
@@ -378,7 +401,7 @@ class _Index:
         aliases: dict[str, set[int]] = {}
         for index, first in enumerate(self.starts[:-1]):
             for surface in {self.equipment[first], *filter(None, self.names[first:self.starts[index + 1]])}:
-                for variant in name_variants(normalize(surface)):
+                for variant in name_variants(normalize(surface), synonyms):
                     aliases.setdefault(variant, set()).add(index)
         for variant, owners in aliases.items():
             self.automaton.add_word(variant, (variant, tuple(sorted(owners))))
@@ -459,11 +482,14 @@ class FusionStage:
 
     name = "fusion"
 
-    def __init__(self, config: FusionConfig, readings: Path, normalize=None, squash: str = "log1p"):
+    def __init__(self, config: FusionConfig, readings: Path, normalize=None, squash: str = "log1p",
+                 synonyms: dict[str, list[str]] | None = None):
         self.config = config
         self.readings = Path(readings)
         self.normalize = normalize
         self.squash = squash
+        self.synonyms = synonyms or {}
+        """Ontology synonyms of equipment terms, so 1号空气压缩机's readings link to a report on 1号空压机."""
         self._index: _Index | None = None
 
     def __getstate__(self) -> dict:
@@ -480,7 +506,8 @@ class FusionStage:
         if self._index is None:
             import pyarrow.feather as feather
 
-            self._index = _Index(feather.read_table(str(self.readings)), self._normalized)
+            synonyms = {self._normalized(k): [self._normalized(v) for v in vs] for k, vs in self.synonyms.items()}
+            self._index = _Index(feather.read_table(str(self.readings)), self._normalized, synonyms)
         return self._index
 
     def __call__(self, batch: dict) -> dict:
@@ -592,10 +619,13 @@ def fusion_step(build, docs):
     normalize = clean.normalize if clean.enabled and clean.normalize.enabled else None
     squash = clean.anomaly.squash if clean.enabled else "log1p"
     returns = ["priority", "_events", "text" if config.mode == "sentence" else "fusion"]
-    stage = Columns(FusionStage(config, cp.dir / "readings.arrow", normalize, squash),
+    ontology = recipe.ontology.dir if recipe.ontology.enabled and config.ontology_synonyms else None
+    synonyms = equipment_synonyms(ontology)
+    stage = Columns(FusionStage(config, cp.dir / "readings.arrow", normalize, squash, synonyms),
                     ["domain", "title", "text", "meta", "priority"], returns)
     return build.map_stage("fusion-join", stage, docs, settings, cp.fingerprint,
-                           normalize.model_dump(mode="json") if normalize else None, squash)
+                           normalize.model_dump(mode="json") if normalize else None, squash,
+                           files=sorted(Path(ontology).glob("*.jsonl")) if ontology else [])
 
 
 def fusion_columns(recipe) -> list[str]:
