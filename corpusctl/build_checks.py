@@ -65,13 +65,7 @@ def target_checks(manifest: dict) -> list[dict]:
     elif mask.get("in_band") is not None:
         results.append(check("masks: ratio inside its length band", mask["in_band"] >= BAND_IN,
                              f"{mask['in_band']:.1%} of examples in band"))
-    if mask.get("term_share") is not None and mask.get("term_share_target") is not None:
-        share, target = mask["term_share"], mask["term_share_target"]
-        detail = f"{share:.1%} of masked tokens are term tokens vs {target:.0%} (±{TERM_TOLERANCE * 100:.0f} points)"
-        if mask.get("term_share_where_terms_suffice") is not None:
-            detail += (f"; {mask['term_share_where_terms_suffice']:.1%} in the "
-                       f"{mask.get('examples_where_terms_suffice', 0):,} examples with enough terms")
-        results.append(check("masks: term share of the budget", abs(share - target) <= TERM_TOLERANCE + 1e-9, detail))
+    results += term_share_checks(mask)
     sentence = mask.get("sentence") or {}
     if sentence.get("share") is not None and sentence.get("target") is not None and sentence.get("paragraph_examples"):
         share, target, n = sentence["share"], sentence["target"], sentence["paragraph_examples"]
@@ -82,6 +76,37 @@ def target_checks(manifest: dict) -> list[dict]:
         if (manifest.get(key) or {}).get("leaks") is not None:
             leaks = manifest[key]["leaks"]
             results.append(check(f"{name}: no text shared between splits", leaks == 0, f"{leaks} leaks"))
+    return results
+
+
+def term_share_checks(mask: dict) -> list[dict]:
+    """The term focus where it can show (examples whose term tokens could fill their budget), and per kind
+    either that figure or a plain statement that the kind has too few terms for the target."""
+    target = mask.get("term_share_target")
+    if target is None or mask.get("term_share") is None:
+        return []
+    results = []
+    suffice = mask.get("term_share_where_terms_suffice")
+    if suffice is not None:
+        results.append(check(f"masks: {target:.0%} of the budget on terms where terms suffice",
+                             abs(suffice - target) <= TERM_TOLERANCE + 1e-9,
+                             f"{suffice:.1%} in {mask.get('examples_where_terms_suffice', 0):,} examples "
+                             f"({mask['term_share']:.1%} of all masked tokens)"))
+    for kind, figures in (mask.get("term_share_by_kind") or {}).items():
+        share, where = figures.get("term_share"), figures.get("term_share_where_terms_suffice")
+        if share is None:
+            continue
+        if figures.get("terms_suffice"):
+            results.append(check(f"masks: {kind} term share within {TERM_TOLERANCE * 100:.0f} points of {target:.0%}",
+                                 abs(share - target) <= TERM_TOLERANCE + 1e-9,
+                                 f"{share:.1%} of its masked tokens"
+                                 + (f", {where:.1%} where an example's terms could fill its budget"
+                                    if where is not None else "")))
+        else:
+            results.append(check(f"masks: {kind} has too few terms for the {target:.0%} term share", False,
+                                 f"term share {share:.1%}; terms are {figures.get('term_tokens_share_all') or 0:.1%} "
+                                 f"of its tokens, enough in {figures.get('examples_where_terms_suffice', 0)} of "
+                                 f"{figures.get('examples', 0)} examples"))
     return results
 
 

@@ -21,6 +21,7 @@ from corpusctl.io.shards import write_dataset
 from corpusctl.io.workdir import ArrowStreamWriter, StageCheckpoint, read_batches, write_json
 from corpusctl.manifest import file_entries, library_versions, sha256_text
 from corpusctl.pipeline import BATCH_SIZE, Build
+from corpusctl.stages.fusion import fusion_columns, fusion_step, fusion_summary
 
 DOC_COLUMNS = ["id", "source", "domain", "kind", "title", "text", "label", "origin", "meta", "priority"]
 
@@ -45,6 +46,7 @@ def _run_steps(build: Build, build_started: float) -> Path:
     recipe = build.recipe
     docs = build.ingest()
     docs = clean_steps(build, docs)
+    docs = fusion_step(build, docs)
     docs = ontology_step(build, docs)
     final = build.work / "final"
     shutil.rmtree(final, ignore_errors=True)
@@ -66,7 +68,7 @@ def _run_steps(build: Build, build_started: float) -> Path:
         tokenized = tokenize_step(build, segmented, tokenizer)
         outputs = {"vocab": vocab_stats, "formats": corpus_shares(examples, recipe.format.title_content_share)}
         started = time.perf_counter()
-        outputs["pretrain"] = write_dataset(tokenized.data, final / "pretrain", pretrain_features(),
+        outputs["pretrain"] = write_dataset(tokenized.data, final / "pretrain", pretrain_features(fusion_columns(recipe)),
                                             parse_size(recipe.shards.max_shard_size))
         build.timings["write pretrain"] = round(time.perf_counter() - started, 3)
         outputs["mask"] = mask_step(build, tokenized, final)
@@ -77,6 +79,7 @@ def _run_steps(build: Build, build_started: float) -> Path:
         for export in exports.values():
             export.job.cancel()
         raise
+    outputs["fusion"] = fusion_summary(build)
     outputs["ontology"] = ontology_summary(build, docs)
     outputs["segment"] = segment_summary(build)
     write_rejects(build, final)
@@ -227,7 +230,8 @@ def mix_and_format(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
         cp.finish(stats)
         build.stats["mix"] = stats
         build.progress.stage_done("mix", stats, reused=False)
-    stage = Columns(FormatStage(recipe.format, recipe.seed), FORMAT_READS, carries=[], arrow=True)
+    stage = Columns(FormatStage(recipe.format, recipe.seed), FORMAT_READS + fusion_columns(recipe), carries=[],
+                    arrow=True)
     return build.map_stage("format", stage, cp,
                            recipe.format.model_dump(mode="json"), recipe.seed)
 
@@ -408,7 +412,7 @@ def tokenize_step(build: Build, examples: StageCheckpoint, tokenizer) -> StageCh
     recipe = build.recipe
     tokenizer_json = tokenizer.to_str()
     carries = ["id", "source", "kind", "domain", "format", "title", "text", "priority", "terms", "title_terms",
-               "sentences"]
+               "sentences", *fusion_columns(recipe)]
     stage = Columns(TokenizeStage(tokenizer_json, recipe.format.max_seq_len, list(UPOS)), TOKENIZE_READS,
                     carries=carries, arrow=True)
     return build.map_stage("tokenize", stage, examples, recipe.format.max_seq_len, sha256_text(tokenizer_json)[:16])
@@ -417,7 +421,8 @@ def tokenize_step(build: Build, examples: StageCheckpoint, tokenizer) -> StageCh
 # -- outputs --------------------------------------------------------------------------------------------
 
 
-def pretrain_features():
+def pretrain_features(extra: list[str] = ()):
+    """The pretrain/ columns; `extra` string columns (the fused context, in fusion's column mode) at the end."""
     from datasets import ClassLabel, Features, Sequence, Value
 
     from corpusctl.stages.segment import UPOS
@@ -430,10 +435,12 @@ def pretrain_features():
         "format": Value("string"), "title": Value("string"), "text": Value("string"), "priority": Value("float64"),
         "input_ids": ints, "attention_mask": Sequence(Value("int8")), "token_type_ids": Sequence(Value("int8")),
         "special_tokens_mask": Sequence(Value("int8")), "length": Value("int32"), "num_words": Value("int32"),
+        "report_words": Value("int32"),  # words of the report the example was cut from: picks the mask band
         "word_ids": ints, "term_ids": ints, "pos_ids": Sequence(ClassLabel(names=list(UPOS))),
         "sentence_ids": ints,
         # spans over text/title, so NER can be re-exported from pretrain/ alone (`corpusctl ner export OUT`)
         "terms": span, "title_terms": span, "sentences": [{"start": Value("int32"), "end": Value("int32")}],
+        **{name: Value("string") for name in extra},
     })
 
 
@@ -446,7 +453,7 @@ def masked_features():
                      "special_tokens_mask": small, "labels": ints})
 
 
-MASK_READS = ["id", "format", "num_words", "input_ids", "attention_mask", "token_type_ids", "special_tokens_mask",
+MASK_READS = ["id", "format", "num_words", "report_words", "input_ids", "attention_mask", "token_type_ids", "special_tokens_mask",
               "word_ids", "term_ids", "sentence_ids", "pos_ids"]
 """The pre-training columns the masking policy and its statistics read."""
 

@@ -98,6 +98,12 @@ def _file_checks(recipe) -> Iterator[tuple[tuple, str | None]]:
         if cfg.clutter.enabled:
             yield ("clean", "clutter", "lexicon"), _parse_problem(
                 lambda: clean.read_lexicon(cfg.clutter.lexicon, "clean.clutter"))
+        if cfg.clutter.enabled and cfg.clutter.scene:
+            yield ("clean", "clutter", "scene_lexicon"), _parse_problem(
+                lambda: clean.read_lexicon(cfg.clutter.scene_lexicon, "clean.clutter.scene"))
+            for index, path in enumerate(cfg.clutter.safety_lexicons):
+                yield ("clean", "clutter", "safety_lexicons", index), _parse_problem(
+                    lambda path=path: clean._first_column(path, "clean.clutter.safety"))
         if cfg.anomaly.enabled:
             yield ("clean", "anomaly", "lexicon"), _parse_problem(
                 lambda: clean.read_lexicon(cfg.anomaly.lexicon, "clean.anomaly"))
@@ -105,6 +111,15 @@ def _file_checks(recipe) -> Iterator[tuple[tuple, str | None]]:
             from corpusctl.stages.pii import load_roles
 
             yield ("clean", "pii", "roles"), _parse_problem(lambda: load_roles(cfg.pii.roles))
+    fusion = getattr(recipe, "fusion", None)
+    if fusion is not None and fusion.enabled and fusion.readings:
+        from corpusctl.io.readers import source_files
+        from corpusctl.stages.fusion import read_thresholds
+
+        for index, source in enumerate(fusion.readings):
+            yield ("fusion", "readings", index, "path"), _parse_problem(
+                lambda source=source: source_files(source.path, source.format))
+        yield ("fusion", "thresholds"), _parse_problem(lambda: read_thresholds(fusion.thresholds))
     if recipe.segment is not None:
         for index, path in enumerate(recipe.segment.lexicons):
             yield ("segment", "lexicons", index), _parse_problem(lambda path=path: segment.read_lexicon(path))

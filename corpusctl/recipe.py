@@ -24,6 +24,7 @@ from corpusctl.io.shards import ShardsConfig
 from corpusctl.report import ReportConfig
 from corpusctl.stages.clean import CleanConfig
 from corpusctl.stages.format import FormatConfig
+from corpusctl.stages.fusion import FusionConfig
 from corpusctl.stages.mask import MaskConfig
 from corpusctl.stages.mix import MixConfig
 from corpusctl.stages.ontology import OntologyConfig
@@ -70,6 +71,7 @@ class Recipe(Section):
     strict: bool = False
     sources: list[SourceConfig] = Field(min_length=1)
     clean: CleanConfig = CleanConfig()
+    fusion: FusionConfig = FusionConfig()
     ontology: OntologyConfig = OntologyConfig()
     mix: MixConfig = MixConfig()
     format: FormatConfig = FormatConfig()

@@ -523,9 +523,13 @@ def mask_section(manifest: dict) -> str:
     ax.set_title("realized mask ratio by length bucket vs target band")
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     parts = [_svg(fig)]
-    parts.append(_table(["length bucket", "examples", "mean", "min", "max", "target band", "in band"],
+    parts.append(f"<p class=dim>Length: of the {'report the example was cut from' if mask.get('length_from') != 'example' else 'example itself'}"
+                 " (<code>mask.length_from</code>). In band: strictly; within rounding: half a token of slack.</p>")
+    parts.append(_table(["length bucket", "examples", "mean", "min", "max", "target band", "in band",
+                         "within rounding"],
                         [[_bucket_label(n), b.get("examples"), _pct(b.get("mean")), _pct(b.get("min")),
-                          _pct(b.get("max")), "–".join(_pct(v) for v in (b.get("target") or [])), _pct(b.get("in_band"))]
+                          _pct(b.get("max")), "–".join(_pct(v) for v in (b.get("target") or [])), _pct(b.get("in_band")),
+                          _pct(b.get("in_band_within_rounding"))]
                          for n, b in buckets.items()]))
     pos = mask.get("pos") or {}
     pos_masked, pos_all = pos.get("masked") or {}, pos.get("all") or {}
@@ -540,6 +544,8 @@ def mask_section(manifest: dict) -> str:
     summary = [
         ["masked share of all tokens", _pct(mask.get("ratio")), "by length (above)"],
         ["masked tokens that belong to terms", _pct(mask.get("term_share")), _pct(mask.get("term_share_target"))],
+        ["… where terms suffice", _pct(mask.get("term_share_where_terms_suffice")),
+         _pct(mask.get("term_share_target"))],
         ["tokens that belong to terms", _pct(mask.get("term_tokens_share_all")), ""],
         ["paragraphs with a masked sentence", _pct(sentence.get("share")), _pct(sentence.get("target"))],
         ["masked tokens → [MASK]", _pct(replacement.get("mask")), _pct(target_replacement[0])],
@@ -549,6 +555,13 @@ def mask_section(manifest: dict) -> str:
          f"{_pct(pos.get('content_share_all'))} among all"],
     ]
     parts.append(_table(["statistic", "achieved", "target"], summary))
+    by_kind = mask.get("term_share_by_kind") or {}
+    if by_kind:
+        parts.append(_table(["kind", "examples", "term share", "where terms suffice", "term tokens among all",
+                             "terms suffice"],
+                            [[k, f.get("examples"), _pct(f.get("term_share")),
+                              _pct(f.get("term_share_where_terms_suffice")), _pct(f.get("term_tokens_share_all")),
+                              "yes" if f.get("terms_suffice") else "no: too few terms"] for k, f in by_kind.items()]))
     epochs = mask.get("per_epoch") or {}
     if epochs:
         parts.append(_details(f"per epoch ({len(epochs)})", _table(
@@ -556,6 +569,33 @@ def mask_section(manifest: dict) -> str:
             [[e, s.get("masked_tokens"), _pct(s.get("ratio")), _pct(s.get("in_band")), _pct(s.get("term_share")),
               _pct((s.get("sentence") or {}).get("share"))] for e, s in epochs.items()])))
     return _section("masking", "Masking: realized ratio, terms, sentences, POS", "\n".join(parts))
+
+
+def fusion_section(manifest: dict) -> str:
+    """Operational-data fusion: readings read/kept/rejected, documents linked and fused, anomalies."""
+    fusion = manifest.get("fusion") or {}
+    if not fusion or fusion.get("enabled") is False:
+        return ""
+    rows = [
+        ["readings read", fusion.get("readings_read")],
+        ["readings kept", fusion.get("readings_ok")],
+        ["readings rejected (rejects/fusion.jsonl)",
+         ", ".join(f"{k} {v}" for k, v in (fusion.get("readings_rejected") or {}).items()) or "0"],
+        ["readings over a limit", fusion.get("readings_over_limit")],
+        ["equipment with readings", fusion.get("equipment")],
+        ["documents that mention equipment with readings", fusion.get("documents_linked")],
+        ["… without a date", fusion.get("documents_undated")],
+        ["… with no reading in the time window", fusion.get("documents_without_readings_in_window")],
+        ["documents fused", fusion.get("documents_fused")],
+        ["readings used in fused context", fusion.get("readings_used")],
+        ["anomalies (over-limit readings used)", fusion.get("anomalies")],
+        ["documents whose priority was raised", fusion.get("documents_priority_raised")],
+    ]
+    note = (f"<p class=dim>Mode <code>{html.escape(str(fusion.get('mode')))}</code>: the context is "
+            + ("appended to the text as its last line." if fusion.get("mode") == "sentence"
+               else "kept in the <code>fusion</code> column.") + "</p>")
+    return _section("fusion", "Fusion: operational readings joined to documents",
+                    note + _table(["what", "count"], rows))
 
 
 def ontology_section(manifest: dict, top: int) -> str:
@@ -684,7 +724,7 @@ figure.plot svg {{ max-width: 100%; height: auto; display: block; }}
 svg text {{ font-family: {FONT_STACK} !important; }}
 """
 
-SECTIONS = [("mix", "Mix"), ("stages", "Stages"), ("lengths", "Lengths"), ("formats", "Formats"),
+SECTIONS = [("mix", "Mix"), ("stages", "Stages"), ("fusion", "Fusion"), ("lengths", "Lengths"), ("formats", "Formats"),
             ("masking", "Masking"), ("ontology", "Ontology"), ("pii", "Personal data"), ("ner", "NER"),
             ("classification", "Classification")]
 
@@ -695,6 +735,7 @@ def render_report(manifest: dict, out_dir: Path, config: ReportConfig | None = N
     sections = [
         mix_section(manifest),
         stages_section(manifest),
+        fusion_section(manifest),
         lengths_section(examples),
         formats_section(manifest, examples),
         mask_section(manifest),

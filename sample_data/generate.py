@@ -1,10 +1,10 @@
-"""Generate a large synthetic corpus for benchmarks, in the paper's mix, from the sample's templates.
+"""Generate a large synthetic corpus for benchmarks, in the default mix, from the sample's templates.
 
     python sample_data/generate.py --size 100MB --out DIR [--seed 1] [--dup-rate 0.05] [--near-dup-rate 0.05]
 
 Writes one JSONL per kind (`inspection_report.jsonl`, `sop.jsonl`, `maintenance_log.jsonl`,
 `encyclopedia.jsonl`, `news.jsonl`, `qa.jsonl`; fields `id, title, text, category`) whose sizes in bytes follow
-the paper's shares, plus `recipe.yaml` pointing at them. Deterministic per seed: every document has its own RNG
+the default shares (the paper's 60 % industrial as 35/20/5; its 40 % general split 15/15/10 by corpusctl), plus `recipe.yaml` pointing at them. Deterministic per seed: every document has its own RNG
 f(seed, kind, index), so the bytes do not depend on how the run is chunked. Memory stays flat (one kind is
 streamed at a time; duplicates are drawn from a bounded window of recent documents).
 

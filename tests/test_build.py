@@ -133,3 +133,18 @@ def test_strict_mode_stops_only_at_malformed_input(tmp_path):
     out = build(recipe, tmp_path / "out", "--strict", "--workers", "1")
     rejects = [json.loads(line) for line in (out / "rejects" / "clean.jsonl").open(encoding="utf-8")]
     assert [r["reason"] for r in rejects] == ["too_short"]
+
+
+def test_sample_fuses_operational_readings(sample_out):
+    """The sample ships readings (sample_data/operations/) for equipment its documents name; some are over a limit
+    and three lines are malformed on purpose."""
+    fusion = json.loads((sample_out / "manifest.json").read_text(encoding="utf-8"))["fusion"]
+    assert fusion["documents_fused"] >= 50 and fusion["anomalies"] >= 10 and fusion["documents_priority_raised"] >= 10
+    assert fusion["readings_rejected"] == {"bad_time": 1, "bad_value": 1, "unknown_unit": 1}
+    rejects = [json.loads(line) for line in (sample_out / "rejects" / "fusion.jsonl").open(encoding="utf-8")]
+    assert all(r["id"].rsplit(":", 1)[0].endswith("readings.csv") and r["id"].rsplit(":", 1)[1].isdigit()
+               for r in rejects)
+    pretrain = datasets.load_from_disk(str(sample_out / "pretrain"))
+    fused = [t for t in pretrain["text"] if "运行数据：" in t]
+    assert any("超限" in t for t in fused)
+    assert "Fusion" in (sample_out / "report.html").read_text(encoding="utf-8")

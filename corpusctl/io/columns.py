@@ -25,7 +25,7 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
     "input_ids": INT_SEQ, "attention_mask": pa.list_(pa.int8()), "token_type_ids": pa.list_(pa.int8()),
     "special_tokens_mask": pa.list_(pa.int8()), "length": pa.int32(), "num_words": pa.int32(),
     "word_ids": INT_SEQ, "term_ids": INT_SEQ, "pos_ids": pa.list_(pa.int8()), "sentence_ids": INT_SEQ,
-    "labels": INT_SEQ, "content": pa.string(),
+    "labels": INT_SEQ, "content": pa.string(), "report_chars": pa.int32(), "report_words": pa.int32(),
     "_reject": pa.string(), "_reject_detail": pa.string(), "_events": pa.list_(pa.string()),
     "_as_pair": pa.bool_(), "_copy": pa.int32(), "_exact": pa.string(), "_minhash": pa.binary(),
 }

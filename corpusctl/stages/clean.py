@@ -57,6 +57,18 @@ class ClutterConfig(StageSection):
     lexicon: RecipePath = PROJECT_ROOT / "lexicons" / "clutter.txt"
     unit: Literal["clause", "sentence"] = "clause"
     """Remove only the comma-separated clause holding the phrase, or the whole sentence."""
+    scene: bool = True
+    """Also remove background description as a class: sentences of scene vocabulary with no safety cue."""
+    scene_lexicon: RecipePath = PROJECT_ROOT / "lexicons" / "scene_terms.txt"
+    safety_lexicons: list[RecipePath] = [PROJECT_ROOT / "lexicons" / "safety_cues.txt",
+                                         PROJECT_ROOT / "lexicons" / "industrial_terms.txt"]
+    """Words that make a sentence safety information (first column of each line; jieba dictionaries work)."""
+    scene_domains: list[Literal["industrial", "general"]] = ["industrial"]
+    """Only documents of these domains (an encyclopedia article about the sky is not clutter)."""
+    min_scene_terms: int = Field(2, ge=1)
+    """Distinct scene words that make a sentence background description..."""
+    min_scene_share: float = Field(0.3, ge=0, le=1)
+    """...or, with fewer, the share of its characters they cover."""
 
 
 class AnomalyConfig(StageSection):
@@ -252,6 +264,16 @@ def read_lexicon(path: Path, what: str) -> list[tuple[str, float, int]]:
     return entries
 
 
+def _first_column(path: Path, what: str) -> list[tuple[str, float, int]]:
+    """Entries of a word list whose lines may carry more columns after whitespace (`法兰 3000 n`)."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise CorpusctlError(f"{what} lexicon {path} cannot be read: {exc.strerror or exc}") from None
+    return [(line.split()[0], 1.0, number) for number, line in enumerate(lines, 1)
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
 def _automaton(entries: dict[str, float]):
     import ahocorasick
 
@@ -340,6 +362,73 @@ def remove_clutter(text: str, automaton, unit: str = "clause") -> tuple[str, int
     return _tidy("".join(pieces)), removed
 
 
+_MEASUREMENT_RE = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:MPa|kPa|Pa|°C|℃|kV|kW|MW|V|A|%|ppm|mm/s|r/min|rpm|m³/h|m3/h|t/h|dB|Hz|mg/m)")
+_HAN_RE = re.compile("[\u3400-\u9fff]")
+
+
+_SCENE_CHARS = frozenset("树林花草叶山池湖石云雨雪雾霞晴阴阳光灯墙窗檐顶楼屋廊柱梁砖瓦旗钟画")
+"""Characters of scenery, weather, light, building parts and decoration: evidence beside the scene words."""
+_COLOUR_RE = re.compile("[红橙黄绿青蓝紫白黑灰棕褐金银米茶]色")
+_DESCRIBE_RE = re.compile("是|为|有|着|呈|可见|看到|望见|看见|种|挂|立|铺|贴|摆|照")
+"""Existence and appearance: how a description of a scene is said."""
+_DEFICIENT_RE = re.compile("未|没有|无法|不能|不足|不全|不完整|不清|不亮|不平|不稳|破|裂|漏|锈|损|坏|松|脱|堵|乱")
+"""Deficiency and fault: a sentence that says something is wrong is never clutter."""
+
+
+PLACES = frozenset({"车间", "厂房", "厂区", "仓库", "库房", "厂内", "现场", "办公楼", "办公室", "会议室", "门卫室",
+                    "宿舍", "食堂", "园区", "楼道", "走廊"})
+"""Where something is, not what is wrong: an industrial lexicon lists them, but they say nothing about safety
+(车间的屋顶是蓝色的), so they never make a sentence safety information."""
+
+_SHORT = 16
+"""A short describing sentence needs only one piece of scene evidence (是一排杨树, 是个大晴天)."""
+
+
+def scene_reason(sentence: str, scene, safety, anomaly, min_terms: int, min_share: float) -> str | None:
+    """Why `sentence` is background clutter (`scene:地面+纹理`), or None. A pure function of the sentence and
+    the three automata.
+
+    Vetoes: a safety cue (hazard, fault, person or action, equipment, rule, assessment), an anomaly term, a
+    measurement with a technical unit, or a word of deficiency (未, 不足, 破, 裂 …). Without one, the sentence is
+    clutter when it holds `min_terms` distinct scene words, or scene words covering `min_share` of its Han
+    characters, or two pieces of scene evidence (scene words, scene characters such as 树 云 灯 墙 窗 outside
+    them, colour words) in a sentence that describes (是 为 有 着 呈 可见 挂 铺 …), or one in such a sentence
+    of at most 16 Han characters.
+    """
+    if (_MEASUREMENT_RE.search(sentence) or _DEFICIENT_RE.search(sentence) or _matches(safety, sentence)
+            or _matches(anomaly, sentence)):
+        return None
+    cues = _matches(scene, sentence)
+    words = list(dict.fromkeys(term for _, _, term, _ in cues))
+    han = len(_HAN_RE.findall(sentence)) or 1
+    covered = sum(end - start for start, end, _, _ in cues)
+    if words and (len(words) >= min_terms or covered / han >= min_share):
+        return "scene:" + "+".join(words[:4])
+    inside = {p for start, end, _, _ in cues for p in range(start, end)}
+    chars = list(dict.fromkeys(ch for p, ch in enumerate(sentence) if ch in _SCENE_CHARS and p not in inside))
+    colours = list(dict.fromkeys(m.group() for m in _COLOUR_RE.finditer(sentence) if m.start() not in inside))
+    evidence = words + chars + colours
+    if evidence and (len(evidence) >= 2 or han <= _SHORT) and _DESCRIBE_RE.search(sentence):
+        return "scene:" + "+".join(evidence[:4])
+    return None
+
+
+def remove_scene_sentences(text: str, reason_of) -> tuple[str, list[str]]:
+    """Drop each sentence `reason_of` gives a reason for; returns the text and the reasons, one per removal."""
+    pieces: list[str] = []
+    reasons: list[str] = []
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        reason = reason_of(sentence.strip())
+        if reason:
+            reasons.append(reason)
+            pieces.append("\n" if "\n" in sentence else "")
+        else:
+            pieces.append(sentence)
+    return (_tidy("".join(pieces)), reasons) if reasons else (text, [])
+
+
 def _sentence_key(sentence: str) -> str:
     return no_spaces(sentence).rstrip(_END_MARKS)
 
@@ -400,9 +489,10 @@ class CleanStage:
     def __init__(self, config: CleanConfig):
         self.config = config
         self._state: tuple | None = None
+        self._scene: tuple | None = None
 
     def __getstate__(self) -> dict:
-        return {"config": self.config, "_state": None}
+        return {"config": self.config, "_state": None, "_scene": None}
 
     def setup(self) -> tuple:
         """Read the lexicons and build the automata (once per process); bad lexicons raise CorpusctlError."""
@@ -413,16 +503,34 @@ class CleanStage:
             def normalize_text(term: str, config: NormalizeConfig) -> str:  # as the text was normalized
                 return _normalize(term, config) if config.enabled else term
 
+            scene = safety = _automaton({})
             if self.config.clutter.enabled:
                 entries = read_lexicon(self.config.clutter.lexicon, "clean.clutter")
                 clutter = _automaton({normalize_text(t, norm): 1.0 for t, _, _ in entries})
+                if self.config.clutter.scene:
+                    scene_words = {normalize_text(t, norm): 1.0
+                                   for t, _, _ in read_lexicon(self.config.clutter.scene_lexicon, "clean.clutter.scene")}
+                    scene = _automaton(scene_words)
+                    safety = _automaton({word: 1.0 for path in self.config.clutter.safety_lexicons
+                                         for t, _, _ in _first_column(path, "clean.clutter.safety")
+                                         if (word := normalize_text(t, norm)) not in scene_words
+                                         and word not in PLACES})
             if self.config.anomaly.enabled:
                 weights: dict[str, float] = {}
                 for term, weight, _ in read_lexicon(self.config.anomaly.lexicon, "clean.anomaly"):
                     weights[normalize_text(term, norm)] = weight
                 anomaly = _automaton(weights)
             self._state = (clutter, anomaly)
+            self._scene = (scene, safety, anomaly)
         return self._state
+
+    def scene_reason(self, sentence: str) -> str | None:
+        """`scene_reason` with this stage's lexicons and thresholds (None when the class rule is off)."""
+        config = self.config.clutter
+        if not (self.config.enabled and config.enabled and config.scene):
+            return None
+        self.setup()
+        return scene_reason(sentence, *self._scene, config.min_scene_terms, config.min_scene_share)
 
     def priorities(self, titles: list[str], texts: list[str]) -> list[tuple[float, list[str]]]:
         """(priority, events) of each (title, text) from the anomaly terms in both (0.0 when there are none);
@@ -466,14 +574,16 @@ class CleanStage:
         events = [list(e) for e in batch.get("_events") or [[] for _ in range(rows)]]
         priorities = [0.0] * rows
         if self.config.enabled:
+            domains = batch.get("domain")  # None: no domain column, the class rule applies to every row
             self._clean([row for row in range(rows) if not incoming[row]], titles, texts, priorities, rejects,
-                        details, events)
+                        details, events, domains)
         out = dict(batch)
         out.update(text=texts, priority=priorities, _reject=rejects, _reject_detail=details, _events=events)
         return out
 
     def _clean(self, rows: list[int], titles: list[str], texts: list[str], priorities: list[float],
-               rejects: list[str], details: list[str], events: list[list[str]]) -> None:
+               rejects: list[str], details: list[str], events: list[list[str]], domains: list[str] | None = None
+               ) -> None:
         """Filter, clean and score the rows named, in place. Each step looks at all rows at once: it finds
         which rows it would change (clutter phrases, repeated sentences) and edits only those."""
         config = self.config
@@ -489,11 +599,18 @@ class CleanStage:
         merge = config.dedup.enabled and config.dedup.sentences
         repeating = _repeating(originals, config.dedup.min_sentence_chars) if merge else [False] * len(rows)
         kept = []
+        scene_on = config.clutter.enabled and config.clutter.scene
+        scene_domains = set(config.clutter.scene_domains)
         for row, text, hit, repeats_in in zip(rows, originals, hits, repeating, strict=True):
             cleaned, removed, repeats = text, 0, 0
             if hit:
                 cleaned, removed = remove_clutter(text, clutter, config.clutter.unit)
                 events[row].extend(["clutter.removed"] * removed)
+            if scene_on and (domains is None or domains[row] in scene_domains):
+                cleaned, reasons = remove_scene_sentences(cleaned, self.scene_reason)
+                removed += len(reasons)
+                # one event per removed sentence: its reason is the class rule (the cues are in the bench's output)
+                events[row].extend(["clutter.removed_scene"] * len(reasons))
             if merge and (repeats_in or cleaned != text):
                 cleaned, repeats = merge_repeated_sentences(cleaned, config.dedup.min_sentence_chars)
                 events[row].extend(["dedup.sentence_removed"] * repeats)

@@ -37,7 +37,7 @@ TITLE_CONTENT = "title_content"
 PARAGRAPH = "paragraph"
 EXAMPLE_COLUMNS = (
     "id", "doc_ids", "source", "domain", "kind", "format", "title", "text", "priority", "label",
-    "terms", "title_terms", "sentences",
+    "terms", "title_terms", "sentences", "report_chars",
 )
 FORMAT_READS = ["id", "source", "domain", "kind", "title", "text", "priority", "label", "terms", "title_terms",
                 "_as_pair", "_copy"]
@@ -452,8 +452,17 @@ class FormatStage:
             "title_terms": _list_array(np.diff(layouts.title_offsets)[doc], docs.title_terms.values.take(
                 layouts.title_refs[_items(layouts.title_offsets, doc)])),
             "sentences": _window_sentences(layouts),
+            # the size of the report the example was cut from: the mask ratio band follows it (paper 3.3.1)
+            "report_chars": pa.array(_report_chars(layouts)[doc].astype(np.int32)),
+            **({"fusion": batch.column("fusion").fill_null("").take(doc)} if "fusion" in batch.schema.names else {}),
             "_events": events,
         }
+
+
+def _report_chars(layouts: _Layouts) -> np.ndarray:
+    """Characters of each laid-out document (title included once), whatever number of windows it was cut into."""
+    texts = np.fromiter(map(len, layouts.texts), np.int64, len(layouts.texts))
+    return texts + np.fromiter(map(len, layouts.titles), np.int64, len(layouts.titles))
 
 
 def _list_array(counts: np.ndarray, values: pa.Array) -> pa.ListArray:

@@ -3,10 +3,16 @@
 The HRG-BERT recipe (paper section 3.3.1) plus POS-weighted word choice (seed 003). For each example:
 
 1. Maskable tokens are the non-special, non-padding tokens (`special_tokens_mask`, `vocab.special_ids`).
-2. The ratio is drawn uniformly in a band that depends on the example's length in words: ``short_ratio``
-   up to ``short_words``, ``long_ratio`` above ``long_words``, both bounds interpolated linearly between.
-3. The budget is ``max(1, round(n_maskable * ratio))``, capped at ``max_predictions`` and ``n_maskable``:
-   the count is fixed first and units are picked to fill it (google-research/bert), never per-token coin flips.
+2. The ratio is drawn uniformly in a band that depends on a length in words: ``short_ratio`` up to
+   ``short_words``, ``long_ratio`` above ``long_words``, both bounds interpolated linearly between. The length
+   is that of the *report the example was cut from* (``length_from: report``, column ``report_words``), as the
+   paper speaks of reports ("Longer reports (> 500 words): 0.3–0.5"): an example holds at most ``max_seq_len``
+   tokens (~270 words at 512), so by its own length the long band could never apply, while every window of a
+   1,000-word report gets the long band. ``length_from: example`` uses the example's own ``num_words``.
+3. The budget is ``max(1, round(n_maskable * ratio))``, moved to the nearest whole count inside the band when
+   rounding left it outside and such a count exists (a 10-token example with band 0.15–0.25 masks 2, never 3),
+   capped at ``max_predictions`` and ``n_maskable``: the count is fixed first and units are picked to fill it
+   (google-research/bert), never per-token coin flips.
 4. Units are the connected groups of tokens sharing a word id or a term id (a term and the words it
    touches form one unit), so every word and every term is masked whole or not at all. A unit is a
    *term unit* when it holds a term token.
@@ -58,6 +64,8 @@ class MaskConfig(StageSection):
     """How many pre-drawn epochs to write (masked/epoch-0 ...); 0 = only the training collator masks."""
     short_words: int = Field(100, ge=1)
     long_words: int = Field(500, ge=1)
+    length_from: Literal["report", "example"] = "report"
+    """Which length picks the band: the report's the example was cut from (`report_words`) or the example's."""
     short_ratio: tuple[float, float] = (0.15, 0.25)
     long_ratio: tuple[float, float] = (0.30, 0.50)
     max_predictions: int | None = Field(None, ge=1)
@@ -210,7 +218,7 @@ def _uniform(keys: np.ndarray, counters: np.ndarray, stream: int) -> np.ndarray:
 
 # -- a batch as flat arrays ---------------------------------------------------------------------------------
 
-MASK_INPUTS = ("id", "format", "num_words", "input_ids", "attention_mask", "token_type_ids", "special_tokens_mask",
+MASK_INPUTS = ("id", "format", "num_words", "report_words", "input_ids", "attention_mask", "token_type_ids", "special_tokens_mask",
                "word_ids", "term_ids", "sentence_ids", "pos_ids")
 """The pre-training columns masking reads (only `id` and `input_ids` are required)."""
 
@@ -234,7 +242,7 @@ def _flat(batch: pa.RecordBatch, name: str) -> tuple[np.ndarray, np.ndarray] | N
 class _Tokens:
     """A batch's per-token columns as flat numpy arrays over all its rows (row i is offsets[i]:offsets[i + 1])."""
 
-    def __init__(self, batch: pa.RecordBatch, vocab: MaskVocab | None):
+    def __init__(self, batch: pa.RecordBatch, vocab: MaskVocab | None, length_from: str = "report"):
         self.batch = batch
         self.rows = batch.num_rows
         values, self.offsets = _flat(batch, "input_ids")
@@ -247,8 +255,10 @@ class _Tokens:
             special |= vocab.is_special(self.ids)
         self.maskable = ~special
         names = batch.schema.names
-        self.num_words = (batch.column("num_words").fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
-                          if "num_words" in names else np.zeros(self.rows, dtype=np.int64))
+        length = "report_words" if length_from == "report" and "report_words" in names else "num_words"
+        self.num_words = (batch.column(length).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+                          if length in names else np.zeros(self.rows, dtype=np.int64))
+        """The length in words that picks each row's ratio band (the report's, or the example's own)."""
         self.paragraph = (np.asarray(batch.column("format").to_pylist(), dtype=object) == "paragraph"
                           if "format" in names else np.zeros(self.rows, dtype=bool))
 
@@ -391,6 +401,15 @@ def _mask_sentences(tokens: _Tokens, on: np.ndarray, where: np.ndarray, unit_of:
     return spent
 
 
+def in_band_count(n: np.ndarray, ratio: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """`max(1, round(n * ratio))` tokens, capped at n, moved into [ceil(n * low), floor(n * high)] when rounding
+    left it outside and that range holds a whole count (so the realized ratio is in band whenever it can be)."""
+    count = np.minimum(np.maximum(1, np.round(n * ratio)), n)
+    lo, hi = np.ceil(n * low - 1e-9), np.floor(n * high + 1e-9)
+    possible = (lo <= hi) & (hi >= 1)
+    return np.where(possible, np.clip(count, np.maximum(lo, 1), hi), count).astype(np.int64)
+
+
 def _choose(tokens: _Tokens, config: MaskConfig, keys: np.ndarray) -> np.ndarray:
     """Boolean array over the batch's tokens: which positions the policy masks (before 80/10/10)."""
     chosen = np.zeros(tokens.ids.size, dtype=bool)
@@ -401,7 +420,7 @@ def _choose(tokens: _Tokens, config: MaskConfig, keys: np.ndarray) -> np.ndarray
     n = np.bincount(row, minlength=tokens.rows)
     low, high = config.bands(tokens.num_words)
     ratio = low + (high - low) * _uniform(keys, np.zeros(tokens.rows), _RATIO)
-    budget = np.minimum(np.maximum(1, np.round(n * ratio)).astype(np.int64), n)
+    budget = in_band_count(n, ratio, low, high)
     if config.max_predictions:
         budget = np.minimum(budget, config.max_predictions)
 
@@ -474,7 +493,7 @@ def _replace(tokens: _Tokens, chosen: np.ndarray, keys: np.ndarray, config: Mask
 
 def mask_batch(batch: pa.RecordBatch, config: MaskConfig, vocab: MaskVocab, keys: np.ndarray) -> dict[str, pa.Array]:
     """The MASKED_COLUMNS of a batch of pre-training rows; row i's mask depends only on its own columns and keys[i]."""
-    tokens = _Tokens(batch, vocab)
+    tokens = _Tokens(batch, vocab, config.length_from)
     chosen = _choose(tokens, config, keys)
     offsets = pa.array(tokens.offsets.astype(np.int32))
 
@@ -537,7 +556,10 @@ class MaskStatistics:
             f"{config.short_words + 1}-{config.long_words}": _Bucket(),
             f">{config.long_words}": _Bucket(),
         }
-        self.examples = self.in_band = self.maskable = self.masked = self.masked_on_terms = 0
+        self.examples = self.in_band = self.in_band_rounding = self.maskable = self.masked = self.masked_on_terms = 0
+        self.by_kind: dict[str, np.ndarray] = {}
+        """Per kind: examples, maskable, masked, term tokens, masked term tokens, and the same four where terms
+        suffice (examples, masked, masked on terms) -> see `_kind_result`."""
         self.terms_all = self.paragraphs = self.paragraphs_with_sentence = 0
         # examples whose term tokens alone could fill the budget: there the ~70% term focus must show
         self.sufficient_examples = self.sufficient_masked = self.sufficient_on_terms = 0
@@ -554,7 +576,7 @@ class MaskStatistics:
             if ours != theirs:
                 first, other = next(pair for pair in zip_longest(ours, theirs) if pair[0] != pair[1])
                 raise ValueError(f"pretrain row {first!r} paired with masked row {other!r}")
-        tokens = _Tokens(rows, self.vocab)
+        tokens = _Tokens(rows, self.vocab, self.config.length_from)
         maskable = tokens.maskable
         hit = tokens.column("labels", IGNORE_INDEX, masked) != IGNORE_INDEX
         row, n_rows = tokens.row, tokens.rows
@@ -576,6 +598,12 @@ class MaskStatistics:
         self.sufficient_examples += int(sufficient.sum())
         self.sufficient_masked += int(m[sufficient].sum())
         self.sufficient_on_terms += int(on_terms[sufficient].sum())
+        kinds = rows.column("kind").to_pylist() if "kind" in rows.schema.names else [""] * n_rows
+        figures = np.stack([np.ones(n_rows, dtype=np.int64), n, m, term_tokens, on_terms, sufficient.astype(np.int64),
+                            np.where(sufficient, m, 0), np.where(sufficient, on_terms, 0)], axis=1)
+        for kind in set(kinds):
+            here = np.fromiter((k == kind for k in kinds), bool, n_rows)
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + figures[here].sum(axis=0)
 
         pos = tokens.column("pos_ids", UPOS.index("X"))
         self.pos_all += np.bincount(pos[maskable], minlength=len(UPOS))[:len(UPOS)]
@@ -603,14 +631,16 @@ class MaskStatistics:
         n, m, num_words = n[some], m[some], num_words[some]
         ratio = m / n
         low, high = self.config.bands(num_words)
+        in_band = (low - 1e-9 <= ratio) & (ratio <= high + 1e-9)
         slack = 0.5 / n + 1e-9  # rounding n * ratio to a whole count
-        in_band = (low - slack <= ratio) & (ratio <= high + slack)
+        in_band_rounding = (low - slack <= ratio) & (ratio <= high + slack)
         self.in_band += int(in_band.sum())
+        self.in_band_rounding += int(in_band_rounding.sum())
         bucket = (num_words > self.config.short_words).astype(int) + (num_words > self.config.long_words)
         for index, name in enumerate(self.buckets):
             here = bucket == index
             if here.any():
-                self.buckets[name].add_many(ratio[here], in_band[here])
+                self.buckets[name].add_many(ratio[here], in_band[here], in_band_rounding[here])
 
     def result(self) -> dict:
         def share(a: int, b: int) -> float | None:
@@ -623,7 +653,9 @@ class MaskStatistics:
             "maskable_tokens": self.maskable,
             "masked_tokens": self.masked,
             "ratio": share(self.masked, self.maskable),
+            "length_from": cfg.length_from,
             "in_band": share(self.in_band, self.examples),
+            "in_band_within_rounding": share(self.in_band_rounding, self.examples),
             "by_length": {
                 name: bucket.result(self._target(name)) for name, bucket in self.buckets.items()
             },
@@ -632,6 +664,8 @@ class MaskStatistics:
             "term_share_where_terms_suffice": share(self.sufficient_on_terms, self.sufficient_masked),
             "examples_where_terms_suffice": self.sufficient_examples,
             "term_tokens_share_all": share(self.terms_all, self.maskable),
+            "term_share_by_kind": {kind: _kind_result(figures, cfg.term_share)
+                                   for kind, figures in sorted(self.by_kind.items())},
             "sentence": {
                 "paragraph_examples": self.paragraphs,
                 "with_masked_sentence": self.paragraphs_with_sentence,
@@ -661,6 +695,22 @@ class MaskStatistics:
         return sum(int(counts[UPOS.index(name)]) for name in CONTENT_POS)
 
 
+def _kind_result(figures: np.ndarray, target: float) -> dict:
+    """One kind's term-share figures; `terms_suffice` when its term tokens could, all together, fill the target
+    share of what it masks (else the target cannot be reached in that kind, whatever the policy does)."""
+    examples, maskable, masked, term_tokens, on_terms, sufficient, sufficient_masked, sufficient_on_terms = (
+        int(x) for x in figures)
+
+    def share(a: int, b: int) -> float | None:
+        return round(a / b, 4) if b else None
+
+    return {"examples": examples, "masked_tokens": masked, "term_share": share(on_terms, masked),
+            "term_tokens_share_all": share(term_tokens, maskable),
+            "examples_where_terms_suffice": sufficient,
+            "term_share_where_terms_suffice": share(sufficient_on_terms, sufficient_masked),
+            "terms_suffice": bool(masked) and term_tokens >= target * masked, "target": target}
+
+
 @dataclass
 class _Bucket:
     examples: int = 0
@@ -668,20 +718,24 @@ class _Bucket:
     low: float = float("inf")
     high: float = float("-inf")
     in_band: int = 0
+    in_band_rounding: int = 0
 
-    def add_many(self, ratios: np.ndarray, in_band: np.ndarray) -> None:
+    def add_many(self, ratios: np.ndarray, in_band: np.ndarray, in_band_rounding: np.ndarray) -> None:
         self.examples += int(ratios.size)
         self.in_band += int(in_band.sum())
+        self.in_band_rounding += int(in_band_rounding.sum())
         self.total += float(ratios.sum())
         self.low = min(self.low, float(ratios.min()))
         self.high = max(self.high, float(ratios.max()))
 
     def result(self, target: list[float]) -> dict:
         if not self.examples:
-            return {"examples": 0, "mean": None, "min": None, "max": None, "in_band": None, "target": target}
+            return {"examples": 0, "mean": None, "min": None, "max": None, "in_band": None,
+                    "in_band_within_rounding": None, "target": target}
         return {"examples": self.examples, "mean": round(self.total / self.examples, 4),
                 "min": round(self.low, 4), "max": round(self.high, 4),
-                "in_band": round(self.in_band / self.examples, 4), "target": target}
+                "in_band": round(self.in_band / self.examples, 4),
+                "in_band_within_rounding": round(self.in_band_rounding / self.examples, 4), "target": target}
 
 
 def _pos_shares(counts: np.ndarray) -> dict[str, float]:

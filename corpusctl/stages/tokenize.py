@@ -424,10 +424,22 @@ def _list_array(offsets: np.ndarray, values: np.ndarray, dtype) -> object:
 
 
 TOKEN_COLUMNS = ("input_ids", "attention_mask", "token_type_ids", "special_tokens_mask", "length", "num_words",
-                 "word_ids", "term_ids", "pos_ids", "sentence_ids", "_events")
+                 "report_words", "word_ids", "term_ids", "pos_ids", "sentence_ids", "_events")
 """What the stage adds to an example (the build carries the example's other columns over unchanged)."""
 
-TOKENIZE_READS = ("format", "title", "text", "words", "title_words", "terms", "title_terms", "sentences")
+TOKENIZE_READS = ("format", "title", "text", "words", "title_words", "terms", "title_terms", "sentences",
+                  "report_chars")
+
+
+def report_words(num_words: np.ndarray, example_chars: np.ndarray, batch) -> np.ndarray:
+    """Words of the report each example was cut from: its own words when it is the whole report, else its
+    words scaled by the report's characters over its own (`report_chars`, written by the format stage), so
+    every window of a long report has about the report's length in words. The mask ratio band follows it."""
+    if "report_chars" not in batch.schema.names:
+        return num_words
+    report = batch.column("report_chars").fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64)
+    scaled = np.rint(num_words * report / np.maximum(example_chars, 1)).astype(np.int64)
+    return np.where(report > example_chars, np.maximum(scaled, num_words), num_words)
 
 
 class TokenizeStage:
@@ -503,7 +515,7 @@ class TokenizeStage:
         if isinstance(batch, dict):
             from corpusctl.io.columns import to_record_batch
 
-            batch = to_record_batch({name: batch[name] for name in TOKENIZE_READS})
+            batch = to_record_batch({name: batch[name] for name in TOKENIZE_READS if name in batch})
         pair = np.array([f == "title_content" for f in batch.column("format").to_pylist()], dtype=bool)
         texts = [text or "" for text in batch.column("text").to_pylist()]
         titles = [(title or "") if is_pair else "" for title, is_pair in
@@ -568,5 +580,7 @@ class TokenizeStage:
             "sentence_ids": _list_array(offsets, sentence_ids, np.int32),
             "length": pa.array(length.astype(np.int32)),
             "num_words": pa.array((n_title_words + words.counts()).astype(np.int32)),
+            "report_words": pa.array(report_words(n_title_words + words.counts(), title_lengths + lengths,
+                                                  batch).astype(np.int32)),
             "_events": [["tokenize.truncated"] if t else [] for t in truncated.tolist()],
         }
