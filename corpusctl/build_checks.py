@@ -87,6 +87,11 @@ def term_share_checks(mask: dict) -> list[dict]:
         return []
     results = []
     suffice = mask.get("term_share_where_terms_suffice")
+    if suffice is None and not mask.get("term_share_by_kind"):  # no finer figures: the overall share
+        share = mask["term_share"]
+        return [check("masks: term share of the budget", abs(share - target) <= TERM_TOLERANCE + 1e-9,
+                      f"{share:.1%} of masked tokens are term tokens vs {target:.0%} (±{TERM_TOLERANCE * 100:.0f} "
+                      "points)")]
     if suffice is not None:
         results.append(check(f"masks: {target:.0%} of the budget on terms where terms suffice",
                              abs(suffice - target) <= TERM_TOLERANCE + 1e-9,
