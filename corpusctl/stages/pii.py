@@ -115,16 +115,20 @@ _BAIJIAXING = (
     "曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公仉督晋楚闫法汝鄢涂钦岳帅缑亢况郈有琴商牟佘佴伯赏"
     "墨哈谯笪年爱阳佟"
 )
-_MODERN_SURNAMES = "付肖覃冼闫兰隋仝占丘寻赫"
-_NOT_SURNAMES = "和后有向那都能相查通空别言爱法正须益计经应解双全时从终充"
+_MODERN_SURNAMES = "付肖覃冼闫兰隋仝占丘寻赫邝揭谌粟练庹禤麦邸郄衣矫栗苑兀旷苟逢凃佐植鲜肇泮邗郇郁阿"
+"""Common modern surnames missing from 百家姓 (邝 冼 覃 谌 粟 …; 阿 for names such as 阿依古丽)."""
+_NOT_SURNAMES = "和后有向那都能相查通空别言爱法正须益计经应解双全时从终充阿"
 """Characters of 百家姓 that, right after a role cue, are far more often function words than surnames."""
 SURNAMES = frozenset(_BAIJIAXING + _MODERN_SURNAMES) - frozenset(_NOT_SURNAMES)
 
 COMPOUND_SURNAMES = (
     "万俟 司马 上官 欧阳 夏侯 诸葛 闻人 东方 赫连 皇甫 尉迟 公羊 澹台 公冶 宗政 濮阳 淳于 单于 太叔 申屠 公孙 仲孙 "
     "轩辕 令狐 钟离 宇文 长孙 慕容 鲜于 闾丘 司徒 司空 亓官 司寇 子车 颛孙 端木 巫马 公西 漆雕 乐正 壤驷 公良 "
-    "拓跋 夹谷 宰父 谷梁 段干 百里 东郭 南门 呼延 羊舌 微生 梁丘 左丘 东门 西门 南宫 第五"
+    "拓跋 夹谷 宰父 谷梁 段干 百里 东郭 南门 呼延 羊舌 微生 梁丘 左丘 东门 西门 南宫 第五 "
+    "晋楚 法 闫法 梁丘 左人 公户 公玉 公仪 公乘 公门 公山 公坚 乐羊 叔孙 母丘 第二 独孤 即墨 "
+    "哥舒 达奚 贺兰 长孙 宇文 尉迟 范姜 张简 张廖 欧阳 司徒"
 ).split()
+COMPOUND_SURNAMES = list(dict.fromkeys(c for c in COMPOUND_SURNAMES if len(c) == 2 and c not in ("晋楚", "闫法")))
 
 STOP_CHARS = "在于和与及等已对把被向的了是为将从并也都就又再还曾正即所让给跟说称要会未不没应须需到去来均"
 """A given-name character is never one of these: they follow a name ("王强在场", "李四已签字")."""
@@ -132,41 +136,74 @@ STOP_WORDS = (
     "发现 负责 签字 签名 确认 进行 检查 同志 师傅 表示 指出 认为 提出 组织 带领 完成 通知 主持 陪同 现场 巡检 "
     "处理 报告 说明 先生 女士 经理 主任 班长 组长 电话 手机 联系 复查 整改 审核 批准 到场 在场 巡查 记录 汇报 "
     "反映 立即 及时 当班 值班 操作 作业 安排 要求 督促 核实 查看 测量 检测 维修 更换 签发 办理 工号 身份 邮箱 "
-    "提交 填写 填报 编写 上报 反馈 回复 告诉 透露 介绍 解释 坦言 回应 证实 承认 补充 宣布"
+    "提交 填写 填报 编写 上报 反馈 回复 告诉 透露 介绍 解释 坦言 回应 证实 承认 补充 宣布 "
+    "人员 工程 技术 日期 时间 审批 编制 校对 复核 核对 部门 单位"
 ).split()
 NOT_NAMES = (
     "安全 安装 安排 安监 车间 班组 项目 技术 管理 质量 高压 高温 高处 全部 全体 全面 平时 常规 明确 文件 国家 公司 "
     "方面 方案 单位 宁可 程序 包括 包装 国土 国务 国有 国际 宣布 宣传 丁类 石油 石化 温度 成员 成品 钟表 时间 部门 厂长 主管 曾经 余下 任何 任意 "
-    "当班 各位 甲方 乙方 施工 专职 兼职 司机 司炉 工程 工长 计划 林业 燕尾 车辆 车队 电工 焊工"
+    "当班 各位 甲方 乙方 施工 专职 兼职 司机 司炉 工程 工长 计划 林业 燕尾 车辆 车队 电工 焊工 "
+    "于是 于此 于当 于本 于现 万一 万元 元件 卫生 印章 印发 应急 公示 公开 公告 公章 公布 单据 单独 单位 "
+    "周期 周边 周围 周末 周检 周一 周二 周三 周四 周五 周六 周日 上述 上级 上报 上午 下午 白班 夜班 金属 "
+    "黄色 红色 蓝色 白色 黑色 严格 严禁 严重 齐全 常规 常见 许可 段长 段落 尚未 经过 经理 谢谢 何时 何处 "
+    "刘海 马上 龙门 钱款 孙子 高度 高级 高于 左侧 右侧 东侧 西侧 南侧 北侧 相关 "
+    "习惯 关于 关闭 关键 华北 华东 华南 华中 云端 苏州 江苏 浙江 山东 山西 湖南 湖北 广东 广西 海南 "
+    "邮件 包含 孔洞 孔径 范围 雷电 祝贺 容器 容量 管道 管线 管理 宋体 楷体 黑体 莫非 莫要 和谐"
 ).split()
 """Words that begin with a surname character but, after a role cue, name a unit or thing, not a person."""
 
 DEFAULT_ROLES = (
     "检查人 检查员 负责人 联系人 值班员 值班人 操作人员 操作人 操作员 监护人 记录人 签字 签名 审核人 批准人 编制人 "
     "巡检员 巡检人 作业人员 作业人 安全员 填报人 报告人 验收人 项目经理 班长 组长 技术员 工程师 维修人员 维修人 "
-    "检修人 责任人 经办人 申请人 审批人 签发人 确认人 发现人 整改人 复查人 交班人 接班人 见证人 监理 主管"
+    "检修人 责任人 经办人 申请人 审批人 签发人 确认人 发现人 整改人 复查人 交班人 接班人 见证人 监理 主管 "
+    "车间主任 厂长 经理 主任 队长 科长 站长 处长 部长 主管人 施工员 质检员 监督员 审核 批准 编制 校对 复核 "
+    "带班人 带班 指挥人 调度员 司机 驾驶员 押运员 收件人 寄件人 当事人 证明人 委托人 法人 法定代表人 户主 "
+    "姓名 名字 甲方代表 乙方代表 业主代表 陪同人员 受伤人员 伤者 患者 员工 职工 工人 师傅 安监员"
 ).split()
+"""Cues built into corpusctl; a `pii.roles` lexicon and lexicons/pii_roles.txt add to them, never replace them."""
+ROLE_ENDINGS = ("人员", "人", "员")
+"""A cue ending in one of these also stands for its stem with the others (检查人 → 检查人员, 检查员)."""
+ROLE_SUFFIX_CHARS = "人员长理任管师表者名字"
+"""Before a colon, a word ending in one of these is a role (施工队长：, 设备经理：, 法人代表：) even if not listed."""
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _EMAIL_LOCAL = "A-Za-z0-9._%+\\-"
 
 
-def load_roles(path: Path | None) -> list[str]:
-    """Role cues from a lexicon (first column of each non-comment line); built-in list if no file is shipped."""
-    if path is None:
-        if not SHIPPED_ROLES.is_file():
-            return list(DEFAULT_ROLES)
-        path = SHIPPED_ROLES
+def _read_cues(path: Path) -> list[str]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise CorpusctlError(f"clean.pii.roles: role-cue lexicon {path} does not exist") from None
     except UnicodeDecodeError:
         raise CorpusctlError(f"clean.pii.roles: {path} is not UTF-8 text") from None
-    cues = [line.split()[0] for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if not cues:
-        raise CorpusctlError(f"clean.pii.roles: {path} holds no role cues")
+    return [line.split()[0] for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def load_roles(path: Path | None) -> list[str]:
+    """Role cues: the built-in list, the shipped lexicon and the user's lexicon together. A user's lexicon
+    extends the cues (a recipe naming its own roles must not lose 检查人 or 项目经理)."""
+    cues = list(DEFAULT_ROLES)
+    if SHIPPED_ROLES.is_file():
+        cues += _read_cues(SHIPPED_ROLES)
+    if path is not None:
+        own = _read_cues(path)
+        if not own:
+            raise CorpusctlError(f"clean.pii.roles: {path} holds no role cues")
+        cues += own
     return list(dict.fromkeys(cues))
+
+
+def expand_roles(cues: Iterable[str]) -> list[str]:
+    """Each cue plus its stem's other role endings: 检查人 also matches 检查人员 and 检查员."""
+    out = []
+    for cue in cues:
+        out.append(cue)
+        for ending in ROLE_ENDINGS:
+            if cue.endswith(ending) and len(cue) > len(ending) + 1:
+                out += [cue[: -len(ending)] + other for other in ROLE_ENDINGS]
+                break
+    return list(dict.fromkeys(out))
 
 
 # -- validation --------------------------------------------------------------------------------------------
@@ -213,20 +250,78 @@ def bank_card_ok(digits: str) -> bool:
     return 16 <= len(digits) <= 19 and digits.isdigit() and digits[0] in "345469" and luhn_ok(digits)
 
 
-def _classify_number(s: str, types: frozenset[str]) -> str | None:
-    """id_card, bank_card or None for a digit run (separators removed)."""
-    if _id_shaped(s) or len(s) == 15:
-        return "id_card" if "id_card" in types and id_card_ok(s) else None
-    if "bank_card" in types and bank_card_ok(s):
+_MOBILE = re.compile(r"(?:0086|86)?1[3-9][0-9]{9}")
+_LANDLINE = re.compile(r"0(?:10|2[0-9])[2-9][0-9]{6,7}|0[3-9][0-9]{2}[2-9][0-9]{6,7}")
+
+
+def classify_digits(d: str, types: frozenset[str]) -> str | None:
+    """The personal-data type of a digit string (separators removed), or None."""
+    if _id_shaped(d):
+        return "id_card" if "id_card" in types and id_card_ok(d) else None
+    if len(d) == 15 and id_card_ok(d):
+        return "id_card" if "id_card" in types else None
+    if not d.isdigit():
+        return None
+    if "mobile" in types and _MOBILE.fullmatch(d):
+        return "mobile"
+    if "landline" in types and d[0] == "0" and _LANDLINE.fullmatch(d):
+        return "landline"
+    if "bank_card" in types and bank_card_ok(d):
         return "bank_card"
     return None
 
 
-_VALIDATE = {
-    "id_spaced": lambda s, types: "id_card" if "id_card" in types and id_card_ok(s) else None,
-    "card_grouped": lambda s, types: "bank_card" if "bank_card" in types and bank_card_ok(s) else None,
-    "number": _classify_number,
-}
+# -- the detection view ------------------------------------------------------------------------------------
+
+_KEEP_PUNCT = "，：；？！（）～\u3000"
+"""Left out of the view's table (the patterns accept both forms), so ordinary Chinese text needs no view."""
+
+
+@lru_cache(maxsize=1)
+def view_table() -> dict[int, int]:
+    """Per-character map to the spelling detection works on: the NFKC form of a character when it is one
+    character (full-width digits, circled numbers, compatibility ideographs) and OpenCC's t2s character
+    (陳 → 陈). One character to one, so a span found in the view is the same span in the original text."""
+    table: dict[int, int] = {}
+    for cp in [*range(0xA0, 0xD800), *range(0xE000, 0x10000), *range(0x1D400, 0x1D800)]:
+        ch = chr(cp)
+        if ch in _KEEP_PUNCT:
+            continue
+        normal = unicodedata.normalize("NFKC", ch)
+        if len(normal) == 1 and normal != ch:
+            table[cp] = ord(normal)
+    for trad, simple in _t2s_characters():
+        table[ord(trad)] = table.get(ord(simple), ord(simple))
+    return table
+
+
+def _t2s_characters() -> list[tuple[str, str]]:
+    """Single-character traditional → simplified pairs of the installed OpenCC (empty without OpenCC)."""
+    try:
+        import opencc
+    except ImportError:
+        return []
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    if not path.is_file():
+        return []
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 2:
+            simple = parts[1].split(" ")[0]
+            if len(parts[0]) == 1 and len(simple) == 1 and simple != parts[0]:
+                pairs.append((parts[0], simple))
+    return pairs
+
+
+@lru_cache(maxsize=1)
+def _view_trigger() -> re.Pattern:
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(view_table())) + "]")
+
+
+def detection_view(text: str) -> str:
+    """The text as detection sees it (same length); the text itself when no character needs mapping."""
+    return text.translate(view_table()) if _view_trigger().search(text) else text
 
 
 # -- the combined pattern ----------------------------------------------------------------------------------
@@ -254,93 +349,214 @@ def _trie(words: Iterable[str]) -> str:
     return build(root)
 
 
-_BEFORE_NUMBER = r"(?<![0-9A-Za-z_])(?<![0-9]\.)"
-_AFTER_NUMBER = r"(?![0-9A-Za-z_])(?!\.[0-9])"
-_AREA = r"0(?:10|2[0-9]|[3-9][0-9]{2})"
+DIGITS = "0123456789〇零一二三四五六七八九幺"
+_TO_ASCII = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
+_D = f"[{DIGITS}]"
+NUMBER_SEPARATORS = " \t.\\-_/·・‐‑‒–—―−﹣~\u3000\u00a0\u2002-\u200f\u2060\ufeff()（）+"
+"""Characters that may sit between digit groups, in any run of up to four: spaces of every width, dots,
+hyphens and dashes, slashes, brackets, zero-width characters."""
+_SEP = f"[{NUMBER_SEPARATORS}]"
+_RUN = f"[+(（]{{0,2}}{_D}(?:{_SEP}{{0,4}}{_D}){{9,}}(?:[Xx](?![A-Za-z]))?"
+"""At least ten digits (ASCII or Chinese numerals) with separators between them: a candidate for a phone,
+an ID or a card. Which groups form the item is decided in Python (_number_spans)."""
+_GROUP = re.compile("[0-9]+[Xx]?|[〇零一二三四五六七八九幺]+")
+"""Digit groups: ASCII digits and Chinese numerals are separate groups (统一13957468219 is 统一 + a phone)."""
+NUMBER_LABELS = frozenset(
+    "tel tell phone mobile mob mp cell cellphone ph t m fax id idno idcard no sfz sfzh card acct account "
+    "wx qq hp contact num number tel.no".split())
+"""ASCII words that may be glued to a number (Tel13957468219, ID510105…); any other letters glued to it
+make it a code (SN2023…, A138…, x_138…)."""
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IP = rf"(?<![0-9A-Za-z_.]){_OCTET}(?:\.{_OCTET}){{3}}(?![0-9]|\.[0-9])"
 NAME_SEPARATORS = "、/和与及"
-
-NUMBER_PATTERNS = {
-    "ip": rf"{_OCTET}(?:\.{_OCTET}){{3}}",
-    "mobile": r"(?:(?:\+|00)?86[ -]?|[(（]\+?86[)）][ -]?)?1[3-9][0-9](?:[0-9]{8}|-[0-9]{4}-[0-9]{4}| [0-9]{4} [0-9]{4})",
-    "landline": (rf"(?:[(（]{_AREA}[)）] ?|{_AREA}[ -]?)[2-9][0-9]{{2,3}}[ -]?[0-9]{{4}}"
-                 r"(?:(?:转|分机|-|[ ]?(?:ext|EXT|Ext)\.?|[xX])[ ]?[0-9]{1,5})?"),
-    "id_spaced": r"[1-9][0-9]{5} (?:19|20)[0-9]{6} [0-9]{3}[0-9Xx]",
-    "card_grouped": r"[0-9]{4}(?:[ -][0-9]{4}){3}(?:[ -]?[0-9]{1,3})?(?![ -][0-9])",
-    "number": r"[0-9]{17}[Xx]|[0-9]{15,19}",
-}
-"""Digit-shaped candidates, tried in this order at a position; id_spaced/card_grouped/number are validated."""
-_NUMBER_OWNERS = {"ip": "ip", "mobile": "mobile", "landline": "landline", "id_spaced": "id_card",
-                  "card_grouped": "bank_card", "number": "id_card|bank_card"}
+_EXTENSION = re.compile(r"[ ]?(?:转|分机|ext\.?|EXT\.?|Ext\.?|[xX#-])[ ]?[0-9]{1,5}(?![0-9])")
 
 
 def _person_pattern(cues: list[str]) -> str:
+    cues = expand_roles(cues)
     compound = _trie(COMPOUND_SURNAMES)
     single = "[" + "".join(sorted(SURNAMES)) + "]"
     stop = "(?:" + _trie(list(STOP_WORDS) + cues) + f"|[{STOP_CHARS}])"
     given = f"(?:(?!{stop})[{_HAN}])"
     name = f"(?!{_trie(NOT_NAMES + cues)})(?:{compound}|{single}){given}{given}?"
-    return (f"(?P<person>{_trie(cues)}[:：]?[ \u3000]?"
-            f"(?P<names>{name}(?:[{NAME_SEPARATORS}]{name}){{0,29}}))")
+    role = f"(?:{_trie(cues)}[:：]?|[{ROLE_SUFFIX_CHARS}][:：])"
+    return f"(?P<person>{role}[ \u3000]?(?P<names>{name}(?:[{NAME_SEPARATORS}]{name}){{0,29}}))"
 
 
 @lru_cache(maxsize=16)
 def compile_pattern(types: tuple[str, ...], cues: tuple[str, ...]) -> re.Pattern:
-    """One regex for every enabled type.
+    """One regex for numbers and names, scanned once over the detection view.
 
     Speed comes from failing fast: a leading look-ahead on the possible first characters skips ordinary
-    hanzi with one character-class test, and digit runs shorter than 3 (quantities, dates) are dropped by a
-    second look-ahead before any number shape is tried.
+    hanzi with one character-class test, and a digit run shorter than ten digits fails inside the regex.
     """
     enabled = set(types)
     alternatives: list[str] = []
     firsts = ""
-    if "email" in enabled:
-        alternatives.append(rf"(?P<email>(?<![{_EMAIL_LOCAL}])[A-Za-z0-9][{_EMAIL_LOCAL}]*@[A-Za-z0-9\-]+"
-                            r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9\-]))")
-        firsts += "A-Za-z0-9"
-    numbers = [f"(?P<{name}>{pattern})" for name, pattern in NUMBER_PATTERNS.items()
-               if set(_NUMBER_OWNERS[name].split("|")) & enabled]
-    if numbers:
-        long_enough = r"(?=[+(（]|[0-9]{3}|[0-9]{1,2}\.[0-9])" if "ip" in enabled else r"(?=[+(（]|[0-9]{3})"
-        alternatives.append(f"{long_enough}{_BEFORE_NUMBER}(?:{'|'.join(numbers)}){_AFTER_NUMBER}")
-        firsts += "0-9+(（"
+    if "ip" in enabled:
+        alternatives.append(f"(?P<ip>{_IP})")
+        firsts += "0-9"
+    if enabled & {"id_card", "mobile", "landline", "bank_card"}:
+        alternatives.append(f"(?P<number>{_RUN})")
+        firsts += DIGITS + "+(（"
     if "person" in enabled and cues:
         alternatives.append(_person_pattern(list(cues)))
-        firsts += "".join(re.escape(c) for c in sorted({c[0] for c in cues}))
+        firsts += "".join(re.escape(c) for c in sorted({c[0] for c in expand_roles(cues)} | set(ROLE_SUFFIX_CHARS)))
     if not alternatives:
         return re.compile(r"(?!)")
     return re.compile(f"(?=[{firsts}])(?:{'|'.join(alternatives)})")
 
 
+_EMAIL = re.compile(
+    rf"(?:(?<![{_EMAIL_LOCAL}])[A-Za-z0-9][{_EMAIL_LOCAL}]*|[{_EMAIL_LOCAL}]*[{_HAN}]{{1,4}}[{_EMAIL_LOCAL}]*)"
+    rf"[ \u3000]{{0,3}}@[ \u3000]{{0,3}}[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{{2,}}(?![A-Za-z0-9\-])")
+"""An e-mail address; the local part may be Chinese (张伟@…) and the @ may have spaces around it."""
+
+
+# -- numbers: which digit groups of a run form an item -----------------------------------------------------
+
+
+def _glued_label_ok(view: str, start: int) -> bool:
+    """A number glued to ASCII letters counts only after a label such as Tel or ID (not SN2023…, A138…)."""
+    if start == 0 or not (view[start - 1].isascii() and (view[start - 1].isalpha() or view[start - 1] == "_")):
+        return True
+    word_start = start
+    while word_start > 0 and view[word_start - 1].isascii() and view[word_start - 1].isalpha():
+        word_start -= 1
+    if word_start > 0 and view[word_start - 1].isascii() and (view[word_start - 1].isalnum() or view[word_start - 1] == "_"):
+        return False
+    return view[word_start:start].lower() in NUMBER_LABELS
+
+
+def _groups_ok(groups: list[str], seps: list[str], kind: str) -> bool:
+    """Whether digit groups joined by separators read as one item: each group holds at least three digits
+    (86 before a mobile, a short last group of a card excepted), or the digits are spelled out one by one;
+    one dot alone between two groups is a decimal point."""
+    if len(groups) == 1:
+        return True
+    if len(seps) == 1 and seps[0].strip() == "." and seps[0] == ".":
+        return False
+    if all(len(g) == 1 for g in groups):
+        return len({s for s in seps}) == 1 and len(seps[0]) == 1
+    sizes = [len(g) for g in groups]
+    if kind == "mobile" and groups[0] in ("86", "0086"):
+        sizes = sizes[1:]
+    if kind == "bank_card" and len(sizes) >= 4:
+        sizes = sizes[:-1]
+    return min(sizes) >= 3
+
+
+def _ip_shaped(groups: list[str], seps: list[str]) -> bool:
+    return len(groups) == 4 and all(s == "." for s in seps) and all(len(g) <= 3 for g in groups)
+
+
+def _number_spans(view: str, start: int, run: str, types: frozenset[str]) -> list[tuple[int, int, str]]:
+    """Items inside one digit run: the leftmost, longest sequence of whole groups whose digits validate."""
+    found = [(m.start(), m.end(), m.group().translate(_TO_ASCII)) for m in _GROUP.finditer(run)]
+    seps = [run[found[k][1]:found[k + 1][0]] for k in range(len(found) - 1)]
+    digits = [g for _, _, g in found]
+    if _ip_shaped(digits, seps):
+        return []
+    spans: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(found):
+        best = None
+        if (i > 0 and seps[i - 1] == "." and len(digits[i - 1]) <= 3) or not _glued_label_ok(view, start + found[i][0]):
+            i += 1
+            continue
+        joined = ""
+        for j in range(i, len(found)):
+            joined += digits[j]
+            if len(joined.rstrip("Xx")) > 19:
+                break
+            if j + 1 < len(found) and seps[j] == "." and len(digits[j + 1]) <= 3 and j == i:
+                continue  # 138….5: the integer part of a decimal
+            kind = classify_digits(joined.upper(), types)
+            if kind is None and joined[-1] in "Xx":
+                kind = classify_digits(joined[:-1], types)
+                end = found[j][1] - 1
+            else:
+                end = found[j][1]
+            if kind and _groups_ok(digits[i:j + 1], seps[i:j], kind):
+                best = (start + found[i][0], start + end, kind, j)
+        if best is None:
+            i += 1
+            continue
+        s, e, kind, j = best
+        if kind in ("mobile", "id_card", "bank_card") and view[e:e + 1].isascii() and view[e:e + 1].isalpha():
+            i = j + 1
+            continue  # letters glued after the number: a code (13812345678B)
+        if kind == "mobile" and i == 0 and run[:found[0][0]]:
+            s = start  # (+86) / + before the number belongs to it
+        if kind == "landline":
+            if j + 1 < len(found) and len(digits[j + 1]) <= 5 and seps[j].strip(" ") in ("-", "转"):
+                e = start + found[j + 1][1]
+                j += 1
+            elif (ext := _EXTENSION.match(view, e)):
+                e = ext.end()
+            if i == 0 and run[:found[0][0]]:
+                s = start
+        spans.append((s, e, kind))
+        i = j + 1
+    return spans
+
+
 # -- the scrubber ------------------------------------------------------------------------------------------
 
-_WIDE_TRIGGER = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0b]")
-_HALFWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in "，：；？！（）～"}
-_HALFWIDTH[0x3000] = 0x20
 _NAME_SPLIT = re.compile(f"([{NAME_SEPARATORS}])")
-_SEPARATORS = re.compile(r"[ \-]")
+_HAN_CHAR = re.compile(f"[{_HAN}]")
+_LOOSE_PAIR = re.compile(r'"((?:[^"\\]|\\.){0,200})"\s*:\s*"((?:[^"\\]|\\.)*)"')
+"""A "key": "value" pair inside a line that is not valid JSON (a rejected record is still scrubbed per field)."""
+
+
+def _email_start(view: str, start: int, end: int) -> int:
+    """Where an e-mail's local part starts: Chinese before an ASCII local part is context (发送至wang@…)
+    unless it starts with a surname (张伟wang@…); a Chinese local part starts at its first surname."""
+    local = view[start:end].split("@", 1)[0]
+    han = 0
+    while han < len(local) and _HAN_CHAR.match(local[han]):
+        han += 1
+    if han == 0:
+        return start
+    for k in range(han):
+        if (local[k] in SURNAMES or local[k:k + 2] in COMPOUND_SURNAMES) and (han - k >= 2 or han < len(local.strip())):
+            return start + k
+    return start + han if han < len(local.strip()) else start
+
+
+def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Spans in order; overlapping ones become one (a phone inside an e-mail is one e-mail)."""
+    out: list[tuple[int, int, str]] = []
+    for start, end, kind in sorted(spans, key=lambda s: (s[0], s[0] - s[1])):
+        if out and start < out[-1][1]:
+            if end > out[-1][1]:
+                out[-1] = (out[-1][0], end, out[-1][2])
+            continue
+        out.append((start, end, kind))
+    return out
 
 
 class Scrubber:
-    """Replaces personal data in text with placeholders; one compiled pattern, validation only on candidates."""
+    """Replaces personal data in text with placeholders; one compiled pattern, validation only on candidates.
+
+    Detection runs on a same-length view of the text (NFKC per character, traditional → simplified per
+    character), so full-width digits and 陳翊翀 are found whatever the normalize settings; the spans found
+    are replaced in the original text."""
 
     def __init__(self, config: PiiConfig | None = None):
         config = config or PiiConfig()
         self.types = frozenset(config.types)
         cues = tuple(load_roles(config.roles)) if "person" in self.types else ()
         self.pattern = compile_pattern(tuple(sorted(self.types)), cues)
-        self._pattern_no_email = compile_pattern(tuple(sorted(self.types - {"email"})), cues)
         # Put before a value stored under a person-like key (负责人, inspector …) so it reads as after a cue.
         self.key_prefix = cues[0] + "：" if cues else ""
         self.placeholder = {t: config.replacement.format(TYPE=t.upper()) for t in ALL_TYPES}
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, type) of every item, in order. Full-width digits/letters are matched via a shadow."""
-        shadow = text.translate(_HALFWIDTH) if _WIDE_TRIGGER.search(text) else text
+        """(start, end, type) of every item, in order."""
+        view = detection_view(text)
         spans: list[tuple[int, int, str]] = []
-        pattern = self.pattern if "@" in shadow else self._pattern_no_email  # no "@": skip the email branch
-        for match in pattern.finditer(shadow):
+        for match in self.pattern.finditer(view):
             kind = match.lastgroup
             if kind == "person":
                 pos = match.start("names")
@@ -348,13 +564,13 @@ class Scrubber:
                     if piece and piece not in NAME_SEPARATORS:
                         spans.append((pos, pos + len(piece), "person"))
                     pos += len(piece)
-            elif kind in ("email", "ip", "mobile", "landline"):
-                spans.append((match.start(), match.end(), kind))
+            elif kind == "number":
+                spans += _number_spans(view, match.start(), match.group(), self.types)
             else:
-                found = _VALIDATE[kind](_SEPARATORS.sub("", match.group()), self.types)
-                if found:
-                    spans.append((match.start(), match.end(), found))
-        return spans
+                spans.append((match.start(), match.end(), kind))
+        if "email" in self.types and "@" in view:
+            spans += [(_email_start(view, m.start(), m.end()), m.end(), "email") for m in _EMAIL.finditer(view)]
+        return _merge(spans) if len(spans) > 1 else spans
 
     def scrub(self, text: str) -> tuple[str, Counter]:
         """The text with every item replaced, and how many of each type were replaced."""
@@ -374,8 +590,9 @@ class Scrubber:
         return "".join(pieces), counts
 
     def scrub_value(self, value: object, counts: Counter, key: str | None = None) -> object:
-        """Scrub the strings (and long integers) inside a JSON value. A value under a key that is a role cue
-        or a person-like field name (负责人, inspector, name …) is read as if written after that cue."""
+        """Scrub the strings (and long integers) inside a JSON value, keys included. A value under a key
+        that is a role cue or a person-like field name (负责人, inspector, name …) is read as if written
+        after that cue."""
         if isinstance(value, str):
             prefix = self.key_prefix if key is not None and _is_person_key(key) else ""
             new, found = self.scrub(prefix + value)
@@ -388,19 +605,35 @@ class Scrubber:
             return value if new == str(value) else new
         if isinstance(value, list):
             return [self.scrub_value(v, counts, key) for v in value]
-        return {k: self.scrub_value(v, counts, k) for k, v in value.items()}
+        return {self.scrub_value(str(k), counts): self.scrub_value(v, counts, str(k)) for k, v in value.items()}
 
     def scrub_json(self, raw: str) -> tuple[str, Counter]:
-        """Scrub a JSON document's values; the string is returned untouched when nothing was found."""
+        """Scrub a JSON document's values; the string is returned untouched when nothing was found. Text
+        that is not JSON is scrubbed pair by pair where it looks like "key": "value", then as a whole."""
         counts: Counter = Counter()
         if not raw or raw in ("{}", "[]", "null"):
             return raw, counts
         try:
             value = json.loads(raw)
-        except ValueError:
-            return self.scrub(raw)
+        except (ValueError, RecursionError):
+            return self.scrub_loose(raw)
         new = self.scrub_value(value, counts)
         return (json.dumps(new, ensure_ascii=False) if counts else raw), counts
+
+    def scrub_loose(self, raw: str) -> tuple[str, Counter]:
+        """Scrub a line that may be broken JSON: each "key": "value" string with its key's context, then the
+        rest of the line."""
+        counts: Counter = Counter()
+
+        def pair(match: re.Match) -> str:
+            key, value = match.group(1), match.group(2)
+            new = self.scrub_value(value, counts, key)
+            return match.group() if new == value else match.group()[: match.start(2) - match.start()] + new + '"'
+
+        text = _LOOSE_PAIR.sub(pair, raw) if '"' in raw else raw
+        text, rest = self.scrub(text)
+        counts.update(rest)
+        return text, counts
 
 
 PERSON_KEYS = frozenset(
