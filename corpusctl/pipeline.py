@@ -219,7 +219,11 @@ class Build:
     # -- stages ---------------------------------------------------------------------------------------
 
     def ingest(self) -> StageCheckpoint:
-        """Read every source in recipe order; malformed lines go to rejects with file:line."""
+        """Read every source in recipe order; malformed lines go to rejects with file:line.
+
+        With `clean.pii` on, personal data is scrubbed here, in every text-bearing field and in every
+        rejected line, before anything is written: the work folder never holds it (issue 15, items 10-11).
+        """
         recipe = self.recipe
         stamps = []
         for source in recipe.sources:
@@ -227,7 +231,7 @@ class Build:
                 paths = [file] if file.is_file() else sorted(p for p in file.rglob("*") if p.is_file())
                 stamps += [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
         scrub_settings = None
-        if recipe.clean.enabled and recipe.clean.pii.enabled:  # rejected raw lines are scrubbed too
+        if recipe.clean.enabled and recipe.clean.pii.enabled:
             from corpusctl.stages.pii import fingerprint
 
             scrub_settings = fingerprint(recipe.clean.pii)
@@ -238,24 +242,29 @@ class Build:
         started = time.perf_counter()
         counter = StageCounter()
         writer = ArrowStreamWriter(cp.data)
-        scrub = self._pii_scrubber()
+        scrub = self._pii_stage()
         self.progress.stage_started("ingest", None)
         columns = ["id", "source", "domain", "kind", "title", "text", "label", "origin", "meta"]
-        pending: dict[str, list] = {c: [] for c in columns}
+        pending: dict[str, list] = {c: [] for c in [*columns, "_fallback_id"]}
         with open(cp.rejects, "w", encoding="utf-8") as rejects:
             for source in recipe.sources:
+                relative = {str(file): rel for file, rel in source_files(source.path, source.format)}
                 for item in SourceReader(source):
                     counter.docs_in += 1
                     if isinstance(item, Reject):
                         counter.rejects[item.reason] += 1
-                        raw = scrub(item.raw) if scrub else item.raw
-                        self._reject(rejects, "ingest", None, source.name, item.reason, item.detail, raw)
+                        detail, raw = item.detail, item.raw
+                        if scrub:
+                            detail = scrub.scrubber.scrub(detail)[0]
+                            raw = scrub.scrubber.scrub_json(raw)[0]
+                        self._reject(rejects, "ingest", None, source.name, item.reason, detail, raw)
                         continue
                     for c in columns:
                         pending[c].append(item[c])
+                    pending["_fallback_id"].append(fallback_id(source.name, item["origin"], relative))
                     if len(pending["id"]) >= BATCH_SIZE:
-                        self._write_ingest_batch(writer, pending, counter)
-            self._write_ingest_batch(writer, pending, counter)
+                        self._write_ingest_batch(writer, pending, counter, scrub)
+            self._write_ingest_batch(writer, pending, counter, scrub)
         from corpusctl.io.workdir import empty_schema
 
         writer.close(empty_schema(columns))
@@ -268,26 +277,31 @@ class Build:
         self.progress.stage_done("ingest", stats, reused=False)
         return cp
 
-    def _write_ingest_batch(self, writer: ArrowStreamWriter, pending: dict, counter: StageCounter) -> None:
+    def _write_ingest_batch(self, writer: ArrowStreamWriter, pending: dict, counter: StageCounter, scrub) -> None:
         if not pending["id"]:
             return
-        batch = to_record_batch(pending)
+        counter.chars_in += sum(len(t) for t in pending["title"]) + sum(len(t) for t in pending["text"])
+        columns = scrub(pending) if scrub else dict(pending)
+        columns.pop("_fallback_id", None)
+        events = columns.pop("_events", None)
+        if events is not None:
+            counter.add_events(columns["source"], events)
+        batch = to_record_batch(columns)
         writer.write(batch)
         counter.docs_out += batch.num_rows
         counter.chars_out += batch_chars(batch)
-        counter.chars_in += batch_chars(batch)
         self.progress.advance(batch.num_rows, 0)
         for values in pending.values():
             values.clear()
 
-    def _pii_scrubber(self):
+    def _pii_stage(self):
+        """The scrub every ingested record and rejected line goes through (None when clean.pii is off)."""
         pii = self.recipe.clean.pii
         if not (self.recipe.clean.enabled and pii.enabled):
             return None
-        from corpusctl.stages.pii import Scrubber
+        from corpusctl.stages.pii import PiiStage
 
-        scrubber = Scrubber(pii)
-        return lambda text: scrubber.scrub(text)[0]
+        return PiiStage(pii)
 
     # -- the whole build ------------------------------------------------------------------------------
 
@@ -310,6 +324,17 @@ class Build:
         _publish(final, self.output)
         manifest = json.loads((self.output / "manifest.json").read_text(encoding="utf-8"))
         return BuildResult(self.output, manifest, self.reused)
+
+
+def fallback_id(source: str, origin: str, relative: dict[str, str]) -> str:
+    """The id a record gets without an id field (source:file:line, file relative to the source), rebuilt
+    from its origin: the stable, unique replacement for an id that held personal data."""
+    file, _, where = origin.rpartition(":")
+    rel = relative.get(file)
+    if rel is None:  # a split of an hf folder: origin names folder/split
+        parent = str(Path(file).parent)
+        rel = f"{relative.get(parent, Path(parent).name)}/{Path(file).name}"
+    return f"{source}:{rel}:{where.removeprefix('row ')}"
 
 
 def _publish(staged: Path, output: Path) -> None:

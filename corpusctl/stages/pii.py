@@ -360,10 +360,14 @@ def _trie(words: Iterable[str]) -> str:
 DIGITS = "0123456789〇零一二三四五六七八九幺"
 _TO_ASCII = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
 _D = f"[{DIGITS}]"
-NUMBER_SEPARATORS = " \t.\\-_/·・‐‑‒–—―−﹣~\u3000\u00a0\u2002-\u200f\u2060\ufeff()（）+"
+NUMBER_SEPARATORS = (" \t.\\-_/·・‐‑‒–—―−﹣~\u3000\u00a0\u00ad\u2002-\u200f\u2028-\u202f\u2060-\u206f\ufeff()（）+"
+                     "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f")
 """Characters that may sit between digit groups, in any run of up to four: spaces of every width, dots,
-hyphens and dashes, slashes, brackets, zero-width characters."""
-_SEP = f"[{NUMBER_SEPARATORS}]"
+hyphens and dashes, slashes, brackets, zero-width, bidi and control characters (normalize removes those,
+which would join the groups after the scrub)."""
+_MARKUP = r"&(?:nbsp|ensp|emsp|thinsp|#160|#xa0|#x3000|#12288);|</?[A-Za-z][^<>]{0,40}>"
+"""A space entity or an HTML tag: normalize turns 139&nbsp;5746 and 检查人：<b>王强</b> into plain text."""
+_SEP = f"(?:[{NUMBER_SEPARATORS}]|{_MARKUP})"
 _GROUP = re.compile("[0-9]+[Xx]?|[〇零一二三四五六七八九幺]+")
 """Digit groups: ASCII digits and Chinese numerals are separate groups (统一13957468219 is 统一 + a phone)."""
 NUMBER_LABELS = frozenset(
@@ -392,7 +396,8 @@ def _person_pattern(cues: list[str]) -> str:
         by_length.setdefault(len(cue), []).append(cue)
     behind = "|".join(f"(?<={_trie(words)})" for _, words in sorted(by_length.items()))
     role = f"(?:[{lasts}](?:{behind})[:：]?|[:：](?<=[{ROLE_SUFFIX_CHARS}][:：]))"
-    return f"(?P<person>{role}[ \u3000]?(?P<names>{name}(?:[{NAME_SEPARATORS}]{name}){{0,29}}))"
+    return (f"(?P<person>{role}(?:{_MARKUP})*[ \u3000]?(?:{_MARKUP})*"
+            f"(?P<names>{name}(?:[{NAME_SEPARATORS}]{name}){{0,29}}))")
 
 
 def _person_firsts(cues: Iterable[str]) -> str:
@@ -723,9 +728,17 @@ def _is_person_key(key: str) -> bool:
 # -- the pipeline stage ------------------------------------------------------------------------------------
 
 
+SCRUBBED_COLUMNS = ("id", "title", "text", "label", "meta")
+"""Every text-bearing column of an ingested record; `meta` is JSON and is scrubbed value by value."""
+
+
 class PiiStage:
-    """Batch callable: scrubs `title`, `text` and the string values of the `meta` JSON column, and emits one
-    `pii.<type>` event per replacement. Picklable; the pattern is compiled on first use in each worker."""
+    """Batch callable: scrubs every text-bearing column (id, title, text, label, the string values of the
+    `meta` JSON) and emits one `pii.<type>` event per replacement. Build.ingest runs it on each batch before
+    the batch is written, so no raw personal data reaches the work folder. An id that held personal data
+    becomes the row's `_fallback_id` (source + file + line, stable and unique), never a placeholder shared
+    by other rows nor a hash of the number (which could be reversed by trying every phone number).
+    Picklable; the pattern is compiled on first use in each worker."""
 
     name = "pii"
 
@@ -747,15 +760,18 @@ class PiiStage:
             return batch
         scrubber = self.scrubber
         out = dict(batch)
+        fallback = out.pop("_fallback_id", None)
         rows = len(next(iter(batch.values()))) if batch else 0
         events = [list(e) for e in batch.get("_events", [[] for _ in range(rows)])]
-        for column in ("title", "text", "meta"):
+        for column in SCRUBBED_COLUMNS:
             if column not in batch:
                 continue
             scrub = scrubber.scrub_json if column == "meta" else scrubber.scrub
             values = []
             for row, value in enumerate(batch[column]):
                 new, counts = scrub(value or "")
+                if counts and column == "id" and fallback is not None:
+                    new = scrubber.scrub(fallback[row])[0]
                 values.append(new if counts else value)
                 for kind in sorted(counts):
                     events[row].extend([f"pii.{kind}"] * counts[kind])
