@@ -115,7 +115,7 @@ _BAIJIAXING = (
     "曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公仉督晋楚闫法汝鄢涂钦岳帅缑亢况郈有琴商牟佘佴伯赏"
     "墨哈谯笪年爱阳佟"
 )
-_MODERN_SURNAMES = "付肖覃冼闫兰隋仝占丘寻赫邝揭谌粟练庹禤麦邸郄衣矫栗苑兀旷苟逢凃佐植鲜肇泮邗郇郁阿"
+_MODERN_SURNAMES = "付肖覃冼闫兰隋仝占丘寻赫邝揭谌粟练庹禤麦邸郄衣矫栗苑兀旷苟逢凃佐植鲜肇泮邗郇郁阿芦修檀母腾银"
 """Common modern surnames missing from 百家姓 (邝 冼 覃 谌 粟 …; 阿 for names such as 阿依古丽)."""
 _NOT_SURNAMES = "和后有向那都能相查通空别言爱法正须益计经应解双全时从终充阿"
 """Characters of 百家姓 that, right after a role cue, are far more often function words than surnames."""
@@ -1155,3 +1155,306 @@ def make_pii_corpus(n_docs: int = 200, seed: int = 0, **options) -> PiiCorpus:
     (seed, i). Decoys survive the default `types` (no `ip`). Options: see make_pii_document."""
     docs = [make_pii_document(seed, i, **options) for i in range(n_docs)]
     return PiiCorpus([d[0] for d in docs], [d[1] for d in docs], [d[2] for d in docs])
+
+
+# -- forms: many spellings of each kind of personal data, in every field --------------------------------
+# Written for issue 15 independently of the scrubber's own lists: each form is how people actually write a
+# phone, an ID, a card, an address or a name in reports and spreadsheets. Half the forms (and their
+# sentences) are "tuned" (the scrubber was developed against them), the other half "held_out" (written
+# alongside, never used to adjust the scrubber), so bench/pii.py can show how it does on spellings it was
+# not fitted to.
+
+_CN = "〇一二三四五六七八九"
+_TRAD_SURNAMES = "陳張劉黃趙吳孫馬鄭謝韓馮鄧蕭葉蘇盧蔣賈錢許楊鍾"
+_TRAD_GIVEN = "偉華強麗國軍傑濤鵬輝靜穎翊翀銘凱嘉誠豪慧瑩"
+_RARE_SURNAMES = {"tuned": "邝冼覃谌粟揭禤庹", "held_out": "芦修檀母靳佘訾笪鄢逯"}
+_HELD_OUT_COMPOUNDS = ("端木", "独孤", "呼延", "南宫", "公孙", "尉迟")
+
+
+def _mobile_digits(rng) -> str:
+    return "1" + rng.choice("3456789") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+def _split(digits: str, sizes: tuple[int, ...], sep: str) -> str:
+    parts, pos = [], 0
+    for size in sizes:
+        parts.append(digits[pos:pos + size])
+        pos += size
+    return sep.join(parts)
+
+
+def _to_cn(digits: str, one: str = "一") -> str:
+    return "".join(one if d == "1" else _CN[int(d)] for d in digits)
+
+
+def _card(rng, length: int = 19) -> str:
+    return _luhn_complete("62" + _digits(rng, length - 3))
+
+
+def _landline_parts(rng) -> tuple[str, str]:
+    area = rng.choice(("010", "021", "020", "0571", "0755", "0512", "0531", "0898"))
+    return area, str(rng.randint(2, 8)) + _digits(rng, 7)
+
+
+def _given(rng) -> str:
+    return "".join(rng.choice(_GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+def _name(rng, surnames: str = _PLANT_SURNAMES) -> str:
+    return rng.choice(surnames) + _given(rng)
+
+
+def _trad_name(rng) -> str:
+    return rng.choice(_TRAD_SURNAMES) + "".join(rng.choice(_TRAD_GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+@dataclass(frozen=True)
+class PiiForm:
+    """One way of writing one kind of personal data. `make(rng)` returns (written, secret): what goes into
+    the record and the part of it that must not survive (a name without its role cue)."""
+
+    name: str
+    kind: str
+    half: str
+    make: object
+
+
+def _value(fn):
+    return lambda rng: (lambda v: (v, v))(fn(rng))
+
+
+def _person(template: str, name_fn=_name):
+    return lambda rng: (lambda n: (template.format(n=n), n))(name_fn(rng))
+
+
+def _two_people(template: str, name_fn=_name):
+    def make(rng):
+        a, b = name_fn(rng), name_fn(rng)
+        while b == a:
+            b = name_fn(rng)
+        return template.format(a=a, b=b), a + "|" + b
+    return make
+
+
+PII_FORMS: tuple[PiiForm, ...] = (
+    # mobile
+    PiiForm("mobile_plain", "mobile", "tuned", _value(_mobile_digits)),
+    PiiForm("mobile_3_4_4_spaces", "mobile", "tuned", _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), " "))),
+    PiiForm("mobile_3_8_space", "mobile", "tuned", _value(lambda r: _split(_mobile_digits(r), (3, 8), " "))),
+    PiiForm("mobile_7_4_space", "mobile", "tuned", _value(lambda r: _split(_mobile_digits(r), (7, 4), " "))),
+    PiiForm("mobile_dots", "mobile", "tuned", _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), "."))),
+    PiiForm("mobile_em_dashes", "mobile", "tuned", _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), "—"))),
+    PiiForm("mobile_chinese_numerals", "mobile", "tuned", _value(lambda r: _to_cn(_mobile_digits(r)))),
+    PiiForm("mobile_glued_tel", "mobile", "tuned", lambda r: (lambda d: ("Tel" + d, d))(_mobile_digits(r))),
+    PiiForm("mobile_plus86_dashes", "mobile", "tuned",
+            lambda r: (lambda d: ("+86-" + _split(d, (3, 4, 4), "-"), d))(_mobile_digits(r))),
+    PiiForm("mobile_fullwidth", "mobile", "tuned", _value(lambda r: _fullwidth(_mobile_digits(r)))),
+    PiiForm("mobile_zero_width", "mobile", "held_out", _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), "\u200b"))),
+    PiiForm("mobile_ideographic_space", "mobile", "held_out",
+            _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), "\u3000"))),
+    PiiForm("mobile_en_dashes_spaced", "mobile", "held_out",
+            _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), " – "))),
+    PiiForm("mobile_yao_numerals", "mobile", "held_out", _value(lambda r: _to_cn(_mobile_digits(r), "幺"))),
+    PiiForm("mobile_chinese_grouped", "mobile", "held_out",
+            _value(lambda r: _split(_to_cn(_mobile_digits(r)), (3, 4, 4), " "))),
+    PiiForm("mobile_0086_spaces", "mobile", "held_out",
+            lambda r: (lambda d: ("0086 " + _split(d, (3, 4, 4), " "), d))(_mobile_digits(r))),
+    PiiForm("mobile_nbsp", "mobile", "held_out", _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), "\u00a0"))),
+    PiiForm("mobile_fullwidth_hyphens", "mobile", "held_out",
+            _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), "－"))),
+    PiiForm("mobile_glued_mobile_label", "mobile", "held_out",
+            lambda r: (lambda d: ("Mobile" + d, d))(_mobile_digits(r))),
+    # resident ID
+    PiiForm("id_plain", "id_card", "tuned", _value(lambda r: _id18(r))),
+    PiiForm("id_lowercase_x", "id_card", "tuned", _value(lambda r: _id18(r, "X").lower())),
+    PiiForm("id_6_8_4_dashes", "id_card", "tuned", _value(lambda r: _split(_id18(r), (6, 8, 4), "-"))),
+    PiiForm("id_glued_label", "id_card", "tuned", lambda r: (lambda v: ("ID" + v, v))(_id18(r))),
+    PiiForm("id_legacy_15", "id_card", "tuned",
+            _value(lambda r: (lambda y, m, d: f"{r.choice(sorted(PROVINCES))}{_digits(r, 4)}{y % 100:02d}{m:02d}"
+                                               f"{d:02d}{_digits(r, 3)}")(*_birth(r)))),
+    PiiForm("id_6_8_4_spaces", "id_card", "held_out", _value(lambda r: _split(_id18(r), (6, 8, 4), " "))),
+    PiiForm("id_fullwidth", "id_card", "held_out", _value(lambda r: _fullwidth(_id18(r)))),
+    PiiForm("id_6_4_4_4_spaces", "id_card", "held_out", _value(lambda r: _split(_id18(r), (6, 4, 4, 4), " "))),
+    PiiForm("id_dots", "id_card", "held_out", _value(lambda r: _split(_id18(r), (6, 8, 4), "."))),
+    # landline
+    PiiForm("landline_dash", "landline", "tuned", _value(lambda r: "-".join(_landline_parts(r)))),
+    PiiForm("landline_brackets", "landline", "tuned", _value(lambda r: "({}){}".format(*_landline_parts(r)))),
+    PiiForm("landline_extension", "landline", "tuned",
+            _value(lambda r: "{}-{}转{}".format(*_landline_parts(r), r.randint(100, 899)))),
+    PiiForm("landline_spaces", "landline", "held_out",
+            _value(lambda r: (lambda a, n: f"{a} {n[:4]} {n[4:]}")(*_landline_parts(r)))),
+    PiiForm("landline_fullwidth_brackets", "landline", "held_out",
+            _value(lambda r: "（{}）{}".format(*_landline_parts(r)))),
+    PiiForm("landline_dots", "landline", "held_out",
+            _value(lambda r: (lambda a, n: f"{a}.{n[:4]}.{n[4:]}")(*_landline_parts(r)))),
+    # bank card
+    PiiForm("card_plain", "bank_card", "tuned", _value(lambda r: _card(r))),
+    PiiForm("card_groups_of_4", "bank_card", "tuned", _value(lambda r: _split(_card(r, 16), (4, 4, 4, 4), " "))),
+    PiiForm("card_dashes", "bank_card", "held_out", _value(lambda r: _split(_card(r, 16), (4, 4, 4, 4), "-"))),
+    PiiForm("card_4_4_4_4_3", "bank_card", "held_out", _value(lambda r: _split(_card(r), (4, 4, 4, 4, 3), " "))),
+    # e-mail
+    PiiForm("email_ascii", "email", "tuned", _value(lambda r: f"{r.choice(_PINYIN)}.{r.choice(_PINYIN)}@example.com")),
+    PiiForm("email_chinese_local", "email", "tuned", _value(lambda r: f"{_name(r)}@example.cn")),
+    PiiForm("email_spaces_around_at", "email", "tuned",
+            _value(lambda r: f"{r.choice(_PINYIN)}{r.randint(1, 99)} @ mail.example.org")),
+    PiiForm("email_fullwidth_at", "email", "held_out", _value(lambda r: f"{r.choice(_PINYIN)}{r.choice(_PINYIN)}＠example.com")),
+    PiiForm("email_chinese_with_digits", "email", "held_out", _value(lambda r: f"{_name(r)}{r.randint(1980, 2005)}@example.net")),
+    PiiForm("email_upper_case", "email", "held_out",
+            _value(lambda r: f"{r.choice(_PINYIN).title()}.{r.choice(_PINYIN).title()}@Example.COM")),
+    # person names after roles
+    PiiForm("person_cue_colon", "person", "tuned", _person("检查人员：{n}")),
+    PiiForm("person_cue_no_colon", "person", "tuned", _person("检查人员{n}")),
+    PiiForm("person_project_manager", "person", "tuned", _person("项目经理：{n}")),
+    PiiForm("person_rare_surname", "person", "tuned", _person("负责人：{n}", lambda r: _name(r, _RARE_SURNAMES["tuned"]))),
+    PiiForm("person_traditional", "person", "tuned", _person("檢查人：{n}", _trad_name)),
+    PiiForm("person_compound_surname", "person", "tuned", _person("监护人：{n}", lambda r: r.choice(_PLANT_COMPOUNDS) + _given(r))),
+    PiiForm("person_list", "person", "tuned", _two_people("记录人：{a}、{b}")),
+    PiiForm("person_role_word_colon", "person", "held_out", _person("施工队长：{n}")),
+    PiiForm("person_cue_space", "person", "held_out", _person("安全员 {n}")),
+    PiiForm("person_traditional_list", "person", "held_out", _two_people("聯繫人：{a}、{b}", _trad_name)),
+    PiiForm("person_form_heading", "person", "held_out", _person("审核：{n}")),
+    PiiForm("person_markup", "person", "held_out", _person("检查人：<b>{n}</b>")),
+    PiiForm("person_colon_space", "person", "held_out", _person("值班负责人： {n}")),
+    PiiForm("person_rare_surname_held_out", "person", "held_out",
+            _person("联系人{n}", lambda r: _name(r, _RARE_SURNAMES["held_out"]))),
+    PiiForm("person_held_out_compound", "person", "held_out",
+            _person("技术负责人：{n}", lambda r: r.choice(_HELD_OUT_COMPOUNDS) + _given(r))),
+)
+
+_FORM_SENTENCES = {
+    "tuned": {
+        "number": ("夜班如遇泵房异常，请直接拨打{x}找当班同事。", "外协单位的联络方式为{x}，工作日有人值守。",
+                   "登记信息：{x}，已录入门禁系统。"),
+        "person": ("{x}，已在整改单上签字。", "本次巡查由{x}带队完成。", "{x}在现场确认隔离措施到位。"),
+    },
+    "held_out": {
+        "number": ("来访人员留下的信息是{x}，复印件存档。", "如需补发材料，可联系{x}。", "请将结果同步给{x}。"),
+        "person": ("{x}对三号罐区进行了复查。", "（{x}）", "签收：{x}；日期见封面。"),
+    },
+}
+
+_FORM_DECOYS: tuple[tuple[str, object], ...] = (
+    ("standard", lambda r: r.choice(_STANDARDS)),
+    ("datetime", lambda r: f"{r.randint(2019, 2024)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d} "
+                           f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}"),
+    ("order_number", lambda r: f"{r.randint(2019, 2024)}{r.randint(1, 12):02d}{r.randint(1, 28):02d}{_digits(r, 8)}"),
+    ("id_wrong_check", lambda r: (lambda v: v[:17] + r.choice([c for c in "0123456789" if c != v[17]]))(_id18(r))),
+    ("card_failing_luhn", lambda r: (lambda v: v[:-1] + str((int(v[-1]) + 5) % 10))(_card(r))),
+    ("serial_with_phone_digits", lambda r: f"SN{r.randint(2018, 2024)}{_mobile_digits(r)}"),
+    ("model_number", lambda r: f"ZL{r.randint(10, 99)}-{r.randint(1000, 9999)}-{r.randint(100, 999)}"),
+    ("pressure_reading", lambda r: f"{r.randint(1, 9)}.{_digits(r, 9)}MPa"),
+    ("chinese_year", lambda r: _to_cn(str(r.randint(1990, 2024)), "一") + "年"),
+    ("cue_without_name", lambda r: r.choice(("检查人员发现", "负责人：车间主任", "项目经理部", "联系人：设备科"))),
+    ("part_code", lambda r: _mobile_digits(r) + "B"),
+    ("version_and_ip_like", lambda r: f"V{r.randint(1, 9)}.{r.randint(0, 9)}.{r.randint(0, 99)}"),
+)
+
+
+@dataclass
+class FormsCorpus:
+    """Records with one planted item per (form, field) slot and look-alike decoys in the text.
+
+    records: JSONL-ready dicts (`id`, `title`, `text`, `label`, plus meta fields). plants: per record,
+    (form name, half, field, secret) for each item; secret may hold several names joined by "|".
+    decoys: per record, (decoy name, surface) planted in `text`."""
+
+    records: list[dict]
+    plants: list[list[tuple[str, str, str, str]]]
+    decoys: list[list[tuple[str, str]]]
+
+    def batch(self, source: str = "forms") -> dict[str, list]:
+        """An ingest-shaped batch (meta as JSON of the other fields, ids as the build writes them)."""
+        meta = [json.dumps({k: v for k, v in r.items() if k not in ("id", "title", "text", "label")},
+                           ensure_ascii=False, sort_keys=True) for r in self.records]
+        return {"id": [f"{source}:{r['id']}" for r in self.records], "title": [r["title"] for r in self.records],
+                "text": [r["text"] for r in self.records], "label": [r["label"] for r in self.records],
+                "meta": meta, "source": [source] * len(self.records),
+                "_fallback_id": [f"{source}:forms.jsonl:{i + 1}" for i in range(len(self.records))]}
+
+    def secrets(self) -> set[str]:
+        """Every planted secret as written, NFKC-normalized and, for numbers, as bare ASCII digits."""
+        out: set[str] = set()
+        for plants in self.plants:
+            for _, _, _, secret in plants:
+                out.update(_secret_forms(secret))
+        return out
+
+    def write_jsonl(self, path: Path | str) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as handle:
+            for record in self.records:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return path
+
+
+def _secret_forms(secret: str) -> set[str]:
+    out: set[str] = set()
+    for part in secret.split("|"):
+        normal = unicodedata.normalize("NFKC", part)
+        out.update((part, normal))
+        bare = re.sub(r"[^0-9Xx]", "", normal.translate(str.maketrans("〇零一二三四五六七八九幺", "001234567891")))
+        if len(bare) >= 10:
+            out.add(bare[-11:] if len(bare) in (13, 15) and bare.startswith(("86", "0086")) else bare)
+    return out
+
+
+def _form_for(rng, forms: tuple[PiiForm, ...], kinds: tuple[str, ...] | None = None) -> PiiForm:
+    pool = [f for f in forms if kinds is None or f.kind in kinds]
+    return rng.choice(pool)
+
+
+def make_forms_document(seed: int, index: int, forms: tuple[PiiForm, ...] = PII_FORMS) -> tuple[dict, list, list]:
+    """One record with 2-4 forms in its text, and with some probability one in its title, label, id and
+    meta; 1-3 decoys. A function of (seed, index) only."""
+    from corpusctl.stages import seeded_rng
+
+    rng = seeded_rng(seed, "pii-forms", index)
+    plants: list[tuple[str, str, str, str]] = []
+    parts = [_filler(rng) for _ in range(rng.randint(6, 12))]
+    for _ in range(rng.randint(2, 4)):
+        form = _form_for(rng, forms)
+        written, secret = form.make(rng)
+        group = "person" if form.kind == "person" else "number"
+        parts.insert(rng.randint(0, len(parts)), rng.choice(_FORM_SENTENCES[form.half][group]).format(x=written))
+        plants.append((form.name, form.half, "text", secret))
+    decoys = []
+    for _ in range(rng.randint(1, 3)):
+        name, make = rng.choice(_FORM_DECOYS)
+        surface = make(rng)
+        parts.insert(rng.randint(0, len(parts)), f"备注：{surface}。")
+        decoys.append((name, surface))
+    record = {"id": f"doc-{seed}-{index}", "title": f"{rng.choice(_PLACES)}{rng.choice(_EQUIPMENT)}巡检记录",
+              "text": "".join(parts), "label": rng.choice(("inspection", "maintenance", "sop"))}
+    if rng.random() < 0.3:
+        form = _form_for(rng, forms)
+        written, secret = form.make(rng)
+        record["title"] = f"{record['title']}（{written}）"
+        plants.append((form.name, form.half, "title", secret))
+    numbers = ("mobile", "id_card", "landline", "bank_card", "email")
+    if rng.random() < 0.2:
+        form = _form_for(rng, forms, numbers)
+        written, secret = form.make(rng)
+        record["label"] = written
+        plants.append((form.name, form.half, "label", secret))
+    if rng.random() < 0.15:
+        form = _form_for(rng, forms, numbers)
+        written, secret = form.make(rng)
+        record["id"] = written
+        plants.append((form.name, form.half, "id", secret))
+    if rng.random() < 0.35:
+        form = _form_for(rng, forms)
+        written, secret = form.make(rng)
+        if form.kind == "person" and "|" not in secret and rng.random() < 0.5:
+            record["inspector"] = secret  # a bare name under a person-like key
+        else:
+            record["note"] = rng.choice(_FORM_SENTENCES[form.half]["person" if form.kind == "person" else "number"]
+                                        ).format(x=written)
+        plants.append((form.name, form.half, "meta", secret))
+    return record, plants, decoys
+
+
+def make_forms_corpus(n_docs: int = 400, seed: int = 0) -> FormsCorpus:
+    """`n_docs` records covering every form of PII_FORMS in every field they fit, plus decoys."""
+    docs = [make_forms_document(seed, i) for i in range(n_docs)]
+    return FormsCorpus([d[0] for d in docs], [d[1] for d in docs], [d[2] for d in docs])
