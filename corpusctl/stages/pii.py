@@ -517,7 +517,10 @@ def _number_spans(view: str, start: int, run: str, types: frozenset[str]) -> lis
         if kind == "landline" and (ext := _EXTENSION.match(view, end)):
             end = ext.end()
         return [(start, end, kind)]
-    found = [(m.start(), m.end(), m.group().translate(_TO_ASCII)) for m in _GROUP.finditer(run)]
+    if not run.isascii():
+        found = [(m.start(), m.end(), m.group().translate(_TO_ASCII)) for m in _GROUP.finditer(run)]
+    else:
+        found = [(m.start(), m.end(), m.group()) for m in _GROUP.finditer(run)]
     seps = [run[found[k][1]:found[k + 1][0]] for k in range(len(found) - 1)]
     digits = [g for _, _, g in found]
     if _ip_shaped(digits, seps):
@@ -532,6 +535,8 @@ def _number_spans(view: str, start: int, run: str, types: frozenset[str]) -> lis
         joined = ""
         for j in range(i, len(found)):
             joined += digits[j]
+            if len(joined) < 10:
+                continue
             if len(joined.rstrip("Xx")) > 19:
                 break
             if j + 1 < len(found) and seps[j] == "." and len(digits[j + 1]) <= 3 and j == i:
@@ -1405,14 +1410,15 @@ def _form_for(rng, forms: tuple[PiiForm, ...], kinds: tuple[str, ...] | None = N
 
 
 def make_forms_document(seed: int, index: int, forms: tuple[PiiForm, ...] = PII_FORMS) -> tuple[dict, list, list]:
-    """One record with 2-4 forms in its text, and with some probability one in its title, label, id and
-    meta; 1-3 decoys. A function of (seed, index) only."""
+    """One record of 8-16 filler sentences with 1-4 forms in its text (the density of make_pii_document),
+    and with some probability one in its title, label, id and meta; 1-3 decoys. A function of (seed, index)
+    only."""
     from corpusctl.stages import seeded_rng
 
     rng = seeded_rng(seed, "pii-forms", index)
     plants: list[tuple[str, str, str, str]] = []
-    parts = [_filler(rng) for _ in range(rng.randint(6, 12))]
-    for _ in range(rng.randint(2, 4)):
+    parts = [_filler(rng) for _ in range(rng.randint(8, 16))]
+    for _ in range(rng.randint(1, 4)):
         form = _form_for(rng, forms)
         written, secret = form.make(rng)
         group = "person" if form.kind == "person" else "number"
