@@ -423,11 +423,12 @@ def compile_pattern(types: tuple[str, ...], cues: tuple[str, ...]) -> re.Pattern
         d = f"[{digits}]"
         grouped = f"(?:(?:00)?86{_SEP}{{1,4}})?(?:{d}{{10,}}|{d}{{3,}}+(?:{_SEP}{{1,4}}{d}{{3,}}+)+)"
         spelled = f"{d}(?:[ .\\-]{d}){{10,17}}"
-        alternatives.append(f"(?P<plain>(?<![{digits}A-Za-z_])(?<![0-9][.]){d}{{10,19}}[Xx]?"
-                            f"(?![{digits}A-Za-z_])(?![.][0-9]))")
-        run = (f"(?<![{digits}])(?<![0-9][.])[+(（]{{0,2}}(?=(?:{_SEP}{{0,4}}{d}){{10}})(?:{grouped}|{spelled})"
-               "(?:[Xx](?![A-Za-z]))?")
-        alternatives.append(f"(?P<number>{run})")
+        plain = f"(?<![A-Za-z_]){d}{{10,19}}[Xx]?(?![{digits}A-Za-z_])(?![.][0-9])"
+        run = f"[+(（]{{0,2}}(?=(?:{_SEP}{{0,4}}{d}){{10}})(?:{grouped}|{spelled})(?:[Xx](?![A-Za-z]))?"
+        # shared by both: a run starts here (not inside digits or after a decimal point) with three digits,
+        # 86 or digits spelled one by one; most numbers in text (5月, 3台, 0.5MPa) fail this at once
+        start = f"(?<![{digits}])(?<![0-9][.])(?=[+(（]{{0,2}}(?:{d}{{3}}|86|{d}[ .\\-]{d}[ .\\-]{d}))"
+        alternatives.append(f"{start}(?:(?P<plain>{plain})|(?P<number>{run}))")
         firsts += digits + "+(（"
     if "person" in enabled and cues:
         alternatives.append(_person_pattern(list(cues)))
@@ -574,6 +575,7 @@ def _number_spans(view: str, start: int, run: str, types: frozenset[str]) -> lis
 # -- the scrubber ------------------------------------------------------------------------------------------
 
 _NAME_SPLIT = re.compile(f"([{NAME_SEPARATORS}])")
+_ASCII_CANDIDATE = re.compile("[0-9@]")
 _HAN_CHAR = re.compile(f"[{_HAN}]")
 _LOOSE_PAIR = re.compile(r'"((?:[^"\\]|\\.){0,200})"\s*:\s*"((?:[^"\\]|\\.)*)"')
 """A "key": "value" pair inside a line that is not valid JSON (a rejected record is still scrubbed per field)."""
@@ -624,6 +626,8 @@ class Scrubber:
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, type) of every item, in order."""
+        if text.isascii() and not _ASCII_CANDIDATE.search(text):
+            return []  # no digit and no @: nothing to find (names need hanzi, numbers digits, e-mails an @)
         view = detection_view(text)
         spans: list[tuple[int, int, str]] = []
         for match in self.pattern.finditer(view):
@@ -654,22 +658,23 @@ class Scrubber:
             spans += [(start, end, "email") for start, end in email_spans(view)]
         return _merge(spans) if len(spans) > 1 else spans
 
-    def scrub(self, text: str) -> tuple[str, Counter]:
-        """The text with every item replaced, and how many of each type were replaced."""
-        counts: Counter = Counter()
-        if not text:
-            return text, counts
-        spans = self.find(text)
+    def replace(self, text: str) -> tuple[str, list[tuple[int, int, str]]]:
+        """The text with every item replaced, and the spans replaced (in the original text)."""
+        spans = self.find(text) if text else []
         if not spans:
-            return text, counts
+            return text, spans
         pieces, pos = [], 0
         for start, end, kind in spans:
             pieces.append(text[pos:start])
             pieces.append(self.placeholder[kind])
-            counts[kind] += 1
             pos = end
         pieces.append(text[pos:])
-        return "".join(pieces), counts
+        return "".join(pieces), spans
+
+    def scrub(self, text: str) -> tuple[str, Counter]:
+        """The text with every item replaced, and how many of each type were replaced."""
+        new, spans = self.replace(text)
+        return new, Counter(kind for _, _, kind in spans)
 
     def scrub_value(self, value: object, counts: Counter, key: str | None = None) -> object:
         """Scrub the strings (and long integers) inside a JSON value, keys included. A value under a key
@@ -771,15 +776,18 @@ class PiiStage:
         for column in SCRUBBED_COLUMNS:
             if column not in batch:
                 continue
-            scrub = scrubber.scrub_json if column == "meta" else scrubber.scrub
             values = []
             for row, value in enumerate(batch[column]):
-                new, counts = scrub(value or "")
-                if counts and column == "id" and fallback is not None:
-                    new = scrubber.scrub(fallback[row])[0]
-                values.append(new if counts else value)
-                for kind in sorted(counts):
-                    events[row].extend([f"pii.{kind}"] * counts[kind])
+                if column == "meta":
+                    new, counts = scrubber.scrub_json(value or "")
+                    found = sorted(counts.elements())
+                else:
+                    new, spans = scrubber.replace(value or "")
+                    found = sorted(kind for _, _, kind in spans)
+                if found and column == "id" and fallback is not None:
+                    new = scrubber.replace(fallback[row])[0]
+                values.append(new if found else value)
+                events[row].extend(f"pii.{kind}" for kind in found)
             out[column] = values
         out["_events"] = events
         return out
