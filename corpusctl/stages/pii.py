@@ -329,7 +329,16 @@ def _view_trigger() -> re.Pattern:
 
 def detection_view(text: str) -> str:
     """The text as detection sees it (same length); the text itself when no character needs mapping."""
-    return text.translate(view_table()) if _view_trigger().search(text) else text
+    trigger = _view_trigger()
+    if not trigger.search(text):
+        return text
+    table = _view_chars()
+    return trigger.sub(lambda m: table[m.group()], text)  # a few characters: faster than translate()
+
+
+@lru_cache(maxsize=1)
+def _view_chars() -> dict[str, str]:
+    return {chr(a): chr(b) for a, b in view_table().items()}
 
 
 # -- the combined pattern ----------------------------------------------------------------------------------
@@ -533,15 +542,17 @@ def _number_spans(view: str, start: int, run: str, types: frozenset[str]) -> lis
         if (i > 0 and seps[i - 1] == "." and len(digits[i - 1]) <= 3) or not _glued_label_ok(view, start + found[i][0]):
             i += 1
             continue
-        joined = ""
+        ends, total = [], 0
         for j in range(i, len(found)):
-            joined += digits[j]
-            if len(joined) < 10:
-                continue
-            if len(joined.rstrip("Xx")) > 19:
+            total += len(digits[j])
+            if total > 20:
                 break
+            if total >= 10:
+                ends.append(j)
+        for j in reversed(ends):  # the longest sequence of groups from i that validates
             if j + 1 < len(found) and seps[j] == "." and len(digits[j + 1]) <= 3 and j == i:
                 continue  # 138….5: the integer part of a decimal
+            joined = "".join(digits[i:j + 1])
             kind = classify_digits(joined.upper(), types)
             if kind is None and joined[-1] in "Xx":
                 kind = classify_digits(joined[:-1], types)
@@ -550,6 +561,7 @@ def _number_spans(view: str, start: int, run: str, types: frozenset[str]) -> lis
                 end = found[j][1]
             if kind and _groups_ok(digits[i:j + 1], seps[i:j], kind):
                 best = (start + found[i][0], start + end, kind, j)
+                break
         if best is None:
             i += 1
             continue
