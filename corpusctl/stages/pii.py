@@ -738,7 +738,11 @@ class Scrubber:
 PERSON_KEYS = frozenset(
     "name names person people inspector inspectors checker contact contacts operator operators reporter recorder "
     "signer signature supervisor guardian owner responsible responsible_person duty_officer on_duty author "
-    "姓名 人员 检查人 负责人 联系人 值班员 记录人 监护人 操作人 签字 签名".split()
+    "reviewer approver manager engineer foreman leader worker employee staff driver patient victim witness "
+    "applicant full_name fullname realname real_name first_name last_name surname given_name contact_name "
+    "inspector_name person_name user_name username "
+    "姓名 名字 人员 检查人 负责人 联系人 值班员 记录人 监护人 操作人 签字 签名 审核 批准 编制 校对 经理 主任 班长 组长 "
+    "队长 厂长 签收 经办".split()
 )
 
 
@@ -750,8 +754,9 @@ def _is_person_key(key: str) -> bool:
 # -- the pipeline stage ------------------------------------------------------------------------------------
 
 
-SCRUBBED_COLUMNS = ("id", "title", "text", "label", "meta")
-"""Every text-bearing column of an ingested record; `meta` is JSON and is scrubbed value by value."""
+SCRUBBED_COLUMNS = ("id", "title", "text", "label", "meta", "origin")
+"""Every text-bearing column of an ingested record; `meta` is JSON and is scrubbed value by value; `origin`
+(file:line) too, for a file named after a person or a phone number."""
 
 
 class PiiStage:
