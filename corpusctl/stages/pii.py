@@ -797,13 +797,16 @@ class PiiStage:
             for row, value in enumerate(batch[column]):
                 if column == "meta":
                     new, counts = scrubber.scrub_json(value or "")
-                    found = sorted(counts.elements())
+                    found = sorted(counts.elements()) if counts else None
                 else:
                     new, spans = scrubber.replace(value or "")
-                    found = sorted(kind for _, _, kind in spans)
-                if found and column == "id" and fallback is not None:
+                    found = sorted(kind for _, _, kind in spans) if spans else None
+                if not found:
+                    values.append(value)
+                    continue
+                if column == "id" and fallback is not None:
                     new = scrubber.replace(fallback[row])[0]
-                values.append(new if found else value)
+                values.append(new)
                 events[row].extend(f"pii.{kind}" for kind in found)
             out[column] = values
         out["_events"] = events
