@@ -1,30 +1,37 @@
-"""Privacy scrub of Chinese personal data (issue #11), run before anything is deduplicated or written.
+"""Privacy scrub of Chinese personal data (issues #11 and #15), run at ingest on every text-bearing field
+before anything is written.
 
-Detection is one compiled regex that finds *candidates* (rare in real text) plus small validation functions:
+Detection runs on a same-length *view* of the text: each character mapped to its NFKC form when that is one
+character (full-width digits and letters, compatibility ideographs) and to OpenCC's simplified character
+(陳 → 陈), so 檢查人：陳翊翀 and １３９… are found whatever the normalize settings; spans found in the view are
+replaced in the original. One compiled regex finds *candidates* (rare in real text) and small functions
+validate them:
 
-- id_card: 18-character resident ID (GB 11643): GB/T 2260 province prefix, a real birth date (1900–2099)
-  and the ISO 7064 MOD 11-2 check character (X/x allowed); 15-digit legacy IDs with a real date (19yymmdd).
-  An 18-character run that *looks* like an ID (province prefix, 19/20 where the birth year goes) is judged
-  as an ID only: with a wrong check character it stays, even if it happens to pass Luhn.
-- mobile: 1[3-9] + 9 digits, optional +86 / 86 / 0086 / (+86) prefix, contiguous or 3-4-4 with spaces/dashes.
-- landline: area code 010 / 02x / 0xxx (optionally in brackets) + a 7–8 digit local number (4-digit tail may
-  be split off by a space or dash), optional extension (转123, -123, ext 123, 分机123).
-- bank_card: 16–19 digits, contiguous or 4-4-4-4(-3) with spaces/dashes, passing Luhn and starting with an
-  issuer digit 3/4/5/6/9 (UnionPay 62…, Visa, Mastercard, JCB, old domestic 9…); order numbers and timestamps
-  starting with 1/2 are not cards.
-- email; ip (IPv4, only when asked for).
-- person: a name right after a role cue (lexicons/pii_roles.txt), with or without ：/: and one space.
-  Name rule: the first character is a common surname (百家姓 single surnames minus characters that are far
-  more often function words — 和 后 有 向 … — plus modern ones such as 付 肖 覃), or a compound surname
-  (欧阳, 司马, 诸葛 …); then one or two given-name characters, so a name is 2–3 characters, or 3–4 with a
-  compound surname. A given-name character may not start a stop word (发现, 负责, 在, 对, 已, 的 … and every
-  role cue), which ends "检查人王建国发现" at 王建国 and "检查人王强在场" at 王强. Common words that begin with
-  a surname character (安全, 车间, 项目 …) are not names. Names listed with 、/和/与/及 are all replaced.
-  The cue itself is kept ("检查人：[PERSON]").
+- numbers: a run of at least ten digits (ASCII or Chinese numerals 〇零一…九 and 幺), possibly in groups
+  split by any run of up to four separators (spaces of every width, dots, hyphens, en/em dashes, slashes,
+  brackets, zero-width, bidi and control characters, &nbsp;, HTML tags). The leftmost, longest sequence of
+  whole groups whose digits validate is the item: id_card (GB 11643: province, real birth date, ISO 7064
+  check character; 15-digit legacy IDs with a real date), mobile (1[3-9] + 9 digits, optional 86/0086/+86),
+  landline (area code + 7–8 digit local number, optional extension), bank_card (16–19 digits, Luhn, issuer
+  digit 3/4/5/6/9). Groups hold at least three digits (or the digits are spelled one by one); one dot
+  between two groups is a decimal point; an 18-digit ID-shaped run with a wrong check character is never a
+  card. Digits glued to ASCII letters count only after a label (Tel, ID, Mobile …), never inside a code
+  (SN2023…, A138…, 13812345678B).
+- email: found from each @ outwards; the local part may be Chinese (张伟@…), the @ may have spaces around it.
+- ip (IPv4), only when asked for.
+- person: a name after a role: a cue from the built-in list, lexicons/pii_roles.txt and the recipe's
+  `pii.roles` lexicon together (each also with its other role ending: 检查人 → 检查人员, 检查员), with or
+  without ：/: and a space, or any word ending in a role character (长 员 理 任 管 师 …) before a colon
+  (施工队长：). Name rule: a surname from a table of 537 (百家姓 single surnames minus characters that are far
+  more often function words — 和 后 有 向 … — plus modern ones such as 付 肖 覃 邝, and the compound
+  surnames), then one or two given-name characters; a given-name character may not start a stop word
+  (发现, 负责, 在, 对, 已, 的 … and every role cue), so "检查人王建国发现" ends at 王建国. Words that begin
+  with a surname character (安全, 车间, 项目 …) are not names. Names listed with 、/和/与/及 are all
+  replaced. The cue itself is kept ("检查人：[PERSON]").
 
-A digit run is never matched inside a longer digit or letter run, nor as part of a decimal number
-(lookarounds), so serials such as SN2023138123456789 stay whole. Full-width digits and letters are matched
-too (the text is scanned through a same-length half-width shadow), so the scrub holds even without NFKC.
+JSON values (meta, rejected records) are scrubbed one by one, keys included; a value under a person-like key
+(inspector, 负责人 …) is read as if written after a cue; a line that is not valid JSON is scrubbed pair by
+pair where it looks like "key": "value", then as a whole.
 """
 
 from __future__ import annotations
