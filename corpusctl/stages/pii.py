@@ -65,8 +65,8 @@ class PiiConfig(StageSection):
     replacement: str = "[{TYPE}]"
     """Placeholder; `{TYPE}` becomes the upper-case type name, e.g. [ID_CARD], [MOBILE], [PERSON]."""
     roles: RecipePath | None = None
-    """Role-cue lexicon for `person` (one cue per line, # comments). Default: lexicons/pii_roles.txt shipped
-    with corpusctl, or a built-in list when that file is absent."""
+    """Role-cue lexicon for `person` (one cue per line, # comments). Its cues are added to the built-in list
+    and to lexicons/pii_roles.txt shipped with corpusctl, never replace them."""
 
     @field_validator("types")
     @classmethod
