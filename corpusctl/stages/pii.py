@@ -384,7 +384,7 @@ which would join the groups after the scrub)."""
 _MARKUP = r"&(?:nbsp|ensp|emsp|thinsp|#160|#xa0|#x3000|#12288);|</?[A-Za-z][^<>]{0,40}>"
 """A space entity or an HTML tag: normalize turns 139&nbsp;5746 and 检查人：<b>王强</b> into plain text."""
 _SEP = f"(?:[{NUMBER_SEPARATORS}]|{_MARKUP})"
-_GROUP = re.compile("[0-9]+[Xx]?|[〇零一二三四五六七八九幺]+")
+_GROUP = re.compile("([0-9]+[Xx]?|[〇零一二三四五六七八九幺]+)")
 """Digit groups: ASCII digits and Chinese numerals are separate groups (统一13957468219 is 统一 + a phone)."""
 NUMBER_LABELS = frozenset(
     "tel tell phone mobile mob mp cell cellphone ph t m fax id idno idcard no sfz sfzh card acct account "
@@ -534,12 +534,13 @@ def _number_spans(view: str, start: int, run: str, types: frozenset[str]) -> lis
         if kind == "landline" and (ext := _EXTENSION.match(view, end)):
             end = ext.end()
         return [(start, end, kind)]
-    if not run.isascii():
-        found = [(m.start(), m.end(), m.group().translate(_TO_ASCII)) for m in _GROUP.finditer(run)]
-    else:
-        found = [(m.start(), m.end(), m.group()) for m in _GROUP.finditer(run)]
-    seps = [run[found[k][1]:found[k + 1][0]] for k in range(len(found) - 1)]
-    digits = [g for _, _, g in found]
+    parts = _GROUP.split(run)  # separator, group, separator, group, …, separator
+    raw, seps = parts[1::2], parts[2:-1:2]
+    digits = raw if run.isascii() else [g.translate(_TO_ASCII) for g in raw]
+    found, pos = [], len(parts[0])
+    for group, sep in zip(raw, parts[2::2]):
+        found.append((pos, pos + len(group)))
+        pos += len(group) + len(sep)
     if _ip_shaped(digits, seps):
         return []
     spans: list[tuple[int, int, str]] = []
