@@ -499,11 +499,11 @@ def _groups_ok(groups: list[str], seps: list[str], kind: str) -> bool:
     one dot alone between two groups is a decimal point."""
     if len(groups) == 1:
         return True
-    if len(seps) == 1 and seps[0].strip() == "." and seps[0] == ".":
+    if len(seps) == 1 and seps[0] == ".":
         return False
-    if all(len(g) == 1 for g in groups):
-        return len({s for s in seps}) == 1 and len(seps[0]) == 1
-    sizes = [len(g) for g in groups]
+    sizes = list(map(len, groups))
+    if max(sizes) == 1:
+        return len(set(seps)) == 1 and len(seps[0]) == 1
     if kind == "mobile" and groups[0] in ("86", "0086"):
         sizes = sizes[1:]
     if kind == "bank_card" and len(sizes) >= 4:
@@ -597,6 +597,7 @@ def _number_spans(view: str, start: int, run: str, types: frozenset[str]) -> lis
 _NAME_SPLIT = re.compile(f"([{NAME_SEPARATORS}])")
 _ASCII_CANDIDATE = re.compile("[0-9@]")
 _HAN_CHAR = re.compile(f"[{_HAN}]")
+_COMPOUNDS = frozenset(COMPOUND_SURNAMES)
 _LOOSE_PAIR = re.compile(r'"((?:[^"\\]|\\.){0,200})"\s*:\s*"((?:[^"\\]|\\.)*)"')
 """A "key": "value" pair inside a line that is not valid JSON (a rejected record is still scrubbed per field)."""
 
@@ -611,7 +612,7 @@ def _email_start(view: str, start: int, at: int) -> int:
     if han == 0:
         return start
     for k in range(han):
-        if (local[k] in SURNAMES or local[k:k + 2] in COMPOUND_SURNAMES) and (han - k >= 2 or han < len(local.strip())):
+        if (local[k] in SURNAMES or local[k:k + 2] in _COMPOUNDS) and (han - k >= 2 or han < len(local.strip())):
             return start + k
     return start + han if han < len(local.strip()) else start
 
