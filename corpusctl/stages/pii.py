@@ -398,20 +398,23 @@ _EXTENSION = re.compile(r"[ ]?(?:转|分机|ext\.?|EXT\.?|Ext\.?|[xX#-])[ ]?[0-9
 
 
 def _person_pattern(cues: list[str]) -> str:
-    """A name after a role: the match starts at the cue's last character (checked backwards by one
-    fixed-width look-behind per cue length), or at a colon after a role-like word (施工队长：)."""
+    """A name after a role: the match starts at the cue's last character (then checked backwards by one
+    fixed-width look-behind per length of the cues ending in that character), or at a colon after a
+    role-like word (施工队长：)."""
     cues = expand_roles(cues)
     compound = _trie(COMPOUND_SURNAMES)
     single = "[" + "".join(sorted(SURNAMES | {c.translate(view_table()) for c in SURNAMES})) + "]"  # 卻 → 却
     stop = "(?:" + _trie(list(STOP_WORDS) + cues) + f"|[{STOP_CHARS}])"
     given = f"(?:(?!{stop})[{_HAN}])"
     name = f"(?!{_trie(NOT_NAMES + cues)})(?:{compound}|{single}){given}{given}?"
-    lasts = "".join(sorted({re.escape(c[-1]) for c in cues}))
-    by_length: dict[int, list[str]] = {}
+    by_last: dict[str, dict[int, list[str]]] = {}
     for cue in cues:
-        by_length.setdefault(len(cue), []).append(cue)
-    behind = "|".join(f"(?<={_trie(words)})" for _, words in sorted(by_length.items()))
-    role = f"(?:[{lasts}](?:{behind})[:：]?|[:：](?<=[{ROLE_SUFFIX_CHARS}][:：]))"
+        by_last.setdefault(cue[-1], {}).setdefault(len(cue), []).append(cue)
+    branches = []
+    for last, by_length in sorted(by_last.items()):
+        behind = "|".join(f"(?<={_trie(words)})" for _, words in sorted(by_length.items()))
+        branches.append(f"{re.escape(last)}(?:{behind})")
+    role = f"(?:(?:{'|'.join(branches)})[:：]?|[:：](?<=[{ROLE_SUFFIX_CHARS}][:：]))"
     return (f"(?P<person>{role}(?:{_MARKUP})*[ \u3000]?(?:{_MARKUP})*"
             f"(?P<names>{name}(?:[{NAME_SEPARATORS}]{name}){{0,29}}))")
 
