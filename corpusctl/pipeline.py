@@ -245,26 +245,15 @@ class Build:
         scrub = self._pii_stage()
         self.progress.stage_started("ingest", None)
         columns = ["id", "source", "domain", "kind", "title", "text", "label", "origin", "meta"]
-        pending: dict[str, list] = {c: [] for c in [*columns, "_fallback_id"]}
         with open(cp.rejects, "w", encoding="utf-8") as rejects:
-            for source in recipe.sources:
-                relative = {str(file): rel for file, rel in source_files(source.path, source.format)}
-                for item in SourceReader(source):
-                    counter.docs_in += 1
-                    if isinstance(item, Reject):
-                        counter.rejects[item.reason] += 1
-                        detail, raw = item.detail, item.raw
-                        if scrub:
-                            detail = scrub.scrubber.scrub(detail)[0]
-                            raw = scrub.scrubber.scrub_json(raw)[0]
-                        self._reject(rejects, "ingest", None, source.name, item.reason, detail, raw)
-                        continue
-                    for c in columns:
-                        pending[c].append(item[c])
-                    pending["_fallback_id"].append(fallback_id(source.name, item["origin"], relative))
-                    if len(pending["id"]) >= BATCH_SIZE:
-                        self._write_ingest_batch(writer, pending, counter, scrub)
-            self._write_ingest_batch(writer, pending, counter, scrub)
+            batches = self._read_sources(columns, counter, rejects, scrub)
+            # the scrub runs in the executor's workers, batch by batch, in order (like any map stage)
+            for out in self.executor.map(scrub, batches) if scrub else batches:
+                kept = self._split_bookkeeping("ingest", out, counter, rejects)
+                writer.write(kept)
+                counter.docs_out += kept.num_rows
+                counter.chars_out += batch_chars(kept)
+                self.progress.advance(kept.num_rows, 0)
         from corpusctl.io.workdir import empty_schema
 
         writer.close(empty_schema(columns))
@@ -277,22 +266,39 @@ class Build:
         self.progress.stage_done("ingest", stats, reused=False)
         return cp
 
-    def _write_ingest_batch(self, writer: ArrowStreamWriter, pending: dict, counter: StageCounter, scrub) -> None:
-        if not pending["id"]:
-            return
-        counter.chars_in += sum(len(t) for t in pending["title"]) + sum(len(t) for t in pending["text"])
-        columns = scrub(pending) if scrub else dict(pending)
-        columns.pop("_fallback_id", None)
-        events = columns.pop("_events", None)
-        if events is not None:
-            counter.add_events(columns["source"], events)
-        batch = to_record_batch(columns)
-        writer.write(batch)
-        counter.docs_out += batch.num_rows
-        counter.chars_out += batch_chars(batch)
-        self.progress.advance(batch.num_rows, 0)
+    def _read_sources(self, columns: list[str], counter: StageCounter, rejects, scrub) -> Iterator[pa.RecordBatch]:
+        """Batches of raw records of every source in recipe order (with each record's fallback id when the
+        scrub will need it); rejected lines are scrubbed here and written as they come."""
+        keys = [*columns, "_fallback_id"] if scrub else columns
+        pending: dict[str, list] = {c: [] for c in keys}
+        for source in self.recipe.sources:
+            relative = {str(file): rel for file, rel in source_files(source.path, source.format)}
+            for item in SourceReader(source):
+                counter.docs_in += 1
+                if isinstance(item, Reject):
+                    counter.rejects[item.reason] += 1
+                    detail, raw = item.detail, item.raw
+                    if scrub:
+                        detail = scrub.scrubber.scrub(detail)[0]
+                        raw = scrub.scrubber.scrub_json(raw)[0]
+                    self._reject(rejects, "ingest", None, source.name, item.reason, detail, raw)
+                    continue
+                for c in columns:
+                    pending[c].append(item[c])
+                if scrub:
+                    pending["_fallback_id"].append(fallback_id(source.name, item["origin"], relative))
+                if len(pending["id"]) >= BATCH_SIZE:
+                    yield self._take(pending, counter)
+        if pending["id"]:
+            yield self._take(pending, counter)
+
+    @staticmethod
+    def _take(pending: dict[str, list], counter: StageCounter) -> pa.RecordBatch:
+        counter.chars_in += sum(map(len, pending["title"])) + sum(map(len, pending["text"]))
+        batch = to_record_batch(pending)
         for values in pending.values():
             values.clear()
+        return batch
 
     def _pii_stage(self):
         """The scrub every ingested record and rejected line goes through (None when clean.pii is off)."""
