@@ -274,3 +274,15 @@ def test_nfkc_of_each_form_is_also_found():
         for text in (written, unicodedata.normalize("NFKC", written)):
             new = scrub(f"记录：{text}。")
             assert not any(s in new for s in pii._secret_forms(secret)), (form.name, text, new)
+
+
+def test_with_the_scrub_off_ingest_keeps_the_text_as_written(planted_build):
+    """The other path of ingest: no scrub, no fallback ids, no pii counts (and the check above would fire)."""
+    root, _, secrets = planted_build
+    recipe = (root / "recipe.yaml").read_text(encoding="utf-8").replace("output: out", "output: out_off")
+    (root / "recipe_off.yaml").write_text(recipe + "clean: {pii: {enabled: false}}\n", encoding="utf-8")
+    out = build(root / "recipe_off.yaml", root / "out_off", "--workers", "1")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["pii"]["total"] == 0
+    work = (root / ".out_off.work" / "ingest" / "data.arrow").read_bytes()
+    assert TRADITIONAL.encode("utf-8") in work and b"logs:13957468219" in work
