@@ -337,7 +337,7 @@ def _view_trigger() -> re.Pattern:
 def detection_view(text: str) -> str:
     """The text as detection sees it (same length); the text itself when no character needs mapping."""
     trigger = _view_trigger()
-    if not trigger.search(text):
+    if text.isascii() or not trigger.search(text):  # no mapped character is ASCII
         return text
     table = _view_chars()
     return trigger.sub(lambda m: table[m.group()], text)  # a few characters: faster than translate()
