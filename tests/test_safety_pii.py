@@ -83,6 +83,7 @@ def test_item8_decoys_stay(decoy):
     ("项目经理：李娜。", "项目经理：[PERSON]。"), ("施工队长：赵敏到场", "施工队长：[PERSON]到场"),
     ("审核：王强 批准：李娜", "审核：[PERSON] 批准：[PERSON]"), ("负责人：邝伟。", "负责人：[PERSON]。"),
     ("检查人：<b>王强</b>", "检查人：<b>[PERSON]</b>"), ("值班负责人： 刘洋", "值班负责人： [PERSON]"),
+    ("操作员【王强】", "操作员【[PERSON]】"), ("负责人签字：王强", "负责人签字：[PERSON]"),
 ])
 def test_item9_names_after_role_words(text, expected):
     assert scrub(text) == expected

@@ -415,7 +415,7 @@ def _person_pattern(cues: list[str]) -> str:
         behind = "|".join(f"(?<={_trie(words)})" for _, words in sorted(by_length.items()))
         branches.append(f"{re.escape(last)}(?:{behind})")
     role = f"(?:(?:{'|'.join(branches)})[:：]?|[:：](?<=[{ROLE_SUFFIX_CHARS}][:：]))"
-    return (f"(?P<person>{role}(?:{_MARKUP})*[ \u3000]?(?:{_MARKUP})*"
+    return (f"(?P<person>{role}(?:{_MARKUP})*[ \u3000]?[【\\[「『“\"]?(?:{_MARKUP})*"
             f"(?P<names>{name}(?:[{NAME_SEPARATORS}]{name}){{0,29}}))")
 
 
