@@ -105,10 +105,7 @@ def clean_steps(build: Build, docs: StageCheckpoint) -> StageCheckpoint:
         from corpusctl.stages.normalize import NormalizeStage
 
         docs = build.map_stage("normalize", NormalizeStage(clean.normalize), docs, clean.normalize.model_dump(mode="json"))
-    if clean.enabled and clean.pii.enabled:
-        from corpusctl.stages.pii import PiiStage, fingerprint
-
-        docs = build.map_stage("pii", PiiStage(clean.pii), docs, fingerprint(clean.pii))
+    # personal data is scrubbed at ingest (Build.ingest), before the first checkpoint is written
     if clean.enabled:
         from corpusctl.stages.clean import CleanStage
 
@@ -629,7 +626,7 @@ def make_manifest(build: Build, outputs: dict) -> dict:
         "stages": stages,
         "sources": source_counts(stages),
         "mix": stages.get("mix", {}).get("mix", {}),
-        "pii": pii_counts(stages.get("pii", {})),
+        "pii": pii_counts(stages.get("ingest", {})),
         "step_seconds": build.timings,
         "resumed_stages": build.reused,
         "recomputed_stages": build.recomputed,

@@ -225,7 +225,11 @@ class Build:
     # -- stages ---------------------------------------------------------------------------------------
 
     def ingest(self) -> StageCheckpoint:
-        """Read every source in recipe order; malformed lines go to rejects with file:line."""
+        """Read every source in recipe order; malformed lines go to rejects with file:line.
+
+        With `clean.pii` on, personal data is scrubbed here, in every text-bearing field and in every
+        rejected line, before anything is written: the work folder never holds it (issue 15, items 10-11).
+        """
         recipe = self.recipe
         stamps = []
         for source in recipe.sources:
@@ -233,7 +237,7 @@ class Build:
                 paths = [file] if file.is_file() else sorted(p for p in file.rglob("*") if p.is_file())
                 stamps += [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
         scrub_settings = None
-        if recipe.clean.enabled and recipe.clean.pii.enabled:  # rejected raw lines are scrubbed too
+        if recipe.clean.enabled and recipe.clean.pii.enabled:
             from corpusctl.stages.pii import fingerprint
 
             scrub_settings = fingerprint(recipe.clean.pii)
@@ -244,24 +248,18 @@ class Build:
         started = time.perf_counter()
         counter = StageCounter()
         writer = ArrowStreamWriter(cp.data)
-        scrub = self._pii_scrubber()
+        scrub = self._pii_stage()
         self.progress.stage_started("ingest", None)
         columns = ["id", "source", "domain", "kind", "title", "text", "label", "origin", "meta"]
-        pending: dict[str, list] = {c: [] for c in columns}
         with open(cp.rejects, "w", encoding="utf-8") as rejects:
-            for source in recipe.sources:
-                for item in SourceReader(source):
-                    counter.docs_in += 1
-                    if isinstance(item, Reject):
-                        counter.rejects[item.reason] += 1
-                        raw = scrub(item.raw) if scrub else item.raw
-                        self._reject(rejects, "ingest", None, source.name, item.reason, item.detail, raw)
-                        continue
-                    for c in columns:
-                        pending[c].append(item[c])
-                    if len(pending["id"]) >= BATCH_SIZE:
-                        self._write_ingest_batch(writer, pending, counter)
-            self._write_ingest_batch(writer, pending, counter)
+            batches = self._read_sources(columns, counter, rejects, scrub)
+            # the scrub runs in the executor's workers, batch by batch, in order (like any map stage)
+            for out in self.executor.map(scrub, batches) if scrub else batches:
+                kept = self._split_bookkeeping("ingest", out, counter, rejects)
+                writer.write(kept)
+                counter.docs_out += kept.num_rows
+                counter.chars_out += batch_chars(kept)
+                self.progress.advance(kept.num_rows, 0)
         from corpusctl.io.workdir import empty_schema
 
         writer.close(empty_schema(columns))
@@ -274,26 +272,48 @@ class Build:
         self.progress.stage_done("ingest", stats, reused=False)
         return cp
 
-    def _write_ingest_batch(self, writer: ArrowStreamWriter, pending: dict, counter: StageCounter) -> None:
-        if not pending["id"]:
-            return
+    def _read_sources(self, columns: list[str], counter: StageCounter, rejects, scrub) -> Iterator[pa.RecordBatch]:
+        """Batches of raw records of every source in recipe order (with each record's fallback id when the
+        scrub will need it); rejected lines are scrubbed here and written as they come."""
+        keys = [*columns, "_fallback_id"] if scrub else columns
+        pending: dict[str, list] = {c: [] for c in keys}
+        for source in self.recipe.sources:
+            relative = {str(file): rel for file, rel in source_files(source.path, source.format)}
+            for item in SourceReader(source):
+                counter.docs_in += 1
+                if isinstance(item, Reject):
+                    counter.rejects[item.reason] += 1
+                    detail, raw = item.detail, item.raw
+                    if scrub:
+                        detail = scrub.scrubber.scrub(detail)[0]
+                        raw = scrub.scrubber.scrub_json(raw)[0]
+                    self._reject(rejects, "ingest", None, source.name, item.reason, detail, raw)
+                    continue
+                for c in columns:
+                    pending[c].append(item[c])
+                if scrub:
+                    pending["_fallback_id"].append(fallback_id(source.name, item["origin"], relative))
+                if len(pending["id"]) >= BATCH_SIZE:
+                    yield self._take(pending, counter)
+        if pending["id"]:
+            yield self._take(pending, counter)
+
+    @staticmethod
+    def _take(pending: dict[str, list], counter: StageCounter) -> pa.RecordBatch:
+        counter.chars_in += sum(map(len, pending["title"])) + sum(map(len, pending["text"]))
         batch = to_record_batch(pending)
-        writer.write(batch)
-        counter.docs_out += batch.num_rows
-        counter.chars_out += batch_chars(batch)
-        counter.chars_in += batch_chars(batch)
-        self.progress.advance(batch.num_rows, 0)
         for values in pending.values():
             values.clear()
+        return batch
 
-    def _pii_scrubber(self):
+    def _pii_stage(self):
+        """The scrub every ingested record and rejected line goes through (None when clean.pii is off)."""
         pii = self.recipe.clean.pii
         if not (self.recipe.clean.enabled and pii.enabled):
             return None
-        from corpusctl.stages.pii import Scrubber
+        from corpusctl.stages.pii import PiiStage
 
-        scrubber = Scrubber(pii)
-        return lambda text: scrubber.scrub(text)[0]
+        return PiiStage(pii)
 
     # -- the whole build ------------------------------------------------------------------------------
 
@@ -330,6 +350,17 @@ class Build:
                                   "(pass --resume to reuse them)")
         for stage in stages:
             shutil.rmtree(stage)
+
+def fallback_id(source: str, origin: str, relative: dict[str, str]) -> str:
+    """The id a record gets without an id field (source:file:line, file relative to the source), rebuilt
+    from its origin: the stable, unique replacement for an id that held personal data."""
+    file, _, where = origin.rpartition(":")
+    rel = relative.get(file)
+    if rel is None:  # a split of an hf folder: origin names folder/split
+        parent = str(Path(file).parent)
+        rel = f"{relative.get(parent, Path(parent).name)}/{Path(file).name}"
+    return f"{source}:{rel}:{where.removeprefix('row ')}"
+
 
 
 def build(recipe: Recipe, options: BuildOptions | None = None, progress: Progress | None = None) -> BuildResult:

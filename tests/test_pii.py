@@ -198,9 +198,11 @@ def test_no_name_without_cue_or_surname(text):
 
 def test_roles_come_from_the_lexicon_file(tmp_path):
     roles = tmp_path / "roles.txt"
-    roles.write_text("# cues\n带班人\n\n质检员  # trailing note\n", encoding="utf-8")
+    roles.write_text("# cues\n巡线工\n\n质量督导  # trailing note\n", encoding="utf-8")
     scrubber = Scrubber(PiiConfig(roles=roles))
-    assert scrub("带班人李娜，质检员:王强。检查人张伟。", scrubber) == "带班人[PERSON]，质检员:[PERSON]。检查人张伟。"
+    assert scrub("巡线工李娜，质量督导:王强。", DEFAULT) == "巡线工李娜，质量督导:王强。"
+    # the user's cues are added to the shipped ones, never replace them (issue 15 item 9)
+    assert scrub("巡线工李娜，质量督导:王强。检查人张伟。", scrubber) == "巡线工[PERSON]，质量督导:[PERSON]。检查人[PERSON]。"
     with pytest.raises(CorpusctlError, match="does not exist"):
         Scrubber(PiiConfig(roles=tmp_path / "missing.txt"))
 
@@ -209,7 +211,7 @@ def test_fingerprint_changes_with_the_roles_file(tmp_path):
     roles = tmp_path / "roles.txt"
     roles.write_text("带班人\n", encoding="utf-8")
     before = pii.fingerprint(PiiConfig(roles=roles))
-    roles.write_text("带班人\n质检员\n", encoding="utf-8")
+    roles.write_text("带班人\n质量督导\n", encoding="utf-8")
     assert pii.fingerprint(PiiConfig(roles=roles)) != before
     assert pii.fingerprint(PiiConfig(roles=roles))["types"] == pii.DEFAULT_TYPES
 

@@ -135,7 +135,7 @@ def test_edited_lexicon_invalidates_its_stages_even_with_same_size_and_mtime(tmp
     assert manifest["recomputed_stages"]["ontology"] == "a lexicon or ontology file it reads changed"
     assert manifest["recomputed_stages"]["segment"].startswith("a lexicon or ontology file it reads changed; ")
     assert manifest["recomputed_stages"]["tokenize"] == "its input changed (an earlier stage was recomputed)"
-    assert {"ingest", "normalize", "pii", "clean", "dedup"} <= set(manifest["resumed_stages"])
+    assert {"ingest", "normalize", "clean", "dedup"} <= set(manifest["resumed_stages"])
     assert "ontology" not in manifest["resumed_stages"] and "tokenize" not in manifest["resumed_stages"]
 
 

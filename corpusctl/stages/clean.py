@@ -1,5 +1,6 @@
-"""Cleaning (after normalize and pii): quality filters, background-clutter removal, merging repeated
-sentences, anomaly priority. HRG-BERT section 3.1.2 step 2 plus the usual pre-training quality filters.
+"""Cleaning (after normalize; personal data is already scrubbed at ingest): quality filters,
+background-clutter removal, merging repeated sentences, anomaly priority. HRG-BERT section 3.1.2 step 2
+plus the usual pre-training quality filters.
 
 Chinese text is measured in characters and shares of characters, never in whitespace-separated words, and
 hanzi are letters (Unicode category Lo), never "special characters". Every share is over the non-whitespace

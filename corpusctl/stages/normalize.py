@@ -1,4 +1,4 @@
-"""Normalization: one canonical spelling of the text before privacy scrub, filters and dedup.
+"""Normalization: one canonical spelling of the text (after the privacy scrub at ingest) for filters and dedup.
 
 What "safe" full-width → half-width means here: full-width Latin letters, digits and the ASCII symbols that
 Chinese typography does not use as its own punctuation (＃％＆＋－／＜＝＞＠ …) become ASCII, and the

@@ -1,37 +1,44 @@
-"""Privacy scrub of Chinese personal data (issue #11), run before anything is deduplicated or written.
+"""Privacy scrub of Chinese personal data (issues #11 and #15), run at ingest on every text-bearing field
+before anything is written.
 
-Detection is one compiled regex that finds *candidates* (rare in real text) plus small validation functions:
+Detection runs on a same-length *view* of the text: each character mapped to its NFKC form when that is one
+character (full-width digits and letters, compatibility ideographs) and to OpenCC's simplified character
+(陳 → 陈), so 檢查人：陳翊翀 and １３９… are found whatever the normalize settings; spans found in the view are
+replaced in the original. One compiled regex finds *candidates* (rare in real text) and small functions
+validate them:
 
-- id_card: 18-character resident ID (GB 11643): GB/T 2260 province prefix, a real birth date (1900–2099)
-  and the ISO 7064 MOD 11-2 check character (X/x allowed); 15-digit legacy IDs with a real date (19yymmdd).
-  An 18-character run that *looks* like an ID (province prefix, 19/20 where the birth year goes) is judged
-  as an ID only: with a wrong check character it stays, even if it happens to pass Luhn.
-- mobile: 1[3-9] + 9 digits, optional +86 / 86 / 0086 / (+86) prefix, contiguous or 3-4-4 with spaces/dashes.
-- landline: area code 010 / 02x / 0xxx (optionally in brackets) + a 7–8 digit local number (4-digit tail may
-  be split off by a space or dash), optional extension (转123, -123, ext 123, 分机123).
-- bank_card: 16–19 digits, contiguous or 4-4-4-4(-3) with spaces/dashes, passing Luhn and starting with an
-  issuer digit 3/4/5/6/9 (UnionPay 62…, Visa, Mastercard, JCB, old domestic 9…); order numbers and timestamps
-  starting with 1/2 are not cards.
-- email; ip (IPv4, only when asked for).
-- person: a name right after a role cue (lexicons/pii_roles.txt), with or without ：/: and one space.
-  Name rule: the first character is a common surname (百家姓 single surnames minus characters that are far
-  more often function words — 和 后 有 向 … — plus modern ones such as 付 肖 覃), or a compound surname
-  (欧阳, 司马, 诸葛 …); then one or two given-name characters, so a name is 2–3 characters, or 3–4 with a
-  compound surname. A given-name character may not start a stop word (发现, 负责, 在, 对, 已, 的 … and every
-  role cue), which ends "检查人王建国发现" at 王建国 and "检查人王强在场" at 王强. Common words that begin with
-  a surname character (安全, 车间, 项目 …) are not names. Names listed with 、/和/与/及 are all replaced.
-  The cue itself is kept ("检查人：[PERSON]").
+- numbers: a run of at least ten digits (ASCII or Chinese numerals 〇零一…九 and 幺), possibly in groups
+  split by any run of up to four separators (spaces of every width, dots, hyphens, en/em dashes, slashes,
+  brackets, zero-width, bidi and control characters, &nbsp;, HTML tags). The leftmost, longest sequence of
+  whole groups whose digits validate is the item: id_card (GB 11643: province, real birth date, ISO 7064
+  check character; 15-digit legacy IDs with a real date), mobile (1[3-9] + 9 digits, optional 86/0086/+86),
+  landline (area code + 7–8 digit local number, optional extension), bank_card (16–19 digits, Luhn, issuer
+  digit 3/4/5/6/9). Groups hold at least three digits (or the digits are spelled one by one); one dot
+  between two groups is a decimal point; an 18-digit ID-shaped run with a wrong check character is never a
+  card. Digits glued to ASCII letters count only after a label (Tel, ID, Mobile …), never inside a code
+  (SN2023…, A138…, 13812345678B).
+- email: found from each @ outwards; the local part may be Chinese (张伟@…), the @ may have spaces around it.
+- ip (IPv4), only when asked for.
+- person: a name after a role: a cue from the built-in list, lexicons/pii_roles.txt and the recipe's
+  `pii.roles` lexicon together (each also with its other role ending: 检查人 → 检查人员, 检查员), with or
+  without ：/: and a space, or any word ending in a role character (长 员 理 任 管 师 …) before a colon
+  (施工队长：). Name rule: a surname from a table of 537 (百家姓 single surnames minus characters that are far
+  more often function words — 和 后 有 向 … — plus modern ones such as 付 肖 覃 邝, and the compound
+  surnames), then one or two given-name characters; a given-name character may not start a stop word
+  (发现, 负责, 在, 对, 已, 的 … and every role cue), so "检查人王建国发现" ends at 王建国. Words that begin
+  with a surname character (安全, 车间, 项目 …) are not names. Names listed with 、/和/与/及 are all
+  replaced. The cue itself is kept ("检查人：[PERSON]").
 
-A digit run is never matched inside a longer digit or letter run, nor as part of a decimal number
-(lookarounds), so serials such as SN2023138123456789 stay whole. Full-width digits and letters are matched
-too (the text is scanned through a same-length half-width shadow), so the scrub holds even without NFKC.
+JSON values (meta, rejected records) are scrubbed one by one, keys included; a value under a person-like key
+(inspector, 负责人 …) is read as if written after a cue; a line that is not valid JSON is scrubbed pair by
+pair where it looks like "key": "value", then as a whole.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime
 import json
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -58,8 +65,8 @@ class PiiConfig(StageSection):
     replacement: str = "[{TYPE}]"
     """Placeholder; `{TYPE}` becomes the upper-case type name, e.g. [ID_CARD], [MOBILE], [PERSON]."""
     roles: RecipePath | None = None
-    """Role-cue lexicon for `person` (one cue per line, # comments). Default: lexicons/pii_roles.txt shipped
-    with corpusctl, or a built-in list when that file is absent."""
+    """Role-cue lexicon for `person` (one cue per line, # comments). Its cues are added to the built-in list
+    and to lexicons/pii_roles.txt shipped with corpusctl, never replace them."""
 
     @field_validator("types")
     @classmethod
@@ -115,16 +122,20 @@ _BAIJIAXING = (
     "曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公仉督晋楚闫法汝鄢涂钦岳帅缑亢况郈有琴商牟佘佴伯赏"
     "墨哈谯笪年爱阳佟"
 )
-_MODERN_SURNAMES = "付肖覃冼闫兰隋仝占丘寻赫"
-_NOT_SURNAMES = "和后有向那都能相查通空别言爱法正须益计经应解双全时从终充"
+_MODERN_SURNAMES = "付肖覃冼闫兰隋仝占丘寻赫邝揭谌粟练庹禤麦邸郄衣矫栗苑兀旷苟逢凃佐植鲜肇泮邗郇郁阿芦修檀母腾银"
+"""Common modern surnames missing from 百家姓 (邝 冼 覃 谌 粟 …; 阿 for names such as 阿依古丽)."""
+_NOT_SURNAMES = "和后有向那都能相查通空别言爱法正须益计经应解双全时从终充阿"
 """Characters of 百家姓 that, right after a role cue, are far more often function words than surnames."""
 SURNAMES = frozenset(_BAIJIAXING + _MODERN_SURNAMES) - frozenset(_NOT_SURNAMES)
 
 COMPOUND_SURNAMES = (
     "万俟 司马 上官 欧阳 夏侯 诸葛 闻人 东方 赫连 皇甫 尉迟 公羊 澹台 公冶 宗政 濮阳 淳于 单于 太叔 申屠 公孙 仲孙 "
     "轩辕 令狐 钟离 宇文 长孙 慕容 鲜于 闾丘 司徒 司空 亓官 司寇 子车 颛孙 端木 巫马 公西 漆雕 乐正 壤驷 公良 "
-    "拓跋 夹谷 宰父 谷梁 段干 百里 东郭 南门 呼延 羊舌 微生 梁丘 左丘 东门 西门 南宫 第五"
+    "拓跋 夹谷 宰父 谷梁 段干 百里 东郭 南门 呼延 羊舌 微生 梁丘 左丘 东门 西门 南宫 第五 "
+    "晋楚 法 闫法 梁丘 左人 公户 公玉 公仪 公乘 公门 公山 公坚 乐羊 叔孙 母丘 第二 独孤 即墨 "
+    "哥舒 达奚 贺兰 长孙 宇文 尉迟 范姜 张简 张廖 欧阳 司徒"
 ).split()
+COMPOUND_SURNAMES = list(dict.fromkeys(c for c in COMPOUND_SURNAMES if len(c) == 2 and c not in ("晋楚", "闫法")))
 
 STOP_CHARS = "在于和与及等已对把被向的了是为将从并也都就又再还曾正即所让给跟说称要会未不没应须需到去来均"
 """A given-name character is never one of these: they follow a name ("王强在场", "李四已签字")."""
@@ -132,57 +143,91 @@ STOP_WORDS = (
     "发现 负责 签字 签名 确认 进行 检查 同志 师傅 表示 指出 认为 提出 组织 带领 完成 通知 主持 陪同 现场 巡检 "
     "处理 报告 说明 先生 女士 经理 主任 班长 组长 电话 手机 联系 复查 整改 审核 批准 到场 在场 巡查 记录 汇报 "
     "反映 立即 及时 当班 值班 操作 作业 安排 要求 督促 核实 查看 测量 检测 维修 更换 签发 办理 工号 身份 邮箱 "
-    "提交 填写 填报 编写 上报 反馈 回复 告诉 透露 介绍 解释 坦言 回应 证实 承认 补充 宣布"
+    "提交 填写 填报 编写 上报 反馈 回复 告诉 透露 介绍 解释 坦言 回应 证实 承认 补充 宣布 "
+    "人员 工程 技术 日期 时间 审批 编制 校对 复核 核对 部门 单位"
 ).split()
 NOT_NAMES = (
     "安全 安装 安排 安监 车间 班组 项目 技术 管理 质量 高压 高温 高处 全部 全体 全面 平时 常规 明确 文件 国家 公司 "
     "方面 方案 单位 宁可 程序 包括 包装 国土 国务 国有 国际 宣布 宣传 丁类 石油 石化 温度 成员 成品 钟表 时间 部门 厂长 主管 曾经 余下 任何 任意 "
-    "当班 各位 甲方 乙方 施工 专职 兼职 司机 司炉 工程 工长 计划 林业 燕尾 车辆 车队 电工 焊工"
+    "当班 各位 甲方 乙方 施工 专职 兼职 司机 司炉 工程 工长 计划 林业 燕尾 车辆 车队 电工 焊工 "
+    "于是 于此 于当 于本 于现 万一 万元 元件 卫生 印章 印发 应急 公示 公开 公告 公章 公布 单据 单独 单位 "
+    "周期 周边 周围 周末 周检 周一 周二 周三 周四 周五 周六 周日 上述 上级 上报 上午 下午 白班 夜班 金属 "
+    "黄色 红色 蓝色 白色 黑色 严格 严禁 严重 齐全 常规 常见 许可 段长 段落 尚未 经过 经理 谢谢 何时 何处 "
+    "刘海 马上 龙门 钱款 孙子 高度 高级 高于 左侧 右侧 东侧 西侧 南侧 北侧 相关 "
+    "习惯 关于 关闭 关键 华北 华东 华南 华中 云端 苏州 江苏 浙江 山东 山西 湖南 湖北 广东 广西 海南 "
+    "邮件 包含 孔洞 孔径 范围 雷电 祝贺 容器 容量 管道 管线 管理 宋体 楷体 黑体 莫非 莫要 和谐"
 ).split()
 """Words that begin with a surname character but, after a role cue, name a unit or thing, not a person."""
 
 DEFAULT_ROLES = (
     "检查人 检查员 负责人 联系人 值班员 值班人 操作人员 操作人 操作员 监护人 记录人 签字 签名 审核人 批准人 编制人 "
     "巡检员 巡检人 作业人员 作业人 安全员 填报人 报告人 验收人 项目经理 班长 组长 技术员 工程师 维修人员 维修人 "
-    "检修人 责任人 经办人 申请人 审批人 签发人 确认人 发现人 整改人 复查人 交班人 接班人 见证人 监理 主管"
+    "检修人 责任人 经办人 申请人 审批人 签发人 确认人 发现人 整改人 复查人 交班人 接班人 见证人 监理 主管 "
+    "车间主任 厂长 经理 主任 队长 科长 站长 处长 部长 主管人 施工员 质检员 监督员 带班人 指挥人 调度员 驾驶员 "
+    "押运员 收件人 寄件人 当事人 证明人 委托人 法人 法定代表人 姓名 名字 陪同人员 受伤人员 伤者 患者 工人 师傅 安监员"
 ).split()
+"""Cues built into corpusctl; a `pii.roles` lexicon and lexicons/pii_roles.txt add to them, never replace them.
+Form headings that end in a frequent character (审核：, 批准：, 编制：, 甲方代表：) are found by ROLE_SUFFIX_CHARS
+before a colon, so the name pattern is not tried at every 对, 核 or 表."""
+ROLE_ENDINGS = ("人员", "人", "员")
+"""A cue ending in one of these also stands for its stem with the others (检查人 → 检查人员, 检查员)."""
+ROLE_SUFFIX_CHARS = "人员长理任管师表者名字核准制班"
+"""Before a colon, a word ending in one of these is a role (施工队长：, 设备经理：, 法人代表：) even if not listed."""
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _EMAIL_LOCAL = "A-Za-z0-9._%+\\-"
 
 
-def load_roles(path: Path | None) -> list[str]:
-    """Role cues from a lexicon (first column of each non-comment line); built-in list if no file is shipped."""
-    if path is None:
-        if not SHIPPED_ROLES.is_file():
-            return list(DEFAULT_ROLES)
-        path = SHIPPED_ROLES
+def _read_cues(path: Path) -> list[str]:
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise CorpusctlError(f"clean.pii.roles: role-cue lexicon {path} does not exist") from None
     except UnicodeDecodeError:
         raise CorpusctlError(f"clean.pii.roles: {path} is not UTF-8 text") from None
-    cues = [line.split()[0] for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if not cues:
-        raise CorpusctlError(f"clean.pii.roles: {path} holds no role cues")
+    return [line.split()[0] for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def load_roles(path: Path | None) -> list[str]:
+    """Role cues: the built-in list, the shipped lexicon and the user's lexicon together. A user's lexicon
+    extends the cues (a recipe naming its own roles must not lose 检查人 or 项目经理)."""
+    cues = list(DEFAULT_ROLES)
+    if SHIPPED_ROLES.is_file():
+        cues += _read_cues(SHIPPED_ROLES)
+    if path is not None:
+        own = _read_cues(path)
+        if not own:
+            raise CorpusctlError(f"clean.pii.roles: {path} holds no role cues")
+        cues += own
     return list(dict.fromkeys(cues))
+
+
+def expand_roles(cues: Iterable[str]) -> list[str]:
+    """Each cue plus its stem's other role endings: 检查人 also matches 检查人员 and 检查员."""
+    out = []
+    for cue in cues:
+        out.append(cue)
+        for ending in ROLE_ENDINGS:
+            if cue.endswith(ending) and len(cue) > len(ending) + 1:
+                out += [cue[: -len(ending)] + other for other in ROLE_ENDINGS]
+                break
+    return list(dict.fromkeys(out))
 
 
 # -- validation --------------------------------------------------------------------------------------------
 
 
 def _date_ok(year: int, month: int, day: int) -> bool:
-    try:
-        datetime.date(year, month, day)
-    except ValueError:
-        return False
-    return True
+    return 1 <= month <= 12 and 1 <= day <= (_MONTH_DAYS[month] if month != 2 else
+                                             29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28)
+
+
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def id_check_char(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character of an 18-character resident ID."""
-    return ID_CHECK[sum(int(d) * w for d, w in zip(first17[:17], ID_WEIGHTS, strict=True)) % 11]
+    return ID_CHECK[sum(map(operator.mul, map(int, first17[:17]), ID_WEIGHTS)) % 11]
 
 
 def _id_shaped(s: str) -> bool:
@@ -194,7 +239,7 @@ def id_card_ok(s: str) -> bool:
     """A valid 18-character (GB 11643) or 15-digit legacy resident ID."""
     if len(s) == 18:
         return (_id_shaped(s) and _date_ok(int(s[6:10]), int(s[10:12]), int(s[12:14]))
-                and id_check_char(s[:17]) == s[17].upper())
+                and id_check_char(s) == s[17].upper())
     if len(s) == 15 and s.isdigit():
         return s[:2] in PROVINCES and _date_ok(1900 + int(s[6:8]), int(s[8:10]), int(s[10:12]))
     return False
@@ -204,8 +249,8 @@ _LUHN_DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
 
 
 def luhn_ok(digits: str) -> bool:
-    odd = sum(int(d) for d in digits[-1::-2])
-    even = sum(_LUHN_DOUBLE[int(d)] for d in digits[-2::-2])
+    odd = sum(map(int, digits[-1::-2]))
+    even = sum(map(_LUHN_DOUBLE.__getitem__, map(int, digits[-2::-2])))
     return (odd + even) % 10 == 0
 
 
@@ -213,20 +258,94 @@ def bank_card_ok(digits: str) -> bool:
     return 16 <= len(digits) <= 19 and digits.isdigit() and digits[0] in "345469" and luhn_ok(digits)
 
 
-def _classify_number(s: str, types: frozenset[str]) -> str | None:
-    """id_card, bank_card or None for a digit run (separators removed)."""
-    if _id_shaped(s) or len(s) == 15:
-        return "id_card" if "id_card" in types and id_card_ok(s) else None
-    if "bank_card" in types and bank_card_ok(s):
+_MOBILE = re.compile(r"(?:0086|86)?1[3-9][0-9]{9}")
+_LANDLINE = re.compile(r"0(?:10|2[0-9])[2-9][0-9]{6,7}|0[3-9][0-9]{2}[2-9][0-9]{6,7}")
+
+
+def classify_digits(d: str, types: frozenset[str]) -> str | None:
+    """The personal-data type of a digit string (separators removed), or None. Length and first digit
+    decide which checks run (most runs are dates and quantities that fail at once)."""
+    n = len(d)
+    if n < 10 or n > 19:
+        return None
+    if n == 18 and _id_shaped(d):
+        return "id_card" if "id_card" in types and id_card_ok(d) else None
+    if n == 15 and id_card_ok(d):
+        return "id_card" if "id_card" in types else None
+    if not d.isdigit():
+        return None
+    if "mobile" in types and n in (11, 13, 15) and _MOBILE.fullmatch(d):
+        return "mobile"
+    if "landline" in types and d[0] == "0" and n <= 12 and _LANDLINE.fullmatch(d):
+        return "landline"
+    if "bank_card" in types and n >= 16 and bank_card_ok(d):
         return "bank_card"
     return None
 
 
-_VALIDATE = {
-    "id_spaced": lambda s, types: "id_card" if "id_card" in types and id_card_ok(s) else None,
-    "card_grouped": lambda s, types: "bank_card" if "bank_card" in types and bank_card_ok(s) else None,
-    "number": _classify_number,
-}
+# -- the detection view ------------------------------------------------------------------------------------
+
+_KEEP_PUNCT = "，：；？！（）～\u3000"
+"""Left out of the view's table (the patterns accept both forms), so ordinary Chinese text needs no view."""
+
+
+@lru_cache(maxsize=1)
+def view_table() -> dict[int, int]:
+    """Per-character map to the spelling detection works on: the NFKC form of a character when it is one
+    character (full-width digits, circled numbers, compatibility ideographs) and OpenCC's t2s character
+    (陳 → 陈). One character to one, so a span found in the view is the same span in the original text."""
+    table: dict[int, int] = {}
+    for cp in [*range(0xA0, 0xD800), *range(0xE000, 0x10000)]:
+        ch = chr(cp)
+        if ch in _KEEP_PUNCT:
+            continue
+        normal = unicodedata.normalize("NFKC", ch)
+        if len(normal) == 1 and normal != ch:
+            table[cp] = ord(normal)
+    for trad, simple in _t2s_characters():
+        if ord(trad) < 0x10000:  # a BMP-only class keeps the trigger fast (see _view_trigger)
+            table[ord(trad)] = table.get(ord(simple), ord(simple))
+    return table
+
+
+def _t2s_characters() -> list[tuple[str, str]]:
+    """Single-character traditional → simplified pairs of the installed OpenCC (empty without OpenCC)."""
+    try:
+        import opencc
+    except ImportError:
+        return []
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    if not path.is_file():
+        return []
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 2:
+            simple = parts[1].split(" ")[0]
+            if len(parts[0]) == 1 and len(simple) == 1 and simple != parts[0]:
+                pairs.append((parts[0], simple))
+    return pairs
+
+
+@lru_cache(maxsize=1)
+def _view_trigger() -> re.Pattern:
+    """One character class of every mapped character (all in the BMP, so the regex engine tests each
+    character with one bitmap lookup: ~500 MB/s)."""
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(view_table())) + "]")
+
+
+def detection_view(text: str) -> str:
+    """The text as detection sees it (same length); the text itself when no character needs mapping."""
+    trigger = _view_trigger()
+    if text.isascii() or not trigger.search(text):  # no mapped character is ASCII
+        return text
+    table = _view_chars()
+    return trigger.sub(lambda m: table[m.group()], text)  # a few characters: faster than translate()
+
+
+@lru_cache(maxsize=1)
+def _view_chars() -> dict[str, str]:
+    return {chr(a): chr(b) for a, b in view_table().items()}
 
 
 # -- the combined pattern ----------------------------------------------------------------------------------
@@ -254,128 +373,337 @@ def _trie(words: Iterable[str]) -> str:
     return build(root)
 
 
-_BEFORE_NUMBER = r"(?<![0-9A-Za-z_])(?<![0-9]\.)"
-_AFTER_NUMBER = r"(?![0-9A-Za-z_])(?!\.[0-9])"
-_AREA = r"0(?:10|2[0-9]|[3-9][0-9]{2})"
+DIGITS = "0123456789〇零一二三四五六七八九幺"
+_TO_ASCII = str.maketrans("〇零一二三四五六七八九幺", "001234567891")
+_D = f"[{DIGITS}]"
+NUMBER_SEPARATORS = (" \t.\\-_/·・‐‑‒–—―−﹣~\u3000\u00a0\u00ad\u2002-\u200f\u2028-\u202f\u2060-\u206f\ufeff()（）+"
+                     "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f")
+"""Characters that may sit between digit groups, in any run of up to four: spaces of every width, dots,
+hyphens and dashes, slashes, brackets, zero-width, bidi and control characters (normalize removes those,
+which would join the groups after the scrub)."""
+_MARKUP = r"&(?:nbsp|ensp|emsp|thinsp|#160|#xa0|#x3000|#12288);|</?[A-Za-z][^<>]{0,40}>"
+"""A space entity or an HTML tag: normalize turns 139&nbsp;5746 and 检查人：<b>王强</b> into plain text."""
+_SEP = f"(?:[{NUMBER_SEPARATORS}]|{_MARKUP})"
+_GROUP = re.compile("([0-9]+[Xx]?|[〇零一二三四五六七八九幺]+)")
+"""Digit groups: ASCII digits and Chinese numerals are separate groups (统一13957468219 is 统一 + a phone)."""
+NUMBER_LABELS = frozenset(
+    "tel tell phone mobile mob mp cell cellphone ph t m fax id idno idcard no sfz sfzh card acct account "
+    "wx qq hp contact num number tel.no".split())
+"""ASCII words that may be glued to a number (Tel13957468219, ID510105…); any other letters glued to it
+make it a code (SN2023…, A138…, x_138…)."""
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IP = rf"(?<![0-9A-Za-z_.]){_OCTET}(?:\.{_OCTET}){{3}}(?![0-9]|\.[0-9])"
 NAME_SEPARATORS = "、/和与及"
-
-NUMBER_PATTERNS = {
-    "ip": rf"{_OCTET}(?:\.{_OCTET}){{3}}",
-    "mobile": r"(?:(?:\+|00)?86[ -]?|[(（]\+?86[)）][ -]?)?1[3-9][0-9](?:[0-9]{8}|-[0-9]{4}-[0-9]{4}| [0-9]{4} [0-9]{4})",
-    "landline": (rf"(?:[(（]{_AREA}[)）] ?|{_AREA}[ -]?)[2-9][0-9]{{2,3}}[ -]?[0-9]{{4}}"
-                 r"(?:(?:转|分机|-|[ ]?(?:ext|EXT|Ext)\.?|[xX])[ ]?[0-9]{1,5})?"),
-    "id_spaced": r"[1-9][0-9]{5} (?:19|20)[0-9]{6} [0-9]{3}[0-9Xx]",
-    "card_grouped": r"[0-9]{4}(?:[ -][0-9]{4}){3}(?:[ -]?[0-9]{1,3})?(?![ -][0-9])",
-    "number": r"[0-9]{17}[Xx]|[0-9]{15,19}",
-}
-"""Digit-shaped candidates, tried in this order at a position; id_spaced/card_grouped/number are validated."""
-_NUMBER_OWNERS = {"ip": "ip", "mobile": "mobile", "landline": "landline", "id_spaced": "id_card",
-                  "card_grouped": "bank_card", "number": "id_card|bank_card"}
+_EXTENSION = re.compile(r"[ ]?(?:转|分机|ext\.?|EXT\.?|Ext\.?|[xX#-])[ ]?[0-9]{1,5}(?![0-9])")
 
 
 def _person_pattern(cues: list[str]) -> str:
+    """A name after a role: the match starts at the cue's last character (then checked backwards by one
+    fixed-width look-behind per length of the cues ending in that character), or at a colon after a
+    role-like word (施工队长：)."""
+    cues = expand_roles(cues)
     compound = _trie(COMPOUND_SURNAMES)
-    single = "[" + "".join(sorted(SURNAMES)) + "]"
+    single = "[" + "".join(sorted(SURNAMES | {c.translate(view_table()) for c in SURNAMES})) + "]"  # 卻 → 却
     stop = "(?:" + _trie(list(STOP_WORDS) + cues) + f"|[{STOP_CHARS}])"
     given = f"(?:(?!{stop})[{_HAN}])"
     name = f"(?!{_trie(NOT_NAMES + cues)})(?:{compound}|{single}){given}{given}?"
-    return (f"(?P<person>{_trie(cues)}[:：]?[ \u3000]?"
+    by_last: dict[str, dict[int, list[str]]] = {}
+    for cue in cues:
+        by_last.setdefault(cue[-1], {}).setdefault(len(cue), []).append(cue)
+    branches = []
+    for last, by_length in sorted(by_last.items()):
+        behind = "|".join(f"(?<={_trie(words)})" for _, words in sorted(by_length.items()))
+        branches.append(f"{re.escape(last)}(?:{behind})")
+    role = f"(?:(?:{'|'.join(branches)})[:：]?|[:：](?<=[{ROLE_SUFFIX_CHARS}][:：]))"
+    return (f"(?P<person>{role}(?:{_MARKUP})*[ \u3000]?[【\\[「『“\"]?(?:{_MARKUP})*"
             f"(?P<names>{name}(?:[{NAME_SEPARATORS}]{name}){{0,29}}))")
+
+
+def _person_firsts(cues: Iterable[str]) -> str:
+    return "".join(sorted({re.escape(c[-1]) for c in expand_roles(cues)})) + ":："
 
 
 @lru_cache(maxsize=16)
 def compile_pattern(types: tuple[str, ...], cues: tuple[str, ...]) -> re.Pattern:
-    """One regex for every enabled type.
+    """One regex for numbers and names, scanned once over the detection view.
 
     Speed comes from failing fast: a leading look-ahead on the possible first characters skips ordinary
-    hanzi with one character-class test, and digit runs shorter than 3 (quantities, dates) are dropped by a
-    second look-ahead before any number shape is tried.
+    hanzi with one character-class test; a number is tried only where a digit run starts and fails inside
+    the regex when fewer than ten digits follow; a name is tried only at a cue's last character or a colon.
     """
     enabled = set(types)
+    digits = DIGITS
     alternatives: list[str] = []
     firsts = ""
-    if "email" in enabled:
-        alternatives.append(rf"(?P<email>(?<![{_EMAIL_LOCAL}])[A-Za-z0-9][{_EMAIL_LOCAL}]*@[A-Za-z0-9\-]+"
-                            r"(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9\-]))")
-        firsts += "A-Za-z0-9"
-    numbers = [f"(?P<{name}>{pattern})" for name, pattern in NUMBER_PATTERNS.items()
-               if set(_NUMBER_OWNERS[name].split("|")) & enabled]
-    if numbers:
-        long_enough = r"(?=[+(（]|[0-9]{3}|[0-9]{1,2}\.[0-9])" if "ip" in enabled else r"(?=[+(（]|[0-9]{3})"
-        alternatives.append(f"{long_enough}{_BEFORE_NUMBER}(?:{'|'.join(numbers)}){_AFTER_NUMBER}")
-        firsts += "0-9+(（"
+    if "ip" in enabled:
+        alternatives.append(f"(?P<ip>{_IP})")
+        firsts += "0-9"
+    if enabled & {"id_card", "mobile", "landline", "bank_card"}:
+        d = f"[{digits}]"
+        grouped = f"(?:(?:00)?86{_SEP}{{1,4}})?(?:{d}{{10,}}|{d}{{3,}}+(?:{_SEP}{{1,4}}{d}{{3,}}+)+)"
+        spelled = f"{d}(?:[ .\\-]{d}){{10,17}}"
+        plain = f"(?<![A-Za-z_]){d}{{10,19}}[Xx]?(?![{digits}A-Za-z_])(?![.][0-9])"
+        run = f"[+(（]{{0,2}}(?=(?:{_SEP}{{0,4}}{d}){{10}})(?:{grouped}|{spelled})(?:[Xx](?![A-Za-z]))?"
+        # shared by both: a run starts here (not inside digits or after a decimal point) with three digits,
+        # 86 or digits spelled one by one; most numbers in text (5月, 3台, 0.5MPa) fail this at once
+        start = f"(?<![{digits}])(?<![0-9][.])(?=[+(（]{{0,2}}(?:{d}{{3}}|86|{d}[ .\\-]{d}[ .\\-]{d}))"
+        alternatives.append(f"{start}(?:(?P<plain>{plain})|(?P<number>{run}))")
+        firsts += digits + "+(（"
     if "person" in enabled and cues:
         alternatives.append(_person_pattern(list(cues)))
-        firsts += "".join(re.escape(c) for c in sorted({c[0] for c in cues}))
+        firsts += _person_firsts(cues)
     if not alternatives:
         return re.compile(r"(?!)")
     return re.compile(f"(?=[{firsts}])(?:{'|'.join(alternatives)})")
 
 
+_EMAIL_LOCAL_REVERSED = re.compile(rf"[ \u3000]{{0,3}}[{_EMAIL_LOCAL}]*(?:[{_HAN}]{{1,4}}[{_EMAIL_LOCAL}]*)?")
+_EMAIL_DOMAIN = re.compile(
+    r"[ \u3000]{0,3}[A-Za-z0-9][A-Za-z0-9\-]*(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}(?![A-Za-z0-9\-])")
+"""An e-mail address around an @: the local part may be Chinese (张伟@…) and the @ may have spaces around it."""
+
+
+def email_spans(view: str) -> list[tuple[int, int]]:
+    """E-mail addresses, found from each @ outwards: the domain forwards, the local part backwards (on the
+    reversed text before the @, so the regex is anchored instead of tried at every position)."""
+    spans = []
+    at = view.find("@")
+    while at >= 0:
+        domain = _EMAIL_DOMAIN.match(view, at + 1)
+        if domain:
+            before = view[max(0, at - 72):at][::-1]
+            start = at - _EMAIL_LOCAL_REVERSED.match(before).end()
+            while start < at and view[start] in "._%+-":
+                start += 1
+            if start < at and view[start] not in " \u3000":
+                spans.append((_email_start(view, start, at), domain.end()))
+        at = view.find("@", at + 1)
+    return spans
+
+
+# -- numbers: which digit groups of a run form an item -----------------------------------------------------
+
+
+def _glued_label_ok(view: str, start: int) -> bool:
+    """A number glued to ASCII letters counts only after a label such as Tel or ID (not SN2023…, A138…)."""
+    if start == 0 or not (view[start - 1].isascii() and (view[start - 1].isalpha() or view[start - 1] == "_")):
+        return True
+    word_start = start
+    while word_start > 0 and view[word_start - 1].isascii() and view[word_start - 1].isalpha():
+        word_start -= 1
+    if word_start > 0 and view[word_start - 1].isascii() and (view[word_start - 1].isalnum() or view[word_start - 1] == "_"):
+        return False
+    return view[word_start:start].lower() in NUMBER_LABELS
+
+
+def _groups_ok(groups: list[str], seps: list[str], kind: str) -> bool:
+    """Whether digit groups joined by separators read as one item: each group holds at least three digits
+    (86 before a mobile, a short last group of a card excepted), or the digits are spelled out one by one;
+    one dot alone between two groups is a decimal point."""
+    if len(groups) == 1:
+        return True
+    if len(seps) == 1 and seps[0] == ".":
+        return False
+    sizes = list(map(len, groups))
+    if max(sizes) == 1:
+        return len(set(seps)) == 1 and len(seps[0]) == 1
+    if kind == "mobile" and groups[0] in ("86", "0086"):
+        sizes = sizes[1:]
+    if kind == "bank_card" and len(sizes) >= 4:
+        sizes = sizes[:-1]
+    return min(sizes) >= 3
+
+
+_DECIMAL_TAIL = re.compile(r"\.[0-9]")
+
+
+def _glued_after(view: str, end: int, kind: str) -> bool:
+    """Letters right after a phone, ID or card number make it a code (13812345678B)."""
+    return kind != "landline" and view[end:end + 1].isascii() and view[end:end + 1].isalpha()
+
+
+def _ip_shaped(groups: list[str], seps: list[str]) -> bool:
+    return len(groups) == 4 and all(s == "." for s in seps) and all(len(g) <= 3 for g in groups)
+
+
+def _number_spans(view: str, start: int, run: str, types: frozenset[str]) -> list[tuple[int, int, str]]:
+    """Items inside one digit run: the leftmost, longest sequence of whole groups whose digits validate."""
+    if run.isdigit() and run.isascii():  # one contiguous group: the common case
+        kind = classify_digits(run, types) if len(run) >= 10 else None
+        if (kind is None or not _glued_label_ok(view, start) or _glued_after(view, start + len(run), kind)
+                or _DECIMAL_TAIL.match(view, start + len(run))):
+            return []
+        end = start + len(run)
+        if kind == "landline" and (ext := _EXTENSION.match(view, end)):
+            end = ext.end()
+        return [(start, end, kind)]
+    parts = _GROUP.split(run)  # separator, group, separator, group, …, separator
+    raw, seps = parts[1::2], parts[2:-1:2]
+    digits = raw if run.isascii() else [g.translate(_TO_ASCII) for g in raw]
+    found, pos = [], len(parts[0])
+    for group, sep in zip(raw, parts[2::2]):
+        found.append((pos, pos + len(group)))
+        pos += len(group) + len(sep)
+    if _ip_shaped(digits, seps):
+        return []
+    spans: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(found):
+        best = None
+        if (i > 0 and seps[i - 1] == "." and len(digits[i - 1]) <= 3) or not _glued_label_ok(view, start + found[i][0]):
+            i += 1
+            continue
+        ends, total = [], 0
+        for j in range(i, len(found)):
+            total += len(digits[j])
+            if total > 20:
+                break
+            if total >= 10:
+                ends.append(j)
+        for j in reversed(ends):  # the longest sequence of groups from i that validates
+            if j + 1 < len(found) and seps[j] == "." and len(digits[j + 1]) <= 3 and j == i:
+                continue  # 138….5: the integer part of a decimal
+            joined = "".join(digits[i:j + 1])
+            kind = classify_digits(joined.upper(), types)
+            if kind is None and joined[-1] in "Xx":
+                kind = classify_digits(joined[:-1], types)
+                end = found[j][1] - 1
+            else:
+                end = found[j][1]
+            if kind and _groups_ok(digits[i:j + 1], seps[i:j], kind):
+                best = (start + found[i][0], start + end, kind, j)
+                break
+        if best is None:
+            i += 1
+            continue
+        s, e, kind, j = best
+        if _glued_after(view, e, kind):
+            i = j + 1
+            continue  # letters glued after the number: a code (13812345678B)
+        if kind == "mobile" and i == 0 and run[:found[0][0]]:
+            s = start  # (+86) / + before the number belongs to it
+        if kind == "landline":
+            if j + 1 < len(found) and len(digits[j + 1]) <= 5 and seps[j].strip(" ") in ("-", "转"):
+                e = start + found[j + 1][1]
+                j += 1
+            elif (ext := _EXTENSION.match(view, e)):
+                e = ext.end()
+            if i == 0 and run[:found[0][0]]:
+                s = start
+        spans.append((s, e, kind))
+        i = j + 1
+    return spans
+
+
 # -- the scrubber ------------------------------------------------------------------------------------------
 
-_WIDE_TRIGGER = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff20\uff0b]")
-_HALFWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in "，：；？！（）～"}
-_HALFWIDTH[0x3000] = 0x20
 _NAME_SPLIT = re.compile(f"([{NAME_SEPARATORS}])")
-_SEPARATORS = re.compile(r"[ \-]")
+_ASCII_CANDIDATE = re.compile("[0-9@]")
+_HAN_CHAR = re.compile(f"[{_HAN}]")
+_COMPOUNDS = frozenset(COMPOUND_SURNAMES)
+_LOOSE_PAIR = re.compile(r'"((?:[^"\\]|\\.){0,200})"\s*:\s*"((?:[^"\\]|\\.)*)"')
+"""A "key": "value" pair inside a line that is not valid JSON (a rejected record is still scrubbed per field)."""
+
+
+def _email_start(view: str, start: int, at: int) -> int:
+    """Where an e-mail's local part starts: Chinese before an ASCII local part is context (发送至wang@…)
+    unless it starts with a surname (张伟wang@…); a Chinese local part starts at its first surname."""
+    local = view[start:at]
+    han = 0
+    while han < len(local) and _HAN_CHAR.match(local[han]):
+        han += 1
+    if han == 0:
+        return start
+    for k in range(han):
+        if (local[k] in SURNAMES or local[k:k + 2] in _COMPOUNDS) and (han - k >= 2 or han < len(local.strip())):
+            return start + k
+    return start + han if han < len(local.strip()) else start
+
+
+def _merge(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Spans in order; overlapping ones become one (a phone inside an e-mail is one e-mail)."""
+    out: list[tuple[int, int, str]] = []
+    for start, end, kind in sorted(spans, key=lambda s: (s[0], s[0] - s[1])):
+        if out and start < out[-1][1]:
+            if end > out[-1][1]:
+                out[-1] = (out[-1][0], end, out[-1][2])
+            continue
+        out.append((start, end, kind))
+    return out
 
 
 class Scrubber:
-    """Replaces personal data in text with placeholders; one compiled pattern, validation only on candidates."""
+    """Replaces personal data in text with placeholders; one compiled pattern, validation only on candidates.
+
+    Detection runs on a same-length view of the text (NFKC per character, traditional → simplified per
+    character), so full-width digits and 陳翊翀 are found whatever the normalize settings; the spans found
+    are replaced in the original text."""
 
     def __init__(self, config: PiiConfig | None = None):
         config = config or PiiConfig()
         self.types = frozenset(config.types)
         cues = tuple(load_roles(config.roles)) if "person" in self.types else ()
         self.pattern = compile_pattern(tuple(sorted(self.types)), cues)
-        self._pattern_no_email = compile_pattern(tuple(sorted(self.types - {"email"})), cues)
         # Put before a value stored under a person-like key (负责人, inspector …) so it reads as after a cue.
         self.key_prefix = cues[0] + "：" if cues else ""
         self.placeholder = {t: config.replacement.format(TYPE=t.upper()) for t in ALL_TYPES}
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, type) of every item, in order. Full-width digits/letters are matched via a shadow."""
-        shadow = text.translate(_HALFWIDTH) if _WIDE_TRIGGER.search(text) else text
+        """(start, end, type) of every item, in order."""
+        if text.isascii() and not _ASCII_CANDIDATE.search(text):
+            return []  # no digit and no @: nothing to find (names need hanzi, numbers digits, e-mails an @)
+        view = detection_view(text)
         spans: list[tuple[int, int, str]] = []
-        pattern = self.pattern if "@" in shadow else self._pattern_no_email  # no "@": skip the email branch
-        for match in pattern.finditer(shadow):
+        for match in self.pattern.finditer(view):
             kind = match.lastgroup
-            if kind == "person":
+            if kind == "plain":  # ten or more digits alone: validation only
+                digits = match.group()
+                kind = classify_digits(digits if digits.isascii() else digits.translate(_TO_ASCII), self.types)
+                if kind:
+                    end = match.end()
+                    if kind == "landline" and (ext := _EXTENSION.match(view, end)):
+                        end = ext.end()
+                    spans.append((match.start(), end, kind))
+            elif kind == "person":
+                names = match.group("names")
                 pos = match.start("names")
-                for piece in _NAME_SPLIT.split(match.group("names")):
+                if len(names) <= 4:  # one name (a list of two is at least 5 characters)
+                    spans.append((pos, pos + len(names), "person"))
+                    continue
+                for piece in _NAME_SPLIT.split(names):
                     if piece and piece not in NAME_SEPARATORS:
                         spans.append((pos, pos + len(piece), "person"))
                     pos += len(piece)
-            elif kind in ("email", "ip", "mobile", "landline"):
-                spans.append((match.start(), match.end(), kind))
+            elif kind == "number":
+                spans += _number_spans(view, match.start(), match.group(), self.types)
             else:
-                found = _VALIDATE[kind](_SEPARATORS.sub("", match.group()), self.types)
-                if found:
-                    spans.append((match.start(), match.end(), found))
-        return spans
+                spans.append((match.start(), match.end(), kind))
+        if "email" in self.types and "@" in view:
+            spans += [(start, end, "email") for start, end in email_spans(view)]
+        return _merge(spans) if len(spans) > 1 else spans
 
-    def scrub(self, text: str) -> tuple[str, Counter]:
-        """The text with every item replaced, and how many of each type were replaced."""
-        counts: Counter = Counter()
-        if not text:
-            return text, counts
-        spans = self.find(text)
+    def replace(self, text: str) -> tuple[str, list[tuple[int, int, str]]]:
+        """The text with every item replaced, and the spans replaced (in the original text)."""
+        spans = self.find(text) if text else []
         if not spans:
-            return text, counts
+            return text, spans
         pieces, pos = [], 0
         for start, end, kind in spans:
             pieces.append(text[pos:start])
             pieces.append(self.placeholder[kind])
-            counts[kind] += 1
             pos = end
         pieces.append(text[pos:])
-        return "".join(pieces), counts
+        return "".join(pieces), spans
+
+    def scrub(self, text: str) -> tuple[str, Counter]:
+        """The text with every item replaced, and how many of each type were replaced."""
+        new, spans = self.replace(text)
+        return new, Counter(kind for _, _, kind in spans)
 
     def scrub_value(self, value: object, counts: Counter, key: str | None = None) -> object:
-        """Scrub the strings (and long integers) inside a JSON value. A value under a key that is a role cue
-        or a person-like field name (负责人, inspector, name …) is read as if written after that cue."""
+        """Scrub the strings (and long integers) inside a JSON value, keys included. A value under a key
+        that is a role cue or a person-like field name (负责人, inspector, name …) is read as if written
+        after that cue."""
         if isinstance(value, str):
             prefix = self.key_prefix if key is not None and _is_person_key(key) else ""
             new, found = self.scrub(prefix + value)
@@ -388,25 +716,45 @@ class Scrubber:
             return value if new == str(value) else new
         if isinstance(value, list):
             return [self.scrub_value(v, counts, key) for v in value]
-        return {k: self.scrub_value(v, counts, k) for k, v in value.items()}
+        return {self.scrub_value(str(k), counts): self.scrub_value(v, counts, str(k)) for k, v in value.items()}
 
     def scrub_json(self, raw: str) -> tuple[str, Counter]:
-        """Scrub a JSON document's values; the string is returned untouched when nothing was found."""
+        """Scrub a JSON document's values; the string is returned untouched when nothing was found. Text
+        that is not JSON is scrubbed pair by pair where it looks like "key": "value", then as a whole."""
         counts: Counter = Counter()
         if not raw or raw in ("{}", "[]", "null"):
             return raw, counts
         try:
             value = json.loads(raw)
-        except ValueError:
-            return self.scrub(raw)
+        except (ValueError, RecursionError):
+            return self.scrub_loose(raw)
         new = self.scrub_value(value, counts)
         return (json.dumps(new, ensure_ascii=False) if counts else raw), counts
+
+    def scrub_loose(self, raw: str) -> tuple[str, Counter]:
+        """Scrub a line that may be broken JSON: each "key": "value" string with its key's context, then the
+        rest of the line."""
+        counts: Counter = Counter()
+
+        def pair(match: re.Match) -> str:
+            key, value = match.group(1), match.group(2)
+            new = self.scrub_value(value, counts, key)
+            return match.group() if new == value else match.group()[: match.start(2) - match.start()] + new + '"'
+
+        text = _LOOSE_PAIR.sub(pair, raw) if '"' in raw else raw
+        text, rest = self.scrub(text)
+        counts.update(rest)
+        return text, counts
 
 
 PERSON_KEYS = frozenset(
     "name names person people inspector inspectors checker contact contacts operator operators reporter recorder "
     "signer signature supervisor guardian owner responsible responsible_person duty_officer on_duty author "
-    "姓名 人员 检查人 负责人 联系人 值班员 记录人 监护人 操作人 签字 签名".split()
+    "reviewer approver manager engineer foreman leader worker employee staff driver patient victim witness "
+    "applicant full_name fullname realname real_name first_name last_name surname given_name contact_name "
+    "inspector_name person_name user_name username "
+    "姓名 名字 人员 检查人 负责人 联系人 值班员 记录人 监护人 操作人 签字 签名 审核 批准 编制 校对 经理 主任 班长 组长 "
+    "队长 厂长 签收 经办".split()
 )
 
 
@@ -418,9 +766,18 @@ def _is_person_key(key: str) -> bool:
 # -- the pipeline stage ------------------------------------------------------------------------------------
 
 
+SCRUBBED_COLUMNS = ("id", "title", "text", "label", "meta", "origin")
+"""Every text-bearing column of an ingested record; `meta` is JSON and is scrubbed value by value; `origin`
+(file:line) too, for a file named after a person or a phone number."""
+
+
 class PiiStage:
-    """Batch callable: scrubs `title`, `text` and the string values of the `meta` JSON column, and emits one
-    `pii.<type>` event per replacement. Picklable; the pattern is compiled on first use in each worker."""
+    """Batch callable: scrubs every text-bearing column (id, title, text, label, the string values of the
+    `meta` JSON) and emits one `pii.<type>` event per replacement. Build.ingest runs it on each batch before
+    the batch is written, so no raw personal data reaches the work folder. An id that held personal data
+    becomes the row's `_fallback_id` (source + file + line, stable and unique), never a placeholder shared
+    by other rows nor a hash of the number (which could be reversed by trying every phone number).
+    Picklable; the pattern is compiled on first use in each worker."""
 
     name = "pii"
 
@@ -442,18 +799,27 @@ class PiiStage:
             return batch
         scrubber = self.scrubber
         out = dict(batch)
+        fallback = out.pop("_fallback_id", None)
         rows = len(next(iter(batch.values()))) if batch else 0
         events = [list(e) for e in batch.get("_events", [[] for _ in range(rows)])]
-        for column in ("title", "text", "meta"):
+        for column in SCRUBBED_COLUMNS:
             if column not in batch:
                 continue
-            scrub = scrubber.scrub_json if column == "meta" else scrubber.scrub
             values = []
             for row, value in enumerate(batch[column]):
-                new, counts = scrub(value or "")
-                values.append(new if counts else value)
-                for kind in sorted(counts):
-                    events[row].extend([f"pii.{kind}"] * counts[kind])
+                if column == "meta":
+                    new, counts = scrubber.scrub_json(value or "")
+                    found = sorted(counts.elements()) if counts else None
+                else:
+                    new, spans = scrubber.replace(value or "")
+                    found = sorted(kind for _, _, kind in spans) if spans else None
+                if not found:
+                    values.append(value)
+                    continue
+                if column == "id" and fallback is not None:
+                    new = scrubber.replace(fallback[row])[0]
+                values.append(new)
+                events[row].extend(f"pii.{kind}" for kind in found)
             out[column] = values
         out["_events"] = events
         return out
@@ -834,3 +1200,307 @@ def make_pii_corpus(n_docs: int = 200, seed: int = 0, **options) -> PiiCorpus:
     (seed, i). Decoys survive the default `types` (no `ip`). Options: see make_pii_document."""
     docs = [make_pii_document(seed, i, **options) for i in range(n_docs)]
     return PiiCorpus([d[0] for d in docs], [d[1] for d in docs], [d[2] for d in docs])
+
+
+# -- forms: many spellings of each kind of personal data, in every field --------------------------------
+# Written for issue 15 independently of the scrubber's own lists: each form is how people actually write a
+# phone, an ID, a card, an address or a name in reports and spreadsheets. Half the forms (and their
+# sentences) are "tuned" (the scrubber was developed against them), the other half "held_out" (written
+# alongside, never used to adjust the scrubber), so bench/pii.py can show how it does on spellings it was
+# not fitted to.
+
+_CN = "〇一二三四五六七八九"
+_TRAD_SURNAMES = "陳張劉黃趙吳孫馬鄭謝韓馮鄧蕭葉蘇盧蔣賈錢許楊鍾"
+_TRAD_GIVEN = "偉華強麗國軍傑濤鵬輝靜穎翊翀銘凱嘉誠豪慧瑩"
+_RARE_SURNAMES = {"tuned": "邝冼覃谌粟揭禤庹", "held_out": "芦修檀母靳佘訾笪鄢逯"}
+_HELD_OUT_COMPOUNDS = ("端木", "独孤", "呼延", "南宫", "公孙", "尉迟")
+
+
+def _mobile_digits(rng) -> str:
+    return "1" + rng.choice("3456789") + "".join(rng.choice("0123456789") for _ in range(9))
+
+
+def _split(digits: str, sizes: tuple[int, ...], sep: str) -> str:
+    parts, pos = [], 0
+    for size in sizes:
+        parts.append(digits[pos:pos + size])
+        pos += size
+    return sep.join(parts)
+
+
+def _to_cn(digits: str, one: str = "一") -> str:
+    return "".join(one if d == "1" else _CN[int(d)] for d in digits)
+
+
+def _card(rng, length: int = 19) -> str:
+    return _luhn_complete("62" + _digits(rng, length - 3))
+
+
+def _landline_parts(rng) -> tuple[str, str]:
+    area = rng.choice(("010", "021", "020", "0571", "0755", "0512", "0531", "0898"))
+    return area, str(rng.randint(2, 8)) + _digits(rng, 7)
+
+
+def _given(rng) -> str:
+    return "".join(rng.choice(_GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+def _name(rng, surnames: str = _PLANT_SURNAMES) -> str:
+    return rng.choice(surnames) + _given(rng)
+
+
+def _trad_name(rng) -> str:
+    return rng.choice(_TRAD_SURNAMES) + "".join(rng.choice(_TRAD_GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+@dataclass(frozen=True)
+class PiiForm:
+    """One way of writing one kind of personal data. `make(rng)` returns (written, secret): what goes into
+    the record and the part of it that must not survive (a name without its role cue)."""
+
+    name: str
+    kind: str
+    half: str
+    make: object
+
+
+def _value(fn):
+    return lambda rng: (lambda v: (v, v))(fn(rng))
+
+
+def _person(template: str, name_fn=_name):
+    return lambda rng: (lambda n: (template.format(n=n), n))(name_fn(rng))
+
+
+def _two_people(template: str, name_fn=_name):
+    def make(rng):
+        a, b = name_fn(rng), name_fn(rng)
+        while b == a:
+            b = name_fn(rng)
+        return template.format(a=a, b=b), a + "|" + b
+    return make
+
+
+PII_FORMS: tuple[PiiForm, ...] = (
+    # mobile
+    PiiForm("mobile_plain", "mobile", "tuned", _value(_mobile_digits)),
+    PiiForm("mobile_3_4_4_spaces", "mobile", "tuned", _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), " "))),
+    PiiForm("mobile_3_8_space", "mobile", "tuned", _value(lambda r: _split(_mobile_digits(r), (3, 8), " "))),
+    PiiForm("mobile_7_4_space", "mobile", "tuned", _value(lambda r: _split(_mobile_digits(r), (7, 4), " "))),
+    PiiForm("mobile_dots", "mobile", "tuned", _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), "."))),
+    PiiForm("mobile_em_dashes", "mobile", "tuned", _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), "—"))),
+    PiiForm("mobile_chinese_numerals", "mobile", "tuned", _value(lambda r: _to_cn(_mobile_digits(r)))),
+    PiiForm("mobile_glued_tel", "mobile", "tuned", lambda r: (lambda d: ("Tel" + d, d))(_mobile_digits(r))),
+    PiiForm("mobile_plus86_dashes", "mobile", "tuned",
+            lambda r: (lambda d: ("+86-" + _split(d, (3, 4, 4), "-"), d))(_mobile_digits(r))),
+    PiiForm("mobile_fullwidth", "mobile", "tuned", _value(lambda r: _fullwidth(_mobile_digits(r)))),
+    PiiForm("mobile_zero_width", "mobile", "held_out", _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), "\u200b"))),
+    PiiForm("mobile_ideographic_space", "mobile", "held_out",
+            _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), "\u3000"))),
+    PiiForm("mobile_en_dashes_spaced", "mobile", "held_out",
+            _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), " – "))),
+    PiiForm("mobile_yao_numerals", "mobile", "held_out", _value(lambda r: _to_cn(_mobile_digits(r), "幺"))),
+    PiiForm("mobile_chinese_grouped", "mobile", "held_out",
+            _value(lambda r: _split(_to_cn(_mobile_digits(r)), (3, 4, 4), " "))),
+    PiiForm("mobile_0086_spaces", "mobile", "held_out",
+            lambda r: (lambda d: ("0086 " + _split(d, (3, 4, 4), " "), d))(_mobile_digits(r))),
+    PiiForm("mobile_nbsp", "mobile", "held_out", _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), "\u00a0"))),
+    PiiForm("mobile_fullwidth_hyphens", "mobile", "held_out",
+            _value(lambda r: _split(_mobile_digits(r), (3, 4, 4), "－"))),
+    PiiForm("mobile_glued_mobile_label", "mobile", "held_out",
+            lambda r: (lambda d: ("Mobile" + d, d))(_mobile_digits(r))),
+    # resident ID
+    PiiForm("id_plain", "id_card", "tuned", _value(lambda r: _id18(r))),
+    PiiForm("id_lowercase_x", "id_card", "tuned", _value(lambda r: _id18(r, "X").lower())),
+    PiiForm("id_6_8_4_dashes", "id_card", "tuned", _value(lambda r: _split(_id18(r), (6, 8, 4), "-"))),
+    PiiForm("id_glued_label", "id_card", "tuned", lambda r: (lambda v: ("ID" + v, v))(_id18(r))),
+    PiiForm("id_legacy_15", "id_card", "tuned",
+            _value(lambda r: (lambda y, m, d: f"{r.choice(sorted(PROVINCES))}{_digits(r, 4)}{y % 100:02d}{m:02d}"
+                                               f"{d:02d}{_digits(r, 3)}")(*_birth(r)))),
+    PiiForm("id_6_8_4_spaces", "id_card", "held_out", _value(lambda r: _split(_id18(r), (6, 8, 4), " "))),
+    PiiForm("id_fullwidth", "id_card", "held_out", _value(lambda r: _fullwidth(_id18(r)))),
+    PiiForm("id_6_4_4_4_spaces", "id_card", "held_out", _value(lambda r: _split(_id18(r), (6, 4, 4, 4), " "))),
+    PiiForm("id_dots", "id_card", "held_out", _value(lambda r: _split(_id18(r), (6, 8, 4), "."))),
+    # landline
+    PiiForm("landline_dash", "landline", "tuned", _value(lambda r: "-".join(_landline_parts(r)))),
+    PiiForm("landline_brackets", "landline", "tuned", _value(lambda r: "({}){}".format(*_landline_parts(r)))),
+    PiiForm("landline_extension", "landline", "tuned",
+            _value(lambda r: "{}-{}转{}".format(*_landline_parts(r), r.randint(100, 899)))),
+    PiiForm("landline_spaces", "landline", "held_out",
+            _value(lambda r: (lambda a, n: f"{a} {n[:4]} {n[4:]}")(*_landline_parts(r)))),
+    PiiForm("landline_fullwidth_brackets", "landline", "held_out",
+            _value(lambda r: "（{}）{}".format(*_landline_parts(r)))),
+    PiiForm("landline_dots", "landline", "held_out",
+            _value(lambda r: (lambda a, n: f"{a}.{n[:4]}.{n[4:]}")(*_landline_parts(r)))),
+    # bank card
+    PiiForm("card_plain", "bank_card", "tuned", _value(lambda r: _card(r))),
+    PiiForm("card_groups_of_4", "bank_card", "tuned", _value(lambda r: _split(_card(r, 16), (4, 4, 4, 4), " "))),
+    PiiForm("card_dashes", "bank_card", "held_out", _value(lambda r: _split(_card(r, 16), (4, 4, 4, 4), "-"))),
+    PiiForm("card_4_4_4_4_3", "bank_card", "held_out", _value(lambda r: _split(_card(r), (4, 4, 4, 4, 3), " "))),
+    # e-mail
+    PiiForm("email_ascii", "email", "tuned", _value(lambda r: f"{r.choice(_PINYIN)}.{r.choice(_PINYIN)}@example.com")),
+    PiiForm("email_chinese_local", "email", "tuned", _value(lambda r: f"{_name(r)}@example.cn")),
+    PiiForm("email_spaces_around_at", "email", "tuned",
+            _value(lambda r: f"{r.choice(_PINYIN)}{r.randint(1, 99)} @ mail.example.org")),
+    PiiForm("email_fullwidth_at", "email", "held_out", _value(lambda r: f"{r.choice(_PINYIN)}{r.choice(_PINYIN)}＠example.com")),
+    PiiForm("email_chinese_with_digits", "email", "held_out", _value(lambda r: f"{_name(r)}{r.randint(1980, 2005)}@example.net")),
+    PiiForm("email_upper_case", "email", "held_out",
+            _value(lambda r: f"{r.choice(_PINYIN).title()}.{r.choice(_PINYIN).title()}@Example.COM")),
+    # person names after roles
+    PiiForm("person_cue_colon", "person", "tuned", _person("检查人员：{n}")),
+    PiiForm("person_cue_no_colon", "person", "tuned", _person("检查人员{n}")),
+    PiiForm("person_project_manager", "person", "tuned", _person("项目经理：{n}")),
+    PiiForm("person_rare_surname", "person", "tuned", _person("负责人：{n}", lambda r: _name(r, _RARE_SURNAMES["tuned"]))),
+    PiiForm("person_traditional", "person", "tuned", _person("檢查人：{n}", _trad_name)),
+    PiiForm("person_compound_surname", "person", "tuned", _person("监护人：{n}", lambda r: r.choice(_PLANT_COMPOUNDS) + _given(r))),
+    PiiForm("person_list", "person", "tuned", _two_people("记录人：{a}、{b}")),
+    PiiForm("person_role_word_colon", "person", "held_out", _person("施工队长：{n}")),
+    PiiForm("person_cue_space", "person", "held_out", _person("安全员 {n}")),
+    PiiForm("person_traditional_list", "person", "held_out", _two_people("聯繫人：{a}、{b}", _trad_name)),
+    PiiForm("person_form_heading", "person", "held_out", _person("审核：{n}")),
+    PiiForm("person_markup", "person", "held_out", _person("检查人：<b>{n}</b>")),
+    PiiForm("person_colon_space", "person", "held_out", _person("值班负责人： {n}")),
+    PiiForm("person_rare_surname_held_out", "person", "held_out",
+            _person("联系人{n}", lambda r: _name(r, _RARE_SURNAMES["held_out"]))),
+    PiiForm("person_held_out_compound", "person", "held_out",
+            _person("技术负责人：{n}", lambda r: r.choice(_HELD_OUT_COMPOUNDS) + _given(r))),
+)
+
+_FORM_SENTENCES = {
+    "tuned": {
+        "number": ("夜班如遇泵房异常，请直接拨打{x}找当班同事。", "外协单位的联络方式为{x}，工作日有人值守。",
+                   "登记信息：{x}，已录入门禁系统。"),
+        "person": ("{x}，已在整改单上签字。", "本次巡查由{x}带队完成。", "{x}在现场确认隔离措施到位。"),
+    },
+    "held_out": {
+        "number": ("来访人员留下的信息是{x}，复印件存档。", "如需补发材料，可联系{x}。", "请将结果同步给{x}。"),
+        "person": ("{x}对三号罐区进行了复查。", "（{x}）", "签收：{x}；日期见封面。"),
+    },
+}
+
+_FORM_DECOYS: tuple[tuple[str, object], ...] = (
+    ("standard", lambda r: r.choice(_STANDARDS)),
+    ("datetime", lambda r: f"{r.randint(2019, 2024)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d} "
+                           f"{r.randint(0, 23):02d}:{r.randint(0, 59):02d}"),
+    ("order_number", lambda r: f"{r.randint(2019, 2024)}{r.randint(1, 12):02d}{r.randint(1, 28):02d}{_digits(r, 8)}"),
+    ("id_wrong_check", lambda r: (lambda v: v[:17] + r.choice([c for c in "0123456789" if c != v[17]]))(_id18(r))),
+    ("card_failing_luhn", lambda r: (lambda v: v[:-1] + str((int(v[-1]) + 5) % 10))(_card(r))),
+    ("serial_with_phone_digits", lambda r: f"SN{r.randint(2018, 2024)}{_mobile_digits(r)}"),
+    ("model_number", lambda r: f"ZL{r.randint(10, 99)}-{r.randint(1000, 9999)}-{r.randint(100, 999)}"),
+    ("pressure_reading", lambda r: f"{r.randint(1, 9)}.{_digits(r, 9)}MPa"),
+    ("chinese_year", lambda r: _to_cn(str(r.randint(1990, 2024)), "一") + "年"),
+    ("cue_without_name", lambda r: r.choice(("检查人员发现", "负责人：车间主任", "项目经理部", "联系人：设备科"))),
+    ("part_code", lambda r: _mobile_digits(r) + "B"),
+    ("version_and_ip_like", lambda r: f"V{r.randint(1, 9)}.{r.randint(0, 9)}.{r.randint(0, 99)}"),
+)
+
+
+@dataclass
+class FormsCorpus:
+    """Records with one planted item per (form, field) slot and look-alike decoys in the text.
+
+    records: JSONL-ready dicts (`id`, `title`, `text`, `label`, plus meta fields). plants: per record,
+    (form name, half, field, secret) for each item; secret may hold several names joined by "|".
+    decoys: per record, (decoy name, surface) planted in `text`."""
+
+    records: list[dict]
+    plants: list[list[tuple[str, str, str, str]]]
+    decoys: list[list[tuple[str, str]]]
+
+    def batch(self, source: str = "forms") -> dict[str, list]:
+        """An ingest-shaped batch (meta as JSON of the other fields, ids as the build writes them)."""
+        meta = [json.dumps({k: v for k, v in r.items() if k not in ("id", "title", "text", "label")},
+                           ensure_ascii=False, sort_keys=True) for r in self.records]
+        return {"id": [f"{source}:{r['id']}" for r in self.records], "title": [r["title"] for r in self.records],
+                "text": [r["text"] for r in self.records], "label": [r["label"] for r in self.records],
+                "meta": meta, "source": [source] * len(self.records),
+                "_fallback_id": [f"{source}:forms.jsonl:{i + 1}" for i in range(len(self.records))]}
+
+    def secrets(self) -> set[str]:
+        """Every planted secret as written, NFKC-normalized and, for numbers, as bare ASCII digits."""
+        out: set[str] = set()
+        for plants in self.plants:
+            for _, _, _, secret in plants:
+                out.update(_secret_forms(secret))
+        return out
+
+    def write_jsonl(self, path: Path | str) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as handle:
+            for record in self.records:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return path
+
+
+def _secret_forms(secret: str) -> set[str]:
+    out: set[str] = set()
+    for part in secret.split("|"):
+        normal = unicodedata.normalize("NFKC", part)
+        out.update((part, normal))
+        bare = re.sub(r"[^0-9Xx]", "", normal.translate(str.maketrans("〇零一二三四五六七八九幺", "001234567891")))
+        if len(bare) >= 10:
+            out.add(bare[-11:] if len(bare) in (13, 15) and bare.startswith(("86", "0086")) else bare)
+    return out
+
+
+def _form_for(rng, forms: tuple[PiiForm, ...], kinds: tuple[str, ...] | None = None) -> PiiForm:
+    pool = [f for f in forms if kinds is None or f.kind in kinds]
+    return rng.choice(pool)
+
+
+def make_forms_document(seed: int, index: int, forms: tuple[PiiForm, ...] = PII_FORMS) -> tuple[dict, list, list]:
+    """One record of 8-16 filler sentences with 1-4 forms in its text (the density of make_pii_document),
+    and with some probability one in its title, label, id and meta; 1-3 decoys. A function of (seed, index)
+    only."""
+    from corpusctl.stages import seeded_rng
+
+    rng = seeded_rng(seed, "pii-forms", index)
+    plants: list[tuple[str, str, str, str]] = []
+    parts = [_filler(rng) for _ in range(rng.randint(8, 16))]
+    for _ in range(rng.randint(1, 4)):
+        form = _form_for(rng, forms)
+        written, secret = form.make(rng)
+        group = "person" if form.kind == "person" else "number"
+        parts.insert(rng.randint(0, len(parts)), rng.choice(_FORM_SENTENCES[form.half][group]).format(x=written))
+        plants.append((form.name, form.half, "text", secret))
+    decoys = []
+    for _ in range(rng.randint(1, 3)):
+        name, make = rng.choice(_FORM_DECOYS)
+        surface = make(rng)
+        parts.insert(rng.randint(0, len(parts)), f"备注：{surface}。")
+        decoys.append((name, surface))
+    record = {"id": f"doc-{seed}-{index}", "title": f"{rng.choice(_PLACES)}{rng.choice(_EQUIPMENT)}巡检记录",
+              "text": "".join(parts), "label": rng.choice(("inspection", "maintenance", "sop"))}
+    if rng.random() < 0.3:
+        form = _form_for(rng, forms)
+        written, secret = form.make(rng)
+        record["title"] = f"{record['title']}（{written}）"
+        plants.append((form.name, form.half, "title", secret))
+    numbers = ("mobile", "id_card", "landline", "bank_card", "email")
+    if rng.random() < 0.2:
+        form = _form_for(rng, forms, numbers)
+        written, secret = form.make(rng)
+        record["label"] = written
+        plants.append((form.name, form.half, "label", secret))
+    if rng.random() < 0.15:
+        form = _form_for(rng, forms, numbers)
+        written, secret = form.make(rng)
+        record["id"] = written
+        plants.append((form.name, form.half, "id", secret))
+    if rng.random() < 0.35:
+        form = _form_for(rng, forms)
+        written, secret = form.make(rng)
+        if form.kind == "person" and "|" not in secret and rng.random() < 0.5:
+            record["inspector"] = secret  # a bare name under a person-like key
+        else:
+            record["note"] = rng.choice(_FORM_SENTENCES[form.half]["person" if form.kind == "person" else "number"]
+                                        ).format(x=written)
+        plants.append((form.name, form.half, "meta", secret))
+    return record, plants, decoys
+
+
+def make_forms_corpus(n_docs: int = 400, seed: int = 0) -> FormsCorpus:
+    """`n_docs` records covering every form of PII_FORMS in every field they fit, plus decoys."""
+    docs = [make_forms_document(seed, i) for i in range(n_docs)]
+    return FormsCorpus([d[0] for d in docs], [d[1] for d in docs], [d[2] for d in docs])
