@@ -241,3 +241,14 @@ def test_parquet_and_jsonl_readings_read_like_csv(tmp_path):
         assert columns["time"][1] == parse_time("2024-03-05 08:00")[0]  # epoch seconds, moved to UTC+8
         assert [where.rsplit(":", 1)[1] for _, where, *_ in rejects] == bad
         assert stats["readings_ok"] == 2
+
+
+def test_a_rejected_reading_reaches_disk_scrubbed(plant):
+    """Personal data in a malformed reading (a phone in a name field) never reaches rejects/fusion.jsonl."""
+    phone = "13957468219"
+    with open(plant / "readings.csv", "a", encoding="utf-8") as handle:
+        handle.write(f"2024-03-05 08:00,P-101,值班员王建国电话{phone},出口压力,abc,MPa,\n")
+    out = build(_recipe(plant), plant / "out")
+    rejects = (out / "rejects" / "fusion.jsonl").read_text(encoding="utf-8")
+    assert rejects.count('"bad_value"') == 2 and "[MOBILE]" in rejects
+    assert phone not in rejects and "王建国" not in rejects

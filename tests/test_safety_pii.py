@@ -192,7 +192,7 @@ def planted_build(tmp_path_factory):
         "classification: {min_count: 1}\n", encoding="utf-8")
     secrets = corpus.secrets() | {TRADITIONAL, "13957468219", "13957468225", "13957468228", "13957468229",
                                   "邝伟", "张瑶", "王琳", *BROKEN_ITEMS}
-    out = build(root / "recipe.yaml", root / "out", "--workers", "1")
+    out = build(root / "recipe.yaml", root / "out", "--workers", "1", "--keep-work")  # the work folder is checked too
     return root, out, secrets
 
 
@@ -256,11 +256,11 @@ def test_resume_reuses_ingest_only_with_the_same_pii_settings(planted_build):
     roles.write_text("巡线工\n", encoding="utf-8")
     recipe = (root / "recipe.yaml").read_text(encoding="utf-8")
     (root / "recipe2.yaml").write_text(recipe + "clean: {pii: {roles: roles.txt}}\n", encoding="utf-8")
-    build(root / "recipe2.yaml", out, "--workers", "1", "--resume")
+    build(root / "recipe2.yaml", out, "--workers", "1", "--resume", "--keep-work")
     changed = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert "ingest" in changed["recomputed_stages"] and "ingest" not in changed["resumed_stages"]
     assert changed["pii"] == manifest["pii"]
-    build(root / "recipe2.yaml", out, "--workers", "1", "--resume")
+    build(root / "recipe2.yaml", out, "--workers", "1", "--resume", "--keep-work")
     again = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert "ingest" in again["resumed_stages"]
 
@@ -282,7 +282,7 @@ def test_with_the_scrub_off_ingest_keeps_the_text_as_written(planted_build):
     root, _, secrets = planted_build
     recipe = (root / "recipe.yaml").read_text(encoding="utf-8").replace("output: out", "output: out_off")
     (root / "recipe_off.yaml").write_text(recipe + "clean: {pii: {enabled: false}}\n", encoding="utf-8")
-    out = build(root / "recipe_off.yaml", root / "out_off", "--workers", "1")
+    out = build(root / "recipe_off.yaml", root / "out_off", "--workers", "1", "--keep-work")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["pii"]["total"] == 0
     work = (root / ".out_off.work" / "ingest" / "data.arrow").read_bytes()

@@ -34,6 +34,7 @@ import csv
 import json
 import math
 import re
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Literal
@@ -600,14 +601,14 @@ def fusion_step(build, docs):
         import time
 
         started = time.perf_counter()
-        scrub = build._pii_scrubber()  # a rejected line reaches disk scrubbed, as ingest's rejects do
+        pii = build._pii_stage()  # a rejected line reaches disk scrubbed, field by field, as ingest's rejects do
 
         with open(cp.rejects, "w", encoding="utf-8") as rejects:
             def reject(source, where, reason, detail, raw):
-                if scrub:
-                    raw = ({k: scrub(v) if isinstance(v, str) else v for k, v in raw.items()}
-                           if isinstance(raw, dict) else scrub(str(raw)))
-                build._reject(rejects, "fusion", where, source, reason, scrub(detail) if scrub else detail, raw)
+                if pii:
+                    raw = pii.scrubber.scrub_value(raw if isinstance(raw, dict) else str(raw), Counter())
+                    detail = pii.scrubber.scrub(detail)[0]
+                build._reject(rejects, "fusion", where, source, reason, detail, raw)
 
             columns, stats = load_readings(config, reject)
         feather.write_feather(pa.table(columns, schema=READINGS_SCHEMA), str(cp.dir / "readings.arrow"))
