@@ -32,8 +32,15 @@ def scan(
                                      "id_card,mobile,landline,email,bank_card,person,ip"),
     roles: Path | None = typer.Option(None, "--roles", help="Role-cue lexicon (default: lexicons/pii_roles.txt)"),
     examples: int = typer.Option(3, "--examples", min=0, help="Masked examples per type"),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the files (e.g. gbk, utf-8-sig)"),
 ) -> None:
-    """Count personal data per type in PATH and show a few masked examples (e.g. 138****5678)."""
+    """Count personal data per type in PATH and show a few masked examples (e.g. 138****5678). A file that
+    cannot be read is named with the reason and the scan goes on (exit 1 when any was skipped).
+
+    Example: corpusctl pii scan sample_data/industrial --encoding utf-8
+    """
+    import codecs
+
     from pydantic import ValidationError
 
     from corpusctl.stages.pii import PiiConfig
@@ -48,13 +55,25 @@ def scan(
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise CorpusctlError(f"--types/--roles: {problems}") from None
-        report = scan_paths(path, config, max_examples=examples)
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise CorpusctlError(f"--encoding: unknown encoding {encoding!r} (e.g. utf-8, gbk, gb18030, big5)") from None
+        report = scan_paths(path, config, max_examples=examples, encoding=encoding)
     except CorpusctlError as exc:
         err.print(Text.assemble(("error: ", "red"), str(exc)))
         raise typer.Exit(1) from None
     if as_json:
         console.print(json.dumps(report, ensure_ascii=False, indent=2))
-        return
+    else:
+        print_report(path, report)
+    for file, problem in report["errors"].items():
+        err.print(Text.assemble(("skipped ", "yellow"), f"{file}: {problem}"))
+    if report["errors"]:
+        raise typer.Exit(1)
+
+
+def print_report(path: Path, report: dict) -> None:
     table = Table(title=f"personal data in {path} ({len(report['files'])} files, {report['chars']:,} chars)")
     table.add_column("type")
     table.add_column("found", justify="right")

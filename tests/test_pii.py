@@ -433,3 +433,21 @@ def test_cli_scan_table_json_and_errors(tmp_path):
     assert result.exit_code == 1 and "does not exist" in result.output
     result = runner.invoke(app, ["scan", str(src), "--types", "passport"])
     assert result.exit_code == 1 and "--types" in result.output
+
+
+def test_cli_scan_reports_a_file_in_another_encoding_and_goes_on(tmp_path):
+    """Issue 16 item 6: one GBK file among UTF-8 ones is named with what to do; `--encoding gbk` reads it."""
+    src = write_sources(tmp_path / "src")
+    (src / "gbk.txt").write_bytes("巡检记录：联系电话13957468219，设备运行正常。\n".encode("gbk"))
+    runner = CliRunner()
+    result = runner.invoke(app, ["scan", str(src), "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["counts"]["mobile"] == 3  # the UTF-8 files were all scanned
+    assert list(report["errors"]) == [str(src / "gbk.txt")] and "--encoding" in report["errors"][str(src / "gbk.txt")]
+    assert "skipped" in result.stderr and "gbk.txt" in result.stderr
+    result = runner.invoke(app, ["scan", str(src / "gbk.txt"), "--encoding", "gbk", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["counts"]["mobile"] == 1
+    result = runner.invoke(app, ["scan", str(src), "--encoding", "klingon"])
+    assert result.exit_code == 1 and "unknown encoding" in result.output

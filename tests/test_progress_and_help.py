@@ -15,10 +15,6 @@ from typer.testing import CliRunner
 
 from corpusctl.cli import RichProgress, app
 
-NOT_YET = {("pii", "scan")}
-"""Commands whose --help is being reworked elsewhere (`pii scan --encoding`); their example lands there."""
-
-
 def commands(command=None, path=()):
     command = command or typer.main.get_command(app)
     if getattr(command, "commands", None):
@@ -28,7 +24,7 @@ def commands(command=None, path=()):
         yield path
 
 
-@pytest.mark.parametrize("path", [p for p in commands() if p not in NOT_YET], ids=" ".join)
+@pytest.mark.parametrize("path", commands(), ids=" ".join)
 def test_every_command_help_shows_an_example(path):
     result = CliRunner().invoke(app, [*path, "--help"], terminal_width=200)
     assert result.exit_code == 0, result.output

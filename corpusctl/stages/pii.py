@@ -859,10 +859,10 @@ def _scan_files(path: Path) -> list[Path]:
     raise CorpusctlError(f"{path} does not exist")
 
 
-def _read_texts(path: Path) -> Iterator[tuple[str, str | None]]:
+def _read_texts(path: Path, encoding: str = "utf-8") -> Iterator[tuple[str, str | None]]:
     """(text, key) pairs of a file: every string of every JSONL record, every line of a txt, every CSV cell."""
     fmt = SCAN_SUFFIXES.get(path.suffix.lower(), "txt")
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding=encoding, newline="") as handle:
         if fmt == "csv":
             reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
             header = next(reader, [])
@@ -894,10 +894,11 @@ def _json_strings(value: object, key: str | None) -> Iterator[tuple[str, str | N
 
 
 def scan(paths: Path | str | Iterable[Path | str], config: PiiConfig | None = None, *,
-         max_examples: int = 3) -> dict:
+         max_examples: int = 3, encoding: str = "utf-8") -> dict:
     """What personal data a source holds: counts per type and a few masked examples, without building.
 
-    Texts are NFKC-normalized first, as the build does before its scrub.
+    Texts are NFKC-normalized first, as the build does before its scrub. A file that cannot be read (another
+    encoding, permissions) is listed under `errors` and the scan goes on with the next one.
     """
     config = config or PiiConfig()
     scrubber = Scrubber(config)
@@ -907,9 +908,10 @@ def scan(paths: Path | str | Iterable[Path | str], config: PiiConfig | None = No
     counts: Counter = Counter()
     examples: dict[str, list[str]] = {kind: [] for kind in ALL_TYPES}
     chars = texts = 0
+    errors: dict[str, str] = {}
     for file in files:
         try:
-            for text, key in _read_texts(file):
+            for text, key in _read_texts(file, encoding):
                 texts += 1
                 text = unicodedata.normalize("NFKC", text)
                 chars += len(text)
@@ -920,10 +922,14 @@ def scan(paths: Path | str | Iterable[Path | str], config: PiiConfig | None = No
                     masked = mask_example(kind, text[start:end])
                     if len(examples[kind]) < max_examples and masked not in examples[kind]:
                         examples[kind].append(masked)
-        except UnicodeDecodeError:
-            raise CorpusctlError(f"{file}: not UTF-8 text") from None
+        except UnicodeDecodeError as exc:
+            errors[str(file)] = (f"not {encoding} text (byte {exc.start}); pass --encoding (e.g. gbk) if the file "
+                                 "is in another encoding")
+        except OSError as exc:
+            errors[str(file)] = f"cannot be read: {exc.strerror or exc}"
     return {
         "files": [str(f) for f in files],
+        "errors": errors,
         "texts": texts,
         "chars": chars,
         "types": list(config.types),
