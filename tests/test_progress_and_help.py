@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from corpusctl.cli import RichProgress, app
 
+
 def commands(command=None, path=()):
     command = command or typer.main.get_command(app)
     if getattr(command, "commands", None):
