@@ -63,7 +63,8 @@ def test_stage_adds_terms_title_terms_and_events(stage):
     assert events[0]["ontology.category.EQUIPMENT"] >= 3  # 灭火器 ×2 in the text, 配电箱, + the title's
     assert events[0]["ontology.homonym.接地.grounding"] == 1 and events[0]["ontology.homonym_resolved"] == 1
     assert events[1]["ontology.homonym.接地.ground_contact"] == 1
-    assert events[2]["ontology.homonym_unresolved"] == 1
+    assert events[2]["ontology.homonym_abstained"] == 1 and events[2]["ontology.homonym.接地.(abstained)"] == 1
+    assert out["terms"][2] == [{"start": 0, "end": 2, "concept_id": "h:接地", "category": "", "sense": ""}]
 
 
 def test_stage_output_does_not_depend_on_batch_boundaries(stage):
@@ -129,19 +130,21 @@ def test_enrichment_inserts_the_parent_after_the_first_mention():
                {k: v for k, v in after.items() if k not in ("start", "end")}
     assert Counter(enriched["_events"][0])["ontology.enriched"] == text.count("（")
     assert enriched["text"][1] == BATCH["text"][1]  # a general-language sense has no parent to add
-    assert enriched["text"][2] == "接地（电气安全措施）"
+    assert enriched["text"][2] == "接地"  # an abstaining homonym has no parent to add
 
 
 def test_manifest_summary():
     events = Counter({"ontology.category.EQUIPMENT": 5, "ontology.category.PPE": 2, "ontology.lexicon": 3,
                       "ontology.homonym.接地.grounding": 4, "ontology.homonym.接地.ground_contact": 1,
-                      "ontology.homonym_resolved": 3, "ontology.homonym_unresolved": 2, "ontology.enriched": 1,
+                      "ontology.homonym.接地.(abstained)": 2,
+                      "ontology.homonym_resolved": 5, "ontology.homonym_abstained": 2, "ontology.enriched": 1,
                       "pii.mobile": 7})
     summary = ontology_manifest(events, stats={"concepts": 10})
     assert summary["entity_spans"] == 7 and summary["lexicon_spans"] == 3
     assert list(summary["categories"]) == ["EQUIPMENT", "PPE"]
-    assert summary["homonyms"] == {"occurrences": 5, "resolved": 3, "unresolved": 2,
-                                   "decisions": {"接地": {"grounding": 4, "ground_contact": 1}}}
+    assert summary["homonyms"] == {"occurrences": 7, "resolved": 5, "abstained": 2, "abstention_rate": 0.2857,
+                                   "per_sense": {"接地.grounding": 4, "接地.ground_contact": 1},
+                                   "decisions": {"接地": {"grounding": 4, "(abstained)": 2, "ground_contact": 1}}}
     assert summary["enriched"] == 1 and summary["ontology"] == {"concepts": 10}
     json.dumps(summary)
 
