@@ -42,10 +42,9 @@ def run_steps(build: Build) -> Path:
         if _rows_in(examples.data) == 0:
             raise CorpusctlError("no documents are left to build examples from: every document was rejected or "
                                  f"left out by the mix; see the rejects in {build.work}/*/rejects.jsonl")
-        # the NER export and the vocabulary read only the formatted examples: they run during segmentation
-        exports["ner"] = Background(ner_step, build, examples, final, inline=inline)
         vocab_cp, exports["vocab"] = start_vocabulary(build, examples)
         segmented = segment_step(build, examples)
+        exports["ner"] = Background(ner_step, build, segmented, final, inline=inline)  # reads words + POS
         tokenizer, vocab_stats = finish_vocabulary(build, vocab_cp, exports["vocab"], final)
         tokenized = tokenize_step(build, segmented, tokenizer)
         outputs = {"vocab": vocab_stats, "formats": corpus_shares(examples, recipe.format.title_content_share)}
@@ -463,10 +462,11 @@ def ner_step(build: Build, examples: StageCheckpoint, final: Path) -> dict:
         return {"enabled": False}
     from corpusctl.exports.ner import export_ner
 
-    columns = ["id", "title", "text", "terms", "title_terms", "sentences"]
+    columns = ["id", "title", "text", "terms", "title_terms", "sentences", "words", "title_words"]
     rows = iter_rows(examples.data, columns)
     rejects: list[dict] = []
-    stats = export_ner(rows, final / "ner", recipe.ner, recipe.seed, strict=build.strict, rejects=rejects)
+    stats = export_ner(rows, final / "ner", recipe.ner, recipe.seed, strict=build.strict, rejects=rejects,
+                       ontology_dir=recipe.ontology.dir if recipe.ontology.enabled else None)
     if rejects:
         (final / "rejects").mkdir(exist_ok=True)
         with open(final / "rejects" / "ner.jsonl", "w", encoding="utf-8") as handle:
