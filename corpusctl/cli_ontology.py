@@ -162,3 +162,44 @@ def eval_(file: Path = typer.Argument(..., help="Evaluation file: split<TAB>term
         for e in result["errors"]:
             console.print(f"{file}:{e['line']} [{e['split']}] {e['term']}: want {e['want']}, got "
                           f"{e['got'] or '(abstained)'} — {e['text']}")
+
+
+@app.command("import")
+def import_(source: Path = typer.Argument(..., help="Term table (.csv/.tsv: term, synonyms, category, parent[, id, "
+                                                    "gloss]) or SKOS (.ttl, .rdf, .owl, .nt)"),
+            out: Path = typer.Argument(..., help="Ontology folder to write (new or empty)"),
+            relations: Path | None = typer.Option(None, "--relations", help="Extra pairs: head,relation,tail CSV "
+                                                                           "(terms or ids)"),
+            category: str | None = typer.Option(None, "--category", help="Category for rows or concepts without one"),
+            mapping: list[str] = typer.Option([], "--map", help="LABEL=CATEGORY: a SKOS concept and everything below "
+                                                                "it take CATEGORY; repeatable"),
+            lang: str = typer.Option("zh", "--lang", help="Language of the SKOS labels to use"),
+            force: bool = typer.Option(False, "--force", help="Overwrite the ontology files of a non-empty OUT")) -> None:
+    """Build an ontology folder from a term table or a SKOS thesaurus; problems name their line."""
+    from corpusctl.ontology import ontology_stats
+    from corpusctl.ontology_import import import_ontology
+
+    pairs = {}
+    for item in mapping:
+        label, sep, name = item.partition("=")
+        if not sep or not label or not name:
+            err.print(f"error: --map {item!r}: expected LABEL=CATEGORY")
+            raise typer.Exit(2)
+        pairs[label] = name
+    try:
+        result = import_ontology(source, out, relations=relations, category=category, mapping=pairs, lang=lang,
+                                 force=force)
+    except CorpusctlError as exc:
+        _fail(exc)
+    for warning in result.warnings[:20]:
+        err.print(f"warning: {warning}")
+    if len(result.warnings) > 20:
+        err.print(f"warning: … and {len(result.warnings) - 20} more")
+    if result.problems:
+        for problem in result.problems:
+            console.print(str(problem))
+        err.print(f"{source}: {len(result.problems)} problem(s); nothing usable was written")
+        raise typer.Exit(1)
+    stats = ontology_stats(out)
+    console.print(f"{out}: {stats['concepts']} concepts, {stats['terms']} terms, {stats['relations']} relations, "
+                  f"depth {stats['depth']} — imported from {source}")

@@ -9,6 +9,8 @@ span as an entity unless
   written around it (法兰 in 法兰克福, 工作服 in 工作者 is no PPE; the segment stage always keeps ontology
   terms whole, so this is the segmentation the text would get without the ontology); when that word
   ends with the term it is a more specific kind of it and becomes the entity (输油 + 管道, 交通 + 事故);
+  a far more frequent word across one of its edges means the match is an accident of the characters
+  (对重 in 对重点部位: 重点);
 - it only modifies a longer noun: the next character is a bound noun-forming morpheme standing alone
   (循环水站: 循环水 + 站 is a station, not the water);
 - it lies inside an organisation name (江北汽车零部件有限公司 holds no COMPONENT);
@@ -48,6 +50,8 @@ PROHIBITIONS = ("严禁", "禁止", "不得", "请勿", "切勿", "不要", "不
 _NOUNISH = {"NOUN", "PROPN", "X"}
 DICTIONARY_MIN_FREQ = 5
 LOCATIVES = "处上下里内外中时前后边旁"
+CROSSING_MIN_FREQ = 1000
+CROSSING_RATIO = 10
 """A dictionary word that is only the term plus one of these (接头处, 管道内) does not hide the term."""
 _REACH = 4
 _MODIFIERS = {"NOUN", "PROPN", "VERB"}
@@ -78,6 +82,23 @@ class DistantRules:
                 if (get(text[a:b]) or 0) >= DICTIONARY_MIN_FREQ and (best is None or b - a > best[1] - best[0]):
                     best = (a, b)
         return best
+
+    def crossed(self, text: str, start: int, end: int) -> bool:
+        """A two-character span with a dictionary word across one of its edges, at least `CROSSING_RATIO`
+        times as frequent as the span's own text (and at least `CROSSING_MIN_FREQ`)."""
+        if not self.dictionary or end - start != 2:  # longer terms are rarely matched by accident
+            return False
+        get = self.dictionary.get
+        floor = max(CROSSING_MIN_FREQ, CROSSING_RATIO * (get(text[start:end]) or 0))
+        for a in range(start + 1, end):  # words that start inside the span and end after it
+            for b in range(end + 1, min(len(text), end + _REACH) + 1):
+                if (get(text[a:b]) or 0) >= floor:
+                    return True
+        for a in range(max(0, start - _REACH), start):  # words that start before it and end inside it
+            for b in range(start + 1, end):
+                if (get(text[a:b]) or 0) >= floor:
+                    return True
+        return False
 
     @classmethod
     def from_ontology(cls, ontology, stop: Iterable[str] = DEFAULT_STOP, min_depth: int = 1,
@@ -222,7 +243,7 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
             counts["extended_compound"] += 1
         if not extended and generic:
             counts["dropped_generic"] += 1
-        elif container is not None:
+        elif container is not None or (not extended and rules.crossed(text, start, end)):
             counts["dropped_inside_longer_word"] += 1
         elif modifies_a_longer_noun(text, end, words, starts):
             counts["dropped_inside_longer_word"] += 1
