@@ -56,9 +56,9 @@ def test_refine_without_words_applies_the_stop_list_and_suffix_rules():
     terms = [{"start": 0, "end": 2, "category": "EQUIPMENT", "concept_id": "eq:设备", "sense": ""},
              {"start": 4, "end": 7, "category": "MATERIAL", "concept_id": "mat:循环水", "sense": ""}]
     counts = Counter()
-    assert refine(text, terms, None, DistantRules(), counts) == []
+    assert refine(text, terms, None, DistantRules(dictionary=None), counts) == []
     assert counts == {"dropped_generic": 1, "dropped_inside_longer_word": 1}
-    assert refine(text, terms, None, DistantRules(stop=frozenset()), Counter()) == [(0, 2, "EQUIPMENT")]
+    assert refine(text, terms, None, DistantRules(stop=frozenset(), dictionary=None), Counter()) == [(0, 2, "EQUIPMENT")]
 
 
 def test_organisations_span_the_nouns_before_the_suffix():

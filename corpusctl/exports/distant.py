@@ -66,8 +66,8 @@ class DistantRules:
     depth: Mapping[str, int] = field(default_factory=dict)
     """Is-a depth by concept id (`id#sense` for a homonym's sense); empty: no depth rule."""
     compound_heads: frozenset[str] = frozenset(COMPOUND_HEADS)
-    dictionary: Mapping[str, int] | None = None
-    """General word frequencies (jieba's dictionary); None: no dictionary rule."""
+    dictionary: Mapping[str, int] | None = field(default_factory=lambda: general_dictionary())
+    """General word frequencies (jieba's dictionary, by default); None: no dictionary rules."""
 
     def container(self, text: str, start: int, end: int) -> tuple[int, int] | None:
         """The longest dictionary word in `text` that covers the span and is longer than it, if any."""
