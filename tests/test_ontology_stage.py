@@ -203,3 +203,33 @@ def test_cli_missing_folder(tmp_path):
     result = runner.invoke(app, ["stats", "--dir", str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "not found" in result.output
+
+
+def test_cli_annotate_explain_shows_evidence_per_sense():
+    result = runner.invoke(app, ["annotate", "--explain", "厂区大门口禁止停车。"])
+    assert result.exit_code == 0, result.output
+    assert "停车 @7-9: parking" in result.output
+    assert "parking [not an entity] score" in result.output and "大门口 cue" in result.output
+    assert "shutdown (default) [PROCEDURE]" in result.output
+    data = json.loads(runner.invoke(app, ["annotate", "--explain", "--json", "接地"]).output)
+    assert data["spans"][0]["sense"] == "" and data["homonyms"][0]["sense"] == ""  # abstained: no evidence
+
+
+def test_cli_eval_prints_accuracy_non_default_and_abstentions(tmp_path):
+    result = runner.invoke(app, ["eval", str(DEFAULT_DIR / "eval" / "homonyms.tsv"), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert set(figures) == {"tuned", "heldout", "all"}
+    assert figures["all"]["n"] == figures["tuned"]["n"] + figures["heldout"]["n"] >= 200
+    assert {"accuracy", "non_default_accuracy", "abstention_rate"} <= set(figures["all"])
+    table = runner.invoke(app, ["eval", str(DEFAULT_DIR / "eval" / "homonyms.tsv"), "--errors"])
+    assert table.exit_code == 0 and "heldout" in table.output and "want" in table.output
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("tuned\t接地\tflying\t飞机在跑道上接地。\nheldout\t叉车\tx\t叉车倒车。\ntuned\t接地\tgrounding\t没有那个词。\n",
+                   encoding="utf-8")
+    wrong = runner.invoke(app, ["eval", str(bad)])
+    assert wrong.exit_code == 2 and "bad.tsv:3:" in wrong.output  # the term must occur once
+    bad.write_text("tuned\t接地\tflying\t飞机在跑道上接地。\nheldout\t叉车\tx\t叉车倒车。\n", encoding="utf-8")
+    wrong = runner.invoke(app, ["eval", str(bad)])
+    assert wrong.exit_code == 2 and "bad.tsv:1: 接地 has no sense 'flying'" in wrong.output
+    assert "bad.tsv:2: '叉车' is not a homonym" in wrong.output
