@@ -233,3 +233,31 @@ def test_cli_eval_prints_accuracy_non_default_and_abstentions(tmp_path):
     wrong = runner.invoke(app, ["eval", str(bad)])
     assert wrong.exit_code == 2 and "bad.tsv:1: 接地 has no sense 'flying'" in wrong.output
     assert "bad.tsv:2: '叉车' is not a homonym" in wrong.output
+
+
+def test_report_shows_abstentions_and_the_most_frequent_entity_strings_per_type():
+    from corpusctl.report import ontology_section
+
+    manifest = {
+        "ontology": {"entity_spans": 12, "lexicon_spans": 1, "categories": {"EQUIPMENT": 9, "ROLE": 3},
+                     "homonyms": {"occurrences": 10, "resolved": 7, "abstained": 3,
+                                  "decisions": {"接地": {"grounding": 6, "(abstained)": 3, "ground_contact": 1}}}},
+        "ner": {"top_entities": {"EQUIPMENT": {f"设备{i}": 30 - i for i in range(25)}, "ROLE": {"电工": 4}}},
+    }
+    html = ontology_section(manifest, top=20)
+    assert "7 resolved from their context" in html and "3 abstained" in html
+    assert "The 20 most frequent entity strings per type" in html
+    assert "设备0 30" in html and "设备19 11" in html and "设备20" not in html and "电工 4" in html
+
+
+def test_ner_manifest_lists_top_entity_strings(tmp_path):
+    from corpusctl.exports.ner import NerConfig, export_ner
+
+    rows = [{"id": f"r{i}", "title": "", "text": "叉车撞上了货架。配电室很干净。", "sentences": [],
+             "terms": [{"start": 0, "end": 2, "concept_id": "eq:叉车", "category": "EQUIPMENT", "sense": ""},
+                       {"start": 5, "end": 7, "concept_id": "eq:货架", "category": "EQUIPMENT", "sense": ""},
+                       {"start": 8, "end": 11, "concept_id": "loc:配电室", "category": "LOCATION", "sense": ""}]}
+            for i in range(3)]
+    stats = export_ner(rows, tmp_path / "ner", NerConfig(near_duplicate_threshold=1.0), seed=1)
+    assert stats["top_entities"]["EQUIPMENT"] == {"叉车": 3, "货架": 3}
+    assert stats["top_entities"]["LOCATION"] == {"配电室": 3}

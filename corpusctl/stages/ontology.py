@@ -45,7 +45,7 @@ class OntologyConfig(StageSection):
     dir: RecipePath = PROJECT_ROOT / "ontology"
     """The ontology folder (`*.jsonl` concepts, `relations.tsv`, `categories.txt`)."""
     window: int = Field(20, ge=1)
-    """Characters either side of a homonym in which sense cues are looked for."""
+    """Characters either side of a homonym (within its sentence) in which evidence for its senses is looked for."""
     enrich: bool = False
     """Insert the parent category in brackets after a concept's first mention (see the module docstring)."""
 
