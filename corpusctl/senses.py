@@ -44,6 +44,8 @@ NEAR = 4
 SENTENCE_END = "。！？!?；;\n"
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[A-Za-z0-9]+")
 _NEIGHBOURS_MAX = 200
+_THEME_MAX = 30
+"""A parent or cue shared by more senses than this is too general to make a theme."""
 
 
 FUNCTION_CHARS = set("的了是在有和与或及等把被对从到为以而就也都很上下中个之其这那一不")
@@ -75,7 +77,25 @@ def gloss_bigrams(gloss: str, term: str) -> list[str]:
     return [b for b in dict.fromkeys(out) if b and term not in b and b not in term]
 
 
-def neighbourhood(ontology, parent: str | None) -> list[tuple[str, str]]:
+def related_index(ontology):
+    """A function: concept number → the ids of its knowledge-graph tails (the relation arrays sorted once,
+    not scanned per sense)."""
+    relations = ontology.relations
+    order = np.argsort(relations.heads, kind="stable")
+    tails = relations.tails[order]
+    offsets = np.zeros(len(relations.ids) + 1, dtype=np.int64)
+    if len(relations):
+        np.cumsum(np.bincount(relations.heads, minlength=len(relations.ids)), out=offsets[1:])
+    bounds = offsets.tolist()
+
+    def tails_of(index: int) -> list[str]:
+        a, b = bounds[index], bounds[index + 1]
+        return [relations.ids[t] for t in tails[a:min(b, a + _NEIGHBOURS_MAX)].tolist()]
+
+    return tails_of
+
+
+def neighbourhood(ontology, parent: str | None, tails_of=None) -> list[tuple[str, str]]:
     """(concept id, kind) of the ontology concepts near a sense's parent: itself, ancestors, children and
     grandchildren, siblings, knowledge-graph neighbours (capped, nearest kinds first)."""
     if parent is None or parent not in ontology:
@@ -88,24 +108,33 @@ def neighbourhood(ontology, parent: str | None) -> list[tuple[str, str]]:
     grand = ontology.get(parent).parent
     if grand is not None:
         out += [(s, "sibling") for s in ontology.children(grand)[:_NEIGHBOURS_MAX] if s != parent]
-    index = ontology.index[parent]
-    related = [tail for _, tail in ontology.relations.of(index)[:_NEIGHBOURS_MAX]]
-    out += [(r, "related") for r in related]
+    tails_of = tails_of or related_index(ontology)
+    out += [(r, "related") for r in tails_of(ontology.index[parent])]
     return out
 
 
 def themes(senses: list[tuple[int, object]]) -> dict[int, set[str]]:
     """Borrowed cue words per global sense: the cues of every sense of another homonym that shares its
-    parent concept or two of its cue words."""
-    cues = [set(sense.cues) for _, sense in senses]
+    parent concept or two of its cue words (parents and cues shared by more than `_THEME_MAX` senses do
+    not count)."""
+    from collections import Counter, defaultdict
+
+    by_parent: dict[str, list[int]] = defaultdict(list)
+    by_cue: dict[str, list[int]] = defaultdict(list)
+    for i, (_, sense) in enumerate(senses):
+        if sense.parent is not None:
+            by_parent[sense.parent].append(i)
+        for cue in set(sense.cues):
+            by_cue[cue].append(i)
     out: dict[int, set[str]] = {}
     for i, (h, sense) in enumerate(senses):
-        for j, (k, other) in enumerate(senses):
-            if k == h:
-                continue
-            same_parent = sense.parent is not None and sense.parent == other.parent
-            if same_parent or len(cues[i] & cues[j]) >= 2:
-                out.setdefault(i, set()).update(cues[j])
+        shared = Counter(j for cue in set(sense.cues) if len(by_cue[cue]) <= _THEME_MAX for j in by_cue[cue])
+        partners = {j for j, n in shared.items() if n >= 2}
+        if sense.parent is not None and len(by_parent[sense.parent]) <= _THEME_MAX:
+            partners.update(by_parent[sense.parent])
+        for j in partners:
+            if senses[j][0] != h:
+                out.setdefault(i, set()).update(senses[j][1].cues)
     return out
 
 
@@ -117,6 +146,7 @@ def build_profiles(ontology, homonyms: Iterable[tuple[int, object, list[int]]]) 
     homonym_terms = {c.term for c in ontology.homonyms} if ontology is not None else set()
     flat = [(h, sense) for h, concept, _ in homonyms for sense in concept.senses]
     borrowed = themes(flat)
+    tails_of = related_index(ontology) if ontology is not None and homonyms else None
     position = 0
     for h, concept, numbers in homonyms:
         term = concept.term
@@ -134,7 +164,7 @@ def build_profiles(ontology, homonyms: Iterable[tuple[int, object, list[int]]]) 
                 for word in ontology.general:
                     words.setdefault(word, "general")
             if ontology is not None:
-                for cid, kind in neighbourhood(ontology, sense.parent):
+                for cid, kind in neighbourhood(ontology, sense.parent, tails_of):
                     for surface in ontology.get(cid).surfaces:
                         words.setdefault(surface, kind)
             per_sense.append({w: k for w, k in words.items()
