@@ -127,8 +127,12 @@ def export_from_output(target: Path, scheme: str | None = None, seed: int | None
             for i in range(len(batch["id"])):
                 yield {c: batch[c][i] for c in columns}
 
+    from corpusctl.exports.distant import with_words  # the distant rules read the build's words and POS
+
+    segmented, ontology_dir = with_words(rows(), manifest.get("recipe"))
     rejects: list[dict] = []
-    stats = export_ner(rows(), target / "ner", config, manifest.get("seed", 42) if seed is None else seed, strict=strict, rejects=rejects)
+    stats = export_ner(segmented, target / "ner", config, manifest.get("seed", 42) if seed is None else seed, strict=strict, rejects=rejects,
+                       ontology_dir=ontology_dir)
     if rejects:
         (target / "rejects").mkdir(exist_ok=True)
         with (target / "rejects" / "ner.jsonl").open("w", encoding="utf-8") as handle:

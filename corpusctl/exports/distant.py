@@ -252,3 +252,40 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
         else:
             out.append((start, end, kind))
     return _compounds(out, counts)  # overlaps, if an extension made any, are left to the caller
+
+
+def with_words(rows: Iterable[dict], recipe_json: Mapping | None, batch_size: int = 500):
+    """(rows with the segment stage's `words` / `title_words` added, ontology folder or None) for a NER
+    export from pretrain/, which keeps no word spans: the build's segmenter (its recipe section, the
+    ontology's terms, the term spans as fixed words) cuts the texts again, so the labels match the build's.
+    Without a usable recipe the rows come back as they are (the word rules then do not apply)."""
+    from corpusctl.recipe import Recipe
+
+    try:
+        recipe = Recipe.model_validate(dict(recipe_json or {}))
+    except ValueError:
+        return iter(rows), None
+    ontology_dir = recipe.ontology.dir if recipe.ontology.enabled else None
+    from corpusctl.ontology import segmenter_terms
+    from corpusctl.stages.segment import SegmentStage
+
+    stage = SegmentStage(recipe.segment, segmenter_terms(ontology_dir, list(recipe.segment.lexicons)))
+
+    def generate():
+        batch: list[dict] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == batch_size:
+                yield from _segmented(stage, batch)
+                batch = []
+        if batch:
+            yield from _segmented(stage, batch)
+
+    return generate(), ontology_dir
+
+
+def _segmented(stage, batch: list[dict]) -> list[dict]:
+    columns = {name: [row.get(name) or ([] if name.endswith("terms") else "") for row in batch]
+               for name in ("text", "title", "terms", "title_terms")}
+    words = stage(columns)
+    return [{**row, **{name: words[name][i].as_py() for name in words}} for i, row in enumerate(batch)]
