@@ -31,6 +31,7 @@ def labels(text: str) -> list[tuple[str, str]]:
     ("循环水站的水泵出口压力表损坏。", "循环水"),  # 循环水 only modifies 站
     ("设备运行正常，作业人员和设备都已到位，没有故障。", "设备"),  # generic heads
     ("法兰克福阴转多云。", "法兰"),  # inside a longer word of the general dictionary
+    ("孩子临近高考，压力大得整夜睡不着。", "压力"),  # a homonym with nothing of the domain around it
 ])
 def test_issue_examples_are_not_entities(text, absent):
     assert absent not in {surface for surface, _ in labels(text)}
@@ -44,6 +45,10 @@ def test_a_generic_head_after_its_modifier_is_one_entity():
 
 def test_material_and_container_written_together_are_one_equipment():
     assert ("甲醇储罐", "EQUIPMENT") in labels("甲醇储罐的呼吸阀被冻住了。")
+
+
+def test_a_homonym_next_to_other_entities_keeps_its_label():
+    assert ("压力", "PARAMETER") in labels("反应釜内压力升到了零点八兆帕，操作工立即打开了放空阀。")
 
 
 def test_real_entities_stay():
@@ -81,7 +86,7 @@ def test_the_gold_set_is_hand_labelled_industrial_and_general_text():
 def test_distant_labels_on_the_gold_set_keep_their_precision():
     gold = read_sentences(GOLD)
     figures = score(gold, distant_labels([t for t, _ in gold], DEFAULT_DIR))["overall"]
-    assert figures["precision"] >= 0.80 and figures["recall"] >= 0.72
+    assert figures["precision"] >= 0.83 and figures["recall"] >= 0.70
 
 
 @pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/external (public NER corpora) is not present")

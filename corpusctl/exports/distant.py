@@ -15,7 +15,10 @@ span as an entity unless
   (循环水站: 循环水 + 站 is a station, not the water);
 - it lies inside an organisation name (江北汽车零部件有限公司 holds no COMPONENT);
 - it is a COMPONENT used as a verb: the segmenter tags it VERB, an aspect particle follows (开关了), or an
-  adverb or prohibition precedes it and a noun follows (严禁开关电器).
+  adverb or prohibition precedes it and a noun follows (严禁开关电器);
+- it is a homonym (its span has a sense) with no unambiguous entity term within `ANCHOR_REACH`
+  characters: a sense chosen in text with nothing else of the domain around (孩子临近高考，压力大 …) is
+  not a label worth an annotator's time, whatever the sense model chose.
 
 A generic head right after a modifying word becomes one entity with it (`compound_heads`: 接班 + 人员 →
 接班人员, ROLE; not after an adverb, as in 立即组织人员撤离), and two entities written together form one
@@ -182,6 +185,16 @@ def modifies_a_longer_noun(text: str, end: int, words: Sequence[tuple[int, int, 
     return after >= 0 and words[after][0] == end and words[after][1] == end + 1
 
 
+ANCHOR_REACH = 20
+"""A homonym's sense is only labelled with another (unambiguous) entity term this near it."""
+
+
+def _anchored(anchors: list[int], start: int, end: int) -> bool:
+    i = bisect_right(anchors, start - ANCHOR_REACH - 1)
+    return any(start - ANCHOR_REACH <= a <= end + ANCHOR_REACH and not start <= a < end
+               for a in anchors[i:i + 8])
+
+
 def _predicate(words: Sequence[tuple[int, int, str]], modifier: int, end: int, starts: list[int]) -> bool:
     """A verb before a head is its predicate, not its modifier, after an adverb (立即组织人员) or when a verb
     follows the head (组织人员撤离)."""
@@ -212,6 +225,8 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
     words = list(words) if words else []
     starts = [w[0] for w in words]
     orgs = organisations(text, words) if words else []
+    terms = list(terms)
+    anchors = sorted(int(t["start"]) for t in terms if t.get("category") and not t.get("sense"))
     out = []
     for term in terms:
         kind = term.get("category") or ""
@@ -236,6 +251,9 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
             counts["dropped_in_organisation"] += 1
             continue
         generic = rules.generic(surface, str(term.get("concept_id") or ""), str(term.get("sense") or ""))
+        if term.get("sense") and not _anchored(anchors, start, end):
+            counts["dropped_unanchored_homonym"] += 1
+            continue
         container = None if extended else rules.container(text, start, end)
         if container is not None and container[1] == end and not generic \
                 and not any(a <= container[0] < b for a, b in orgs):
