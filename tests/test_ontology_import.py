@@ -158,3 +158,22 @@ def test_the_sample_builds_with_ontologies_imported_from_csv_and_skos(tmp_path):
         labels = json.loads((out / "ner" / "labels.json").read_text(encoding="utf-8"))
         assert {"EQUIPMENT", "PPE", "LOCATION"} <= set(labels["entity_types"])
         assert (out / "pretrain").is_dir() and (out / "report.html").is_file()
+
+
+def test_one_line_related_and_broader_statements_take_the_fast_path(tmp_path):
+    from corpusctl.ontology_import import split_simple_statements
+
+    lines = ["@prefix skos: <http://www.w3.org/2004/02/skos/core#> .", "@prefix ex: <http://e.org/#> .",
+             "ex:a skos:related ex:b .", "ex:a skos:related", "    ex:c .", 'ex:a skos:note """x', 'ex:a skos:related ex:d .',
+             '""" .', "<http://e.org/#b> skos:broader ex:a . # comment", "ex:a skos:prefLabel ex:b ."]
+    text, simple = split_simple_statements(lines)
+    assert simple == [("http://e.org/#a", "related", "http://e.org/#b"), ("http://e.org/#b", "broader", "http://e.org/#a")]
+    kept = text.split("\n")
+    assert len(kept) == len(lines) and kept[2] == "" and kept[8] == ""  # line numbers stay
+    assert kept[3:8] == lines[3:8] and kept[9] == lines[9]  # continued statements, long literals, other predicates
+    source = write(tmp_path / "fire.ttl", TURTLE + "ex:smoke skos:related ex:hydrant .\nex:smoke skos:broader ex:equipment .\n")
+    result = import_ontology(source, tmp_path / "out", mapping={"消防器材": "EQUIPMENT"})
+    assert result.problems == []
+    onto = load_ontology(tmp_path / "out")
+    assert onto.get("skos:smoke").parent == "skos:equipment"
+    assert ("related", "skos:hydrant") in onto.relations.of(onto.index["skos:smoke"])
