@@ -222,9 +222,9 @@ def read_skos(path: Path, lang: str, categories: Mapping[str, str], default_cate
     except Exception as exc:  # rdflib raises many types; each names the line for Turtle
         raise CorpusctlError(f"{path}: not valid {fmt}: {exc}") from None
     del text
-    fast: dict[str, dict] = {"broader": {}, "related": {}}
+    fast: dict[str, dict[str, list[str]]] = {"broader": {}, "related": {}}
     for subject, relation, obj in simple:
-        fast[relation].setdefault(rdflib.URIRef(subject), []).append(rdflib.URIRef(obj))
+        fast[relation].setdefault(subject, []).append(obj)
     del simple
     where = _iri_lines(lines)
     del lines
@@ -249,31 +249,32 @@ def read_skos(path: Path, lang: str, categories: Mapping[str, str], default_cate
         return wanted or [str(o).strip() for o in values if o.language is None]
 
     concepts = sorted(set(graph.subjects(RDF.type, SKOS.Concept)), key=lambda n: (line_of(n) or 0, str(n)))
-    ids: dict = {}
+    ids: dict[str, str] = {}  # IRI -> concept id
     used: set[str] = set()
     for node in concepts:
         base = f"skos:{local_id(node)}"
-        ids[node] = base if base not in used else f"skos:{node}"
-        used.add(ids[node])
+        ids[str(node)] = base if base not in used else f"skos:{node}"
+        used.add(ids[str(node)])
     drafts: list[Draft] = []
     extra: list[tuple[str, str, str]] = []
     for node in concepts:
+        iri = str(node)
+        cid = ids[iri]
         line = line_of(node) or 0
         preferred = label(node, SKOS.prefLabel)
         if not preferred:
-            problems.append(Problem(path.name, line, ids[node], f"no skos:prefLabel@{lang}"))
+            problems.append(Problem(path.name, line, cid, f"no skos:prefLabel@{lang}"))
             continue
-        all_broader = list(graph.objects(node, SKOS.broader)) + fast["broader"].get(node, [])
+        all_broader = [str(b) for b in graph.objects(node, SKOS.broader)] + fast["broader"].get(iri, [])
         broader = list(dict.fromkeys(b for b in all_broader if b in ids))
-        missing = list(dict.fromkeys(b for b in all_broader if b not in ids))
-        for b in missing:
-            warnings.append(Problem(path.name, line, ids[node], f"broader {b} is not a skos:Concept here; ignored"))
+        for b in dict.fromkeys(b for b in all_broader if b not in ids):
+            warnings.append(Problem(path.name, line, cid, f"broader {b} is not a skos:Concept here; ignored"))
         parent = ids[broader[0]] if broader else None
-        extra += [(ids[node], "broader", ids[b]) for b in sorted(broader[1:], key=str)]
-        related = set(graph.objects(node, SKOS.related)).union(fast["related"].get(node, []))
-        extra += [(ids[node], "related", ids[r]) for r in sorted(related, key=str) if r in ids]
+        extra += [(cid, "broader", ids[b]) for b in sorted(broader[1:])]
+        related = {str(r) for r in graph.objects(node, SKOS.related)}.union(fast["related"].get(iri, ()))
+        extra += [(cid, "related", ids[r]) for r in sorted(related) if r in ids]
         notes = label(node, SKOS.definition) or label(node, SKOS.scopeNote)
-        drafts.append(Draft(ids[node], preferred[0], preferred[1:] + label(node, SKOS.altLabel), "", parent,
+        drafts.append(Draft(cid, preferred[0], preferred[1:] + label(node, SKOS.altLabel), "", parent,
                             notes[0] if notes else "", line))
     _categorise(drafts, categories, default_category, mapping, path.name, problems)
     return drafts, extra
