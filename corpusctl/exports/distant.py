@@ -42,6 +42,8 @@ DEFAULT_STOP = (
 """Generic words that are never entities by themselves."""
 COMPOUND_HEADS = ("人员",)
 """Generic heads that make a specific entity with the word before them (接班人员, 值班人员)."""
+VAGUE_MODIFIERS = frozenset("岗位 相关 有关 所有 全体 其他 其它 工作 专门 专业 一般 各类 有关部门 部门 单位 现场 在场".split())
+"""Modifiers that make nothing specific: 岗位人员, 相关人员, 工作人员 stay generic."""
 BOUND_SUFFIXES = "站房室间库池厂场塔楼处所馆队组科部班局管节"
 """One-character noun-forming morphemes: a term right before one, standing alone, only modifies it."""
 ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "研究院", "研究所", "设计院",
@@ -195,6 +197,21 @@ def _anchored(anchors: list[int], start: int, end: int) -> bool:
                for a in anchors[i:i + 8])
 
 
+def _material_heads(text: str, terms: list[dict], rules: DistantRules) -> list[dict]:
+    """A material written right before a generic head is one specific entity of the head's type
+    (乙烯 + 装置 → 乙烯装置, EQUIPMENT), marked `compound`."""
+    out: list[dict] = []
+    for term in terms:
+        if out and out[-1].get("category") == "MATERIAL" and int(out[-1]["end"]) == int(term["start"]) \
+                and not out[-1].get("compound") \
+                and rules.generic(text[int(term["start"]):int(term["end"])], str(term.get("concept_id") or ""),
+                                  str(term.get("sense") or "")):
+            out[-1] = {**term, "start": out[-1]["start"], "sense": "", "compound": True}
+        else:
+            out.append(term)
+    return out
+
+
 def _predicate(words: Sequence[tuple[int, int, str]], modifier: int, end: int, starts: list[int]) -> bool:
     """A verb before a head is its predicate, not its modifier, after an adverb (立即组织人员) or when a verb
     follows the head (组织人员撤离)."""
@@ -225,7 +242,7 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
     words = list(words) if words else []
     starts = [w[0] for w in words]
     orgs = organisations(text, words) if words else []
-    terms = list(terms)
+    terms = _material_heads(text, list(terms), rules)
     anchors = sorted(int(t["start"]) for t in terms if t.get("category") and not t.get("sense"))
     out = []
     for term in terms:
@@ -237,14 +254,14 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
             out.append((start, end, kind))
             continue
         surface = text[start:end]
-        extended = False
+        extended = bool(term.get("compound"))
         if surface in rules.compound_heads and words:
             here = _word_at(words, starts, start)
             if here > 0 and words[here - 1][1] == start and words[here - 1][2] in _MODIFIERS \
                     and not _predicate(words, here - 1, end, starts):
                 modifier = text[words[here - 1][0]:start]
                 if len(modifier) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in modifier) \
-                        and modifier not in rules.stop:
+                        and modifier not in rules.stop and modifier not in VAGUE_MODIFIERS:
                     start, extended = words[here - 1][0], True
                     counts["extended_compound"] += 1
         if any(a <= start and end <= b for a, b in orgs):
