@@ -45,7 +45,10 @@ def test_a_generic_head_after_its_modifier_is_one_entity():
 
 def test_material_and_container_written_together_are_one_equipment():
     assert ("甲醇储罐", "EQUIPMENT") in labels("甲醇储罐的呼吸阀被冻住了。")
-    assert ("乙烯装置", "EQUIPMENT") in labels("乙烯装置检修结束后，计划下周一开车。")  # 装置 alone is generic
+    terms = [{"start": 0, "end": 2, "category": "MATERIAL", "concept_id": "mat:乙炔", "sense": ""},
+             {"start": 2, "end": 4, "category": "EQUIPMENT", "concept_id": "eq:设备", "sense": ""}]
+    rules = DistantRules(dictionary=None)
+    assert refine("乙炔设备已停用。", terms, None, rules, Counter()) == [(0, 4, "EQUIPMENT")]  # 设备 alone is generic
 
 
 def test_a_homonym_next_to_other_entities_keeps_its_label():
