@@ -6,14 +6,12 @@ import csv
 import json
 from pathlib import Path
 
-import pytest
+from conftest import ROOT, build
 from typer.testing import CliRunner
 
 from corpusctl.cli_ontology import app
 from corpusctl.ontology import DEFAULT_DIR, load_ontology, validate_ontology
 from corpusctl.ontology_import import import_ontology
-
-from conftest import ROOT, build
 
 runner = CliRunner()
 
