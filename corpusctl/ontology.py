@@ -938,12 +938,13 @@ class Annotator:
     def match(self, text: str) -> Matches:
         return self.match_many([text])[0]
 
-    def _evidence(self, window: tuple) -> Evidence:
-        """Evidence rows for the homonym occurrences of `window` (see `_find`)."""
+    def _evidence(self, window: tuple, chars: bool = True) -> Evidence:
+        """Evidence rows for the homonym occurrences of `window` (see `_find`); `chars=False` leaves out the
+        `char` rows (`_char_scores` sums those without listing them)."""
         hs, he, hh, lo, hi, cs, ce, cp, _ = window
         empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0, np.float64)
         nothing = Evidence(empty_i, empty_i, empty_f, empty_i, empty_i, empty_i)
-        parts = [self._char_evidence(window)]
+        parts = [self._char_evidence(window) if chars else (empty_i, empty_i, empty_f, empty_i, empty_i, empty_i)]
         if len(cs) == 0:
             return Evidence(*parts[0])
         order = np.argsort(cs, kind="stable")
@@ -988,13 +989,28 @@ class Annotator:
         """`char` rows: each character of the window (outside the homonym) with its log-odds per sense."""
         from corpusctl.senses import KINDS, WEIGHTS, decay
 
+        hh = window[2]
+        owner, column, distance, code = self._char_positions(window)
+        k = self._hom_count[hh[owner]]
+        row = np.repeat(np.arange(len(owner)), k)
+        g = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + np.repeat(self._hom_first[hh[owner]], k)
+        distance = distance[row]
+        weight = self._char_weight[g, column[row]] * WEIGHTS["char"] * decay(distance)
+        keep = weight != 0
+        return (owner[row][keep], g[keep], weight[keep], -1 - code[row][keep], distance[keep],
+                np.full(int(keep.sum()), KINDS.index("char"), np.int64))
+
+    def _char_positions(self, window: tuple) -> tuple:
+        """(occurrence, column, distance, code point) of each character in the windows that has a log-odds."""
+        from corpusctl.senses import CHAR_REACH
+
         hs, he, hh, lo, hi, *_, points = window
+        lo, hi = np.maximum(lo, hs - CHAR_REACH), np.minimum(hi, he + CHAR_REACH)
         counts = np.maximum(hi - lo, 0)
         total = int(counts.sum())
-        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64), np.zeros(0, np.int64),
-                 np.zeros(0, np.int64), np.zeros(0, np.int64))
         if total == 0 or len(self._char_codes) == 0:
-            return empty
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty, empty
         owner = np.repeat(np.arange(len(hs)), counts)
         pos = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
         outside = (pos < hs[owner]) | (pos >= he[owner])
@@ -1003,14 +1019,26 @@ class Annotator:
         column = np.minimum(np.searchsorted(self._char_codes, code), len(self._char_codes) - 1)
         known = self._char_codes[column] == code
         owner, pos, code, column = owner[known], pos[known], code[known], column[known]
-        k = self._hom_count[hh[owner]]
-        row = np.repeat(np.arange(len(owner)), k)
-        g = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + np.repeat(self._hom_first[hh[owner]], k)
-        distance = np.where(pos[row] < hs[owner[row]], hs[owner[row]] - pos[row] - 1, pos[row] - he[owner[row]])
-        weight = self._char_weight[g, column[row]] * WEIGHTS["char"] * decay(distance)
-        keep = weight != 0
-        return (owner[row][keep], g[keep], weight[keep], -1 - code[row][keep], distance[keep],
-                np.full(int(keep.sum()), KINDS.index("char"), np.int64))
+        distance = np.where(pos < hs[owner], hs[owner] - pos - 1, pos - he[owner])
+        return owner, column, distance, code
+
+    def _char_scores(self, window: tuple) -> np.ndarray:
+        """The `char` evidence summed per occurrence and local sense (what `_char_evidence` lists row by row)."""
+        from corpusctl.senses import WEIGHTS, decay
+
+        hh = window[2]
+        width = int(self._hom_count.max(initial=1))
+        scores = np.zeros((len(hh), width), dtype=np.float64)
+        owner, column, distance, _ = self._char_positions(window)
+        if len(owner) == 0:
+            return scores
+        scale = decay(distance) * WEIGHTS["char"]
+        first, count = self._hom_first[hh[owner]], self._hom_count[hh[owner]]
+        for local in range(width):
+            on = count > local
+            weight = self._char_weight[first[on] + local, column[on]] * scale[on]
+            scores[:, local] += np.bincount(owner[on], weights=weight, minlength=len(hh))
+        return scores
 
     def _scores(self, window: tuple, evidence: Evidence) -> tuple[np.ndarray, np.ndarray]:
         """Occurrences × local senses score matrix, and the mask of senses each homonym has."""
@@ -1019,7 +1047,8 @@ class Annotator:
         scores = np.zeros((len(hh), width), dtype=np.float64)
         if len(evidence.occurrence):
             local = evidence.sense - self._hom_first[hh[evidence.occurrence]]
-            np.add.at(scores, (evidence.occurrence, local), evidence.weight)
+            flat = np.bincount(evidence.occurrence * width + local, weights=evidence.weight, minlength=len(hh) * width)
+            scores += flat.reshape(len(hh), width)
         valid = np.arange(width)[None, :] < self._hom_count[hh][:, None]
         return scores, valid
 
@@ -1027,7 +1056,8 @@ class Annotator:
         """(global sense or -1, decided) per homonym occurrence of `window`."""
         from corpusctl.senses import decide
 
-        scores, valid = self._scores(window, self._evidence(window))
+        scores, valid = self._scores(window, self._evidence(window, chars=False))
+        scores += self._char_scores(window)
         choice, _ = decide(scores, valid, self.min_score, self.min_margin)
         decided = choice >= 0
         senses = np.where(decided, self._hom_first[window[2]] + np.maximum(choice, 0), -1)

@@ -51,6 +51,8 @@ _THEME_MAX = 30
 FUNCTION_CHARS = set("的了是在有和与或及等把被对从到为以而就也都很上下中个之其这那一不")
 """Characters too common to say anything about a sense."""
 CHAR_SMOOTHING = 0.5
+CHAR_REACH = 12
+"""Characters either side of a homonym whose log-odds count (within the window; nearer ones weigh more)."""
 
 
 @dataclass
