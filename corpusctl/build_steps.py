@@ -60,10 +60,11 @@ def _run_steps(build: Build, build_started: float) -> Path:
         if _rows_in(examples.data) == 0:
             raise CorpusctlError("no documents are left to build examples from: every document was rejected or "
                                  f"left out by the mix; see the rejects in {build.work}/*/rejects.jsonl")
-        # the NER export and the vocabulary read only the formatted examples: they run during segmentation
-        exports["ner"] = start_export(build, "ner", ner_step, examples, build.stats.get(examples.name, {}).get("docs_out"))
         vocab_cp, exports["vocab"] = start_vocabulary(build, examples)
         segmented = segment_step(build, examples)
+        # the NER export reads the words and POS of the segmented examples: it runs during tokenize and masking
+        exports["ner"] = start_export(build, "ner", ner_step, segmented, build.stats.get(segmented.name, {}).get("docs_out"),
+                                      files=term_files(recipe))
         tokenizer, vocab_stats = finish_vocabulary(build, vocab_cp, exports["vocab"], final)
         tokenized = tokenize_step(build, segmented, tokenizer)
         outputs = {"vocab": vocab_stats, "formats": corpus_shares(examples, recipe.format.title_content_share)}
@@ -515,12 +516,14 @@ class Export:
     job: Background
 
 
-def start_export(build: Build, name: str, step, source: StageCheckpoint, rows: int | None) -> Export:
+def start_export(build: Build, name: str, step, source: StageCheckpoint, rows: int | None,
+                 files: list[Path] = ()) -> Export:
     """Start an export in the background, into its own checkpoint; with --resume, an export whose input
-    checkpoint and settings did not change is reused instead of written again."""
+    checkpoint, settings and the files it reads (`files`: the ontology for NER labels) did not change is
+    reused instead of written again."""
     recipe = build.recipe
     cp, stats = build.checkpoint(f"{name}-export", getattr(recipe, name).model_dump(mode="json"), recipe.seed,
-                                 build.strict, inputs=[source])
+                                 build.strict, inputs=[source], files=files)
     build.stats.pop(cp.name, None)  # an export's statistics are its own manifest section, not a stage's
     if stats is not None:
         return Export(cp, Background(lambda: stats, inline=True))
@@ -553,10 +556,11 @@ def ner_step(build: Build, examples: StageCheckpoint, final: Path, counter=None)
         return {"enabled": False}
     from corpusctl.exports.ner import export_ner
 
-    columns = ["id", "title", "text", "terms", "title_terms", "sentences"]
+    columns = ["id", "title", "text", "terms", "title_terms", "sentences", "words", "title_words"]
     rows = iter_rows(examples.data, columns, counter)
     rejects: list[dict] = []
-    stats = export_ner(rows, final / "ner", recipe.ner, recipe.seed, strict=build.strict, rejects=rejects)
+    stats = export_ner(rows, final / "ner", recipe.ner, recipe.seed, strict=build.strict, rejects=rejects,
+                       ontology_dir=recipe.ontology.dir if recipe.ontology.enabled else None)
     if rejects:
         (final / "rejects").mkdir(exist_ok=True)
         with open(final / "rejects" / "ner.jsonl", "w", encoding="utf-8") as handle:

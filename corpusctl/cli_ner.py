@@ -130,8 +130,12 @@ def export_from_output(target: Path, scheme: str | None = None, seed: int | None
             for i in range(len(batch["id"])):
                 yield {c: batch[c][i] for c in columns}
 
+    from corpusctl.exports.distant import with_words  # the distant rules read the build's words and POS
+
+    segmented, ontology_dir = with_words(rows(), manifest.get("recipe"))
     rejects: list[dict] = []
-    stats = export_ner(rows(), target / "ner", config, manifest.get("seed", 42) if seed is None else seed, strict=strict, rejects=rejects)
+    stats = export_ner(segmented, target / "ner", config, manifest.get("seed", 42) if seed is None else seed, strict=strict, rejects=rejects,
+                       ontology_dir=ontology_dir)
     (target / "rejects" / "ner.jsonl").unlink(missing_ok=True)  # the earlier export's, if any
     if rejects:
         (target / "rejects").mkdir(exist_ok=True)
@@ -260,4 +264,47 @@ def stats(
     table = Table("type", "entities")
     for kind, count in summary["entity_types"].items():
         table.add_row(kind, str(count))
+    console.print(table)
+
+
+@app.command("eval")
+def eval_(
+    gold: Path = typer.Argument(..., help="Hand-labelled sentences: .jsonl, CoNLL, or a .tsv of references into the "
+                                          "external corpora"),
+    pred: Path | None = typer.Argument(None, help="Predicted labels for the same sentences (.jsonl or CoNLL); "
+                                                  "default: the ontology's distant labels of the gold texts"),
+    ontology: Path | None = typer.Option(None, "--ontology", help="Ontology folder for distant labels (default: the "
+                                                                 "shipped ontology/)"),
+    lexicons: list[Path] = typer.Option([], "--lexicon", "-l", help="Segmenter lexicon for distant labels; repeatable"),
+    external: Path | None = typer.Option(None, "--external", help="Root of the external corpora a .tsv gold refers "
+                                                                 "to (default: ../shared/external)"),
+    save_pred: Path | None = typer.Option(None, "--save-pred", help="Write the distant labels as .jsonl"),
+    scheme: str | None = SchemeOption,
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table"),
+) -> None:
+    """Per-type precision, recall and F1 of PRED against GOLD (seqeval, strict)."""
+    from corpusctl.exports.ner_eval import align, distant_labels, read_sentences, score
+    from corpusctl.ontology import DEFAULT_DIR
+
+    with _user_errors():
+        gold_sentences = read_sentences(gold, scheme, external)
+        if pred is not None:
+            predicted = align(gold_sentences, read_sentences(pred, scheme), str(pred))
+        else:
+            predicted = distant_labels([t for t, _ in gold_sentences], ontology or DEFAULT_DIR, lexicons)
+        if save_pred is not None:
+            save_pred.write_text("".join(json.dumps({"text": t, "entities": [list(s) for s in spans]},
+                                                    ensure_ascii=False) + "\n"
+                                         for (t, _), spans in zip(gold_sentences, predicted, strict=True)),
+                                 encoding="utf-8")
+        figures = score(gold_sentences, predicted)
+    if as_json:
+        typer.echo(json.dumps(figures, ensure_ascii=False))
+        return
+    overall = figures["overall"]
+    console.print(f"{gold}: {overall['sentences']} sentences, {overall['support']} gold entities, "
+                  f"{overall['predicted']} predicted ({'distant labels' if pred is None else pred})")
+    table = Table("type", "precision", "recall", "F1", "support", title="seqeval, strict")
+    for kind, row in sorted(figures.items(), key=lambda kv: (kv[0] == "overall", kv[0])):
+        table.add_row(kind, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
     console.print(table)

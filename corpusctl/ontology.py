@@ -10,6 +10,8 @@ Files in an ontology folder (DESIGN.md "Lexicons and ontology"):
   Held as numpy arrays, never as one Python object per pair (the paper's graph has 1.2 million).
 - `categories.txt` — optional: `NAME<TAB>description` per line, `#` comments; the allowed categories.
   Without it, `DEFAULT_CATEGORIES`.
+- `general.txt` — optional: words of everyday writing, one per line, `#` comments; evidence for the
+  general-language senses of every homonym (`corpusctl.senses`).
 
 Matching (`Annotator`) is Aho-Corasick (pyahocorasick) over *all* terms, synonyms and homonym cue words at
 once, then a vectorised leftmost-longest selection; homonym senses are picked from the cue matches of the
@@ -38,6 +40,7 @@ from corpusctl.errors import CorpusctlError
 DEFAULT_DIR = PROJECT_ROOT / "ontology"
 RELATIONS_FILE = "relations.tsv"
 CATEGORIES_FILE = "categories.txt"
+GENERAL_FILE = "general.txt"
 
 DEFAULT_CATEGORIES: dict[str, str] = {
     "EQUIPMENT": "machines, vehicles, installations, instruments",
@@ -158,8 +161,9 @@ class Ontology:
     """Concepts by id (file order), a folded-surface index, ancestor chains and the relation arrays."""
 
     def __init__(self, concepts: list[Concept], categories: Mapping[str, str], relations: Relations | None = None,
-                 root: Path | None = None):
+                 root: Path | None = None, general: Sequence[str] = ()):
         self.root = root
+        self.general = tuple(general)
         self.concepts = concepts
         self.categories = dict(categories)
         self.by_id = {c.id: c for c in concepts}
@@ -170,6 +174,16 @@ class Ontology:
             for surface in concept.surfaces:
                 self.surfaces.setdefault(fold(surface), concept.id)
         self._ancestors: dict[str, tuple[str, ...]] = {}
+        self._children: dict[str, list[str]] | None = None
+
+    def children(self, concept_id: str) -> list[str]:
+        """Ids of the concepts whose is-a parent is `concept_id`, in file order."""
+        if self._children is None:
+            self._children = {}
+            for concept in self.concepts:
+                if concept.parent is not None:
+                    self._children.setdefault(concept.parent, []).append(concept.id)
+        return self._children.get(concept_id, [])
 
     def __len__(self) -> int:
         return len(self.concepts)
@@ -240,6 +254,24 @@ def _read_categories(root: Path) -> tuple[dict[str, str], list[Problem]]:
         else:
             categories[name] = description.strip()
     return categories, problems
+
+
+def _read_general(root: Path) -> tuple[list[str], list[Problem]]:
+    """The everyday words of `general.txt` (absent: none)."""
+    path = root / GENERAL_FILE
+    if not path.exists():
+        return [], []
+    words: list[str] = []
+    problems: list[Problem] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        word = line.strip()
+        if not word or word.startswith("#"):
+            continue
+        if _BAD_SURFACE.search(word):
+            problems.append(Problem(GENERAL_FILE, number, None, f"one word per line, got {word!r}"))
+        else:
+            words.append(word)
+    return list(dict.fromkeys(words)), problems
 
 
 def _str_list(value: Any) -> tuple[str, ...] | None:
@@ -509,11 +541,14 @@ def _check_concepts(concepts: list[Concept], categories: Mapping[str, str]) -> l
     return problems
 
 
-def _read_all(directory: str | Path) -> tuple[Path, list[Concept], dict[str, str], Relations, list[Problem]]:
+def _read_all(directory: str | Path) -> tuple[Path, list[Concept], dict[str, str], Relations, list[Problem],
+                                             list[str]]:
     root = Path(directory)
     if not root.is_dir():
         raise CorpusctlError(f"{root}: ontology folder not found")
     categories, problems = _read_categories(root)
+    general, more = _read_general(root)
+    problems += more
     concepts, more = _read_concepts(root)
     problems += more
     problems += _check_concepts(concepts, categories)
@@ -523,23 +558,23 @@ def _read_all(directory: str | Path) -> tuple[Path, list[Concept], dict[str, str
     unique = list(first.values())
     relations, more = _read_relations(root, list(first))
     problems += more
-    return root, unique, categories, relations, problems
+    return root, unique, categories, relations, problems, general
 
 
 def validate_ontology(directory: str | Path = DEFAULT_DIR) -> list[Problem]:
     """Everything wrong with an ontology folder; each problem names the file, line and id."""
-    return _read_all(directory)[-1]
+    return _read_all(directory)[4]
 
 
 def load_ontology(directory: str | Path = DEFAULT_DIR) -> Ontology:
     """Reads and checks an ontology folder; a folder with problems is an error (see `validate_ontology`)."""
-    root, concepts, categories, relations, problems = _read_all(directory)
+    root, concepts, categories, relations, problems, general = _read_all(directory)
     if problems:
         shown = "\n".join(f"  {p}" for p in problems[:20])
         more = f"\n  … and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise CorpusctlError(f"{root}: invalid ontology ({len(problems)} problems; run "
                              f"`corpusctl ontology validate {root}`)\n{shown}{more}")
-    return Ontology(concepts, categories, relations, root)
+    return Ontology(concepts, categories, relations, root, general)
 
 
 def ontology_stats(source: Ontology | str | Path = DEFAULT_DIR) -> dict:
@@ -664,8 +699,8 @@ def _leftmost_longest(starts: np.ndarray, ends: np.ndarray, entries: np.ndarray)
 
 @dataclass(frozen=True)
 class Matches:
-    """Term occurrences in one text as arrays: `senses` is a global sense number (-1: not a homonym);
-    `resolved` is False where a homonym fell back to its default sense."""
+    """Term occurrences in one text as arrays: `senses` is a global sense number (-1: not a homonym, or a
+    homonym whose context did not decide); `resolved` is False only for a homonym that abstained."""
 
     starts: np.ndarray
     ends: np.ndarray
@@ -679,30 +714,59 @@ class Matches:
 
 @dataclass
 class _Homonyms:
-    """Sense tables: global sense g has `names[g]`, `categories[g]`, `parents[g]` (ancestor ids)."""
+    """Sense tables: global sense g has `names[g]`, `categories[g]`, `parents[g]` (ancestor ids); homonym h
+    owns the senses `first[h]` … `first[h] + count[h] - 1`."""
 
     names: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     parents: list[tuple[str, ...]] = field(default_factory=list)
     default: list[int] = field(default_factory=list)  # per homonym: its default sense
-    cue_pairs: list[tuple[int, int, int]] = field(default_factory=list)  # (homonym, cue, sense)
+    first: list[int] = field(default_factory=list)
+    count: list[int] = field(default_factory=list)
+    concepts: list[Concept] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Evidence rows for homonym occurrences: occurrence number, global sense, weight (after distance
+    decay), pattern number (for a `char` row: -1 - the character's code point), distance in characters
+    and kind (index into `senses.KINDS`)."""
+
+    occurrence: np.ndarray
+    sense: np.ndarray
+    weight: np.ndarray
+    pattern: np.ndarray
+    distance: np.ndarray
+    kind: np.ndarray
+
+
+def _sentence_bounds(text: str, points: np.ndarray) -> np.ndarray:
+    """Positions of sentence-ending characters in `text` (its code points `points`)."""
+    from corpusctl.senses import SENTENCE_END
+
+    return np.flatnonzero(np.isin(points, np.fromiter(map(ord, SENTENCE_END), np.uint32)))
 
 
 class Annotator:
     """Marks ontology terms (and extra lexicon words) in text: leftmost-longest, non-overlapping spans.
 
-    A homonym takes the sense whose cue words occur most often within `window` characters either side of
-    it (outside the span itself); equal counts go to the sense with the nearest cue. No cue, or a tie on
-    both, means `default_sense`, flagged unresolved. Lexicon words that the ontology lacks become spans
-    with `concept_id = "lex:<word>"` and category "". Text is matched in folded form (case, full width);
-    offsets are into the text as given.
+    A homonym's sense is chosen from the words within `window` characters either side of it, in the same
+    sentence (`corpusctl.senses`: cue words, gloss words, terms near the sense in the ontology, other
+    entity terms); when the evidence is too weak or too even the occurrence abstains: no sense, no
+    category. Lexicon words that the ontology lacks become spans with `concept_id = "lex:<word>"` and
+    category "". Text is matched in folded form (case, full width); offsets are into the text as given.
     """
 
-    def __init__(self, ontology: Ontology | None = None, lexicon: Iterable[str] = (), window: int = 20):
+    def __init__(self, ontology: Ontology | None = None, lexicon: Iterable[str] = (), window: int = 20,
+                 min_score: float | None = None, min_margin: float | None = None):
         import ahocorasick
+
+        from corpusctl import senses as sense_model
 
         self.ontology = ontology
         self.window = int(window)
+        self.min_score = sense_model.MIN_SCORE if min_score is None else float(min_score)
+        self.min_margin = sense_model.MIN_MARGIN if min_margin is None else float(min_margin)
         concepts = ontology.concepts if ontology is not None else []
         self.entry_ids = [c.id for c in concepts]
         self.entry_terms = [c.term for c in concepts]
@@ -710,9 +774,7 @@ class Annotator:
         entry_hom: list[int] = [-1] * len(concepts)
         patterns: dict[str, int] = {}
         pat_entry: list[int] = []
-        pat_cue: list[int] = []
         homs = _Homonyms()
-        n_cues = 0
 
         def pattern(surface: str) -> int:
             key = fold(surface)
@@ -720,7 +782,6 @@ class Annotator:
             if index is None:
                 index = patterns[key] = len(pat_entry)
                 pat_entry.append(-1)
-                pat_cue.append(-1)
             return index
 
         for number, concept in enumerate(concepts):
@@ -731,6 +792,9 @@ class Annotator:
             if concept.senses:
                 h = entry_hom[number] = len(homs.default)
                 homs.default.append(-1)
+                homs.first.append(len(homs.names))
+                homs.count.append(len(concept.senses))
+                homs.concepts.append(concept)
                 for sense in concept.senses:
                     g = len(homs.names)
                     if sense.id == concept.default_sense or homs.default[h] < 0:
@@ -738,12 +802,6 @@ class Annotator:
                     homs.names.append(sense.id)
                     homs.categories.append(sense.category)
                     homs.parents.append(ontology.sense_ancestors(sense) if ontology is not None else ())
-                    for cue in sense.cues:
-                        p = pattern(cue)
-                        if pat_cue[p] < 0:
-                            pat_cue[p] = n_cues
-                            n_cues += 1
-                        homs.cue_pairs.append((h, pat_cue[p], g))
         for word in lexicon:
             p = pattern(word)
             if pat_entry[p] < 0:
@@ -752,21 +810,53 @@ class Annotator:
                 self.entry_terms.append(word)
                 self.entry_categories.append("")
                 entry_hom.append(-1)
+        n_terms = len(pat_entry)
+        profiles = sense_model.build_profiles(
+            ontology, [(h, c, list(range(homs.first[h], homs.first[h] + homs.count[h])))
+                       for h, c in enumerate(homs.concepts)])
+        rows = [(h, pattern(surface), g, w, k) for h, surface, g, w, k in profiles.rows]
 
         self._homonyms = homs
-        self._n_cues = max(n_cues, 1)
-        self._n_senses = max(len(homs.names), 1)
         self._entry_hom = np.asarray(entry_hom, dtype=np.int64)
         self._hom_default = np.asarray(homs.default, dtype=np.int64)
+        self._hom_first = np.asarray(homs.first, dtype=np.int64)
+        self._hom_count = np.asarray(homs.count, dtype=np.int64)
+        self._sense_entity = np.asarray([bool(c) for c in homs.categories], dtype=bool)
         self._pat_entry = np.asarray(pat_entry, dtype=np.int64)
-        self._pat_cue = np.asarray(pat_cue, dtype=np.int64)
         self._pat_len = np.fromiter(map(len, patterns), np.int64, len(patterns))
-        keys = {h * self._n_cues + c: g for h, c, g in reversed(homs.cue_pairs)}  # first sense wins a shared cue
-        order = sorted(keys)
-        self._cue_keys = np.asarray(order, dtype=np.int64)
-        self._cue_sense = np.asarray([keys[k] for k in order], dtype=np.int64)
+        self._n_patterns = max(len(patterns), 1)
+        # evidence for one homonym's senses, looked up by key = homonym * patterns + pattern (sorted)
+        keys = np.asarray([h * self._n_patterns + p for h, p, *_ in rows], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self._ev_keys = keys[order]
+        self._ev_sense = np.asarray([r[2] for r in rows], dtype=np.int64)[order]
+        self._ev_weight = np.asarray([r[3] for r in rows], dtype=np.float64)[order]
+        self._ev_kind = np.asarray([r[4] for r in rows], dtype=np.int64)[order]
+        # other entity terms (not homonyms, not lexicon words) are domain evidence
+        domain = np.zeros(len(patterns), dtype=bool)
+        if n_terms:
+            entries = self._pat_entry[:n_terms]
+            known = entries >= 0
+            ent = np.zeros(n_terms, dtype=bool)
+            safe = np.where(known, entries, 0)
+            cat_ok = np.asarray([bool(c) for c in self.entry_categories], dtype=bool)
+            ent[known] = cat_ok[safe[known]] & (self._entry_hom[safe[known]] < 0)
+            domain[:n_terms] = ent
+        self._pat_domain = domain
+        self._pat_evidence = domain.copy()
+        chars = sorted({c for _, c, _ in profiles.chars})
+        self._char_codes = np.asarray([ord(c) for c in chars], dtype=np.int64)
+        self._char_weight = np.zeros((max(len(homs.names), 1), max(len(chars), 1)), dtype=np.float64)
+        if chars:
+            column = {c: i for i, c in enumerate(chars)}
+            g_rows = np.asarray([g for g, _, _ in profiles.chars], dtype=np.int64)
+            c_cols = np.asarray([column[c] for _, c, _ in profiles.chars], dtype=np.int64)
+            self._char_weight[g_rows, c_cols] = [w for _, _, w in profiles.chars]
+        if len(self._ev_keys):
+            self._pat_evidence[np.unique(self._ev_keys % self._n_patterns)] = True
 
         self._alphabet = _Alphabet(patterns)
+        self._patterns = list(patterns)
         self._automaton = None
         if patterns:
             surfaces = list(patterns)
@@ -798,28 +888,46 @@ class Annotator:
         ends = (flat[0::2] + 1) // 2  # the last symbol of character i is 2i + 1
         return ends - self._pat_len[patterns], ends, patterns
 
-    def match_many(self, texts: Sequence[str]) -> list[Matches]:
-        """Matches for each text, found in one pass over all of them (texts never share a match or a cue)."""
+    def _find(self, texts: Sequence[str]) -> tuple:
+        """Everything the matching and the explanation share: the term spans, the homonym occurrences among
+        them with their windows, and the evidence pattern occurrences."""
         texts = list(texts)
-        if not texts:
-            return []
         lengths = np.fromiter(map(len, texts), np.int64, len(texts))
         doc_starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
         doc_ends = doc_starts + lengths
-        starts, ends, patterns = self._scan("\x00".join(texts))
+        joined = "\x00".join(texts)
+        starts, ends, patterns = self._scan(joined)
         entries = self._pat_entry[patterns]
         is_term = entries >= 0
         s, e, x = _leftmost_longest(starts[is_term], ends[is_term], entries[is_term])
-        senses = np.full(len(s), -1, dtype=np.int64)
-        resolved = np.ones(len(s), dtype=bool)
         hom = self._entry_hom[x] if len(x) else np.zeros(0, dtype=np.int64)
         on = np.flatnonzero(hom >= 0)
+        window = None
         if len(on):
-            doc = np.searchsorted(doc_starts, s[on], side="right") - 1
-            cues = self._pat_cue[patterns]
-            is_cue = cues >= 0
-            senses[on], resolved[on] = self._resolve(s[on], e[on], hom[on], doc_starts[doc], doc_ends[doc],
-                                                     starts[is_cue], ends[is_cue], cues[is_cue])
+            hs, he = s[on], e[on]
+            doc = np.searchsorted(doc_starts, hs, side="right") - 1
+            points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+            stops = _sentence_bounds(joined, points)
+            before = np.searchsorted(stops, hs, side="left") - 1
+            prev_stop = np.where(before >= 0, stops[np.maximum(before, 0)] + 1 if len(stops) else 0, 0)
+            after = np.searchsorted(stops, he, side="left")
+            next_stop = np.where(after < len(stops), stops[np.minimum(after, len(stops) - 1)] if len(stops) else 0,
+                                 np.iinfo(np.int64).max)
+            lo = np.maximum.reduce([hs - self.window, doc_starts[doc], prev_stop])
+            hi = np.minimum.reduce([he + self.window, doc_ends[doc], next_stop])
+            useful = self._pat_evidence[patterns]
+            window = (hs, he, hom[on], lo, hi, starts[useful], ends[useful], patterns[useful], points)
+        return texts, doc_starts, s, e, x, on, window
+
+    def match_many(self, texts: Sequence[str]) -> list[Matches]:
+        """Matches for each text, found in one pass over all of them (texts never share a match or a cue)."""
+        if not len(texts):
+            return []
+        texts, doc_starts, s, e, x, on, window = self._find(texts)
+        senses = np.full(len(s), -1, dtype=np.int64)
+        resolved = np.ones(len(s), dtype=bool)
+        if window is not None:
+            senses[on], resolved[on] = self._resolve(window)
         bounds = np.searchsorted(s, doc_starts).tolist() + [len(s)]
         out = []
         for i, offset in enumerate(doc_starts.tolist()):
@@ -830,71 +938,160 @@ class Annotator:
     def match(self, text: str) -> Matches:
         return self.match_many([text])[0]
 
-    def _resolve(self, hs, he, hh, lo, hi, cs, ce, cid) -> tuple[np.ndarray, np.ndarray]:
-        """(global sense, resolved) per homonym occurrence, from the cue occurrences `cs`/`ce`/`cid`."""
-        senses = self._hom_default[hh].copy()
-        resolved = np.zeros(len(hs), dtype=bool)
-        if len(cs) == 0 or len(self._cue_keys) == 0:
-            return senses, resolved
+    def _evidence(self, window: tuple, chars: bool = True) -> Evidence:
+        """Evidence rows for the homonym occurrences of `window` (see `_find`); `chars=False` leaves out the
+        `char` rows (`_char_scores` sums those without listing them)."""
+        hs, he, hh, lo, hi, cs, ce, cp, _ = window
+        empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0, np.float64)
+        nothing = Evidence(empty_i, empty_i, empty_f, empty_i, empty_i, empty_i)
+        parts = [self._char_evidence(window) if chars else (empty_i, empty_i, empty_f, empty_i, empty_i, empty_i)]
+        if len(cs) == 0:
+            return Evidence(*parts[0])
         order = np.argsort(cs, kind="stable")
-        cs, ce, cid = cs[order], ce[order], cid[order]
-        lo = np.maximum(hs - self.window, lo)
-        hi = np.minimum(he + self.window, hi)
+        cs, ce, cp = cs[order], ce[order], cp[order]
         first = np.searchsorted(cs, lo, side="left")
         counts = np.searchsorted(cs, hi, side="left") - first
         total = int(counts.sum())
         if total == 0:
-            return senses, resolved
+            return Evidence(*parts[0]) if len(parts[0][0]) else nothing
         owner = np.repeat(np.arange(len(hs)), counts)
         pick = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(first, counts)
-        c_start, c_end = cs[pick], ce[pick]
-        key = hh[owner] * self._n_cues + cid[pick]
-        pos = np.minimum(np.searchsorted(self._cue_keys, key), len(self._cue_keys) - 1)
-        ok = (self._cue_keys[pos] == key) & (c_end <= hi[owner]) & ((c_end <= hs[owner]) | (c_start >= he[owner]))
-        if not ok.any():
-            return senses, resolved
-        owner, sense, c_start, c_end = owner[ok], self._cue_sense[pos[ok]], c_start[ok], c_end[ok]
+        c_start, c_end, c_pat = cs[pick], ce[pick], cp[pick]
+        ok = (c_end <= hi[owner]) & ((c_end <= hs[owner]) | (c_start >= he[owner]))
+        owner, c_start, c_end, c_pat = owner[ok], c_start[ok], c_end[ok], c_pat[ok]
         distance = np.where(c_end <= hs[owner], hs[owner] - c_end, c_start - he[owner])
-        pairs, inverse = np.unique(owner * self._n_senses + sense, return_inverse=True)
-        count = np.bincount(inverse)
-        nearest = np.full(len(pairs), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(nearest, inverse, distance)
-        occ, sen = pairs // self._n_senses, pairs % self._n_senses
-        rank = np.lexsort((nearest, -count, occ))
-        occ, sen, count, nearest = occ[rank], sen[rank], count[rank], nearest[rank]
-        top = np.ones(len(occ), dtype=bool)
-        np.not_equal(occ[1:], occ[:-1], out=top[1:])
-        tie = np.zeros(len(occ), dtype=bool)
-        tie[:-1] = (occ[1:] == occ[:-1]) & (count[1:] == count[:-1]) & (nearest[1:] == nearest[:-1])
-        win = top & ~tie
-        senses[occ[win]] = sen[win]
-        resolved[occ[win]] = True
-        return senses, resolved
+        from corpusctl.senses import KINDS, decay
+
+        scale = decay(distance)
+        # the profile words of the homonym's senses
+        key = hh[owner] * self._n_patterns + c_pat
+        a = np.searchsorted(self._ev_keys, key, side="left")
+        n = np.searchsorted(self._ev_keys, key, side="right") - a
+        row = np.repeat(np.arange(len(key)), n)
+        idx = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n) + np.repeat(a, n)
+        parts.append((owner[row], self._ev_sense[idx], self._ev_weight[idx] * scale[row], c_pat[row],
+                      distance[row], self._ev_kind[idx]))
+        # other entity terms: domain evidence for each sense of the homonym that is an entity
+        dom = np.flatnonzero(self._pat_domain[c_pat])
+        if len(dom):
+            k = self._hom_count[hh[owner[dom]]]
+            row = np.repeat(dom, k)
+            g = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + np.repeat(self._hom_first[hh[owner[dom]]], k)
+            keep = self._sense_entity[g]
+            row, g = row[keep], g[keep]
+            from corpusctl.senses import WEIGHTS
+
+            parts.append((owner[row], g, WEIGHTS["domain"] * scale[row], c_pat[row], distance[row],
+                          np.full(len(row), KINDS.index("domain"), np.int64)))
+        return Evidence(*(np.concatenate([p[i] for p in parts]) for i in range(6)))
+
+    def _char_evidence(self, window: tuple) -> tuple:
+        """`char` rows: each character of the window (outside the homonym) with its log-odds per sense."""
+        from corpusctl.senses import KINDS, WEIGHTS, decay
+
+        hh = window[2]
+        owner, column, distance, code = self._char_positions(window)
+        k = self._hom_count[hh[owner]]
+        row = np.repeat(np.arange(len(owner)), k)
+        g = np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k) + np.repeat(self._hom_first[hh[owner]], k)
+        distance = distance[row]
+        weight = self._char_weight[g, column[row]] * WEIGHTS["char"] * decay(distance)
+        keep = weight != 0
+        return (owner[row][keep], g[keep], weight[keep], -1 - code[row][keep], distance[keep],
+                np.full(int(keep.sum()), KINDS.index("char"), np.int64))
+
+    def _char_positions(self, window: tuple) -> tuple:
+        """(occurrence, column, distance, code point) of each character in the windows that has a log-odds."""
+        from corpusctl.senses import CHAR_REACH
+
+        hs, he, hh, lo, hi, *_, points = window
+        lo, hi = np.maximum(lo, hs - CHAR_REACH), np.minimum(hi, he + CHAR_REACH)
+        counts = np.maximum(hi - lo, 0)
+        total = int(counts.sum())
+        if total == 0 or len(self._char_codes) == 0:
+            empty = np.zeros(0, np.int64)
+            return empty, empty, empty, empty
+        owner = np.repeat(np.arange(len(hs)), counts)
+        pos = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(lo, counts)
+        outside = (pos < hs[owner]) | (pos >= he[owner])
+        owner, pos = owner[outside], pos[outside]
+        code = points[pos].astype(np.int64)
+        column = np.minimum(np.searchsorted(self._char_codes, code), len(self._char_codes) - 1)
+        known = self._char_codes[column] == code
+        owner, pos, code, column = owner[known], pos[known], code[known], column[known]
+        distance = np.where(pos < hs[owner], hs[owner] - pos - 1, pos - he[owner])
+        return owner, column, distance, code
+
+    def _char_scores(self, window: tuple) -> np.ndarray:
+        """The `char` evidence summed per occurrence and local sense (what `_char_evidence` lists row by row)."""
+        from corpusctl.senses import WEIGHTS, decay
+
+        hh = window[2]
+        width = int(self._hom_count.max(initial=1))
+        scores = np.zeros((len(hh), width), dtype=np.float64)
+        owner, column, distance, _ = self._char_positions(window)
+        if len(owner) == 0:
+            return scores
+        scale = decay(distance) * WEIGHTS["char"]
+        first, count = self._hom_first[hh[owner]], self._hom_count[hh[owner]]
+        for local in range(width):
+            on = count > local
+            weight = self._char_weight[first[on] + local, column[on]] * scale[on]
+            scores[:, local] += np.bincount(owner[on], weights=weight, minlength=len(hh))
+        return scores
+
+    def _scores(self, window: tuple, evidence: Evidence) -> tuple[np.ndarray, np.ndarray]:
+        """Occurrences × local senses score matrix, and the mask of senses each homonym has."""
+        hh = window[2]
+        width = int(self._hom_count.max(initial=1))
+        scores = np.zeros((len(hh), width), dtype=np.float64)
+        if len(evidence.occurrence):
+            local = evidence.sense - self._hom_first[hh[evidence.occurrence]]
+            flat = np.bincount(evidence.occurrence * width + local, weights=evidence.weight, minlength=len(hh) * width)
+            scores += flat.reshape(len(hh), width)
+        valid = np.arange(width)[None, :] < self._hom_count[hh][:, None]
+        return scores, valid
+
+    def _resolve(self, window: tuple) -> tuple[np.ndarray, np.ndarray]:
+        """(global sense or -1, decided) per homonym occurrence of `window`."""
+        from corpusctl.senses import decide
+
+        scores, valid = self._scores(window, self._evidence(window, chars=False))
+        scores += self._char_scores(window)
+        choice, _ = decide(scores, valid, self.min_score, self.min_margin)
+        decided = choice >= 0
+        senses = np.where(decided, self._hom_first[window[2]] + np.maximum(choice, 0), -1)
+        return senses.astype(np.int64), decided
 
     # -- output --
 
+    def _category(self, entry: int, sense: int) -> str:
+        if sense >= 0:
+            return self._homonyms.categories[sense]
+        return "" if self.is_homonym(entry) else self.entry_categories[entry]
+
+    def is_homonym(self, entry: int) -> bool:
+        return bool(self._entry_hom[entry] >= 0) if entry < len(self._entry_hom) else False
+
     def spans(self, matches: Matches) -> list[dict]:
-        """The pipeline's span records: {start, end, concept_id, category, sense}."""
-        ids, categories = self.entry_ids, self.entry_categories
-        names, sense_categories = self._homonyms.names, self._homonyms.categories
+        """The pipeline's span records: {start, end, concept_id, category, sense}; an abstaining homonym has
+        neither category nor sense."""
+        ids, names = self.entry_ids, self._homonyms.names
         out = []
         for start, end, x, g in zip(matches.starts.tolist(), matches.ends.tolist(), matches.entries.tolist(),
                                     matches.senses.tolist(), strict=True):
-            if g < 0:
-                out.append({"start": start, "end": end, "concept_id": ids[x], "category": categories[x], "sense": ""})
-            else:
-                out.append({"start": start, "end": end, "concept_id": ids[x], "category": sense_categories[g],
-                            "sense": names[g]})
+            out.append({"start": start, "end": end, "concept_id": ids[x], "category": self._category(x, g),
+                        "sense": names[g] if g >= 0 else ""})
         return out
 
     def spans_many(self, texts: Sequence[str]) -> list[list[dict]]:
         return [self.spans(m) for m in self.match_many(texts)]
 
     def parents(self, entry: int, sense: int = -1) -> tuple[str, ...]:
-        """Ancestor ids of a match, nearest first (a homonym's come from its chosen sense)."""
+        """Ancestor ids of a match, nearest first (a homonym's come from its chosen sense; none if it abstained)."""
         if sense >= 0:
             return self._homonyms.parents[sense]
-        if self.ontology is None or entry >= len(self.ontology.concepts):
+        if self.ontology is None or entry >= len(self.ontology.concepts) or self.is_homonym(entry):
             return ()
         return self.ontology.ancestors(self.entry_ids[entry])
 
@@ -905,8 +1102,8 @@ class Annotator:
         return self._homonyms.categories[sense] if sense >= 0 else ""
 
     def annotate(self, text: str) -> list[dict]:
-        """Full records for people and the CLI: the pipeline's fields plus `text`, `term`, `resolved`,
-        `parents` (ids, nearest first) and `parent_terms`."""
+        """Full records for people and the CLI: the pipeline's fields plus `text`, `term`, `resolved`
+        (False: a homonym that abstained), `parents` (ids, nearest first) and `parent_terms`."""
         matches = self.match(text)
         by_id = self.ontology.by_id if self.ontology is not None else {}
         out = []
@@ -915,4 +1112,42 @@ class Annotator:
             parents = list(self.parents(x, g))
             out.append({**span, "text": text[span["start"]:span["end"]], "term": self.entry_terms[x],
                         "resolved": ok, "parents": parents, "parent_terms": [by_id[p].term for p in parents]})
+        return out
+
+    def _word(self, pattern: int) -> str:
+        return self._patterns[pattern] if pattern >= 0 else chr(-1 - pattern)
+
+    def explain(self, text: str) -> list[dict]:
+        """Per homonym occurrence in `text`: the sense chosen (or "" when it abstained), and per sense its
+        score and the evidence words (`word`, `kind`, `distance`, `weight`) that made it, strongest first."""
+        from corpusctl.senses import KINDS, decide
+
+        _, _, s, e, x, on, window = self._find([text])
+        if window is None:
+            return []
+        evidence = self._evidence(window)
+        scores, valid = self._scores(window, evidence)
+        choice, margin = decide(scores, valid, self.min_score, self.min_margin)
+        homs = self._homonyms
+        out = []
+        for i, span in enumerate(on.tolist()):
+            h = int(window[2][i])
+            first = homs.first[h]
+            senses = []
+            for local in range(homs.count[h]):
+                g = first + local
+                rows = np.flatnonzero((evidence.occurrence == i) & (evidence.sense == g))
+                rows = rows[np.argsort(-evidence.weight[rows], kind="stable")]
+                senses.append({
+                    "sense": homs.names[g], "category": homs.categories[g], "default": g == homs.default[h],
+                    "score": round(float(scores[i, local]), 3),
+                    "evidence": [{"word": self._word(int(evidence.pattern[r])),
+                                  "kind": KINDS[int(evidence.kind[r])], "distance": int(evidence.distance[r]),
+                                  "weight": round(float(evidence.weight[r]), 3)} for r in rows.tolist()],
+                })
+            chosen = int(choice[i])
+            out.append({"start": int(s[span]), "end": int(e[span]), "text": text[int(s[span]):int(e[span])],
+                        "concept_id": self.entry_ids[int(x[span])],
+                        "sense": homs.names[first + chosen] if chosen >= 0 else "",
+                        "margin": round(float(margin[i]), 3), "senses": senses})
         return out

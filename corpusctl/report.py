@@ -621,16 +621,30 @@ def ontology_section(manifest: dict, top: int) -> str:
                                                                                       key=lambda kv: -kv[1]))]
                 for term, senses in ordered]
         parts.append(f"<h3>Homonym decisions</h3><p>{_fmt(homonyms.get('occurrences'))} homonym occurrences: "
-                     f"{_fmt(homonyms.get('resolved', 0))} resolved by context cues, "
-                     f"{_fmt(homonyms.get('unresolved', 0))} fell back to the default sense.</p>"
+                     f"{_fmt(homonyms.get('resolved', 0))} resolved from their context, "
+                     f"{_fmt(homonyms.get('abstained', 0))} abstained (no sense, no category, no NER label: the "
+                     "context did not decide).</p>"
                      + _table(["term", "occurrences", "senses chosen"], rows[:top])
                      + (_details(f"the other {len(rows) - top} homonyms", _table(["term", "occurrences", "senses chosen"],
                                                                      rows[top:])) if len(rows) > top else ""))
+    parts.append(_entity_strings(manifest, top=20))
     stats = ontology.get("ontology") or {}
     if stats:
         parts.append(f"<p class=dim>Ontology: {_fmt(stats.get('concepts'))} concepts, {_fmt(stats.get('terms'))} "
                      f"terms, {_fmt(stats.get('homonyms'))} homonyms, {_fmt(stats.get('relations'))} relations.</p>")
     return _section("ontology", "Ontology: categories, terms, homonyms", "\n".join(parts))
+
+
+def _entity_strings(manifest: dict, top: int) -> str:
+    """The most frequent entity strings per type among the NER export's distant labels, so generic words
+    labelled as entities show at a glance."""
+    strings = (manifest.get("ner") or {}).get("top_entities") or {}
+    if not strings:
+        return ""
+    rows = [[kind, ", ".join(f"{text} {count:,}" for text, count in list(counts.items())[:top])]
+            for kind, counts in sorted(strings.items())]
+    return (f"<h3>The {top} most frequent entity strings per type (NER labels)</h3>"
+            + _table(["type", "strings (occurrences)"], rows))
 
 
 def ner_section(manifest: dict) -> str:

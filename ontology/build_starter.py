@@ -1955,6 +1955,65 @@ HOMONYMS = [
 
 # -- compositional families ------------------------------------------------------------------------------
 
+CONTEXT_CUES = {  # more context words per homonym sense (issue #17), merged into the cues above
+    "接地": {"grounding": "电机 电焊机 设备 金属 柜体 避雷 雷击 触电 电阻值 接零保护 整改", "ground_contact": "运动员 双腿 脚尖 脚跟 膝盖 翻滚 摔 跳伞 跳高 跳远 着地 触地 弹起"},
+    "压力": {"physical": "升高 降低 泄放 反应釜 锅炉 气瓶 液压 气压 油压 水压 读数 仪表 憋压 爆管", "stress": "孩子 高考 考试 学习 生活 房贷 睡不着 失眠 心态 负担 竞争"},
+    "工作压力": {"working_pressure": "设备 压力表 储罐 气瓶 反应器 换热器 液压 系统 最高 整定", "job_stress": "护士 医生 倒班 失眠 心理健康 睡眠 忙 累 辞职 疲惫 抑郁 身心"},
+    "开关": {"device": "照明 灯 插座 墙上 面板 触点 防爆 烧坏 更换 断开 闭合 按下 控制 装在", "switching": "冰箱 窗户 房门 来回"},
+    "保险": {"fuse": "空调 电闸 烧了 断了 电工 插座 用电 电表 熔丝 熔体", "insurance": "意外 伤害 养老 医疗 车险 购买 员工 保单 买了", "safety_catch": "手枪 枪口 子弹 开枪"},
+    "火花": {"ignition": "砂轮 迸出 溅 插座 油桶 易燃物 引燃 点燃", "figurative": "碰撞 讨论 交流 学者 艺术 理想 迸发"},
+    "运行": {"equipment": "空压机 声音 异常 振动 平稳 值班", "system": "办法 考核 模式 试点 改革 政策 绩效 积极性"},
+    "通道": {"passage": "车间 堵 堆满 过不去 叉车 行人 钢材", "channel": "采集卡 热电偶 数字量 通信 端口 接入"},
+    "管道": {"pipe": "埋地 防腐层 锈蚀 穿孔 输油 输气 给水 排水 管廊 爆裂 冻裂 支架 外壁", "channel": "晋升 融资 人才"},
+    "行车": {"crane": "吊 钢卷 工人 头顶 起重 吊物 吊运 天车", "driving": "雨雪 交警 车辆 汽车 行驶 安全驾驶"},
+    "作业": {"work": "储罐 进入 气体检测 检修 罐内", "homework": "儿子 女儿 家长 功课 语文 英语 寒假 暑假 电视"},
+    "开车": {"startup": "乙烯 检修 结束 开工 试运行", "driving": "喝了酒 酒驾 回家 交警 自驾 上班 出门 堵车"},
+    "停车": {"shutdown": "循环水泵 紧急 跳车 停工 常减压", "parking": "大门口 门口 车库 泊位"},
+    "平台": {"work_platform": "塔顶 巡检 梯子 上去", "online": "外卖 订单 网购 电商 注册 账号 用户 商家 直播"},
+    "安全带": {"harness": "两米 作业 悬挂 生命绳", "seat_belt": "后排 前排 车上"},
+    "疲劳": {"human": "夜班 值班 瞌睡 犯困 体力 控制室", "metal": "臂架 吊车"},
+    "短路": {"electrical": "电缆 老鼠 咬破 相间 受潮 烧 绝缘层", "figurative": "突然 考试 公式 想不起来 愣住"},
+    "负荷": {"load": "高峰 运转 过载 夏季", "workload": "护士 医生 教师 繁重 一线"},
+    "隔离": {"energy": "进出口 关闭 断电 检修泵", "quarantine": "国外 十四天 病毒 集中"},
+    "报警": {"alarm": "可燃气体 低位 控制室 蜂鸣 撤离", "call": "被盗 求助 报案"},
+    "断路": {"open_circuit": "接触 测", "road_closure": "主干道 北门"},
+    "点火": {"burner": "点燃 燃气", "vehicle": "车子 打着 启动 天冷 电瓶 打不着"},
+    "接头": {"joint": "氧气 密封", "liaison": "上级 茶馆 见面 特务 对上"},
+    "导线": {"wire": "负载 铜芯", "traverse": "测量队 布设 附合 方位角"},
+    "泄漏": {"substance": "液氨 排污口 刺鼻 气味", "information": "网站 用户 号码 个人信息 黑客"},
+    "爆炸": {"physical": "面粉厂 车间 伤亡", "figurative": "时代 互联网 网络"},
+    "中毒": {"poisoning": "工人 污水井 倒地", "computer": "文件 加密 系统"},
+    "防火墙": {"building": "门窗 开设", "network": "攻击 境外 拦截 电脑"},
+    "上锁": {"lockout": "配电柜 钥匙 本人 检修人员", "locking": "出门 房门 箱子"},
+    "挂牌": {"tagout": "停电 开关把手 有人工作 警示牌", "listing": "上交所 转板 证券 融资", "supervision": "省政府 重大事故隐患 消除 应急管理"},
+    "盲区": {"blind_spot": "大货车 右转 行人", "knowledge": "家长 青春期 教育"},
+    "跑偏": {"belt": "皮带机 尾部 物料 撒", "figurative": "讨论 话题 聊 足球"},
+    "打滑": {"belt": "负载 刺耳", "floor": "下雪 台阶 结冰 冰 雨天"},
+    "老化": {"material": "外皮 开裂 铜芯 龟裂", "population": "农村 年轻人 外出 打工 出生率"},
+    "腐蚀": {"chemical": "钢结构 盐雾 海边 碱", "moral": "奢靡 堕落 风气 官员 年轻干部"},
+    "熔断": {"fuse": "电焊机 配电箱 保险管", "market": "暴跌 开盘 触发 交易"},
+    "辐射": {"radiation": "居民 受到", "influence": "大城市 县城 作用"},
+    "噪声": {"occupational": "冲压 机器", "signal": "照片 降噪 软件"},
+    "高温": {"process": "铁水 炉前 隔热服", "weather": "连日 八月 夏天 用电"},
+    "监护": {"work_watch": "入口", "medical": "老人 术后 病房 护士", "guardianship": "父母 离婚 孩子 母亲 父亲"},
+    "放炮": {"blasting": "班长 清点 警戒 矿", "tire": "方向盘 翻车 打气 充气", "firecracker": "院子 孩子 元宵"},
+    "跑车": {"runaway": "井底 下滑 冲", "sports_car": "万 一辆 红色 保时捷 买了"},
+    "线路": {"electrical": "千伏 停电", "route": "旅行社 云南 景点"},
+    "信号": {"lifting": "司机 地面", "mobile": "山里 满格 联系不上"},
+    "指挥": {"lifting": "大件 持证 统一", "music": "维也纳 音乐会 乐团 舞台 观众"},
+    "放空": {"venting": "换热器 残余", "mind": "周末 沙发 躺"},
+    "置换": {"purging": "动火 油气 管线", "exchange": "用地 老厂区 政府"},
+    "熄火": {"flameout": "吹扫", "engine": "新手 手动挡 起步"},
+    "回火": {"flashback": "阀门", "tempering": "齿轮 低温 内应力"},
+    "刹车": {"brake": "货架", "figurative": "央行 加息 房地产"},
+    "油门": {"throttle": "车子 误把", "effort": "加大 新能源 产业 推进"},
+    "充电": {"battery": "电动叉车 明火 通风", "learning": "研究生 看书 培训 提升"},
+    "火险": {"fire_risk": "林区 秋冬 干燥", "insurance": "商铺 盗险 上了"},
+    "熔炉": {"furnace": "铸造 出铁口 喷溅", "figurative": "军营"},
+    "接线": {"wiring": "电机 断开", "telephone": "转 客服"},
+    "吊篮": {"gondola": "悬 半空", "flower": "绿萝"},
+}
+
 MATERIAL_EQUIPMENT = {  # equipment term: materials it is commonly made of
     "储罐": ["碳钢", "不锈钢", "玻璃钢", "聚乙烯"],
     "@管道": ["碳钢", "不锈钢", "铸铁", "合金钢", "聚乙烯", "聚丙烯", "聚氯乙烯", "玻璃钢"],
@@ -2400,8 +2459,10 @@ class Builder:
         for term, default, senses in HOMONYMS:
             self.add(term, "EQUIPMENT", None, cid=f"h:{term}")  # category and parent set in resolve()
             record = self.concepts[f"h:{term}"]
+            extra = CONTEXT_CUES.get(term, {})
             record["senses"] = [{"id": sid, "gloss": gloss, "category": category, "parent": parent,
-                                 "cues": cues.split()} for sid, gloss, category, parent, cues in senses]
+                                 "cues": list(dict.fromkeys(cues.split() + extra.get(sid, "").split()))}
+                                for sid, gloss, category, parent, cues in senses]
             record["default_sense"] = default
 
     def resolve_homonyms(self) -> None:

@@ -63,7 +63,8 @@ def test_stage_adds_terms_title_terms_and_events(stage):
     assert events[0]["ontology.category.EQUIPMENT"] >= 3  # 灭火器 ×2 in the text, 配电箱, + the title's
     assert events[0]["ontology.homonym.接地.grounding"] == 1 and events[0]["ontology.homonym_resolved"] == 1
     assert events[1]["ontology.homonym.接地.ground_contact"] == 1
-    assert events[2]["ontology.homonym_unresolved"] == 1
+    assert events[2]["ontology.homonym_abstained"] == 1 and events[2]["ontology.homonym.接地.(abstained)"] == 1
+    assert out["terms"][2] == [{"start": 0, "end": 2, "concept_id": "h:接地", "category": "", "sense": ""}]
 
 
 def test_stage_output_does_not_depend_on_batch_boundaries(stage):
@@ -129,19 +130,21 @@ def test_enrichment_inserts_the_parent_after_the_first_mention():
                {k: v for k, v in after.items() if k not in ("start", "end")}
     assert Counter(enriched["_events"][0])["ontology.enriched"] == text.count("（")
     assert enriched["text"][1] == BATCH["text"][1]  # a general-language sense has no parent to add
-    assert enriched["text"][2] == "接地（电气安全措施）"
+    assert enriched["text"][2] == "接地"  # an abstaining homonym has no parent to add
 
 
 def test_manifest_summary():
     events = Counter({"ontology.category.EQUIPMENT": 5, "ontology.category.PPE": 2, "ontology.lexicon": 3,
                       "ontology.homonym.接地.grounding": 4, "ontology.homonym.接地.ground_contact": 1,
-                      "ontology.homonym_resolved": 3, "ontology.homonym_unresolved": 2, "ontology.enriched": 1,
+                      "ontology.homonym.接地.(abstained)": 2,
+                      "ontology.homonym_resolved": 5, "ontology.homonym_abstained": 2, "ontology.enriched": 1,
                       "pii.mobile": 7})
     summary = ontology_manifest(events, stats={"concepts": 10})
     assert summary["entity_spans"] == 7 and summary["lexicon_spans"] == 3
     assert list(summary["categories"]) == ["EQUIPMENT", "PPE"]
-    assert summary["homonyms"] == {"occurrences": 5, "resolved": 3, "unresolved": 2,
-                                   "decisions": {"接地": {"grounding": 4, "ground_contact": 1}}}
+    assert summary["homonyms"] == {"occurrences": 7, "resolved": 5, "abstained": 2, "abstention_rate": 0.2857,
+                                   "per_sense": {"接地.grounding": 4, "接地.ground_contact": 1},
+                                   "decisions": {"接地": {"grounding": 4, "(abstained)": 2, "ground_contact": 1}}}
     assert summary["enriched"] == 1 and summary["ontology"] == {"concepts": 10}
     json.dumps(summary)
 
@@ -200,3 +203,61 @@ def test_cli_missing_folder(tmp_path):
     result = runner.invoke(app, ["stats", "--dir", str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "not found" in result.output
+
+
+def test_cli_annotate_explain_shows_evidence_per_sense():
+    result = runner.invoke(app, ["annotate", "--explain", "厂区大门口禁止停车。"])
+    assert result.exit_code == 0, result.output
+    assert "停车 @7-9: parking" in result.output
+    assert "parking [not an entity] score" in result.output and "大门口 cue" in result.output
+    assert "shutdown (default) [PROCEDURE]" in result.output
+    data = json.loads(runner.invoke(app, ["annotate", "--explain", "--json", "接地"]).output)
+    assert data["spans"][0]["sense"] == "" and data["homonyms"][0]["sense"] == ""  # abstained: no evidence
+
+
+def test_cli_eval_prints_accuracy_non_default_and_abstentions(tmp_path):
+    result = runner.invoke(app, ["eval", str(DEFAULT_DIR / "eval" / "homonyms.tsv"), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert set(figures) == {"tuned", "heldout", "all"}
+    assert figures["all"]["n"] == figures["tuned"]["n"] + figures["heldout"]["n"] >= 200
+    assert {"accuracy", "non_default_accuracy", "abstention_rate"} <= set(figures["all"])
+    table = runner.invoke(app, ["eval", str(DEFAULT_DIR / "eval" / "homonyms.tsv"), "--errors"])
+    assert table.exit_code == 0 and "heldout" in table.output and "want" in table.output
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("tuned\t接地\tflying\t飞机在跑道上接地。\nheldout\t叉车\tx\t叉车倒车。\ntuned\t接地\tgrounding\t没有那个词。\n",
+                   encoding="utf-8")
+    wrong = runner.invoke(app, ["eval", str(bad)])
+    assert wrong.exit_code == 2 and "bad.tsv:3:" in wrong.output  # the term must occur once
+    bad.write_text("tuned\t接地\tflying\t飞机在跑道上接地。\nheldout\t叉车\tx\t叉车倒车。\n", encoding="utf-8")
+    wrong = runner.invoke(app, ["eval", str(bad)])
+    assert wrong.exit_code == 2 and "bad.tsv:1: 接地 has no sense 'flying'" in wrong.output
+    assert "bad.tsv:2: '叉车' is not a homonym" in wrong.output
+
+
+def test_report_shows_abstentions_and_the_most_frequent_entity_strings_per_type():
+    from corpusctl.report import ontology_section
+
+    manifest = {
+        "ontology": {"entity_spans": 12, "lexicon_spans": 1, "categories": {"EQUIPMENT": 9, "ROLE": 3},
+                     "homonyms": {"occurrences": 10, "resolved": 7, "abstained": 3,
+                                  "decisions": {"接地": {"grounding": 6, "(abstained)": 3, "ground_contact": 1}}}},
+        "ner": {"top_entities": {"EQUIPMENT": {f"设备{i}": 30 - i for i in range(25)}, "ROLE": {"电工": 4}}},
+    }
+    html = ontology_section(manifest, top=20)
+    assert "7 resolved from their context" in html and "3 abstained" in html
+    assert "The 20 most frequent entity strings per type" in html
+    assert "设备0 30" in html and "设备19 11" in html and "设备20" not in html and "电工 4" in html
+
+
+def test_ner_manifest_lists_top_entity_strings(tmp_path):
+    from corpusctl.exports.ner import NerConfig, export_ner
+
+    rows = [{"id": f"r{i}", "title": "", "text": "叉车撞上了货架。配电室很干净。", "sentences": [],
+             "terms": [{"start": 0, "end": 2, "concept_id": "eq:叉车", "category": "EQUIPMENT", "sense": ""},
+                       {"start": 5, "end": 7, "concept_id": "eq:货架", "category": "EQUIPMENT", "sense": ""},
+                       {"start": 8, "end": 11, "concept_id": "loc:配电室", "category": "LOCATION", "sense": ""}]}
+            for i in range(3)]
+    stats = export_ner(rows, tmp_path / "ner", NerConfig(near_duplicate_threshold=1.0), seed=1)
+    assert stats["top_entities"]["EQUIPMENT"] == {"叉车": 3, "货架": 3}
+    assert stats["top_entities"]["LOCATION"] == {"配电室": 3}

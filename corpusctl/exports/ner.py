@@ -1,7 +1,8 @@
 """NER export: BMEO (and BIO/BIOES/BMES) files, JSONL, spaCy DocBin, leak-free splits (issue #7).
 
 Examples are sentences. Distant supervision: ontology term spans whose concept has a category become
-entities of that type. Human annotations (Label Studio, doccano, CLUENER, CoNLL) override distant
+entities of that type, unless `corpusctl.exports.distant` rules them out (generic words, top-level
+concepts, modifiers of a longer noun, words inside organisation names, verb uses of components). Human annotations (Label Studio, doccano, CLUENER, CoNLL) override distant
 labels on the same sentence text. Memory stays bounded while rows stream: at most `max_sentences`
 distant sentences are kept, chosen by the smallest hash of (seed, sentence key) -- a deterministic
 bottom-k sample that does not depend on the order or batching of the rows.
@@ -33,6 +34,7 @@ from pydantic import Field
 from corpusctl.config import RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
 
+from .distant import COMPOUND_HEADS, DEFAULT_STOP, DistantRules, refine
 from .schemes import Span, char_conll, tag_set
 from .splits import SplitShares, leak_free_split
 
@@ -63,6 +65,16 @@ class NerConfig(StageSection):
     """Character n-gram Jaccard at which two sentences count as near-identical (1 = identical only)."""
     ngram: int = Field(2, ge=1)
     """Character n-gram size for near-duplicate detection (bigrams suit short Chinese sentences)."""
+    stop_entities: list[str] = Field(default_factory=lambda: list(DEFAULT_STOP))
+    """Generic words never labelled as entities on their own (作业, 设备, 人员, 运行, 故障 …)."""
+    min_depth: int = Field(1, ge=0)
+    """Concepts less deep than this in their is-a tree are not entities (1: the roots 设备, 人员 … are not)."""
+    compound_heads: list[str] = Field(default_factory=lambda: list(COMPOUND_HEADS))
+    """Generic heads that form one entity with the word before them (接班 + 人员 → 接班人员)."""
+
+    def rules(self, ontology=None) -> DistantRules:
+        """The distant-labelling rules (the depth rule needs the ontology)."""
+        return DistantRules.from_ontology(ontology, self.stop_entities, self.min_depth, self.compound_heads)
 
 
 class NerExample(NamedTuple):
@@ -129,29 +141,48 @@ def _entity_type(category: object) -> str:
     return "_".join(str(category or "").split())
 
 
-def row_sentences(row: dict, include_titles: bool, counts: Counter) -> list[tuple[str, str, list[Span]]]:
+def _words(words: list[dict] | None) -> list[tuple[int, int, str]] | None:
+    """A row's `words` column as (start, end, UPOS name)."""
+    if not words:
+        return None
+    from corpusctl.stages.segment import UPOS
+
+    return [(int(w["start"]), int(w["end"]), UPOS[int(w["pos"])]) for w in words]
+
+
+def row_sentences(row: dict, include_titles: bool, counts: Counter,
+                  rules: DistantRules | None = None) -> list[tuple[str, str, list[Span]]]:
     """(key, text, entities) for the title and every sentence of a pre-training row. Only spans fully
-    inside a sentence and with a category are entities; offsets become sentence-relative."""
+    inside a sentence that `distant.refine` keeps are entities; offsets become sentence-relative."""
+    rules = rules if rules is not None else DistantRules()
     out = []
     row_id = str(row["id"])
     title = row.get("title") or ""
     if include_titles and title.strip():
-        [(title, entities)] = _sentences(title, [(0, len(title))], row.get("title_terms") or [], counts)
+        entities = _entities(title, row.get("title_terms") or [], row.get("title_words"), rules, counts)
+        [(title, entities)] = _sentences(title, [(0, len(title))], entities, counts)
         out.append((f"{row_id}/t", title, entities))
     text = row.get("text") or ""
     bounds = [(int(s["start"]), int(s["end"])) for s in row.get("sentences") or []] or [(0, len(text))]
-    pieces = _sentences(text, bounds, row.get("terms") or [], counts)
+    pieces = _sentences(text, bounds, _entities(text, row.get("terms") or [], row.get("words"), rules, counts),
+                        counts)
     out += [(f"{row_id}/s{index:05d}", sentence, entities) for index, (sentence, entities) in enumerate(pieces)]
     return out
 
 
-def _sentences(full: str, bounds: list[tuple[int, int]], terms: list[dict], counts: Counter) -> list[tuple[str, list]]:
+def _entities(text: str, terms: list[dict], words: list[dict] | None, rules: DistantRules,
+              counts: Counter) -> list[Span]:
+    """The entity spans of a title or text: term spans with a category that the distant rules keep."""
+    typed = [{**t, "category": _entity_type(t.get("category"))} for t in terms]
+    entities = [t for t in typed if t["category"]]
+    counts["non_entity_spans"] += len(typed) - len(entities)
+    return refine(text, entities, _words(words), rules, counts)
+
+
+def _sentences(full: str, bounds: list[tuple[int, int]], spans: list[Span], counts: Counter) -> list[tuple[str, list]]:
     """(sentence, entities) for each of `bounds` in a title or text; a span is looked up by bisection among the
     spans sorted by start, not tested against every sentence."""
-    spans = [(int(t["start"]), int(t["end"]), _entity_type(t.get("category"))) for t in terms]
-    entity_spans = [s for s in spans if s[2]]
-    counts["non_entity_spans"] += len(spans) - len(entity_spans)
-    spans = [s for s in entity_spans if 0 <= s[0] < s[1] <= len(full)]
+    spans = [s for s in spans if 0 <= s[0] < s[1] <= len(full)]
     ordered = sorted(spans, key=_span_order)  # stable: ties keep the input order
     starts = [s[0] for s in ordered]
     out = []
@@ -228,16 +259,18 @@ class _BottomK:
         return [e for *_, e in sorted(items, key=itemgetter(2))]
 
 
-def collect_examples(rows: Iterable[dict], config: NerConfig, seed: int, human: dict[str, NerExample], stats: dict) -> list[NerExample]:
+def collect_examples(rows: Iterable[dict], config: NerConfig, seed: int, human: dict[str, NerExample], stats: dict,
+                     rules: DistantRules | None = None) -> list[NerExample]:
     """Distant examples (sampled) plus all human examples, in a deterministic order."""
     counts: Counter = stats["distant"]
+    rules = rules if rules is not None else config.rules()
     positives = _BottomK(max(1, int(config.max_sentences * (1 - config.empty_share))))
     negatives = _BottomK(int(config.max_sentences * config.empty_share) + 1)  # never more are needed
     overridden: set[str] = set()
     salt = f"{seed}\x1fner\x1f".encode()  # stable_hash(seed, "ner", key) spelled out: it runs per sentence
     for row in rows:
         counts["rows"] += 1
-        sentences = row_sentences(row, config.include_titles, stats["spans"])
+        sentences = row_sentences(row, config.include_titles, stats["spans"], rules)
         counts["sentences"] += len(sentences)
         for key, text, entities in sentences:
             if len(text) < config.min_chars:
@@ -371,7 +404,8 @@ def _gc_paused():
 
 @_gc_paused()
 def export_ner(
-    rows: Iterable[dict], out_dir: Path, config: NerConfig, seed: int, strict: bool = False, rejects: list | None = None
+    rows: Iterable[dict], out_dir: Path, config: NerConfig, seed: int, strict: bool = False, rejects: list | None = None,
+    ontology_dir: Path | None = None,
 ) -> dict:
     """Write `out_dir` (usually OUT/ner): {train,dev,test}.{txt,jsonl,spacy} and labels.json.
     Rows are pre-training examples (`id`, `text`, `terms`, `sentences`, `title`, `title_terms`).
@@ -386,7 +420,12 @@ def export_ner(
         "rejects": Counter(),
     }
     human = load_human(config, strict, rejects, stats["human"], stats["rejects"])
-    examples = collect_examples(rows, config, seed, human, stats)
+    ontology = None
+    if ontology_dir is not None:
+        from corpusctl.ontology import load_ontology
+
+        ontology = load_ontology(ontology_dir)
+    examples = collect_examples(rows, config, seed, human, stats, config.rules(ontology))
     if not examples:
         raise CorpusctlError("NER export: no sentences to export (no rows, or every sentence was filtered out)")
     assignment, dedup = leak_free_split(
@@ -428,7 +467,19 @@ def export_ner(
         "rejects": dict(stats["rejects"]),
         "dedup": dedup,
         "leaks": count_leaks(by_split),
+        "top_entities": top_entities(examples),
     }
+
+
+def top_entities(examples: Iterable[NerExample], top: int = 20) -> dict[str, dict[str, int]]:
+    """The `top` most frequent entity strings per type among the distant examples (generic labels show here)."""
+    counts: dict[str, Counter] = {}
+    for example in examples:
+        if example.source != "distant":
+            continue
+        for start, end, kind in example.entities:
+            counts.setdefault(kind, Counter())[example.text[start:end]] += 1
+    return {kind: dict(c.most_common(top)) for kind, c in sorted(counts.items())}
 
 
 def count_leaks(by_split: dict[str, list[NerExample]]) -> int:

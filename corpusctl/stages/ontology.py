@@ -4,12 +4,13 @@ Paper section 3.1.2 step 1. For every row, `OntologyStage` adds
 
 - `terms` / `title_terms`: spans over `text` / `title`, `{start, end, concept_id, category, sense}` (end
   exclusive, sorted, non-overlapping; leftmost-longest). A homonym's `category` and `sense` are those of
-  the sense its context cues chose (`corpusctl.ontology.Annotator`). Words of the segmenter's lexicons
+  the sense its context chose (`corpusctl.senses`); a homonym whose context does not decide abstains:
+  its span has no sense and no category (so it is no NER entity) rather than the default sense's. Words of the segmenter's lexicons
   that the ontology lacks are spans too: `concept_id = "lex:<word>"`, `category = ""`. With
   `enabled: false` only those lexicon spans are marked, so term-level masking still has its units.
 - `_events`: `ontology.category.<CATEGORY>` per entity span, `ontology.lexicon` per lexicon-only span,
-  `ontology.homonym.<term>.<sense>` and `ontology.homonym_resolved` / `ontology.homonym_unresolved` per
-  homonym occurrence, `ontology.enriched` per inserted parent.
+  `ontology.homonym.<term>.<sense>` (`<sense>` is `(abstained)` when undecided) and
+  `ontology.homonym_resolved` / `ontology.homonym_abstained` per homonym occurrence, `ontology.enriched` per inserted parent.
 
 Hierarchical context (`enrich: true`, off by default): after the first mention of each concept in a
 document's `text`, the nearest parent's term is inserted in full-width brackets — 车间配备灭火器 becomes
@@ -44,7 +45,7 @@ class OntologyConfig(StageSection):
     dir: RecipePath = PROJECT_ROOT / "ontology"
     """The ontology folder (`*.jsonl` concepts, `relations.tsv`, `categories.txt`)."""
     window: int = Field(20, ge=1)
-    """Characters either side of a homonym in which sense cues are looked for."""
+    """Characters either side of a homonym (within its sentence) in which evidence for its senses is looked for."""
     enrich: bool = False
     """Insert the parent category in brackets after a concept's first mention (see the module docstring)."""
 
@@ -128,12 +129,11 @@ class OntologyStage:
         if key not in self._labels:
             concept_id = annotator.entry_ids[entry]
             events = []
-            if sense >= 0:
-                category = annotator.sense_category(sense)
-                events.append(f"ontology.homonym.{annotator.entry_terms[entry]}.{annotator.sense_name(sense)}")
-                events.append("ontology.homonym_resolved" if resolved else "ontology.homonym_unresolved")
-            else:
-                category = annotator.entry_categories[entry]
+            category = annotator._category(entry, sense)
+            if annotator.is_homonym(entry):
+                name = annotator.sense_name(sense) if sense >= 0 else "(abstained)"
+                events.append(f"ontology.homonym.{annotator.entry_terms[entry]}.{name}")
+                events.append("ontology.homonym_resolved" if resolved else "ontology.homonym_abstained")
             if category:
                 events.append(f"ontology.category.{category}")
             elif concept_id.startswith("lex:"):
@@ -209,15 +209,22 @@ def ontology_manifest(events: Mapping[str, int], stats: Mapping | None = None) -
             term, _, sense = name.removeprefix("ontology.homonym.").rpartition(".")
             decisions.setdefault(term, Counter())[sense] += count
     resolved = int(events.get("ontology.homonym_resolved", 0))
-    unresolved = int(events.get("ontology.homonym_unresolved", 0))
+    abstained = int(events.get("ontology.homonym_abstained", 0))
+    senses: Counter = Counter()
+    for term, chosen in decisions.items():
+        for sense, count in chosen.items():
+            if sense != "(abstained)":
+                senses[f"{term}.{sense}"] += count
     out = {
         "entity_spans": sum(categories.values()),
         "lexicon_spans": int(events.get("ontology.lexicon", 0)),
         "categories": dict(sorted(categories.items(), key=lambda kv: (-kv[1], kv[0]))),
         "homonyms": {
-            "occurrences": resolved + unresolved,
+            "occurrences": resolved + abstained,
             "resolved": resolved,
-            "unresolved": unresolved,
+            "abstained": abstained,
+            "abstention_rate": round(abstained / (resolved + abstained), 4) if resolved + abstained else 0.0,
+            "per_sense": dict(sorted(senses.items(), key=lambda kv: (-kv[1], kv[0]))),
             "decisions": {term: dict(senses.most_common())
                           for term, senses in sorted(decisions.items(), key=lambda kv: -sum(kv[1].values()))},
         },

@@ -1,0 +1,326 @@
+"""Distant NER labels an annotator can trust: which ontology term spans become entities, and how long.
+
+The ontology stage marks every term; not every term is an entity worth labelling. `refine` keeps a term
+span as an entity unless
+
+- it is a generic word (`stop`: 作业, 设备, 人员, 运行, 故障 …) or a concept at the top of its is-a tree
+  (depth below `min_depth`; needs the ontology), unless a modifier makes it specific (below);
+- it lies inside a longer word of the general dictionary (jieba's, frequency ≥ `DICTIONARY_MIN_FREQ`)
+  written around it (法兰 in 法兰克福, 工作服 in 工作者 is no PPE; the segment stage always keeps ontology
+  terms whole, so this is the segmentation the text would get without the ontology); when that word
+  ends with the term it is a more specific kind of it and becomes the entity (输油 + 管道, 交通 + 事故);
+  a far more frequent word across one of its edges means the match is an accident of the characters
+  (对重 in 对重点部位: 重点);
+- it only modifies a longer noun: the next character is a bound noun-forming morpheme standing alone
+  (循环水站: 循环水 + 站 is a station, not the water);
+- it lies inside an organisation name (江北汽车零部件有限公司 holds no COMPONENT);
+- it is a COMPONENT used as a verb: the segmenter tags it VERB, an aspect particle follows (开关了), or an
+  adverb or prohibition precedes it and a noun follows (严禁开关电器);
+- it is a homonym (its span has a sense) with no unambiguous entity term within `ANCHOR_REACH`
+  characters: a sense chosen in text with nothing else of the domain around (孩子临近高考，压力大 …) is
+  not a label worth an annotator's time, whatever the sense model chose.
+
+A generic head right after a modifying word becomes one entity with it (`compound_heads`: 接班 + 人员 →
+接班人员, ROLE; not after an adverb, as in 立即组织人员撤离), and two entities written together form one
+head-final compound of the second one's type when the first names what the second holds or where it is
+(`COMPOUNDS`: 甲醇 + 储罐 → 甲醇储罐, EQUIPMENT; 车间 + 通道 → 车间通道, LOCATION): the
+longest compound, not two labels inside it. Words are `(start, end, upos)` from the segment
+stage (terms are always whole words there); without words only the stop-list, depth and suffix rules apply.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+DEFAULT_STOP = (
+    "作业 设备 人员 运行 故障 备用 停机 停用 正常 异常 损坏 部件 零部件 事故 物料 参数 场所 装置 系统 设施 工具 "
+    "车辆 机械 材料 现场 状态 隐患 风险 安全 管理 检查 人 带电 停电 办公室 地下室"
+).split()
+"""Generic words that are never entities by themselves."""
+COMPOUND_HEADS = ("人员",)
+"""Generic heads that make a specific entity with the word before them (接班人员, 值班人员)."""
+VAGUE_MODIFIERS = frozenset("岗位 相关 有关 所有 全体 其他 其它 工作 专门 专业 一般 各类 有关部门 部门 单位 现场 在场".split())
+"""Modifiers that make nothing specific: 岗位人员, 相关人员, 工作人员 stay generic."""
+BOUND_SUFFIXES = "站房室间库池厂场塔楼处所馆队组科部班局管节"
+"""One-character noun-forming morphemes: a term right before one, standing alone, only modifies it."""
+ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "研究院", "研究所", "设计院",
+                "委员会", "协会", "大学", "学院", "银行", "医院")
+VERB_MARKERS = ("了", "着", "过")
+COMPOUNDS = {("MATERIAL", "EQUIPMENT"), ("MATERIAL", "COMPONENT"), ("MATERIAL", "LOCATION"), ("LOCATION", "LOCATION")}
+"""(first type, second type) pairs that, written together, are one compound of the second type."""
+PROHIBITIONS = ("严禁", "禁止", "不得", "请勿", "切勿", "不要", "不准", "随意", "频繁", "反复", "经常")
+_NOUNISH = {"NOUN", "PROPN", "X"}
+DICTIONARY_MIN_FREQ = 5
+LOCATIVES = "处上下里内外中时前后边旁"
+CROSSING_MIN_FREQ = 1000
+CROSSING_RATIO = 10
+"""A dictionary word that is only the term plus one of these (接头处, 管道内) does not hide the term."""
+_REACH = 4
+_MODIFIERS = {"NOUN", "PROPN", "VERB"}
+
+
+@dataclass
+class DistantRules:
+    """What makes an ontology span an entity (see the module docstring)."""
+
+    stop: frozenset[str] = frozenset(DEFAULT_STOP)
+    min_depth: int = 1
+    depth: Mapping[str, int] = field(default_factory=dict)
+    """Is-a depth by concept id (`id#sense` for a homonym's sense); empty: no depth rule."""
+    compound_heads: frozenset[str] = frozenset(COMPOUND_HEADS)
+    dictionary: Mapping[str, int] | None = field(default_factory=lambda: general_dictionary())
+    """General word frequencies (jieba's dictionary, by default); None: no dictionary rules."""
+
+    def container(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """The longest dictionary word in `text` that covers the span and is longer than it, if any."""
+        if not self.dictionary:
+            return None
+        get = self.dictionary.get
+        best = None
+        for a in range(max(0, start - _REACH), start + 1):
+            for b in range(end, min(len(text), end + _REACH) + 1):
+                if (a, b) == (start, end) or (a == start and b == end + 1 and text[end] in LOCATIVES):
+                    continue
+                if (get(text[a:b]) or 0) >= DICTIONARY_MIN_FREQ and (best is None or b - a > best[1] - best[0]):
+                    best = (a, b)
+        return best
+
+    def crossed(self, text: str, start: int, end: int) -> bool:
+        """A two-character span with a dictionary word across one of its edges, at least `CROSSING_RATIO`
+        times as frequent as the span's own text (and at least `CROSSING_MIN_FREQ`)."""
+        if not self.dictionary or end - start != 2:  # longer terms are rarely matched by accident
+            return False
+        get = self.dictionary.get
+        floor = max(CROSSING_MIN_FREQ, CROSSING_RATIO * (get(text[start:end]) or 0))
+        for a in range(start + 1, end):  # words that start inside the span and end after it
+            for b in range(end + 1, min(len(text), end + _REACH) + 1):
+                if (get(text[a:b]) or 0) >= floor:
+                    return True
+        for a in range(max(0, start - _REACH), start):  # words that start before it and end inside it
+            for b in range(start + 1, end):
+                if (get(text[a:b]) or 0) >= floor:
+                    return True
+        return False
+
+    @classmethod
+    def from_ontology(cls, ontology, stop: Iterable[str] = DEFAULT_STOP, min_depth: int = 1,
+                      compound_heads: Iterable[str] = COMPOUND_HEADS) -> DistantRules:
+        depth: dict[str, int] = {}
+        if ontology is not None:
+            for concept in ontology.concepts:
+                depth[concept.id] = len(ontology.ancestors(concept.id))
+                for sense in concept.senses:
+                    depth[f"{concept.id}#{sense.id}"] = len(ontology.sense_ancestors(sense))
+        return cls(frozenset(stop), min_depth, depth, frozenset(compound_heads), general_dictionary())
+
+    def generic(self, text: str, concept_id: str, sense: str) -> bool:
+        if text in self.stop:
+            return True
+        if not self.depth:
+            return False
+        key = f"{concept_id}#{sense}" if sense else concept_id
+        level = self.depth.get(key)
+        return level is not None and level < self.min_depth
+
+
+def general_dictionary() -> Mapping[str, int]:
+    """jieba's main dictionary (word → frequency), loaded once per process."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ
+
+
+def organisations(text: str, words: Sequence[tuple[int, int, str]]) -> list[tuple[int, int]]:
+    """(start, end) of organisation names: a word ending in an organisation suffix (有限公司, 集团 …) with the
+    nouns right before it (at most 15 characters in all); a bare suffix word is no name."""
+    out = []
+    for i, (start, end, _) in enumerate(words):
+        word = text[start:end]
+        if not word.endswith(ORG_SUFFIXES):
+            continue
+        first = i
+        while first > 0 and words[first - 1][1] == words[first][0] and words[first - 1][2] in _NOUNISH \
+                and end - words[first - 1][0] <= 15:
+            first -= 1
+        if first < i or word not in ORG_SUFFIXES:
+            out.append((words[first][0], end))
+    return out
+
+
+def _word_at(words: Sequence[tuple[int, int, str]], starts: list[int], position: int) -> int:
+    """Index of the word that covers `position`, or -1."""
+    i = bisect_right(starts, position) - 1
+    return i if i >= 0 and words[i][0] <= position < words[i][1] else -1
+
+
+def verb_use(text: str, start: int, end: int, words: Sequence[tuple[int, int, str]], starts: list[int]) -> bool:
+    """A span used as a verb: tagged VERB, followed by an aspect particle, or after an adverb or prohibition
+    with a noun right after it."""
+    here = _word_at(words, starts, start)
+    if here < 0:
+        return text.startswith(VERB_MARKERS, end)
+    if words[here][2] == "VERB" or text.startswith(VERB_MARKERS, end):
+        return True
+    before = here - 1 if here > 0 and words[here - 1][1] == start else -1
+    after = _word_at(words, starts, end) if end < len(text) else -1
+    if before < 0 or after < 0 or words[after][0] != end or words[after][2] not in _NOUNISH:
+        return False
+    previous = text[words[before][0]:words[before][1]]
+    return words[before][2] == "ADV" or previous in PROHIBITIONS
+
+
+def modifies_a_longer_noun(text: str, end: int, words: Sequence[tuple[int, int, str]] | None,
+                           starts: list[int]) -> bool:
+    """The character after the span is a bound morpheme standing alone (循环水|站)."""
+    if end >= len(text) or text[end] not in BOUND_SUFFIXES:
+        return False
+    if not words:
+        return end + 1 >= len(text) or not ("\u4e00" <= text[end + 1] <= "\u9fff")
+    after = _word_at(words, starts, end)
+    return after >= 0 and words[after][0] == end and words[after][1] == end + 1
+
+
+ANCHOR_REACH = 20
+"""A homonym's sense is only labelled with another (unambiguous) entity term this near it."""
+
+
+def _anchored(anchors: list[int], start: int, end: int) -> bool:
+    i = bisect_right(anchors, start - ANCHOR_REACH - 1)
+    return any(start - ANCHOR_REACH <= a <= end + ANCHOR_REACH and not start <= a < end
+               for a in anchors[i:i + 8])
+
+
+def _material_heads(text: str, terms: list[dict], rules: DistantRules) -> list[dict]:
+    """A material written right before a generic head is one specific entity of the head's type
+    (乙烯 + 装置 → 乙烯装置, EQUIPMENT), marked `compound`."""
+    out: list[dict] = []
+    for term in terms:
+        if out and out[-1].get("category") == "MATERIAL" and int(out[-1]["end"]) == int(term["start"]) \
+                and not out[-1].get("compound") \
+                and rules.generic(text[int(term["start"]):int(term["end"])], str(term.get("concept_id") or ""),
+                                  str(term.get("sense") or "")):
+            out[-1] = {**term, "start": out[-1]["start"], "sense": "", "compound": True}
+        else:
+            out.append(term)
+    return out
+
+
+def _predicate(words: Sequence[tuple[int, int, str]], modifier: int, end: int, starts: list[int]) -> bool:
+    """A verb before a head is its predicate, not its modifier, after an adverb (立即组织人员) or when a verb
+    follows the head (组织人员撤离)."""
+    if words[modifier][2] != "VERB":
+        return False
+    if modifier > 0 and words[modifier - 1][2] in ("ADV", "AUX"):
+        return True
+    after = _word_at(words, starts, end)
+    return after >= 0 and words[after][0] == end and words[after][2] == "VERB"
+
+
+def _compounds(spans: list[tuple[int, int, str]], counts: Counter) -> list[tuple[int, int, str]]:
+    """Adjacent entities of a `COMPOUNDS` pair become one entity of the second type."""
+    out: list[tuple[int, int, str]] = []
+    for span in spans:
+        if out and out[-1][1] == span[0] and out[-1][0] < span[0] and (out[-1][2], span[2]) in COMPOUNDS:
+            out[-1] = (out[-1][0], span[1], span[2])
+            counts["merged_compound"] += 1
+        else:
+            out.append(span)
+    return out
+
+
+def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, str]] | None, rules: DistantRules,
+           counts: Counter) -> list[tuple[int, int, str]]:
+    """The entities `(start, end, type)` among a text's term spans (`start`, `end`, `category`,
+    `concept_id`, `sense`), in span order; what was dropped or extended is counted in `counts`."""
+    words = list(words) if words else []
+    starts = [w[0] for w in words]
+    orgs = organisations(text, words) if words else []
+    terms = _material_heads(text, list(terms), rules)
+    anchors = sorted(int(t["start"]) for t in terms if t.get("category") and not t.get("sense"))
+    out = []
+    for term in terms:
+        kind = term.get("category") or ""
+        if not kind:
+            continue
+        start, end = int(term["start"]), int(term["end"])
+        if not 0 <= start < end <= len(text):  # not a span of this text: the caller counts and drops it
+            out.append((start, end, kind))
+            continue
+        surface = text[start:end]
+        extended = bool(term.get("compound"))
+        if surface in rules.compound_heads and words:
+            here = _word_at(words, starts, start)
+            if here > 0 and words[here - 1][1] == start and words[here - 1][2] in _MODIFIERS \
+                    and not _predicate(words, here - 1, end, starts):
+                modifier = text[words[here - 1][0]:start]
+                if len(modifier) >= 2 and all("\u4e00" <= c <= "\u9fff" for c in modifier) \
+                        and modifier not in rules.stop and modifier not in VAGUE_MODIFIERS:
+                    start, extended = words[here - 1][0], True
+                    counts["extended_compound"] += 1
+        if any(a <= start and end <= b for a, b in orgs):
+            counts["dropped_in_organisation"] += 1
+            continue
+        generic = rules.generic(surface, str(term.get("concept_id") or ""), str(term.get("sense") or ""))
+        if term.get("sense") and not _anchored(anchors, start, end):
+            counts["dropped_unanchored_homonym"] += 1
+            continue
+        container = None if extended else rules.container(text, start, end)
+        if container is not None and container[1] == end and not generic \
+                and not any(a <= container[0] < b for a, b in orgs):
+            start, container, extended = container[0], None, True
+            counts["extended_compound"] += 1
+        if not extended and generic:
+            counts["dropped_generic"] += 1
+        elif container is not None or (not extended and rules.crossed(text, start, end)):
+            counts["dropped_inside_longer_word"] += 1
+        elif modifies_a_longer_noun(text, end, words, starts):
+            counts["dropped_inside_longer_word"] += 1
+        elif kind == "COMPONENT" and words and verb_use(text, start, end, words, starts):
+            counts["dropped_verb_use"] += 1
+        else:
+            out.append((start, end, kind))
+    return _compounds(out, counts)  # overlaps, if an extension made any, are left to the caller
+
+
+def with_words(rows: Iterable[dict], recipe_json: Mapping | None, batch_size: int = 500):
+    """(rows with the segment stage's `words` / `title_words` added, ontology folder or None) for a NER
+    export from pretrain/, which keeps no word spans: the build's segmenter (its recipe section, the
+    ontology's terms, the term spans as fixed words) cuts the texts again, so the labels match the build's.
+    Without a usable recipe the rows come back as they are (the word rules then do not apply)."""
+    from corpusctl.recipe import Recipe
+
+    try:
+        recipe = Recipe.model_validate(dict(recipe_json or {}))
+    except ValueError:
+        return iter(rows), None
+    ontology_dir = recipe.ontology.dir if recipe.ontology.enabled else None
+    from corpusctl.ontology import segmenter_terms
+    from corpusctl.stages.segment import SegmentStage
+
+    stage = SegmentStage(recipe.segment, segmenter_terms(ontology_dir, list(recipe.segment.lexicons)))
+
+    def generate():
+        batch: list[dict] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == batch_size:
+                yield from _segmented(stage, batch)
+                batch = []
+        if batch:
+            yield from _segmented(stage, batch)
+
+    return generate(), ontology_dir
+
+
+def _segmented(stage, batch: list[dict]) -> list[dict]:
+    columns = {name: [row.get(name) or ([] if name.endswith("terms") else "") for row in batch]
+               for name in ("text", "title", "terms", "title_terms")}
+    words = stage(columns)
+    return [{**row, **{name: words[name][i].as_py() for name in words}} for i, row in enumerate(batch)]

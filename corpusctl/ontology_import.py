@@ -1,0 +1,422 @@
+"""Bring your own ontology: turn a term table (CSV) or a SKOS thesaurus (Turtle, RDF/XML) into an ontology folder.
+
+A term table has a header and one concept per row: `term` (required), `synonyms` (separated by `;`, `|`
+or `、`), `category` (an NER type), `parent` (the parent's term or id), and optionally `id` and `gloss`.
+An optional relations table (`head,relation,tail`, terms or ids) adds knowledge-graph pairs; it is read
+with pyarrow, so a million pairs take seconds.
+
+SKOS: every `skos:Concept` becomes a concept: `prefLabel` in the chosen language is the term, `altLabel`s
+are synonyms, the first `broader` is the parent (`is_a`), further `broader`s and `related` become
+relations. SKOS has no NER type: concepts take `--category`, or the category mapped to their nearest
+ancestor's label (`--map 消防器材=EQUIPMENT`).
+
+Every problem names its line (for RDF: the line where the concept's IRI first appears). A synonym that
+another concept already uses is dropped with a warning (thesauri often share entry terms); a term that
+two concepts claim is an error. The folder written is checked with `validate_ontology`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from corpusctl.errors import CorpusctlError
+from corpusctl.ontology import CATEGORIES_FILE, DEFAULT_CATEGORIES, RELATIONS_FILE, Problem, fold
+
+CONCEPTS_FILE = "concepts.jsonl"
+SYNONYM_SPLIT = re.compile(r"[;|、；]")
+_BAD = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+@dataclass
+class Draft:
+    """A concept on its way into the folder: where it came from, and its parent as written (term or id)."""
+
+    id: str
+    term: str
+    synonyms: list[str]
+    category: str
+    parent_ref: str | None
+    gloss: str
+    line: int
+
+
+@dataclass
+class ImportResult:
+    concepts: int = 0
+    relations: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+# -- term tables ------------------------------------------------------------------------------------------
+
+
+def read_term_table(path: Path, categories: Mapping[str, str], default_category: str | None,
+                    problems: list[Problem]) -> list[Draft]:
+    """Drafts from a CSV term table; problems name the file and line."""
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusctlError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}); save the table as UTF-8 CSV") from None
+    reader = csv.DictReader(text.splitlines(), dialect=csv.excel_tab if path.suffix == ".tsv" else csv.excel)
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    if "term" not in header:
+        raise CorpusctlError(f"{path}:1: the header must name a `term` column (and optionally synonyms, category, "
+                             f"parent, id, gloss); got {reader.fieldnames}")
+    reader.fieldnames = header
+    drafts: list[Draft] = []
+    for row in reader:
+        line = reader.line_num
+        term = (row.get("term") or "").strip()
+        if not term:
+            problems.append(Problem(name, line, None, "empty `term`"))
+            continue
+        if _BAD.search(term):
+            problems.append(Problem(name, line, None, f"term {term!r} holds whitespace or a control character"))
+            continue
+        category = (row.get("category") or "").strip() or (default_category or "")
+        if not category:
+            problems.append(Problem(name, line, None, f"{term}: no category (fill the column or pass --category)"))
+            continue
+        if category not in categories:
+            problems.append(Problem(name, line, None, f"{term}: unknown category {category!r} (allowed: "
+                                                      f"{', '.join(categories)})"))
+            continue
+        synonyms = [s.strip() for s in SYNONYM_SPLIT.split(row.get("synonyms") or "") if s.strip()]
+        bad = [s for s in synonyms if _BAD.search(s)]
+        if bad:
+            problems.append(Problem(name, line, None, f"{term}: synonym {bad[0]!r} holds whitespace"))
+            synonyms = [s for s in synonyms if s not in bad]
+        cid = (row.get("id") or "").strip() or f"c:{term}"
+        parent = (row.get("parent") or "").strip() or None
+        drafts.append(Draft(cid, term, synonyms, category, parent, (row.get("gloss") or "").strip(), line))
+    return drafts
+
+
+def read_relation_table(path: Path, resolve: Mapping[str, str], problems: list[Problem]) -> list[tuple[str, str, str]]:
+    """(head id, relation, tail id) from a `head,relation,tail` CSV (header optional); heads and tails may be
+    terms or ids. Read with pyarrow; unknown names are reported with their line (at most 50)."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    names = ["head", "relation", "tail"]
+    try:
+        table = pcsv.read_csv(path, read_options=pcsv.ReadOptions(column_names=names),
+                              parse_options=pcsv.ParseOptions(delimiter="\t" if path.suffix == ".tsv" else ","),
+                              convert_options=pcsv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())))
+    except pa.ArrowInvalid as exc:
+        raise CorpusctlError(f"{path}: {exc}") from None
+    heads, relations, tails = (table[n].to_pylist() for n in names)
+    del table
+    start = 1
+    if heads and heads[0] == "head" and tails[0] == "tail":
+        start = 2
+    out = []
+    reported = 0
+    for line, head, relation, tail in zip(range(start, len(heads) + 1), heads[start - 1:], relations[start - 1:],
+                                          tails[start - 1:], strict=True):
+        h, t = resolve.get(head or ""), resolve.get(tail or "")
+        if h is None or t is None or not relation or not re.fullmatch(r"[a-z][a-z0-9_]*", relation):
+            if reported < 50:
+                what = (f"unknown head {head!r}" if h is None else f"unknown tail {tail!r}" if t is None
+                        else f"bad relation name {relation!r} (want snake_case)")
+                problems.append(Problem(path.name, line, None, what))
+            reported += 1
+            continue
+        out.append((h, relation, t))
+    if reported > 50:
+        problems.append(Problem(path.name, None, None, f"… and {reported - 50} more bad relation lines"))
+    return out
+
+
+# -- SKOS -------------------------------------------------------------------------------------------------
+
+
+def _iri_lines(lines: list[str]) -> dict[str, int]:
+    """First line that starts with each `<iri>` or `prefix:local` token (where a subject is described), and
+    for RDF/XML the line of each `rdf:about`; for RDF problems."""
+    first: dict[str, int] = {}
+    token = re.compile(r"\s*(?:<([^>\s]+)>|([A-Za-z][\w-]*:[^\s;,()<>\"]*[^\s;,.()<>\"]))")
+    about = re.compile(r'rdf:about="([^"]+)"')
+    for number, line in enumerate(lines, 1):
+        match = token.match(line)
+        if match:
+            first.setdefault(match.group(1) or match.group(2), number)
+        for found in about.finditer(line):
+            first.setdefault(found.group(1), number)
+    return first
+
+
+_PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>\s*\.?\s*$", re.IGNORECASE)
+_TERM = r"(<[^>\s]*>|[A-Za-z][\w-]*:[\w.-]*[\w-]|[A-Za-z][\w-]*:)"
+_SIMPLE = re.compile(rf"^\s*{_TERM}\s+{_TERM}\s+{_TERM}\s*\.\s*(?:#.*)?$")
+_FAST_PREDICATES = {"http://www.w3.org/2004/02/skos/core#related": "related",
+                    "http://www.w3.org/2004/02/skos/core#broader": "broader"}
+
+
+def split_simple_statements(lines: list[str]) -> tuple[str, list[tuple[str, str, str]]]:
+    """Turtle text with its one-line `subject skos:related|skos:broader object .` statements taken out (as
+    blank lines, so rdflib's line numbers stay right) and those statements as (subject IRI, "related" |
+    "broader", object IRI). rdflib's Turtle parser manages ~20,000 triples/s; a thesaurus of a million
+    `related` pairs is mostly such lines, which a regular expression reads 50 times faster. Anything else
+    (lists, literals, unknown prefixes, a statement spread over lines) is left to rdflib."""
+    prefixes: dict[str, str] = {}
+    kept: list[str] = []
+    simple: list[tuple[str, str, str]] = []
+    open_statement = in_long_literal = False
+
+    def expand(term: str) -> str | None:
+        if term.startswith("<"):
+            return term[1:-1]
+        prefix, _, local = term.partition(":")
+        return prefixes[prefix] + local if prefix in prefixes else None
+
+    for line in lines:
+        stripped = line.strip()
+        if not in_long_literal and not open_statement:
+            declared = _PREFIX.match(line)
+            if declared:
+                prefixes[declared.group(1) or ""] = declared.group(2)
+            match = None if declared else _SIMPLE.match(line)
+            if match:
+                s, p, o = (expand(t) for t in match.groups())
+                if s and o and p in _FAST_PREDICATES:
+                    simple.append((s, _FAST_PREDICATES[p], o))
+                    kept.append("")
+                    continue
+        kept.append(line)
+        if line.count('"""') % 2 or line.count("'''") % 2:
+            in_long_literal = not in_long_literal
+        if not in_long_literal and stripped and not stripped.startswith("#"):
+            open_statement = not (stripped.endswith(".") or stripped.startswith(("@prefix", "@base", "PREFIX",
+                                                                                   "BASE", "prefix", "base")))
+    return "\n".join(kept), simple
+
+
+def read_skos(path: Path, lang: str, categories: Mapping[str, str], default_category: str | None,
+              mapping: Mapping[str, str], problems: list[Problem], warnings: list[Problem]
+              ) -> tuple[list[Draft], list[tuple[str, str, str]]]:
+    """Drafts and extra relations from a SKOS file (Turtle `.ttl`, RDF/XML `.rdf`/`.owl`/`.xml`, N-Triples `.nt`)."""
+    import rdflib
+    from rdflib.namespace import RDF, SKOS
+
+    fmt = {".ttl": "turtle", ".nt": "nt", ".rdf": "xml", ".owl": "xml", ".xml": "xml", ".n3": "n3"}.get(
+        path.suffix.lower(), "turtle")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise CorpusctlError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    simple: list[tuple[str, str, str]] = []
+    text = "\n".join(lines)
+    if fmt in ("turtle", "nt"):
+        text, simple = split_simple_statements(lines)
+    graph = rdflib.Graph()
+    try:
+        graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
+    except Exception as exc:  # rdflib raises many types; each names the line for Turtle
+        raise CorpusctlError(f"{path}: not valid {fmt}: {exc}") from None
+    del text
+    fast: dict[str, dict[str, list[str]]] = {"broader": {}, "related": {}}
+    for subject, relation, obj in simple:
+        fast[relation].setdefault(subject, []).append(obj)
+    del simple
+    where = _iri_lines(lines)
+    del lines
+    namespaces = [(str(ns), prefix) for prefix, ns in graph.namespaces()]
+
+    def line_of(node) -> int | None:
+        iri = str(node)
+        if iri in where:
+            return where[iri]
+        for ns, prefix in namespaces:
+            if iri.startswith(ns) and f"{prefix}:{iri[len(ns):]}" in where:
+                return where[f"{prefix}:{iri[len(ns):]}"]
+        return None
+
+    def local_id(node) -> str:
+        iri = str(node)
+        return re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
+
+    def label(node, predicate) -> list[str]:
+        values = [o for o in graph.objects(node, predicate) if isinstance(o, rdflib.Literal)]
+        wanted = [str(o).strip() for o in values if (o.language or "").lower().split("-")[0] == lang]
+        return wanted or [str(o).strip() for o in values if o.language is None]
+
+    concepts = sorted(set(graph.subjects(RDF.type, SKOS.Concept)), key=lambda n: (line_of(n) or 0, str(n)))
+    ids: dict[str, str] = {}  # IRI -> concept id
+    used: set[str] = set()
+    for node in concepts:
+        base = f"skos:{local_id(node)}"
+        ids[str(node)] = base if base not in used else f"skos:{node}"
+        used.add(ids[str(node)])
+    drafts: list[Draft] = []
+    extra: list[tuple[str, str, str]] = []
+    for node in concepts:
+        iri = str(node)
+        cid = ids[iri]
+        line = line_of(node) or 0
+        preferred = label(node, SKOS.prefLabel)
+        if not preferred:
+            problems.append(Problem(path.name, line, cid, f"no skos:prefLabel@{lang}"))
+            continue
+        all_broader = [str(b) for b in graph.objects(node, SKOS.broader)] + fast["broader"].get(iri, [])
+        broader = list(dict.fromkeys(b for b in all_broader if b in ids))
+        for b in dict.fromkeys(b for b in all_broader if b not in ids):
+            warnings.append(Problem(path.name, line, cid, f"broader {b} is not a skos:Concept here; ignored"))
+        parent = ids[broader[0]] if broader else None
+        extra += [(cid, "broader", ids[b]) for b in sorted(broader[1:])]
+        related = {str(r) for r in graph.objects(node, SKOS.related)}.union(fast["related"].get(iri, ()))
+        extra += [(cid, "related", ids[r]) for r in sorted(related) if r in ids]
+        notes = label(node, SKOS.definition) or label(node, SKOS.scopeNote)
+        drafts.append(Draft(cid, preferred[0], preferred[1:] + label(node, SKOS.altLabel), "", parent,
+                            notes[0] if notes else "", line))
+    _categorise(drafts, categories, default_category, mapping, path.name, problems)
+    return drafts, extra
+
+
+def _categorise(drafts: list[Draft], categories: Mapping[str, str], default: str | None, mapping: Mapping[str, str],
+                file: str, problems: list[Problem]) -> None:
+    """The category of each draft: that mapped to itself or its nearest ancestor's term, else the default."""
+    by_id = {d.id: d for d in drafts}
+    for name in [*mapping.values(), *([default] if default else [])]:
+        if name not in categories:
+            raise CorpusctlError(f"unknown category {name!r} (allowed: {', '.join(categories)})")
+    for draft in drafts:
+        node, seen, category = draft, set(), None
+        while node is not None and node.id not in seen:
+            seen.add(node.id)
+            if node.term in mapping:
+                category = mapping[node.term]
+                break
+            node = by_id.get(node.parent_ref) if node.parent_ref else None
+        draft.category = category or default or ""
+        if not draft.category:
+            problems.append(Problem(file, draft.line, draft.id, f"{draft.term}: no category (pass --category or "
+                                                               "--map LABEL=CATEGORY for one of its ancestors)"))
+
+
+# -- assembling the folder --------------------------------------------------------------------------------
+
+
+def resolve_parents(drafts: list[Draft], file: str, problems: list[Problem]) -> dict[str, str]:
+    """Parent references (term or id) become ids; returns the name → id table (ids, terms, synonyms)."""
+    names: dict[str, str] = {}
+    for draft in drafts:
+        names.setdefault(draft.id, draft.id)
+    for draft in drafts:
+        names.setdefault(draft.term, draft.id)
+    for draft in drafts:
+        ref = draft.parent_ref
+        if ref is None:
+            continue
+        target = names.get(ref)
+        if target is None:
+            problems.append(Problem(file, draft.line, draft.id, f"{draft.term}: parent {ref!r} is neither a term "
+                                                               "nor an id of this table"))
+            draft.parent_ref = None
+        elif target == draft.id:
+            problems.append(Problem(file, draft.line, draft.id, f"{draft.term}: is its own parent"))
+            draft.parent_ref = None
+        else:
+            draft.parent_ref = target
+    return names
+
+
+def deduplicate(drafts: list[Draft], file: str, problems: list[Problem], warnings: list[Problem]) -> list[Draft]:
+    """One surface, one concept: a repeated id or term is an error, a synonym already taken is dropped."""
+    owners: dict[str, Draft] = {}
+    ids: dict[str, Draft] = {}
+    kept: list[Draft] = []
+    for draft in drafts:
+        if draft.id in ids:
+            problems.append(Problem(file, draft.line, draft.id, f"id used twice (first on line {ids[draft.id].line})"))
+            continue
+        owner = owners.get(fold(draft.term))
+        if owner is not None:
+            problems.append(Problem(file, draft.line, draft.id, f"term {draft.term!r} already names {owner.id} "
+                                                               f"(line {owner.line})"))
+            continue
+        ids[draft.id] = owners[fold(draft.term)] = draft
+        kept.append(draft)
+    for draft in kept:
+        synonyms = []
+        for synonym in dict.fromkeys(draft.synonyms):
+            owner = owners.setdefault(fold(synonym), draft)
+            if owner is draft:
+                synonyms.append(synonym)
+            else:
+                warnings.append(Problem(file, draft.line, draft.id, f"synonym {synonym!r} also names {owner.id}; "
+                                                                   "dropped here"))
+        draft.synonyms = synonyms
+    return kept
+
+
+def write_folder(out: Path, drafts: list[Draft], relations: Iterable[tuple[str, str, str]],
+                 categories: Mapping[str, str]) -> int:
+    """concepts.jsonl, relations.tsv (is_a from the parents, then the others, duplicates dropped) and
+    categories.txt; returns the number of relations."""
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / CONCEPTS_FILE).open("w", encoding="utf-8") as handle:
+        for d in drafts:
+            record = {"id": d.id, "term": d.term, "synonyms": d.synonyms, "category": d.category, "parent": d.parent_ref}
+            if d.gloss:
+                record["gloss"] = d.gloss
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    seen: set[tuple[str, str, str]] = set()
+    count = 0
+    with (out / RELATIONS_FILE).open("w", encoding="utf-8") as handle:
+        pairs = [(d.id, "is_a", d.parent_ref) for d in drafts if d.parent_ref]
+        for chunk in (pairs, relations):
+            lines = []
+            for pair in chunk:
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                lines.append("\t".join(pair) + "\n")
+            handle.writelines(lines)
+            count += len(lines)
+    (out / CATEGORIES_FILE).write_text("".join(f"{name}\t{text}\n" for name, text in categories.items()),
+                                       encoding="utf-8")
+    return count
+
+
+def import_ontology(source: Path, out: Path, *, relations: Path | None = None, category: str | None = None,
+                    mapping: Mapping[str, str] | None = None, lang: str = "zh",
+                    categories: Mapping[str, str] | None = None, force: bool = False) -> ImportResult:
+    """Import a term table or SKOS file into the folder `out` (which must be new or empty, unless `force`).
+
+    Nothing is written when a problem is found: the result lists them, each with its line."""
+    source, out = Path(source), Path(out)
+    if not source.is_file():
+        raise CorpusctlError(f"{source}: no such file")
+    if out.exists() and any(out.iterdir()) and not force:
+        raise CorpusctlError(f"{out}: exists and is not empty (pass --force to overwrite its ontology files)")
+    categories = dict(categories or DEFAULT_CATEGORIES)
+    result = ImportResult()
+    extra: list[tuple[str, str, str]] = []
+    if source.suffix.lower() in (".csv", ".tsv"):
+        drafts = read_term_table(source, categories, category, result.problems)
+    elif source.suffix.lower() in (".xlsx", ".xls"):
+        raise CorpusctlError(f"{source}: Excel files are not read directly; save the sheet as UTF-8 CSV")
+    else:
+        drafts, extra = read_skos(source, lang, categories, category, mapping or {}, result.problems,
+                                  result.warnings)
+    drafts = deduplicate(drafts, source.name, result.problems, result.warnings)
+    names = resolve_parents(drafts, source.name, result.problems)
+    if relations is not None:
+        extra += read_relation_table(Path(relations), names, result.problems)
+    if result.problems:
+        result.problems.sort(key=lambda p: (p.file, p.line or 0))
+        return result
+    result.relations = write_folder(out, drafts, extra, categories)
+    result.concepts = len(drafts)
+    from corpusctl.ontology import validate_ontology
+
+    result.problems = validate_ontology(out)
+    return result

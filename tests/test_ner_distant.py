@@ -1,0 +1,138 @@
+"""Distant NER labels an annotator can trust (issue #17): the rules, the hand-labelled gold set, `ner eval`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from corpusctl.cli_ner import app
+from corpusctl.config import PROJECT_ROOT
+from corpusctl.exports.distant import DistantRules, organisations, refine
+from corpusctl.exports.ner_eval import distant_labels, read_sentences, score
+from corpusctl.ontology import DEFAULT_DIR
+
+GOLD = DEFAULT_DIR / "eval" / "ner_gold.jsonl"
+EXTERNAL_GOLD = DEFAULT_DIR / "eval" / "ner_external.tsv"
+EXTERNAL = PROJECT_ROOT.parent / "shared" / "external"
+
+
+def labels(text: str) -> list[tuple[str, str]]:
+    (spans,) = distant_labels([text], DEFAULT_DIR)
+    return [(text[s:e], kind) for s, e, kind in spans]
+
+
+@pytest.mark.parametrize(("text", "absent"), [
+    ("江北汽车零部件有限公司的仓库管理员参加了培训。", "零部件"),  # inside an organisation name
+    ("严禁开关电器时用湿手操作。", "开关"),  # a verb use is no COMPONENT
+    ("循环水站的水泵出口压力表损坏。", "循环水"),  # 循环水 only modifies 站
+    ("设备运行正常，作业人员和设备都已到位，没有故障。", "设备"),  # generic heads
+    ("法兰克福阴转多云。", "法兰"),  # inside a longer word of the general dictionary
+    ("孩子临近高考，压力大得整夜睡不着。", "压力"),  # a homonym with nothing of the domain around it
+])
+def test_issue_examples_are_not_entities(text, absent):
+    assert absent not in {surface for surface, _ in labels(text)}
+
+
+def test_a_generic_head_after_its_modifier_is_one_entity():
+    found = labels("值班人员与接班人员在交接班记录上签字确认。")
+    assert ("接班人员", "ROLE") in found and ("人员", "ROLE") not in found
+    assert "人员" not in {s for s, _ in labels("值班员立即组织人员撤离。")}  # 组织 is the verb here
+
+
+def test_material_and_container_written_together_are_one_equipment():
+    assert ("甲醇储罐", "EQUIPMENT") in labels("甲醇储罐的呼吸阀被冻住了。")
+    terms = [{"start": 0, "end": 2, "category": "MATERIAL", "concept_id": "mat:乙炔", "sense": ""},
+             {"start": 2, "end": 4, "category": "EQUIPMENT", "concept_id": "eq:设备", "sense": ""}]
+    rules = DistantRules(dictionary=None)
+    assert refine("乙炔设备已停用。", terms, None, rules, Counter()) == [(0, 4, "EQUIPMENT")]  # 设备 alone is generic
+
+
+def test_a_homonym_next_to_other_entities_keeps_its_label():
+    assert ("压力", "PARAMETER") in labels("反应釜内压力升到了零点八兆帕，操作工立即打开了放空阀。")
+
+
+def test_real_entities_stay():
+    found = labels("检修人员未佩戴绝缘手套就去拉闸，配电柜前没有铺设绝缘垫。")
+    assert ("检修人员", "ROLE") in found and ("配电柜", "EQUIPMENT") in found
+
+
+def test_refine_without_words_applies_the_stop_list_and_suffix_rules():
+    text = "设备旁的循环水站"
+    terms = [{"start": 0, "end": 2, "category": "EQUIPMENT", "concept_id": "eq:设备", "sense": ""},
+             {"start": 4, "end": 7, "category": "MATERIAL", "concept_id": "mat:循环水", "sense": ""}]
+    counts = Counter()
+    assert refine(text, terms, None, DistantRules(dictionary=None), counts) == []
+    assert counts == {"dropped_generic": 1, "dropped_inside_longer_word": 1}
+    assert refine(text, terms, None, DistantRules(stop=frozenset(), dictionary=None), Counter()) == [(0, 2, "EQUIPMENT")]
+
+
+def test_organisations_span_the_nouns_before_the_suffix():
+    text = "江北汽车零部件有限公司"
+    words = [(0, 2, "PROPN"), (2, 4, "NOUN"), (4, 7, "NOUN"), (7, 11, "NOUN")]
+    assert organisations(text, words) == [(0, 11)]
+    assert organisations("公司", [(0, 2, "NOUN")]) == []  # a bare suffix is no name
+
+
+def test_the_gold_set_is_hand_labelled_industrial_and_general_text():
+    gold = read_sentences(GOLD)
+    assert len(gold) + sum(1 for line in EXTERNAL_GOLD.read_text(encoding="utf-8").splitlines()
+                           if line and not line.startswith("#")) >= 300
+    categories = {line.split("\t")[0] for line in (DEFAULT_DIR / "categories.txt").read_text(encoding="utf-8").splitlines()
+                  if line and not line.startswith("#")}
+    assert {kind for _, spans in gold for *_, kind in spans} <= categories
+    assert sum(not spans for _, spans in gold) >= 60  # general-language sentences with nothing to label
+
+
+def test_distant_labels_on_the_gold_set_keep_their_precision():
+    gold = read_sentences(GOLD)
+    figures = score(gold, distant_labels([t for t, _ in gold], DEFAULT_DIR))["overall"]
+    assert figures["precision"] >= 0.83 and figures["recall"] >= 0.70
+
+
+@pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/external (public NER corpora) is not present")
+def test_external_references_resolve_and_are_scored():
+    gold = read_sentences(EXTERNAL_GOLD, external=EXTERNAL)
+    assert len(gold) >= 60
+    figures = score(gold, distant_labels([t for t, _ in gold], DEFAULT_DIR))["overall"]
+    assert figures["predicted"] < 60  # the unfiltered labels put ~100 on these general sentences
+    assert figures["precision"] >= 0.25
+
+
+runner = CliRunner()
+
+
+def test_cli_ner_eval_is_strict(tmp_path: Path):
+    gold = tmp_path / "gold.jsonl"
+    pred = tmp_path / "pred.jsonl"
+    rows = [("叉车撞上了货架。", [[0, 2, "EQUIPMENT"], [5, 7, "EQUIPMENT"]], [[0, 2, "EQUIPMENT"], [4, 7, "EQUIPMENT"]]),
+            ("今天天气很好。", [], [[0, 2, "PARAMETER"]])]
+    gold.write_text("".join(json.dumps({"text": t, "entities": g}, ensure_ascii=False) + "\n" for t, g, _ in rows),
+                    encoding="utf-8")
+    pred.write_text("".join(json.dumps({"text": t, "entities": p}, ensure_ascii=False) + "\n" for t, _, p in rows),
+                    encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(gold), str(pred), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert figures["overall"]["precision"] == pytest.approx(1 / 3, abs=1e-3)  # a boundary error is wrong
+    assert figures["overall"]["recall"] == 0.5
+    assert figures["EQUIPMENT"]["support"] == 2
+    table = runner.invoke(app, ["eval", str(gold), str(pred)])
+    assert table.exit_code == 0 and "strict" in table.output
+    pred.write_text(json.dumps({"text": "别的句子。", "entities": []}) + "\n", encoding="utf-8")
+    missing = runner.invoke(app, ["eval", str(gold), str(pred)])
+    assert missing.exit_code == 1 and "no prediction" in missing.output
+
+
+def test_cli_ner_eval_distant_labels_and_saves_them(tmp_path: Path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"text": "配电室内堆放了纸箱。", "entities": [[0, 3, "LOCATION"]]}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    saved = tmp_path / "pred.jsonl"
+    result = runner.invoke(app, ["eval", str(gold), "--save-pred", str(saved), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["overall"]["f1"] == 1.0
+    assert json.loads(saved.read_text(encoding="utf-8"))["entities"] == [[0, 3, "LOCATION"]]

@@ -1,0 +1,177 @@
+"""Bring your own ontology (issue #17): `corpusctl ontology import` from a term table and from SKOS."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from conftest import ROOT, build
+from typer.testing import CliRunner
+
+from corpusctl.cli_ontology import app
+from corpusctl.ontology import DEFAULT_DIR, load_ontology, validate_ontology
+from corpusctl.ontology_import import import_ontology
+
+runner = CliRunner()
+
+TABLE = """term,synonyms,category,parent,gloss
+消防器材,,EQUIPMENT,,
+灭火器,灭火筒;灭火瓶,EQUIPMENT,消防器材,扑救初起火灾的器具
+干粉灭火器,,EQUIPMENT,灭火器,
+消火栓,消防栓、灭火瓶,EQUIPMENT,消防器材,
+"""
+
+TURTLE = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ex: <http://example.org/fire#> .
+
+ex:equipment a skos:Concept ;
+    skos:prefLabel "消防器材"@zh , "fire equipment"@en .
+
+ex:extinguisher a skos:Concept ;
+    skos:prefLabel "灭火器"@zh ;
+    skos:altLabel "灭火筒"@zh ;
+    skos:broader ex:equipment ;
+    skos:related ex:hydrant .
+
+ex:hydrant a skos:Concept ;
+    skos:prefLabel "消火栓"@zh ;
+    skos:broader ex:equipment .
+
+ex:smoke a skos:Concept ;
+    skos:prefLabel "烟雾"@zh .
+"""
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_term_table_becomes_a_valid_folder(tmp_path):
+    source = write(tmp_path / "terms.csv", TABLE)
+    relations = write(tmp_path / "pairs.csv", "head,relation,tail\n灭火器,located_in,消火栓\n")
+    result = import_ontology(source, tmp_path / "out", relations=relations)
+    assert result.problems == [] and result.concepts == 4
+    assert [str(w) for w in result.warnings] == ["terms.csv:5: c:消火栓: synonym '灭火瓶' also names c:灭火器; dropped here"]
+    onto = load_ontology(tmp_path / "out")
+    assert onto.lookup("灭火筒").id == "c:灭火器" and onto.ancestors("c:干粉灭火器") == ("c:灭火器", "c:消防器材")
+    assert onto.get("c:灭火器").term == "灭火器"
+    assert onto.relations.counts() == {"is_a": 3, "located_in": 1}
+
+
+def test_term_table_problems_name_their_lines(tmp_path):
+    source = write(tmp_path / "bad.csv", TABLE + ",,EQUIPMENT,,\n叉车,,VEHICLE,,\n喷头,,COMPONENT,消防水炮,\n灭火器,,EQUIPMENT,,\n")
+    relations = write(tmp_path / "pairs.csv", "灭火器,located_in,仓库\n灭火器,Bad-Name,消火栓\n")
+    result = import_ontology(source, tmp_path / "out", relations=relations)
+    messages = [str(p) for p in result.problems]
+    assert "bad.csv:6: empty `term`" in messages
+    assert any(m.startswith("bad.csv:7: 叉车: unknown category 'VEHICLE'") for m in messages)
+    assert any(m.startswith("bad.csv:8: c:喷头:") and "消防水炮" in m for m in messages)
+    assert any(m.startswith("bad.csv:9: c:灭火器: id used twice (first on line 3)") for m in messages)
+    assert "pairs.csv:1: unknown tail '仓库'" in messages
+    assert any(m.startswith("pairs.csv:2: bad relation name 'Bad-Name'") for m in messages)
+    assert not (tmp_path / "out").exists()  # nothing is written when something is wrong
+
+
+def test_skos_turtle_with_category_mapping(tmp_path):
+    source = write(tmp_path / "fire.ttl", TURTLE)
+    result = import_ontology(source, tmp_path / "out", mapping={"消防器材": "EQUIPMENT"}, category="HAZARD")
+    assert result.problems == [] and result.concepts == 4
+    onto = load_ontology(tmp_path / "out")
+    assert onto.lookup("灭火筒").id == "skos:extinguisher"
+    assert onto.get("skos:extinguisher").category == "EQUIPMENT"  # below the mapped 消防器材
+    assert onto.get("skos:smoke").category == "HAZARD"  # the default
+    assert ("related", "skos:hydrant") in onto.relations.of(onto.index["skos:extinguisher"])
+
+
+def test_skos_problems_name_the_line_of_the_concept(tmp_path):
+    source = write(tmp_path / "fire.ttl", TURTLE + '\nex:nozzle a skos:Concept ;\n    skos:prefLabel "nozzle"@en .\n')
+    result = import_ontology(source, tmp_path / "out", category="EQUIPMENT")
+    assert [str(p) for p in result.problems] == ["fire.ttl:20: skos:nozzle: no skos:prefLabel@zh"]
+    no_category = import_ontology(write(tmp_path / "f2.ttl", TURTLE), tmp_path / "out2")
+    assert str(no_category.problems[0]).startswith("f2.ttl:4: skos:equipment: 消防器材: no category")
+    broken = runner.invoke(app, ["import", str(write(tmp_path / "b.ttl", "ex:a a skos:Concept .\n")),
+                                 str(tmp_path / "out3"), "--category", "EQUIPMENT"])
+    assert broken.exit_code == 2 and "not valid turtle" in broken.output and "line 1" in broken.output
+
+
+def test_cli_import_refuses_a_non_empty_folder_and_reports(tmp_path):
+    source = write(tmp_path / "terms.csv", TABLE)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    refused = runner.invoke(app, ["import", str(source), str(out)])
+    assert refused.exit_code == 2 and "not empty" in refused.output
+    done = runner.invoke(app, ["import", str(source), str(tmp_path / "new")])
+    assert done.exit_code == 0, done.output
+    assert "4 concepts" in done.output and validate_ontology(tmp_path / "new") == []
+    bad = runner.invoke(app, ["import", str(write(tmp_path / "b.csv", "term,category\n叉车,VEHICLE\n")), str(tmp_path / "n2")])
+    assert bad.exit_code == 1 and "b.csv:2:" in bad.output
+
+
+# -- end to end: the sample built with an imported ontology ------------------------------------------------
+
+
+def shipped_as_sources(folder: Path) -> tuple[Path, Path, dict[str, str]]:
+    """The shipped ontology (without homonyms, which neither format carries) as a user would bring it: a term
+    table with parents by term, and a SKOS file; plus the category of each root for `--map`."""
+    onto = load_ontology(DEFAULT_DIR)
+    concepts = [c for c in onto.concepts if not c.senses]
+    keep = {c.id for c in concepts}
+    table = folder / "terms.csv"
+    with table.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["term", "synonyms", "category", "parent"])
+        for c in concepts:
+            parent = onto.get(c.parent).term if c.parent in keep else ""
+            writer.writerow([c.term, ";".join(c.synonyms), c.category, parent])
+    local = {c.id: f"c{i}" for i, c in enumerate(concepts)}
+    lines = ["@prefix skos: <http://www.w3.org/2004/02/skos/core#> .", "@prefix ex: <http://example.org/onto#> .", ""]
+    for c in concepts:
+        parts = [f"skos:prefLabel {json.dumps(c.term, ensure_ascii=False)}@zh"]
+        parts += [f"skos:altLabel {json.dumps(s, ensure_ascii=False)}@zh" for s in c.synonyms]
+        if c.parent in keep:
+            parts.append(f"skos:broader ex:{local[c.parent]}")
+        lines.append(f"ex:{local[c.id]} a skos:Concept ;\n    " + " ;\n    ".join(parts) + " .")
+    skos = folder / "thesaurus.ttl"
+    skos.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    roots = {c.term: c.category for c in concepts if c.parent not in keep}
+    return table, skos, roots
+
+
+def test_the_sample_builds_with_ontologies_imported_from_csv_and_skos(tmp_path):
+    table, skos, roots = shipped_as_sources(tmp_path)
+    from_csv = import_ontology(table, tmp_path / "from_csv")
+    from_skos = import_ontology(skos, tmp_path / "from_skos", mapping=roots)
+    assert from_csv.problems == [] and from_skos.problems == []
+    assert from_csv.concepts == from_skos.concepts > 1900
+    for name, folder in (("csv", tmp_path / "from_csv"), ("skos", tmp_path / "from_skos")):
+        out = build(ROOT / "recipes" / "sample.yaml", tmp_path / f"out_{name}", "--workers", "2",
+                    "--set", f"ontology.dir={folder}")
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        summary = manifest["ontology"]
+        assert summary["ontology"]["concepts"] == from_csv.concepts and summary["ontology"]["homonyms"] == 0
+        assert summary["entity_spans"] > 5000
+        labels = json.loads((out / "ner" / "labels.json").read_text(encoding="utf-8"))
+        assert {"EQUIPMENT", "PPE", "LOCATION"} <= set(labels["entity_types"])
+        assert (out / "pretrain").is_dir() and (out / "report.html").is_file()
+
+
+def test_one_line_related_and_broader_statements_take_the_fast_path(tmp_path):
+    from corpusctl.ontology_import import split_simple_statements
+
+    lines = ["@prefix skos: <http://www.w3.org/2004/02/skos/core#> .", "@prefix ex: <http://e.org/#> .",
+             "ex:a skos:related ex:b .", "ex:a skos:related", "    ex:c .", 'ex:a skos:note """x', 'ex:a skos:related ex:d .',
+             '""" .', "<http://e.org/#b> skos:broader ex:a . # comment", "ex:a skos:prefLabel ex:b ."]
+    text, simple = split_simple_statements(lines)
+    assert simple == [("http://e.org/#a", "related", "http://e.org/#b"), ("http://e.org/#b", "broader", "http://e.org/#a")]
+    kept = text.split("\n")
+    assert len(kept) == len(lines) and kept[2] == "" and kept[8] == ""  # line numbers stay
+    assert kept[3:8] == lines[3:8] and kept[9] == lines[9]  # continued statements, long literals, other predicates
+    source = write(tmp_path / "fire.ttl", TURTLE + "ex:smoke skos:related ex:hydrant .\nex:smoke skos:broader ex:equipment .\n")
+    result = import_ontology(source, tmp_path / "out", mapping={"消防器材": "EQUIPMENT"})
+    assert result.problems == []
+    onto = load_ontology(tmp_path / "out")
+    assert onto.get("skos:smoke").parent == "skos:equipment"
+    assert ("related", "skos:hydrant") in onto.relations.of(onto.index["skos:smoke"])
