@@ -282,7 +282,10 @@ def eval_(
     scheme: str | None = SchemeOption,
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table"),
 ) -> None:
-    """Per-type precision, recall and F1 of PRED against GOLD (seqeval, strict)."""
+    """Per-type precision, recall and F1 of PRED against GOLD (seqeval, strict).
+
+    Example: corpusctl ner eval ontology/eval/ner_gold.jsonl --save-pred pred.jsonl
+    """
     from corpusctl.exports.ner_eval import align, distant_labels, read_sentences, score
     from corpusctl.ontology import DEFAULT_DIR
 

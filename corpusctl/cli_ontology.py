@@ -134,7 +134,10 @@ def eval_(file: Path = typer.Argument(..., help="Evaluation file: split<TAB>term
           errors: bool = typer.Option(False, "--errors", help="List the sentences that went wrong"),
           as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON")) -> None:
     """Homonym sense accuracy on hand-written sentences: overall, on non-default senses, and abstentions,
-    per split (e.g. tuned / heldout) and in all."""
+    per split (e.g. tuned / heldout) and in all.
+
+    Example: corpusctl ontology eval ontology/eval/homonyms.tsv --errors
+    """
     from corpusctl.ontology import Annotator, load_ontology
     from corpusctl.senses import evaluate, read_eval_set
 
@@ -184,7 +187,10 @@ def import_(source: Path = typer.Argument(..., help="Term table (.csv/.tsv: term
                                                                 "it take CATEGORY; repeatable"),
             lang: str = typer.Option("zh", "--lang", help="Language of the SKOS labels to use"),
             force: bool = typer.Option(False, "--force", help="Overwrite the ontology files of a non-empty OUT")) -> None:
-    """Build an ontology folder from a term table or a SKOS thesaurus; problems name their line."""
+    """Build an ontology folder from a term table or a SKOS thesaurus; problems name their line.
+
+    Example: corpusctl ontology import terms.csv my_ontology --relations pairs.csv
+    """
     from corpusctl.ontology import ontology_stats
     from corpusctl.ontology_import import import_ontology
 
