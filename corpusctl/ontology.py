@@ -22,6 +22,7 @@ at the root), so every character is matched as two symbols from small alphabets 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -745,11 +746,19 @@ class Evidence:
     kind: np.ndarray
 
 
-def _sentence_bounds(text: str, points: np.ndarray) -> np.ndarray:
-    """Positions of sentence-ending characters in `text` (its code points `points`)."""
+@functools.cache
+def _sentence_end_table() -> np.ndarray:
+    """True at the code points of `senses.SENTENCE_END`."""
     from corpusctl.senses import SENTENCE_END
 
-    return np.flatnonzero(np.isin(points, np.fromiter(map(ord, SENTENCE_END), np.uint32)))
+    table = np.zeros(0x110000, dtype=bool)
+    table[[ord(c) for c in SENTENCE_END]] = True
+    return table
+
+
+def _sentence_bounds(text: str, points: np.ndarray) -> np.ndarray:
+    """Positions of sentence-ending characters in `text` (its code points `points`)."""
+    return np.flatnonzero(_sentence_end_table()[points])
 
 
 class Annotator:
