@@ -683,10 +683,11 @@ def _leftmost_longest(starts: np.ndarray, ends: np.ndarray, entries: np.ndarray)
     lengths = ends - starts
     longest = int(lengths.max()) + 1
     order = np.argsort(starts * longest + (longest - 1 - lengths), kind="stable")  # by start, longest first
+    ordered = starts[order]
+    head = np.ones(len(order), dtype=bool)  # the longest match at each start
+    np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
+    order = order[head]
     starts, ends, entries = starts[order], ends[order], entries[order]
-    head = np.ones(len(starts), dtype=bool)
-    np.not_equal(starts[1:], starts[:-1], out=head[1:])
-    starts, ends, entries = starts[head], ends[head], entries[head]
     reach = np.maximum.accumulate(ends)
     free = np.ones(len(starts), dtype=bool)
     np.greater_equal(starts[1:], reach[:-1], out=free[1:])
@@ -905,9 +906,9 @@ class Annotator:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
         found = self._automaton.iter(self._alphabet.encode(text, points))
-        pairs = np.fromiter(found, dtype=np.dtype([("end", np.int64), ("pattern", np.int64)]))
-        patterns = pairs["pattern"]
-        ends = (pairs["end"] + 1) // 2  # the last symbol of character i is 2i + 1
+        flat = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64)
+        patterns = flat[1::2]
+        ends = (flat[0::2] + 1) // 2  # the last symbol of character i is 2i + 1
         return ends - self._pat_len[patterns], ends, patterns
 
     def _find(self, texts: Sequence[str]) -> tuple:
@@ -951,11 +952,9 @@ class Annotator:
         if window is not None:
             senses[on], resolved[on] = self._resolve(window)
         bounds = np.searchsorted(s, doc_starts).tolist() + [len(s)]
-        out = []
-        for i, offset in enumerate(doc_starts.tolist()):
-            a, b = bounds[i], bounds[i + 1]
-            out.append(Matches(s[a:b] - offset, e[a:b] - offset, x[a:b], senses[a:b], resolved[a:b]))
-        return out
+        offset = np.repeat(doc_starts, np.diff(bounds))  # offsets into each match's own text
+        s, e = s - offset, e - offset
+        return [Matches(s[a:b], e[a:b], x[a:b], senses[a:b], resolved[a:b]) for a, b in itertools.pairwise(bounds)]
 
     def match(self, text: str) -> Matches:
         return self.match_many([text])[0]
