@@ -22,6 +22,7 @@ at the root), so every character is matched as two symbols from small alphabets 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -657,14 +658,17 @@ class _Alphabet:
         for wide in range(0xFF01, 0xFF5F):  # full-width ASCII folds like its half-width form
             table[wide] = table[ord(fold(chr(wide)))]
         self.table = table
+        # the two symbols of every code point, looked up rather than computed per character
+        self.low = np.where(table > 0, _SYMBOL_BASE + table % width, _SYMBOL_BASE + width).astype("<u4")
+        self.high = (_SYMBOL_BASE + width + 1 + table // width).astype("<u4")
 
-    def encode(self, text: str) -> str:
-        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-        codes = self.table[points]
-        symbols = np.empty(2 * len(codes), dtype="<u4")
-        width = self.width
-        symbols[0::2] = np.where(codes > 0, _SYMBOL_BASE + codes % width, _SYMBOL_BASE + width)
-        symbols[1::2] = _SYMBOL_BASE + width + 1 + codes // width
+    def encode(self, text: str, points: np.ndarray | None = None) -> str:
+        """The symbols of `text` (whose code points, `points`, may be given)."""
+        if points is None:
+            points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        symbols = np.empty(2 * len(points), dtype="<u4")
+        symbols[0::2] = self.low[points]
+        symbols[1::2] = self.high[points]
         return symbols.tobytes().decode("utf-32-le")
 
 
@@ -676,11 +680,14 @@ def _leftmost_longest(starts: np.ndarray, ends: np.ndarray, entries: np.ndarray)
     """
     if len(starts) == 0:
         return starts, ends, entries
-    order = np.lexsort((starts - ends, starts))  # by start, longest first
+    lengths = ends - starts
+    longest = int(lengths.max()) + 1
+    order = np.argsort(starts * longest + (longest - 1 - lengths), kind="stable")  # by start, longest first
+    ordered = starts[order]
+    head = np.ones(len(order), dtype=bool)  # the longest match at each start
+    np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
+    order = order[head]
     starts, ends, entries = starts[order], ends[order], entries[order]
-    head = np.ones(len(starts), dtype=bool)
-    np.not_equal(starts[1:], starts[:-1], out=head[1:])
-    starts, ends, entries = starts[head], ends[head], entries[head]
     reach = np.maximum.accumulate(ends)
     free = np.ones(len(starts), dtype=bool)
     np.greater_equal(starts[1:], reach[:-1], out=free[1:])
@@ -740,11 +747,19 @@ class Evidence:
     kind: np.ndarray
 
 
-def _sentence_bounds(text: str, points: np.ndarray) -> np.ndarray:
-    """Positions of sentence-ending characters in `text` (its code points `points`)."""
+@functools.cache
+def _sentence_end_table() -> np.ndarray:
+    """True at the code points of `senses.SENTENCE_END`."""
     from corpusctl.senses import SENTENCE_END
 
-    return np.flatnonzero(np.isin(points, np.fromiter(map(ord, SENTENCE_END), np.uint32)))
+    table = np.zeros(0x110000, dtype=bool)
+    table[[ord(c) for c in SENTENCE_END]] = True
+    return table
+
+
+def _sentence_bounds(text: str, points: np.ndarray) -> np.ndarray:
+    """Positions of sentence-ending characters in `text` (its code points `points`)."""
+    return np.flatnonzero(_sentence_end_table()[points])
 
 
 class Annotator:
@@ -846,14 +861,21 @@ class Annotator:
         self._pat_evidence = domain.copy()
         chars = sorted({c for _, c, _ in profiles.chars})
         self._char_codes = np.asarray([ord(c) for c in chars], dtype=np.int64)
-        self._char_weight = np.zeros((max(len(homs.names), 1), max(len(chars), 1)), dtype=np.float64)
+        # senses × characters, and a last row and column of zeros (for `_char_scores`)
+        self._char_weight = np.zeros((len(homs.names) + 1, len(chars) + 1), dtype=np.float64)
+        self._char_column = np.full(0x110000, -1, dtype=np.int32)  # code point -> column of `_char_weight`
+        self._char_column[self._char_codes] = np.arange(len(chars), dtype=np.int32)
         if chars:
             column = {c: i for i, c in enumerate(chars)}
             g_rows = np.asarray([g for g, _, _ in profiles.chars], dtype=np.int64)
             c_cols = np.asarray([column[c] for _, c, _ in profiles.chars], dtype=np.int64)
             self._char_weight[g_rows, c_cols] = [w for _, _, w in profiles.chars]
-        if len(self._ev_keys):
-            self._pat_evidence[np.unique(self._ev_keys % self._n_patterns)] = True
+        # each distinct key once, with its first row and number of rows; and the patterns in any profile
+        self._ev_unique, self._ev_first, self._ev_count = np.unique(self._ev_keys, return_index=True,
+                                                                    return_counts=True)
+        self._pat_profile = np.zeros(len(patterns), dtype=bool)
+        self._pat_profile[self._ev_unique % self._n_patterns] = True
+        self._pat_evidence |= self._pat_profile
 
         self._alphabet = _Alphabet(patterns)
         self._patterns = list(patterns)
@@ -877,12 +899,13 @@ class Annotator:
 
     # -- matching --
 
-    def _scan(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every pattern occurrence (overlapping): start, end (exclusive) and pattern number."""
+    def _scan(self, text: str, points: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every pattern occurrence (overlapping): start, end (exclusive) and pattern number (`points`: the
+        code points of `text`, if already at hand)."""
         if self._automaton is None or not text:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
-        found = self._automaton.iter(self._alphabet.encode(text))
+        found = self._automaton.iter(self._alphabet.encode(text, points))
         flat = np.fromiter(itertools.chain.from_iterable(found), dtype=np.int64)
         patterns = flat[1::2]
         ends = (flat[0::2] + 1) // 2  # the last symbol of character i is 2i + 1
@@ -896,7 +919,8 @@ class Annotator:
         doc_starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1])).astype(np.int64)
         doc_ends = doc_starts + lengths
         joined = "\x00".join(texts)
-        starts, ends, patterns = self._scan(joined)
+        points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        starts, ends, patterns = self._scan(joined, points)
         entries = self._pat_entry[patterns]
         is_term = entries >= 0
         s, e, x = _leftmost_longest(starts[is_term], ends[is_term], entries[is_term])
@@ -906,7 +930,6 @@ class Annotator:
         if len(on):
             hs, he = s[on], e[on]
             doc = np.searchsorted(doc_starts, hs, side="right") - 1
-            points = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype="<u4")
             stops = _sentence_bounds(joined, points)
             before = np.searchsorted(stops, hs, side="left") - 1
             prev_stop = np.where(before >= 0, stops[np.maximum(before, 0)] + 1 if len(stops) else 0, 0)
@@ -929,11 +952,9 @@ class Annotator:
         if window is not None:
             senses[on], resolved[on] = self._resolve(window)
         bounds = np.searchsorted(s, doc_starts).tolist() + [len(s)]
-        out = []
-        for i, offset in enumerate(doc_starts.tolist()):
-            a, b = bounds[i], bounds[i + 1]
-            out.append(Matches(s[a:b] - offset, e[a:b] - offset, x[a:b], senses[a:b], resolved[a:b]))
-        return out
+        offset = np.repeat(doc_starts, np.diff(bounds))  # offsets into each match's own text
+        s, e = s - offset, e - offset
+        return [Matches(s[a:b], e[a:b], x[a:b], senses[a:b], resolved[a:b]) for a, b in itertools.pairwise(bounds)]
 
     def match(self, text: str) -> Matches:
         return self.match_many([text])[0]
@@ -963,11 +984,13 @@ class Annotator:
         from corpusctl.senses import KINDS, decay
 
         scale = decay(distance)
-        # the profile words of the homonym's senses
-        key = hh[owner] * self._n_patterns + c_pat
-        a = np.searchsorted(self._ev_keys, key, side="left")
-        n = np.searchsorted(self._ev_keys, key, side="right") - a
-        row = np.repeat(np.arange(len(key)), n)
+        # the profile words of the homonym's senses (only patterns in some profile are looked up)
+        candidate = np.flatnonzero(self._pat_profile[c_pat])
+        key = hh[owner[candidate]] * self._n_patterns + c_pat[candidate]
+        j = np.minimum(np.searchsorted(self._ev_unique, key), max(len(self._ev_unique) - 1, 0))
+        hit = self._ev_unique[j] == key if len(self._ev_unique) else np.zeros(len(key), dtype=bool)
+        candidate, a, n = candidate[hit], self._ev_first[j[hit]], self._ev_count[j[hit]]
+        row = np.repeat(candidate, n)
         idx = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n) + np.repeat(a, n)
         parts.append((owner[row], self._ev_sense[idx], self._ev_weight[idx] * scale[row], c_pat[row],
                       distance[row], self._ev_kind[idx]))
@@ -1016,28 +1039,42 @@ class Annotator:
         outside = (pos < hs[owner]) | (pos >= he[owner])
         owner, pos = owner[outside], pos[outside]
         code = points[pos].astype(np.int64)
-        column = np.minimum(np.searchsorted(self._char_codes, code), len(self._char_codes) - 1)
-        known = self._char_codes[column] == code
+        column = self._char_column[code].astype(np.int64)
+        known = column >= 0
         owner, pos, code, column = owner[known], pos[known], code[known], column[known]
         distance = np.where(pos < hs[owner], hs[owner] - pos - 1, pos - he[owner])
         return owner, column, distance, code
 
     def _char_scores(self, window: tuple) -> np.ndarray:
-        """The `char` evidence summed per occurrence and local sense (what `_char_evidence` lists row by row)."""
-        from corpusctl.senses import WEIGHTS, decay
+        """The `char` evidence summed per occurrence and local sense (what `_char_evidence` lists row by row).
 
-        hh = window[2]
+        The characters within `CHAR_REACH` of an occurrence sit at fixed offsets, so they are read as an
+        offsets × occurrences matrix and added offset by offset, left to right (the order `_char_evidence`
+        lists them in, so the sums are the same to the last bit)."""
+        from corpusctl.senses import CHAR_REACH, WEIGHTS, decay
+
+        hs, he, hh, lo, hi, *_, points = window
         width = int(self._hom_count.max(initial=1))
         scores = np.zeros((len(hh), width), dtype=np.float64)
-        owner, column, distance, _ = self._char_positions(window)
-        if len(owner) == 0:
+        if len(hh) == 0 or len(self._char_codes) == 0:
             return scores
-        scale = decay(distance) * WEIGHTS["char"]
-        first, count = self._hom_first[hh[owner]], self._hom_count[hh[owner]]
+        reach = np.arange(CHAR_REACH)
+        offsets = np.concatenate([-1 - reach[::-1], reach])[:, None]  # left of the homonym, farthest first
+        left = offsets < 0
+        pos = np.where(left, hs, he) + offsets
+        column = self._char_column[points[np.clip(pos, 0, len(points) - 1)]]
+        inside = np.where(left, pos >= lo, pos < hi) & (column >= 0)
+        column = np.where(inside, column, len(self._char_codes))  # the zero column
+        scale = (decay(np.concatenate([reach[::-1], reach])) * WEIGHTS["char"])[:, None]
+        first, count = self._hom_first[hh], self._hom_count[hh]
+        weights, columns = self._char_weight.ravel(), self._char_weight.shape[1]
         for local in range(width):
-            on = count > local
-            weight = self._char_weight[first[on] + local, column[on]] * scale[on]
-            scores[:, local] += np.bincount(owner[on], weights=weight, minlength=len(hh))
+            row = np.where(count > local, first + local, len(self._char_weight) - 1)  # the zero row
+            weight = weights[row * columns + column] * scale
+            total = np.zeros(len(hh), dtype=np.float64)
+            for at_offset in weight:
+                total += at_offset
+            scores[:, local] += total
         return scores
 
     def _scores(self, window: tuple, evidence: Evidence) -> tuple[np.ndarray, np.ndarray]:
