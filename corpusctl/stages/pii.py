@@ -1140,12 +1140,7 @@ class PiiCorpus:
                 "text": [r["text"] for r in self.records], "meta": meta}
 
     def write_jsonl(self, path: Path | str) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as handle:
-            for record in self.records:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        return path
+        return write_records(self.records, path)
 
 
 def _filler(rng, templates: tuple[str, ...] = _FILLER_TEMPLATES) -> str:
@@ -1431,12 +1426,17 @@ class FormsCorpus:
         return out
 
     def write_jsonl(self, path: Path | str) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as handle:
-            for record in self.records:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        return path
+        return write_records(self.records, path)
+
+
+def write_records(records: list[dict], path: Path | str) -> Path:
+    """The records as a JSONL source file (what a test or bench builds from)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
 
 
 def _secret_forms(secret: str) -> set[str]:
