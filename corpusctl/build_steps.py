@@ -23,8 +23,6 @@ from corpusctl.manifest import file_entries, library_versions, sha256_text
 from corpusctl.pipeline import BATCH_SIZE, Build
 from corpusctl.stages.fusion import fusion_columns, fusion_step, fusion_summary
 
-DOC_COLUMNS = ["id", "source", "domain", "kind", "title", "text", "label", "origin", "meta", "priority"]
-
 
 def run_steps(build: Build) -> Path:
     """Run every stage and assemble the output folder in the work dir; returns the staged folder.
@@ -451,9 +449,6 @@ def masked_features():
                      "special_tokens_mask": small, "labels": ints})
 
 
-MASK_READS = ["id", "format", "num_words", "report_words", "input_ids", "attention_mask", "token_type_ids", "special_tokens_mask",
-              "word_ids", "term_ids", "sentence_ids", "pos_ids"]
-"""The pre-training columns the masking policy and its statistics read."""
 
 
 def mask_step(build: Build, tokenized: StageCheckpoint, final: Path) -> dict:
@@ -461,13 +456,13 @@ def mask_step(build: Build, tokenized: StageCheckpoint, final: Path) -> dict:
     recipe = build.recipe
     if not recipe.mask.enabled or recipe.mask.epochs == 0:
         return {"enabled": False}
-    from corpusctl.stages.mask import MaskStage, MaskStatistics, MaskVocab
+    from corpusctl.stages.mask import MASK_INPUTS, MaskStage, MaskStatistics, MaskVocab
 
     vocab = MaskVocab.from_vocab_file(final / "vocab.txt")
     jobs: list[Background] = []
     try:
         for epoch in range(recipe.mask.epochs):
-            stage = Columns(MaskStage(recipe.mask, vocab, recipe.seed, epoch), MASK_READS, carries=[], arrow=True)
+            stage = Columns(MaskStage(recipe.mask, vocab, recipe.seed, epoch), list(MASK_INPUTS), carries=[], arrow=True)
             masked = build.map_stage(f"mask-epoch-{epoch}", stage, tokenized,
                                      recipe.mask.model_dump(mode="json"), recipe.seed, epoch)
             # writing the shards and measuring the masks overlap the next epoch's masking

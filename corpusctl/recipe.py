@@ -123,12 +123,6 @@ class Recipe(Section):
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()
 
-    def section_fingerprint(self, *names: str) -> str:
-        """Hash of the named sections only, so a checkpoint is invalidated only by what affects it."""
-        data = self.to_json()
-        picked = {name: data.get(name) for name in names}
-        return hashlib.sha256(json.dumps(picked, sort_keys=True).encode()).hexdigest()[:16]
-
 
 # -- reading YAML safely -----------------------------------------------------------------------------------
 

@@ -34,7 +34,6 @@ SPLITS = ("train", "dev", "test")
 """One name for the held-out split everywhere (NER files, classification files, DatasetDict keys, manifest):
 `dev`, as in the public Chinese NER corpora (Resume, CLUENER, People's Daily)."""
 JSONL_NAMES = {name: f"{name}.jsonl" for name in SPLITS}
-COLUMNS = ("id", "text", "title", "label", "label_name", "kind", "source")
 
 
 class ClassificationConfig(StageSection):

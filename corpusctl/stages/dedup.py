@@ -176,11 +176,6 @@ def _signatures(stripped: list[str], shingle_size: int, num_perm: int) -> np.nda
     return signatures
 
 
-def exact_key(title: str, text: str) -> str:
-    """Hash of title + text with whitespace removed (the text is already normalized)."""
-    return _exact_key(no_spaces(title), no_spaces(text))
-
-
 def _exact_key(title: str, text: str) -> str:
     return hashlib.blake2b(f"{title}\x1f{text}".encode(), digest_size=16).hexdigest()
 

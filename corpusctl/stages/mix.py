@@ -149,15 +149,6 @@ def missing_kinds(config: MixConfig, source_kinds: set[str] | list[str]) -> list
     return sorted(kind for kind, share in config.shares.items() if share > 0 and kind not in set(source_kinds))
 
 
-def domain_map(kinds: list[str], domains: list[str]) -> dict[str, str]:
-    """kind -> domain as the data says it (the recipe's source entries), falling back to the paper's split."""
-    mapping: dict[str, str] = {}
-    for kind, domain in zip(kinds, domains, strict=True):
-        if domain:
-            mapping.setdefault(kind, domain)
-    return mapping
-
-
 # -- plan ---------------------------------------------------------------------------------------------------
 
 
