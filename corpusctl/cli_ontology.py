@@ -30,6 +30,15 @@ def _group() -> None:
     """The industrial ontology: `corpusctl ontology validate|stats|annotate`."""
 
 
+def _exit_on_problems(problems: list, summary: str) -> None:
+    """Print each problem (one line each, with its file and line) and the summary, then exit 1; nothing if none."""
+    if problems:
+        for problem in problems:
+            console.print(str(problem))
+        err.print(summary)
+        raise typer.Exit(1)
+
+
 @app.command()
 def validate(directory: Path = typer.Argument(DEFAULT_DIR, help="Ontology folder (default: the shipped ontology/)"),
              ) -> None:
@@ -43,11 +52,7 @@ def validate(directory: Path = typer.Argument(DEFAULT_DIR, help="Ontology folder
         problems = validate_ontology(directory)
     except CorpusctlError as exc:
         _fail(exc)
-    if problems:
-        for problem in problems:
-            console.print(str(problem))
-        err.print(f"{directory}: {len(problems)} problem(s)")
-        raise typer.Exit(1)
+    _exit_on_problems(problems, f"{directory}: {len(problems)} problem(s)")
     stats = ontology_stats(directory)
     console.print(f"{directory}: OK — {stats['concepts']} concepts, {len(stats['categories'])} categories, "
                   f"{stats['homonyms']} homonyms, {stats['relations']} relations, depth {stats['depth']}")
@@ -210,11 +215,7 @@ def import_(source: Path = typer.Argument(..., help="Term table (.csv/.tsv: term
         err.print(f"warning: {warning}")
     if len(result.warnings) > 20:
         err.print(f"warning: … and {len(result.warnings) - 20} more")
-    if result.problems:
-        for problem in result.problems:
-            console.print(str(problem))
-        err.print(f"{source}: {len(result.problems)} problem(s); nothing usable was written")
-        raise typer.Exit(1)
+    _exit_on_problems(result.problems, f"{source}: {len(result.problems)} problem(s); nothing usable was written")
     stats = ontology_stats(out)
     console.print(f"{out}: {stats['concepts']} concepts, {stats['terms']} terms, {stats['relations']} relations, "
                   f"depth {stats['depth']} — imported from {source}")

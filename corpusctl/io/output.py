@@ -108,22 +108,28 @@ def _glob_root(pattern: str) -> Path:
     return Path(*fixed) if fixed else Path(".")
 
 
-def source_problems(output: Path, work: Path, source_name: str, source_path: str) -> list[str]:
-    """How the output (or its work folder) lies in or on a source, if it does (output holding a source is
-    checked by `holds_source`)."""
+def source_paths(source_path: str) -> list[Path]:
+    """The resolved paths a source names: its glob's matches (expanded once), or the path itself."""
+    if glob.has_magic(source_path):
+        return [_resolved(p) for p in glob.glob(source_path, recursive=True)]
+    return [_resolved(source_path)]
+
+
+def source_problems(output: Path, work: Path, source_name: str, source_path: str, paths: list[Path]) -> list[str]:
+    """How the output (or its work folder) lies in or on a source (`paths`: `source_paths(source_path)`), if it
+    does (output holding a source is checked by `holds_source`)."""
     problems = []
     if glob.has_magic(source_path):
         root = _resolved(_glob_root(source_path))
-        matched = [_resolved(p) for p in glob.glob(source_path, recursive=True)]
         reaches_in = "**" in source_path and (_inside(output, root) or _inside(work, root))
-        if reaches_in or any(_inside(p, work) for p in matched):
+        if reaches_in or any(_inside(p, work) for p in paths):
             problems.append(f"output {output} lies where source {source_name!r} ({source_path}) reads; the next "
                             "build would read its own output: choose an output outside the source's folder")
-        if any(_inside(output, p) for p in matched):
+        if any(_inside(output, p) for p in paths):
             problems.append(f"output {output} is inside source {source_name!r} ({source_path}); choose an output "
                             "outside the source's files")
         return problems
-    source = _resolved(source_path)
+    source = paths[0]
     if output == source:
         problems.append(f"output {output} is source {source_name!r}; a build would replace your data: "
                         "choose another output folder")
@@ -133,13 +139,9 @@ def source_problems(output: Path, work: Path, source_name: str, source_path: str
     return problems
 
 
-def holds_source(output: Path, source_path: str) -> bool:
+def holds_source(output: Path, paths: list[Path]) -> bool:
     """A build replaces the whole output folder: it must hold none of a source's files."""
-    if glob.has_magic(source_path):
-        return any(_inside(_resolved(p), output) and _resolved(p) != output
-                   for p in glob.glob(source_path, recursive=True))
-    source = _resolved(source_path)
-    return source != output and _inside(source, output)
+    return any(path != output and _inside(path, output) for path in paths)
 
 
 def output_problems(output: Path | str, recipe_path: Path | str | None, sources: list[tuple[str, str]]) -> list[str]:
@@ -162,9 +164,10 @@ def output_problems(output: Path | str, recipe_path: Path | str | None, sources:
     if recipe_path is not None and _inside(_resolved(recipe_path), output):
         problems.append(f"output {output} holds the recipe {recipe_path}; choose a folder that holds none of "
                         "your files")
-    for name, path in sources:
-        problems += source_problems(output, work, name, str(path))
-    held = [name for name, path in sources if holds_source(output, str(path))]
+    resolved = [(name, str(path), source_paths(str(path))) for name, path in sources]
+    for name, path, paths in resolved:
+        problems += source_problems(output, work, name, path, paths)
+    held = [name for name, _, paths in resolved if holds_source(output, paths)]
     if held:
         problems.append(f"output {output} holds source{'s' if len(held) > 1 else ''} {_listing(held)}; a build "
                         "replaces the whole output folder: choose a folder that holds none of your data")
