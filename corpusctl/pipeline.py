@@ -1,9 +1,11 @@
-"""`corpusctl build`: runs the stages in order over a work folder of checkpoints, then publishes the output.
+"""`corpusctl build`: runs the build plan over a work folder of checkpoints, then publishes the output.
 
+The plan (`corpusctl.plan.PLAN`) is data: step names, resolved against the registry of
+`corpusctl.stages.base`. The runner here names no step: every checkpoint, fingerprint, rejects file,
+statistic, progress line and manifest section comes from the protocol the steps follow (stages/base.py).
 Every per-record stage is a batch function run by an executor (local processes or Ray Data) over Arrow
-batches streamed from the previous stage's checkpoint, so memory stays flat as the corpus grows. Global
-steps (dedup decisions, the mix plan, the format assignment, the vocabulary, the splits) keep only small
-per-record data. The finished output is assembled in the work folder and appears by a rename.
+batches streamed from the previous checkpoint, so memory stays flat as the corpus grows; global steps keep
+only small per-record data. The finished output is assembled in the work folder and appears by a rename.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -21,18 +23,22 @@ import pyarrow as pa
 
 from corpusctl import __version__
 from corpusctl.errors import CorpusctlError, InputError
-from corpusctl.executor import make_executor
-from corpusctl.io.columns import to_record_batch
+from corpusctl.build_checks import gather_rejects, reject_summary
+from corpusctl.executor import Background, Columns, make_executor
 from corpusctl.io.output import BuildLock, publish, work_folder
-from corpusctl.io.readers import Reject, SourceReader, source_files
 from corpusctl.io.workdir import (
     ArrowStreamWriter,
     StageCheckpoint,
     StageCounter,
     batch_chars,
+    empty_schema,
     read_batches,
+    write_json,
 )
+from corpusctl.manifest import file_entries, make_manifest, write_rejects
+from corpusctl.plan import PLAN
 from corpusctl.recipe import Recipe
+from corpusctl.stages.base import GlobalStep, Output, Stage, Step, step
 
 BATCH_SIZE = 256
 BOOKKEEPING = ("_reject", "_reject_detail", "_events")
@@ -133,8 +139,231 @@ class Build:
         """Run single-threaded global steps in processes of their own, alongside the rest (local, >1 core;
         a Ray driver is not forked)."""
         self.strict = options.strict or recipe.strict
+        self.final: Path = self.work / "final"
+        """Where the output folder is assembled before it is published."""
+        self.results: dict[str, object] = {}
+        """Results of global steps that later steps use (`Step.needs`), by step name."""
+        self.jobs: dict[str, _Job] = {}
+        """Background steps running now, by step name."""
+        self.job_checkpoints: dict[str, StageCheckpoint] = {}
+        self.started: set[str] = set()
+        self.open_rejects = None
+        """The rejects file of the step running on the driver now (`reject` writes to it)."""
 
-    # -- generic stage runners ------------------------------------------------------------------------
+    # -- the runner: the plan, step by step ------------------------------------------------------------
+
+    def run_plan(self, plan: list[str]) -> Path:
+        """Run every enabled step of the plan and assemble the output folder in the work dir (returned).
+
+        A build that stops at a user error says which records its stages rejected so far (the cause is often
+        there: a wrong text_field, a file in another encoding), since the rejects of a failed build stay in the
+        work folder."""
+        started = time.perf_counter()
+        try:
+            return self._run_plan([step(name) for name in plan], started)
+        except CorpusctlError as exc:
+            summary = reject_summary(gather_rejects(self.work / name / "rejects.jsonl" for name in self.checkpoints))
+            if summary and exc.args:
+                exc.args = (f"{exc.args[0]}\n{summary}; every rejected record is in {self.work}/<stage>/rejects.jsonl",
+                            *exc.args[1:])
+            raise
+
+    def _run_plan(self, plan: list[type[Step]], started: float) -> Path:
+        self.final = self.work / "final"
+        shutil.rmtree(self.final, ignore_errors=True)
+        self.final.mkdir(parents=True)
+        steps = [cls for cls in plan if cls.enabled(self.recipe)]
+        outputs: dict[str, dict] = {cls.manifest_key: {"enabled": False} for cls in plan
+                                    if cls.manifest_key and cls not in steps}
+        stream: StageCheckpoint | None = None  # the latest document or example checkpoint
+        done: dict[str, StageCheckpoint] = {}
+        ran: list[tuple[Step, StageCheckpoint | None]] = []
+        try:
+            for index, cls in enumerate(steps):
+                for name in cls.needs:
+                    self._finish_job(name)
+                if cls.name in self.started:  # a background step started early
+                    continue
+                instance = cls(self.recipe, self.results)
+                source = done[cls.input] if cls.input else stream
+                if isinstance(instance, Output):
+                    if instance.background:
+                        self._start_output(instance, source)
+                    else:
+                        outputs[instance.manifest_key or instance.name] = instance.write(self, source, self.final)
+                    continue
+                if isinstance(instance, GlobalStep):
+                    cp = self.run_global(instance, source)
+                else:
+                    cp = self.run_stage(instance, source)
+                done[cls.name] = cp
+                ran.append((instance, cp))
+                if isinstance(instance, GlobalStep) and not instance.applies:
+                    continue
+                stream = cp
+                if self.stats[cp.name].get("docs_out") == 0:
+                    raise CorpusctlError("no documents are left to build examples from: every document was "
+                                         "rejected or left out by the mix; see the rejects in "
+                                         f"{self.work}/*/rejects.jsonl")
+                for later in steps[index + 1:]:  # background steps start as soon as their input is there
+                    if getattr(later, "background", False) and later.input == cls.name:
+                        for name in later.needs:
+                            self._finish_job(name)
+                        if issubclass(later, Output):
+                            self._start_output(later(self.recipe, self.results), cp)
+                        else:
+                            ran.append((self._start_global(later(self.recipe, self.results), cp), None))
+            for name, job in list(self.jobs.items()):
+                value = self._finish_job(name)
+                if isinstance(job.step, Output):
+                    outputs[job.step.manifest_key or name] = value
+        except BaseException:
+            for job in self.jobs.values():
+                job.job.cancel()
+            raise
+        for instance, cp in ran:
+            if instance.manifest_key:
+                outputs[instance.manifest_key] = instance.summary(self, cp or self.job_checkpoints.get(instance.name))
+        write_rejects(self, self.final)
+        outputs["wall_seconds"] = round(time.perf_counter() - started, 3)  # what a person waited
+        manifest = make_manifest(self, outputs)
+        if self.recipe.report.enabled:
+            from corpusctl.report import write_report
+
+            report_started = time.perf_counter()
+            write_report(manifest, self.final)
+            manifest["step_seconds"]["report"] = round(time.perf_counter() - report_started, 3)
+        manifest["files"] = file_entries(self.final)
+        write_json(self.final / "manifest.json", manifest)
+        return self.final
+
+    def run_stage(self, stage: Stage, source: StageCheckpoint | None) -> StageCheckpoint:
+        """A per-record stage over its input checkpoint (or over the sources, for ingest)."""
+        fn = stage.function()
+        reads, writes, carries = stage.columns()
+        if reads is not None:
+            fn = Columns(fn, reads, writes, carries, arrow=stage.arrow)
+        if getattr(stage, "reads_sources", False):
+            return self._source_stage(stage, fn)
+        return self.map_stage(stage.name, fn, source, *stage.settings(), files=stage.files())
+
+    def run_global(self, step: GlobalStep, source: StageCheckpoint | None) -> StageCheckpoint:
+        """Measure, plan on the driver, then apply the plan batch by batch into the step's checkpoint."""
+        if step.background:
+            self._start_global(step, source)
+            return source
+        measure = step.measure()
+        measured = self.run_stage(measure, source) if measure is not None else None
+        inputs = [cp for cp in (source, measured) if cp is not None]
+        cp, stats = self.checkpoint(step.name, *step.settings(), inputs=inputs, files=step.files())
+        plan = None
+        if stats is None:
+            step_started = time.perf_counter()
+            counter = StageCounter()
+            with open(cp.rejects, "w", encoding="utf-8") as rejects:
+                self.open_rejects = rejects
+                plan, plan_stats = step.plan(self, measured, cp)
+                if step.applies:
+                    self._apply(step, plan, source, cp, counter)
+            stats = {**plan_stats, **(counter.stats(0) if step.applies else {})}
+            stats["seconds"] = round(time.perf_counter() - step_started, 3)
+            cp.finish(stats)
+            self.stats[step.name] = stats
+            self.progress.stage_done(step.name, stats, reused=False)
+        self.results[step.name] = step.result(self, cp, plan)
+        return cp
+
+    def _apply(self, step: GlobalStep, plan, source: StageCheckpoint, cp: StageCheckpoint, counter) -> None:
+        writer = ArrowStreamWriter(cp.data)
+        first_row = 0
+        for batch in read_batches(source.data, BATCH_SIZE):
+            counter.docs_in += batch.num_rows
+            counter.chars_in += batch_chars(batch)
+            kept = self._split_bookkeeping(step.name, step.apply(batch, plan, first_row), counter)
+            first_row += batch.num_rows
+            writer.write(kept)
+            counter.docs_out += kept.num_rows
+            counter.chars_out += batch_chars(kept)
+        writer.close()
+
+    def _start_global(self, step: GlobalStep, source: StageCheckpoint) -> GlobalStep:
+        """A global step that plans in a process of its own (the vocabulary); its result is taken when a
+        later step needs it, or at the end."""
+        cp, stats = self.checkpoint(step.name, *step.settings(), inputs=[source], files=step.files())
+        if stats is not None:
+            job = Background(lambda: None, inline=True)
+        else:
+            step.counter = self.step_counter(step.name, step.progress_total(self, source))
+            job = Background(step.plan, self, source, cp, inline=not self.overlap)
+        self.jobs[step.name] = _Job(step, cp, job)
+        self.started.add(step.name)
+        self.job_checkpoints[step.name] = cp
+        return step
+
+    def _start_output(self, output: Output, source: StageCheckpoint) -> None:
+        """Start an output in the background, into its own checkpoint; with --resume, an output whose input
+        checkpoint, settings and files did not change is reused instead of written again."""
+        cp, stats = self.checkpoint(output.name, *output.settings(), self.strict, inputs=[source],
+                                    files=output.files())
+        self.stats.pop(cp.name, None)  # an output's statistics are its own manifest section, not a stage's
+        if stats is not None:
+            job = Background(lambda: stats, inline=True)
+        else:
+            counter = self.step_counter(output.label, output.rows(self, source))
+            job = Background(_write_output, output, self, source, cp, counter, inline=not self.overlap)
+        self.jobs[output.name] = _Job(output, cp, job)
+        self.started.add(output.name)
+
+    def _finish_job(self, name: str):
+        """Wait for a background step; an output's files are copied into the output folder (copies: the
+        output never shares a file with the work folder, so editing one cannot change the other)."""
+        job = self.jobs.pop(name, None)
+        if job is None:
+            return self.results.get(name)
+        value = job.job.result()
+        if isinstance(job.step, Output):
+            files = job.checkpoint.dir / "files"
+            if files.is_dir():
+                shutil.copytree(files, self.final, dirs_exist_ok=True)
+            self.progress.step_done(job.step.label)  # (a reused output never started a bar)
+            self.timings[job.step.label.lower()] = round(job.job.seconds, 3)
+            return value
+        if value is None:  # reused
+            stats = self.stats[name]
+        else:
+            _plan, stats = value
+            self.progress.step_done(name)
+            self.timings[name] = round(job.job.seconds, 3)
+            job.checkpoint.finish(stats)
+            self.stats[name] = stats
+        self.results[name] = job.step.result(self, job.checkpoint, None)
+        return self.results[name]
+
+    def _source_stage(self, stage: Stage, scrub) -> StageCheckpoint:
+        """Ingest: batches read from the sources (the stage counts what it reads), scrubbed by the executor."""
+        cp, stats = self.checkpoint(stage.name, *stage.settings(), files=stage.files())
+        if stats is not None:
+            return cp
+        started = time.perf_counter()
+        counter = StageCounter()
+        writer = ArrowStreamWriter(cp.data)
+        self.progress.stage_started(stage.name, None)
+        with open(cp.rejects, "w", encoding="utf-8") as rejects:
+            self.open_rejects = rejects
+            batches = stage.read(self, counter, scrub)
+            # the scrub runs in the executor's workers, batch by batch, in order (like any map stage)
+            for out in self.executor.map(scrub, batches) if scrub else batches:
+                kept = self._split_bookkeeping(stage.name, out, counter)
+                writer.write(kept)
+                counter.docs_out += kept.num_rows
+                counter.chars_out += batch_chars(kept)
+                self.progress.advance(kept.num_rows, 0)
+        writer.close(empty_schema(stage.writes))
+        if writer.rows == 0:
+            raise CorpusctlError(stage.empty_message(cp))
+        return self._finish_stage(cp, counter, started)
+
+    # -- what steps use -----------------------------------------------------------------------------------
 
     def checkpoint(self, name: str, *settings, inputs: Iterable[StageCheckpoint] = (),
                    files: Iterable[str | Path] = ()) -> tuple[StageCheckpoint, dict | None]:
@@ -164,8 +393,7 @@ class Build:
         return cp, None
 
     def map_stage(self, name: str, fn: Callable[[dict], dict], source: StageCheckpoint, *settings,
-                  files: Iterable[str | Path] = (), batches: Iterator[pa.RecordBatch] | None = None
-                  ) -> StageCheckpoint:
+                  files: Iterable[str | Path] = ()) -> StageCheckpoint:
         """Run a batch function over the source checkpoint; rejects and events are split off and counted."""
         cp, stats = self.checkpoint(name, *settings, inputs=[source], files=files)
         if stats is not None:
@@ -173,30 +401,33 @@ class Build:
         started = time.perf_counter()
         counter = StageCounter()
         writer = ArrowStreamWriter(cp.data)
-        total = self.stats.get(source.name, {}).get("docs_out")
-        self.progress.stage_started(name, total)
+        self.progress.stage_started(name, self.stats.get(source.name, {}).get("docs_out"))
 
         def counted_input():
-            for batch in batches if batches is not None else read_batches(source.data, BATCH_SIZE):
+            for batch in read_batches(source.data, BATCH_SIZE):
                 counter.docs_in += batch.num_rows
                 counter.chars_in += batch_chars(batch)
                 self.progress.advance(batch.num_rows, 0)
                 yield batch
 
         with open(cp.rejects, "w", encoding="utf-8") as rejects:
+            self.open_rejects = rejects
             for out in self.executor.map(fn, counted_input()):
-                kept = self._split_bookkeeping(name, out, counter, rejects)
+                kept = self._split_bookkeeping(name, out, counter)
                 writer.write(kept)
                 counter.docs_out += kept.num_rows
                 counter.chars_out += batch_chars(kept)
         writer.close()
+        return self._finish_stage(cp, counter, started)
+
+    def _finish_stage(self, cp: StageCheckpoint, counter: StageCounter, started: float) -> StageCheckpoint:
         stats = counter.stats(time.perf_counter() - started)
         cp.finish(stats)
-        self.stats[name] = stats
-        self.progress.stage_done(name, stats, reused=False)
+        self.stats[cp.name] = stats
+        self.progress.stage_done(cp.name, stats, reused=False)
         return cp
 
-    def _split_bookkeeping(self, stage: str, batch: pa.RecordBatch, counter: StageCounter, rejects) -> pa.RecordBatch:
+    def _split_bookkeeping(self, stage: str, batch: pa.RecordBatch, counter: StageCounter) -> pa.RecordBatch:
         names = batch.schema.names
         if "_events" in names:
             counter.add_events(batch.column("source").to_pylist() if "source" in names else [""] * batch.num_rows,
@@ -210,117 +441,32 @@ class Build:
                     if reason:
                         counter.rejects[reason] += 1
                         record = {k: v for k, v in row.items() if not k.startswith("_")}
-                        self._reject(rejects, stage, row.get("id"), row.get("source"), reason, detail, record)
+                        self.reject(stage, row.get("id"), row.get("source"), reason, detail, record)
                 keep = pa.array([not r for r in reasons])
                 batch = batch.filter(keep)
         drop = [n for n in names if n in BOOKKEEPING]
         return batch.drop_columns(drop) if drop else batch
 
-    def _reject(self, handle, stage: str, record_id, source, reason: str, detail: str, record) -> None:
+    def reject(self, stage: str, record_id, source, reason: str, detail: str, record) -> None:
+        """Write a rejected record to the rejects file of the step running now."""
         if self.strict and stage == "ingest":  # strict is about malformed input, not about quality filtering
             raise InputError(f"{detail or record_id}: {reason} (--strict stops the build at malformed input)")
-        handle.write(json.dumps({"id": record_id, "source": source, "stage": stage, "reason": reason,
-                                 "detail": detail, "record": record}, ensure_ascii=False) + "\n")
+        self.open_rejects.write(json.dumps({"id": record_id, "source": source, "stage": stage, "reason": reason,
+                                            "detail": detail, "record": record}, ensure_ascii=False) + "\n")
 
-    # -- stages ---------------------------------------------------------------------------------------
+    def step_counter(self, name: str, total: int | None):
+        """A row counter in shared memory that a global step advances from its own process; the progress
+        display polls it (the step's process cannot draw on the terminal itself)."""
+        import multiprocessing
 
-    def ingest(self) -> StageCheckpoint:
-        """Read every source in recipe order; malformed lines go to rejects with file:line.
-
-        With `clean.pii` on, personal data is scrubbed here, in every text-bearing field and in every
-        rejected line, before anything is written: the work folder never holds it (issue 15, items 10-11).
-        """
-        recipe = self.recipe
-        stamps = []
-        for source in recipe.sources:
-            for file, _rel in source_files(source.path, source.format):
-                paths = [file] if file.is_file() else sorted(p for p in file.rglob("*") if p.is_file())
-                stamps += [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in paths]
-        scrub_settings = None
-        if recipe.clean.enabled and recipe.clean.pii.enabled:
-            from corpusctl.stages.pii import fingerprint
-
-            scrub_settings = fingerprint(recipe.clean.pii)
-        cp, stats = self.checkpoint("ingest", [s.model_dump(mode="json") for s in recipe.sources], stamps,
-                                    scrub_settings)
-        if stats is not None:
-            return cp
-        started = time.perf_counter()
-        counter = StageCounter()
-        writer = ArrowStreamWriter(cp.data)
-        scrub = self._pii_stage()
-        self.progress.stage_started("ingest", None)
-        columns = ["id", "source", "domain", "kind", "title", "text", "label", "origin", "meta"]
-        with open(cp.rejects, "w", encoding="utf-8") as rejects:
-            batches = self._read_sources(columns, counter, rejects, scrub)
-            # the scrub runs in the executor's workers, batch by batch, in order (like any map stage)
-            for out in self.executor.map(scrub, batches) if scrub else batches:
-                kept = self._split_bookkeeping("ingest", out, counter, rejects)
-                writer.write(kept)
-                counter.docs_out += kept.num_rows
-                counter.chars_out += batch_chars(kept)
-                self.progress.advance(kept.num_rows, 0)
-        from corpusctl.io.workdir import empty_schema
-
-        writer.close(empty_schema(columns))
-        if writer.rows == 0:
-            raise CorpusctlError("the sources hold no readable documents (see the rejects in the work folder "
-                                 f"{cp.rejects})")
-        stats = counter.stats(time.perf_counter() - started)
-        cp.finish(stats)
-        self.stats["ingest"] = stats
-        self.progress.stage_done("ingest", stats, reused=False)
-        return cp
-
-    def _read_sources(self, columns: list[str], counter: StageCounter, rejects, scrub) -> Iterator[pa.RecordBatch]:
-        """Batches of raw records of every source in recipe order (with each record's fallback id when the
-        scrub will need it); rejected lines are scrubbed here and written as they come."""
-        keys = [*columns, "_fallback_id"] if scrub else columns
-        pending: dict[str, list] = {c: [] for c in keys}
-        for source in self.recipe.sources:
-            relative = {str(file): rel for file, rel in source_files(source.path, source.format)}
-            for item in SourceReader(source):
-                counter.docs_in += 1
-                if isinstance(item, Reject):
-                    counter.rejects[item.reason] += 1
-                    detail, raw = item.detail, item.raw
-                    if scrub:
-                        detail = scrub.scrubber.scrub(detail)[0]
-                        raw = scrub.scrubber.scrub_json(raw)[0]
-                    self._reject(rejects, "ingest", None, source.name, item.reason, detail, raw)
-                    continue
-                for c in columns:
-                    pending[c].append(item[c])
-                if scrub:
-                    pending["_fallback_id"].append(fallback_id(source.name, item["origin"], relative))
-                if len(pending["id"]) >= BATCH_SIZE:
-                    yield self._take(pending, counter)
-        if pending["id"]:
-            yield self._take(pending, counter)
-
-    @staticmethod
-    def _take(pending: dict[str, list], counter: StageCounter) -> pa.RecordBatch:
-        counter.chars_in += sum(map(len, pending["title"])) + sum(map(len, pending["text"]))
-        batch = to_record_batch(pending)
-        for values in pending.values():
-            values.clear()
-        return batch
-
-    def _pii_stage(self):
-        """The scrub every ingested record and rejected line goes through (None when clean.pii is off)."""
-        pii = self.recipe.clean.pii
-        if not (self.recipe.clean.enabled and pii.enabled):
-            return None
-        from corpusctl.stages.pii import PiiStage
-
-        return PiiStage(pii)
+        counter = multiprocessing.get_context("fork").RawValue("q", 0)
+        self.progress.step_started(name, total, counter)
+        return counter
 
     # -- the whole build ------------------------------------------------------------------------------
 
     def run(self) -> BuildResult:
         import datasets
-
-        from corpusctl.build_steps import run_steps
 
         datasets.disable_progress_bars()
         datasets.logging.set_verbosity_error()
@@ -330,7 +476,7 @@ class Build:
             if not self.options.resume:
                 self._discard_checkpoints()
             try:
-                final = run_steps(self)
+                final = self.run_plan(PLAN)
             finally:
                 self.executor.close()
             publish(final, self.output)
@@ -351,16 +497,20 @@ class Build:
         for stage in stages:
             shutil.rmtree(stage)
 
-def fallback_id(source: str, origin: str, relative: dict[str, str]) -> str:
-    """The id a record gets without an id field (source:file:line, file relative to the source), rebuilt
-    from its origin: the stable, unique replacement for an id that held personal data."""
-    file, _, where = origin.rpartition(":")
-    rel = relative.get(file)
-    if rel is None:  # a split of an hf folder: origin names folder/split
-        parent = str(Path(file).parent)
-        rel = f"{relative.get(parent, Path(parent).name)}/{Path(file).name}"
-    return f"{source}:{rel}:{where.removeprefix('row ')}"
 
+@dataclass
+class _Job:
+    """A step running in the background: the step, its checkpoint and the process computing it."""
+
+    step: Step
+    checkpoint: StageCheckpoint
+    job: Background
+
+
+def _write_output(output: Output, ctx: Build, source: StageCheckpoint, cp: StageCheckpoint, counter) -> dict:
+    stats = output.write(ctx, source, cp.dir / "files", counter)
+    cp.finish(stats)
+    return stats
 
 
 def build(recipe: Recipe, options: BuildOptions | None = None, progress: Progress | None = None) -> BuildResult:

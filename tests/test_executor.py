@@ -34,7 +34,7 @@ def test_workers_do_not_change_output():
 def test_ray_executor_equals_local():
     pytest.importorskip("ray")
     # Ray workers import functions by module, so use one from the package, not from this test file.
-    from corpusctl.build_steps import _zero_priority
+    from corpusctl.stages.clean import zero_priority as _zero_priority
     from corpusctl.executor import RayExecutor
 
     def run(executor):

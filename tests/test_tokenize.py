@@ -168,7 +168,7 @@ def test_stage_sends_odd_characters_to_tokenizers(tokenizer_json, monkeypatch):
 
 def test_vocabulary_learnt_from_a_sample_still_holds_every_character(tmp_path):
     """vocab.train_chars bounds what the trainer reads; the characters of the rest stay known tokens."""
-    from corpusctl.build_steps import make_vocabulary
+    from corpusctl.stages.tokenize import make_vocabulary
     from corpusctl.io.workdir import ArrowStreamWriter
     from corpusctl.stages.tokenize import decode_ids
 

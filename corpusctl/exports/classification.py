@@ -26,6 +26,7 @@ from pydantic import Field
 
 from corpusctl.config import StageSection
 from corpusctl.errors import CorpusctlError
+from corpusctl.stages.base import Output, register
 from corpusctl.stages import stable_hash
 
 from .splits import PERMUTATIONS, SplitShares, assign_splits, group_duplicates, normalize_all, sketch
@@ -282,3 +283,23 @@ def _write(out_dir: Path, rows: Iterable[dict], seed: int, rows_to_write: dict[i
     (temp / "labels.json").write_text(json.dumps(labels_json, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     replace_dir(temp, out_dir)
     return written
+
+
+@register
+class ClassificationExport(Output):
+    """classification/: leak-free splits of the labelled documents, written in the background."""
+
+    name = "classification-export"
+    section = "classification"
+    input = "ontology"
+    background = True
+    label = "classification export"
+    manifest_key = "classification"
+
+    def settings(self) -> list:
+        return [*super().settings(), self.recipe.seed]
+
+    def write(self, ctx, source, out: Path, counter=None) -> dict:
+        """`counter` counts rows read over the export's passes (up to 3, so no total)."""
+        rows = CheckpointRows(source.data, ["id", "title", "text", "label", "kind", "source"], counter=counter)
+        return export_classification(rows, out / "classification", self.settings_section, self.recipe.seed)

@@ -33,6 +33,7 @@ from pydantic import Field
 
 from corpusctl.config import RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
+from corpusctl.stages.base import Output, register
 
 from .distant import COMPOUND_HEADS, DEFAULT_STOP, DistantRules, refine
 from .schemes import Span, char_conll, tag_set
@@ -488,3 +489,41 @@ def count_leaks(by_split: dict[str, list[NerExample]]) -> int:
 
     train = set(normalize_all([e.text for e in by_split["train"]]))
     return sum(text in train for text in normalize_all([e.text for name in ("dev", "test") for e in by_split[name]]))
+
+
+@register
+class NerExport(Output):
+    """ner/: BMEO files from the segmented examples' term spans, written in the background."""
+
+    name = "ner-export"
+    section = "ner"
+    input = "segment"
+    background = True
+    label = "NER export"
+    manifest_key = "ner"
+
+    def settings(self) -> list:
+        return [*super().settings(), self.recipe.seed]
+
+    def files(self) -> list[Path]:
+        from corpusctl.stages.ontology import term_files
+
+        return term_files(self.recipe)
+
+    def rows(self, ctx, source) -> int | None:
+        return ctx.stats.get(source.name, {}).get("docs_out")
+
+    def write(self, ctx, source, out: Path, counter=None) -> dict:
+        from corpusctl.io.workdir import iter_rows
+
+        recipe = self.recipe
+        columns = ["id", "title", "text", "terms", "title_terms", "sentences", "words", "title_words"]
+        rejects: list[dict] = []
+        stats = export_ner(iter_rows(source.data, columns, counter), out / "ner", recipe.ner, recipe.seed,
+                           strict=ctx.strict, rejects=rejects,
+                           ontology_dir=recipe.ontology.dir if recipe.ontology.enabled else None)
+        if rejects:
+            (out / "rejects").mkdir(parents=True, exist_ok=True)
+            with open(out / "rejects" / "ner.jsonl", "w", encoding="utf-8") as handle:
+                handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rejects)
+        return stats

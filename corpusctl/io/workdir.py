@@ -223,3 +223,31 @@ def batch_chars(batch: pa.RecordBatch) -> int:
 
 def empty_schema(columns: Iterable[str]) -> pa.Schema:
     return pa.schema([pa.field(c, COLUMN_TYPES.get(c, pa.string())) for c in columns])
+
+
+def counted(batches: Iterable[pa.RecordBatch], counter) -> Iterator[pa.RecordBatch]:
+    """Pass record batches through, adding their rows to `counter.value` (None: count nothing)."""
+    for batch in batches:
+        if counter is not None:
+            counter.value += batch.num_rows
+        yield batch
+
+
+def iter_rows(path: Path, columns: list[str], counter=None, batch_size: int = 256) -> Iterator[dict]:
+    """Rows of a checkpoint as dicts of the named columns, streamed batch by batch."""
+    for batch in counted(read_batches(path, batch_size), counter):
+        yield from batch.select(columns).to_pylist()
+
+
+def read_columns(path: Path, columns: list[str]) -> dict[str, list]:
+    """Only the named columns of a checkpoint, as Python lists (a global step's small per-record data)."""
+    out: dict[str, list] = {c: [] for c in columns}
+    for batch in read_batches(path, 8192):
+        for c in columns:
+            out[c].extend(batch.column(c).to_pylist())
+    return out
+
+
+def rows_in(path: Path) -> int:
+    with pa.memory_map(str(path)) as source:
+        return sum(b.num_rows for b in pa.ipc.open_stream(source))

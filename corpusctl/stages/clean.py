@@ -28,6 +28,7 @@ from pydantic import Field
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
+from corpusctl.stages.base import Stage, register
 from corpusctl.stages.dedup import DedupConfig, codepoints, ngram_hashes, no_spaces
 from corpusctl.stages.normalize import NormalizeConfig, is_space, sentence_bounds, split_sentences
 from corpusctl.stages.normalize import normalize_text as _normalize
@@ -625,3 +626,30 @@ class CleanStage:
                                              strict=True):
             priorities[row] = priority
             events[row].extend(happened)
+
+
+def zero_priority(batch: dict) -> dict:
+    """What clean does when it is disabled: every document gets priority 0 (later stages read the column)."""
+    return {**batch, "priority": [0.0] * len(batch["id"])}
+
+
+@register
+class Clean(Stage):
+    """The registered step; `CleanStage` is its batch function (`zero_priority` when clean is disabled)."""
+
+    name = "clean"
+    section = "clean"
+
+    @classmethod
+    def enabled(cls, recipe) -> bool:
+        return True
+
+    def settings(self) -> list:
+        return super().settings() if self.settings_section.enabled else ["disabled"]
+
+    def files(self) -> list[Path]:
+        clean = self.settings_section
+        return [s.lexicon for s in (clean.clutter, clean.anomaly) if s.enabled] if clean.enabled else []
+
+    def function(self):
+        return CleanStage(self.settings_section) if self.settings_section.enabled else zero_priority

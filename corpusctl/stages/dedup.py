@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from corpusctl.config import StageSection
+from corpusctl.stages.base import GlobalStep, Stage, register
 
 MINHASH_SEED = 1
 _MAX32 = np.uint32(0xFFFFFFFF)
@@ -302,3 +303,54 @@ def _near_pairs(signatures: np.ndarray, config: DedupConfig) -> tuple[np.ndarray
 def estimated_jaccard(a: bytes, b: bytes) -> float:
     """Share of equal MinHash values of two signatures from `dedup_signatures`."""
     return float(np.mean(np.frombuffer(a, dtype="<u4") == np.frombuffer(b, dtype="<u4")))
+
+
+# -- the registered step ----------------------------------------------------------------------------------
+
+
+class DedupSignatures(Stage):
+    """Dedup's measure: every document reduced to its exact hash and MinHash signature (in parallel)."""
+
+    name = "dedup-signatures"
+    section = "clean.dedup"
+    reads = ["id", "source", "title", "text"]
+    carries = []
+
+    def __call__(self, batch: dict) -> dict:
+        return {"id": batch["id"], "source": batch["source"], **dedup_signatures(batch, self.settings_section)}
+
+
+@register
+class Dedup(GlobalStep):
+    """Drops every document that repeats an earlier one; the decision holds only hashes and signatures."""
+
+    name = "dedup"
+    section = "clean.dedup"
+
+    @classmethod
+    def enabled(cls, recipe) -> bool:
+        return recipe.clean.enabled and recipe.clean.dedup.enabled
+
+    def measure(self) -> Stage:
+        return DedupSignatures(self.recipe)
+
+    def plan(self, ctx, measured, checkpoint) -> tuple[dict[int, tuple[str, str]], dict]:
+        from corpusctl.io.workdir import read_batches, read_columns
+
+        config = self.settings_section
+        table = read_columns(measured.data, ["id", "_exact"])
+        minhashes = np.concatenate([signature_column(batch.column("_minhash"), config.num_perm)
+                                    for batch in read_batches(measured.data, 8192)]
+                                   or [np.zeros((0, config.num_perm), np.uint32)])
+        return find_duplicates(table["id"], table["_exact"], minhashes, config), {}
+
+    def apply(self, batch, drops: dict[int, tuple[str, str]], first_row: int):
+        import pyarrow as pa
+
+        reasons, details = [""] * batch.num_rows, [""] * batch.num_rows
+        for offset in range(batch.num_rows):
+            if first_row + offset in drops:
+                reason, twin = drops[first_row + offset]
+                reasons[offset], details[offset] = reason, f"duplicate of {twin}"
+        return (batch.append_column("_reject", pa.array(reasons, pa.string()))
+                .append_column("_reject_detail", pa.array(details, pa.string())))

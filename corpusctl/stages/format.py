@@ -29,6 +29,7 @@ from pydantic import Field
 from corpusctl.config import StageSection
 from corpusctl.io.columns import COLUMN_TYPES, SENTENCE, SPAN, to_record_batch
 from corpusctl.stages import stable_hash
+from corpusctl.stages.base import Stage, register
 from corpusctl.stages.dedup import codepoints
 from corpusctl.stages.mix import fill_budget
 from corpusctl.stages.normalize import is_space, sentence_bounds, split_sentences
@@ -541,3 +542,47 @@ def title_reconstruction_rows(batch: dict[str, list]) -> dict[str, list]:
             out["content"].append(text)
             out["title"].append(title)
     return out
+
+
+@register
+class Format(Stage):
+    """Cuts each planned copy into title+content pairs or packed paragraphs (the examples)."""
+
+    name = "format"
+    section = "format"
+    carries = []
+    arrow = True
+    manifest_key = "formats"
+
+    @classmethod
+    def enabled(cls, recipe) -> bool:
+        return True  # with format.enabled false every copy becomes paragraphs
+
+    def columns(self):
+        from corpusctl.stages.fusion import fusion_columns
+
+        return FORMAT_READS + fusion_columns(self.recipe), None, self.carries
+
+    def settings(self) -> list:
+        return [*super().settings(), self.recipe.seed]
+
+    def function(self):
+        return FormatStage(self.settings_section, self.recipe.seed)
+
+    def summary(self, ctx, checkpoint) -> dict:
+        """Achieved shares of characters in the examples, per format, kind and domain (one streaming pass)."""
+        from corpusctl.io.workdir import read_batches
+
+        formats, chars, by_kind, by_domain = [], [], {}, {}
+        for batch in read_batches(checkpoint.data, 4096):
+            columns = batch.select(["format", "kind", "domain", "title", "text"]).to_pydict()
+            for fmt, kind, domain, title, text in zip(*columns.values()):
+                size = len(title) + len(text)
+                formats.append(fmt)
+                chars.append(size)
+                by_kind[kind] = by_kind.get(kind, 0) + size
+                by_domain[domain] = by_domain.get(domain, 0) + size
+        total = sum(chars) or 1
+        return {**format_stats(formats, chars, target=self.settings_section.title_content_share),
+                "kind_shares": {k: round(v / total, 6) for k, v in sorted(by_kind.items())},
+                "domain_shares": {k: round(v / total, 6) for k, v in sorted(by_domain.items())}}

@@ -45,6 +45,7 @@ from pydantic import Field, field_validator
 
 from corpusctl.config import RecipePath, Section, StageSection
 from corpusctl.errors import CorpusctlError
+from corpusctl.stages.base import GlobalStep, Stage, register
 
 DEFAULT_UNITS = [
     "℃", "°C", "℉", "K", "MPa", "kPa", "Pa", "bar", "psi", "A", "kA", "mA", "V", "kV", "W", "kW", "MW", "kWh",
@@ -580,53 +581,88 @@ class FusionStage:
 # -- the build step ----------------------------------------------------------------------------------------------
 
 
-def fusion_step(build, docs):
-    """Read the readings (rejects to rejects/fusion.jsonl), then fuse every document with them."""
-    import pyarrow.feather as feather
+@register
+class Fusion(GlobalStep):
+    """Reads and indexes the equipment readings (bad ones to rejects/fusion.jsonl); `fusion-join` uses them."""
 
-    from corpusctl.executor import Columns
+    name = "fusion"
+    section = "fusion"
+    applies = False
+    manifest_key = "fusion"
 
-    recipe = build.recipe
-    config = recipe.fusion
-    if not (config.enabled and config.readings):
-        return docs
-    from corpusctl.io.readers import source_files
+    @classmethod
+    def enabled(cls, recipe) -> bool:
+        return recipe.fusion.enabled and bool(recipe.fusion.readings)
 
-    stamps = [(str(p), p.stat().st_size, p.stat().st_mtime_ns)
-              for source in config.readings for p, _ in source_files(source.path, source.format)]
-    settings = config.model_dump(mode="json")
-    cp, stats = build.checkpoint("fusion", settings, stamps,
-                                 files=[config.thresholds] if config.thresholds else [])
-    if stats is None:
-        import time
+    def settings(self) -> list:
+        from corpusctl.io.readers import source_files
 
-        started = time.perf_counter()
-        pii = build._pii_stage()  # a rejected line reaches disk scrubbed, field by field, as ingest's rejects do
+        stamps = [(str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                  for source in self.settings_section.readings for p, _ in source_files(source.path, source.format)]
+        return [*super().settings(), stamps]
 
-        with open(cp.rejects, "w", encoding="utf-8") as rejects:
-            def reject(source, where, reason, detail, raw):
-                if pii:
-                    raw = pii.scrubber.scrub_value(raw if isinstance(raw, dict) else str(raw), Counter())
-                    detail = pii.scrubber.scrub(detail)[0]
-                build._reject(rejects, "fusion", where, source, reason, detail, raw)
+    def files(self) -> list[Path]:
+        return [self.settings_section.thresholds] if self.settings_section.thresholds else []
 
-            columns, stats = load_readings(config, reject)
-        feather.write_feather(pa.table(columns, schema=READINGS_SCHEMA), str(cp.dir / "readings.arrow"))
-        stats["seconds"] = round(time.perf_counter() - started, 3)
-        cp.finish(stats)
-        build.stats["fusion"] = stats
-        build.progress.stage_done("fusion", stats, reused=False)
-    clean = recipe.clean
-    normalize = clean.normalize if clean.enabled and clean.normalize.enabled else None
-    squash = clean.anomaly.squash if clean.enabled else "log1p"
-    returns = ["priority", "_events", "text" if config.mode == "sentence" else "fusion"]
-    ontology = recipe.ontology.dir if recipe.ontology.enabled and config.ontology_synonyms else None
-    synonyms = equipment_synonyms(ontology)
-    stage = Columns(FusionStage(config, cp.dir / "readings.arrow", normalize, squash, synonyms),
-                    ["domain", "title", "text", "meta", "priority"], returns)
-    return build.map_stage("fusion-join", stage, docs, settings, cp.fingerprint,
-                           normalize.model_dump(mode="json") if normalize else None, squash,
-                           files=sorted(Path(ontology).glob("*.jsonl")) if ontology else [])
+    def plan(self, ctx, measured, checkpoint) -> tuple[None, dict]:
+        import pyarrow.feather as feather
+
+        from corpusctl.stages.ingest import scrub_stage
+
+        pii = scrub_stage(self.recipe)  # a rejected line reaches disk scrubbed, field by field, as ingest's do
+
+        def reject(source, where, reason, detail, raw):
+            if pii:
+                raw = pii.scrubber.scrub_value(raw if isinstance(raw, dict) else str(raw), Counter())
+                detail = pii.scrubber.scrub(detail)[0]
+            ctx.reject(self.name, where, source, reason, detail, raw)
+
+        columns, stats = load_readings(self.settings_section, reject)
+        feather.write_feather(pa.table(columns, schema=READINGS_SCHEMA), str(checkpoint.dir / "readings.arrow"))
+        return None, stats
+
+    def summary(self, ctx, checkpoint) -> dict:
+        return fusion_summary(ctx)
+
+
+@register
+class FusionJoin(Stage):
+    """Joins the readings to the documents they are about (a sentence or a column, and the priority)."""
+
+    name = "fusion-join"
+    section = "fusion"
+    needs = ("fusion",)
+    reads = ["domain", "title", "text", "meta", "priority"]
+
+    enabled = Fusion.enabled
+
+    def columns(self):
+        written = "text" if self.settings_section.mode == "sentence" else "fusion"
+        return self.reads, ["priority", "_events", written], None
+
+    def _normalize(self):
+        clean = self.recipe.clean
+        return clean.normalize if clean.enabled and clean.normalize.enabled else None
+
+    def _ontology(self):
+        ontology = self.recipe.ontology
+        return ontology.dir if ontology.enabled and self.settings_section.ontology_synonyms else None
+
+    def settings(self) -> list:
+        normalize = self._normalize()
+        return [*super().settings(), self.results["fusion"].fingerprint,
+                normalize.model_dump(mode="json") if normalize else None, self._squash()]
+
+    def _squash(self) -> str:
+        return self.recipe.clean.anomaly.squash if self.recipe.clean.enabled else "log1p"
+
+    def files(self) -> list[Path]:
+        ontology = self._ontology()
+        return sorted(Path(ontology).glob("*.jsonl")) if ontology else []
+
+    def function(self):
+        return FusionStage(self.settings_section, self.results["fusion"].dir / "readings.arrow", self._normalize(),
+                           self._squash(), equipment_synonyms(self._ontology()))
 
 
 def fusion_columns(recipe) -> list[str]:

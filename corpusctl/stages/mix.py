@@ -19,8 +19,9 @@ import math
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, field_validator
@@ -28,6 +29,7 @@ from pydantic import Field, field_validator
 from corpusctl.config import StageSection, parse_size
 from corpusctl.errors import CorpusctlError
 from corpusctl.io.columns import to_record_batch
+from corpusctl.stages.base import GlobalStep, Stage, register
 from corpusctl.stages import stable_hash
 
 PAPER_SHARES = {
@@ -433,3 +435,85 @@ def _stats(kinds, chars, copies, shares, config, total, limited_by, desired, dom
     if nbytes is not None:
         stats["bytes"] = out_bytes
     return stats
+
+
+# -- the registered step ----------------------------------------------------------------------------------
+
+
+class MixSizes(Stage):
+    """The mix's measure: per document, the few numbers the mix and format plans need (not the text)."""
+
+    name = "mix-sizes"
+    section = "mix"
+    reads = ["id", "kind", "domain", "priority", "title", "text", "terms", "title_terms"]
+    carries = []
+    arrow = True
+
+    def settings(self) -> list:
+        return [self.settings_section.unit, self.recipe.format.model_dump(mode="json")]
+
+    def __call__(self, batch) -> dict:
+        from corpusctl.stages.format import format_sizes
+
+        return {**measure_batch(batch, self.settings_section.unit), **format_sizes(batch, self.recipe.format)}
+
+
+class CopyPlan(NamedTuple):
+    copies: list[int]
+    """Copies per document (0: left out)."""
+    as_pair: list[bool]
+    """Per copy, in (document, copy) order: whether it becomes a title+content pair."""
+    first_copy: np.ndarray
+    """Per document, the index of its first copy in `as_pair`."""
+
+
+@register
+class Mix(GlobalStep):
+    """The 60/40 mix and the format of every copy, planned from per-document sizes, applied as Arrow takes."""
+
+    name = "mix"
+    section = "mix"
+
+    @classmethod
+    def enabled(cls, recipe) -> bool:
+        return True  # with mix.enabled false every document is kept once; formats are still assigned
+
+    def measure(self) -> Stage:
+        return MixSizes(self.recipe)
+
+    def settings(self) -> list:
+        recipe = self.recipe
+        return [*super().settings(), recipe.format.model_dump(mode="json"), recipe.seed,
+                {s.kind: s.domain for s in recipe.sources}]
+
+    def plan(self, ctx, measured, checkpoint) -> tuple[CopyPlan, dict]:
+        from corpusctl.io.workdir import read_columns
+        from corpusctl.stages.format import assign_formats
+
+        recipe = self.recipe
+        table = read_columns(measured.data, ["id", "kind", "priority", "size", "bytes", "has_title",
+                                             "paragraph_chars", "pair_chars"])
+        domains = {source.kind: source.domain for source in recipe.sources}
+        plan = plan_mix(table["kind"], table["size"], table["priority"], table["id"], recipe.mix, recipe.seed,
+                        domains=domains, nbytes=table["bytes"])
+        rows = copy_rows(plan.copies)
+        if recipe.format.enabled:
+            copy_ids = [table["id"][r] if c == 0 else f"{table['id'][r]}~r{c}" for r, c in rows]
+            as_pair = assign_formats([table["has_title"][r] for r, _ in rows],
+                                     [table["paragraph_chars"][r] for r, _ in rows], copy_ids,
+                                     recipe.format.title_content_share, recipe.seed,
+                                     pair_chars=[table["pair_chars"][r] for r, _ in rows])
+        else:
+            as_pair = [False] * len(rows)
+        copies = list(plan.copies)
+        first_copy = np.concatenate([[0], np.cumsum(copies, dtype=np.int64)])
+        return CopyPlan(copies, as_pair, first_copy), {"mix": plan.stats}
+
+    def apply(self, batch: pa.RecordBatch, plan: CopyPlan, first_row: int) -> pa.RecordBatch:
+        """The chosen copies of these documents, taken in Arrow (no Python rows)."""
+        counts = plan.copies[first_row:first_row + batch.num_rows]
+        take = [i for i, n in enumerate(counts) for _ in range(n)]
+        start = int(plan.first_copy[first_row])
+        picked = batch.take(pa.array(take, pa.int32()))
+        picked = picked.append_column("_as_pair", pa.array(plan.as_pair[start:start + len(take)], pa.bool_()))
+        return picked.append_column("_copy", pa.array([c for n in counts for c in range(n)], pa.int32()))

@@ -20,6 +20,7 @@ from functools import cache
 import numpy as np
 
 from corpusctl.config import StageSection
+from corpusctl.stages.base import Stage, register
 
 
 class NormalizeConfig(StageSection):
@@ -351,3 +352,18 @@ class NormalizeStage:
             out[field] = values
         out["_events"] = events
         return out
+
+
+@register
+class Normalize(Stage):
+    """The registered step; `NormalizeStage` is its batch function."""
+
+    name = "normalize"
+    section = "clean.normalize"
+
+    @classmethod
+    def enabled(cls, recipe) -> bool:
+        return recipe.clean.enabled and recipe.clean.normalize.enabled
+
+    def function(self):
+        return NormalizeStage(self.settings_section)

@@ -36,6 +36,7 @@ from pydantic import Field
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
 from corpusctl.io.columns import COLUMN_TYPES, SPAN
+from corpusctl.stages.base import Stage, register
 
 if TYPE_CHECKING:
     from corpusctl.ontology import Annotator, Matches
@@ -233,3 +234,56 @@ def ontology_manifest(events: Mapping[str, int], stats: Mapping | None = None) -
     if stats is not None:
         out["ontology"] = dict(stats)
     return out
+
+
+def term_files(recipe) -> list[Path]:
+    """The files the term annotation and the segmenter's user dictionary are built from."""
+    paths = [Path(p) for p in recipe.segment.lexicons]
+    if recipe.ontology.enabled:
+        paths += sorted(p for p in Path(recipe.ontology.dir).glob("*") if p.is_file())
+    return paths
+
+
+@register
+class Ontology(Stage):
+    """Term spans and senses from the ontology (and lexicon terms, even with the ontology disabled)."""
+
+    name = "ontology"
+    section = "ontology"
+    reads = ["text", "title"]
+    arrow = True
+    manifest_key = "ontology"
+
+    @classmethod
+    def enabled(cls, recipe) -> bool:
+        return True
+
+    def columns(self):
+        writes = ["terms", "title_terms", "_events"] + (["text"] if self.settings_section.enrich else [])
+        return self.reads, writes, None
+
+    def settings(self) -> list:
+        return [*super().settings(), [str(p) for p in self.recipe.segment.lexicons]]
+
+    def files(self) -> list[Path]:
+        return term_files(self.recipe)
+
+    def function(self):
+        return OntologyStage(self.settings_section, list(self.recipe.segment.lexicons))
+
+    def summary(self, ctx, checkpoint, top: int = 50) -> dict:
+        """The manifest entry plus the most frequent annotated terms (counts per distinct term only)."""
+        from corpusctl.io.workdir import read_batches
+        from corpusctl.ontology import ontology_stats
+
+        config = self.settings_section
+        stats = ontology_stats(config.dir) if config.enabled else None
+        summary = ontology_manifest(ctx.stats.get("ontology", {}).get("events", {}), stats=stats)
+        terms: Counter = Counter()
+        for batch in read_batches(checkpoint.data, 4096):
+            columns = batch.select(["title", "text", "title_terms", "terms"]).to_pydict()
+            for title, text, title_spans, spans in zip(*columns.values()):
+                terms.update(title[s["start"]:s["end"]] for s in title_spans if s["category"])
+                terms.update(text[s["start"]:s["end"]] for s in spans if s["category"])
+        summary["top_terms"] = dict(terms.most_common(top))
+        return summary

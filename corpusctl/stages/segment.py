@@ -76,6 +76,7 @@ import numpy as np
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, Section
 from corpusctl.errors import CorpusctlError
+from corpusctl.stages.base import Stage, register
 
 UPOS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
         "SCONJ", "SYM", "VERB", "X"]
@@ -1060,3 +1061,32 @@ def _version(package: str) -> str | None:
         return version(package)
     except PackageNotFoundError:
         return None
+
+
+@register
+class Segment(Stage):
+    """Words and POS of every example, each ontology or lexicon term kept as one word."""
+
+    name = "segment"
+    section = "segment"
+    reads = list(SEGMENT_READS)
+    writes = ["words", "title_words"]
+    arrow = True
+    manifest_key = "segment"
+
+    def _user_words(self) -> list:
+        from corpusctl.ontology import segmenter_terms
+
+        ontology_dir = self.recipe.ontology.dir if self.recipe.ontology.enabled else None
+        return segmenter_terms(ontology_dir, list(self.settings_section.lexicons))
+
+    def files(self) -> list[Path]:
+        from corpusctl.stages.ontology import term_files
+
+        return term_files(self.recipe)
+
+    def function(self):
+        return SegmentStage(self.settings_section, self._user_words())
+
+    def summary(self, ctx, checkpoint) -> dict:
+        return summary(self.settings_section, self._user_words())

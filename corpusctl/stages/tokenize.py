@@ -19,6 +19,7 @@ from pydantic import Field
 
 from corpusctl.config import RecipePath, Section
 from corpusctl.errors import CorpusctlError
+from corpusctl.stages.base import GlobalStep, Stage, register
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -584,3 +585,125 @@ class TokenizeStage:
                                                   batch).astype(np.int32)),
             "_events": [["tokenize.truncated"] if t else [] for t in truncated.tolist()],
         }
+
+
+# -- the registered steps ---------------------------------------------------------------------------------
+
+
+def placeholders(recipe) -> list[str]:
+    """The PII placeholders the vocabulary keeps whole (none when the scrub is off)."""
+    if not (recipe.clean.enabled and recipe.clean.pii.enabled):
+        return []
+    from corpusctl.stages.pii import placeholders as pii_placeholders
+
+    return pii_placeholders(recipe.clean.pii)
+
+
+def make_vocabulary(config, examples: Path, marks: list[str], out: Path, seed: int, counter=None) -> dict:
+    """Train a WordPiece vocabulary on the examples (streamed), or load config.path; saved into `out`.
+
+    The merges are learnt from a sample of about `config.train_chars` characters, chosen by a hash of
+    (seed, example id); the first pass collects every character, so all of them are in the vocabulary."""
+    from corpusctl.io.workdir import counted, read_batches
+    from corpusctl.stages import stable_hash
+
+    if config.path:
+        tokenizer = load_vocab_tokenizer(Path(config.path), marks)
+        save_tokenizer(tokenizer, out)
+        return {"size": tokenizer.get_vocab_size(with_added_tokens=True), "source": str(config.path),
+                "placeholders": marks}
+    alphabet: set[str] = set()
+    chars = 0
+    for batch in counted(read_batches(examples, 256), counter):
+        for text in batch.column("title").to_pylist() + batch.column("text").to_pylist():
+            alphabet.update(text)
+            chars += len(text)
+    share = 1.0 if config.train_chars is None else min(1.0, config.train_chars / max(chars, 1))
+    below = int(share * 2**64)
+
+    def sample():
+        for batch in counted(read_batches(examples, 256), counter):
+            columns = batch.select(["id", "title", "text"]).to_pydict()
+            for row_id, title, text in zip(*columns.values(), strict=True):
+                if share == 1.0 or stable_hash(seed, "vocab", row_id) < below:
+                    if title:
+                        yield title
+                    yield text
+
+    tokenizer = train_tokenizer(sample, config, marks, alphabet=alphabet)
+    save_tokenizer(tokenizer, out)
+    return {"size": tokenizer.get_vocab_size(with_added_tokens=True), "source": "trained", "placeholders": marks,
+            "corpus_chars": chars, "trained_on_share": round(share, 4)}
+
+
+@register
+class Vocab(GlobalStep):
+    """The WordPiece vocabulary, trained on the examples (or the recipe's vocab.txt) in a process of its own
+    while segmentation runs; its result is the tokenizer, copied with vocab.txt into the output."""
+
+    name = "vocab"
+    section = "vocab"
+    input = "format"
+    background = True
+    applies = False
+    manifest_key = "vocab"
+    counter = None
+
+    def settings(self) -> list:
+        return [*super().settings(), placeholders(self.recipe), self.recipe.seed]
+
+    def files(self) -> list[Path]:
+        return [self.settings_section.path] if self.settings_section.path else []
+
+    def progress_total(self, ctx, source) -> int | None:
+        rows = ctx.stats.get(source.name, {}).get("docs_out")
+        return None if self.settings_section.path or rows is None else 2 * rows
+
+    def plan(self, ctx, measured, checkpoint) -> tuple[None, dict]:
+        return None, make_vocabulary(self.settings_section, measured.data, placeholders(self.recipe),
+                                     checkpoint.dir, self.recipe.seed, self.counter)
+
+    def result(self, ctx, checkpoint, plan):
+        import shutil
+
+        from tokenizers import Tokenizer
+
+        for name in ("vocab.txt", "tokenizer.json"):
+            shutil.copyfile(checkpoint.dir / name, ctx.final / name)
+        write_hf_tokenizer_files(ctx.final, self.recipe.format.max_seq_len)
+        return Tokenizer.from_file(str(checkpoint.dir / "tokenizer.json"))
+
+    def summary(self, ctx, checkpoint) -> dict:
+        return ctx.stats["vocab"]
+
+
+@register
+class Tokenize(Stage):
+    """Input ids and the word, term, POS and sentence ids the masking reads."""
+
+    name = "tokenize"
+    section = "format"
+    needs = ("vocab",)
+    reads = list(TOKENIZE_READS)
+    arrow = True
+
+    @classmethod
+    def enabled(cls, recipe) -> bool:
+        return True
+
+    def columns(self):
+        from corpusctl.stages.fusion import fusion_columns
+
+        carries = ["id", "source", "kind", "domain", "format", "title", "text", "priority", "terms", "title_terms",
+                   "sentences", *fusion_columns(self.recipe)]
+        return self.reads, None, carries
+
+    def settings(self) -> list:
+        from corpusctl.manifest import sha256_text
+
+        return [self.settings_section.max_seq_len, sha256_text(self.results["vocab"].to_str())[:16]]
+
+    def function(self):
+        from corpusctl.stages.segment import UPOS
+
+        return TokenizeStage(self.results["vocab"].to_str(), self.settings_section.max_seq_len, list(UPOS))
