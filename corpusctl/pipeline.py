@@ -149,6 +149,8 @@ class Build:
         self.started: set[str] = set()
         self.open_rejects = None
         """The rejects file of the step running on the driver now (`reject` writes to it)."""
+        self.stop_at_reject = False
+        """--strict and the step running now rejects malformed input: a reject stops the build."""
 
     # -- the runner: the plan, step by step ------------------------------------------------------------
 
@@ -261,7 +263,7 @@ class Build:
             step_started = time.perf_counter()
             counter = StageCounter()
             with open(cp.rejects, "w", encoding="utf-8") as rejects:
-                self.open_rejects = rejects
+                self.open_rejects, self.stop_at_reject = rejects, False
                 plan, plan_stats = step.plan(self, measured, cp)
                 if step.applies:
                     self._apply(step, plan, source, cp, counter)
@@ -350,6 +352,7 @@ class Build:
         self.progress.stage_started(stage.name, None)
         with open(cp.rejects, "w", encoding="utf-8") as rejects:
             self.open_rejects = rejects
+            self.stop_at_reject = self.strict and stage.malformed_input_rejects
             batches = stage.read(self, counter, scrub)
             # the scrub runs in the executor's workers, batch by batch, in order (like any map stage)
             for out in self.executor.map(scrub, batches) if scrub else batches:
@@ -411,7 +414,7 @@ class Build:
                 yield batch
 
         with open(cp.rejects, "w", encoding="utf-8") as rejects:
-            self.open_rejects = rejects
+            self.open_rejects, self.stop_at_reject = rejects, False
             for out in self.executor.map(fn, counted_input()):
                 kept = self._split_bookkeeping(name, out, counter)
                 writer.write(kept)
@@ -449,7 +452,7 @@ class Build:
 
     def reject(self, stage: str, record_id, source, reason: str, detail: str, record) -> None:
         """Write a rejected record to the rejects file of the step running now."""
-        if self.strict and stage == "ingest":  # strict is about malformed input, not about quality filtering
+        if self.stop_at_reject:  # strict is about malformed input, not about quality filtering
             raise InputError(f"{detail or record_id}: {reason} (--strict stops the build at malformed input)")
         self.open_rejects.write(json.dumps({"id": record_id, "source": source, "stage": stage, "reason": reason,
                                             "detail": detail, "record": record}, ensure_ascii=False) + "\n")

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Literal
 
 import yaml
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, create_model, field_validator, model_validator
 
 from corpusctl.config import RecipePath, Section
 from corpusctl.errors import RecipeError
@@ -27,6 +27,7 @@ from corpusctl.stages.format import FormatConfig
 from corpusctl.stages.fusion import FusionConfig
 from corpusctl.stages.mask import MaskConfig
 from corpusctl.stages.mix import MixConfig
+from corpusctl.stages.base import plugin_sections
 from corpusctl.stages.ontology import OntologyConfig
 from corpusctl.stages.segment import SegmentConfig
 from corpusctl.stages.tokenize import VocabConfig
@@ -122,6 +123,22 @@ class Recipe(Section):
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.to_json(), sort_keys=True).encode()).hexdigest()
+
+
+_MODELS: dict[tuple, type[Recipe]] = {}
+
+
+def recipe_model() -> type[Recipe]:
+    """`Recipe`, plus a top-level section for every registered step that brings its own config model
+    (a stage outside this package needs no edit here; its section is validated like the others)."""
+    extra = tuple(sorted((name, model) for name, model in plugin_sections().items()
+                         if name not in Recipe.model_fields))
+    if not extra:
+        return Recipe
+    if extra not in _MODELS:
+        _MODELS[extra] = create_model("Recipe", __base__=Recipe,
+                                      **{name: (model, model()) for name, model in extra})
+    return _MODELS[extra]
 
 
 # -- reading YAML safely -----------------------------------------------------------------------------------
@@ -377,7 +394,7 @@ def load_recipe(path: str | Path, overrides: dict | None = None, sets: list[str]
         lines[key] = f"--set {item}"
     context = {"base_dir": path.resolve().parent}
     try:
-        recipe = Recipe.model_validate(data, context=context)
+        recipe = recipe_model().model_validate(data, context=context)
     except ValidationError as exc:
         for error in exc.errors():
             problems.append(f"{_where(lines, tuple(error['loc']))}: {_describe(error)}")

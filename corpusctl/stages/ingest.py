@@ -49,6 +49,8 @@ class Ingest(Stage):
     section = "sources"
     writes = COLUMNS
     reads_sources = True
+    malformed_input_rejects = True
+    """Its rejects are malformed input lines: `--strict` stops the build at the first."""
 
     def settings(self) -> list:
         stamps = []
