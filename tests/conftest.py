@@ -1,27 +1,26 @@
-import os
+"""Shared fixtures. Tests mirror the package: tests/stages, tests/exports, tests/cli, and tests/e2e for
+whole builds (marked `slow`: `pytest -m "not slow"` runs the rest in a minute or two; CI runs everything)."""
+
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from helpers import ROOT, build
 
-ROOT = Path(__file__).resolve().parent.parent
-EXTERNAL = ROOT.parent / "shared" / "external"
+E2E = ROOT / "tests" / "e2e"
+BUILDS = {"sample_out", "bands_out", "warned"}
+"""Fixtures that run a whole build."""
 
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+def pytest_collection_modifyitems(items):
+    """Whole builds are `slow`: everything in tests/e2e and every test using a build fixture."""
+    for item in items:
+        if E2E in Path(str(item.fspath)).parents or BUILDS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture
 def root() -> Path:
     return ROOT
-
-
-def build(recipe: Path, out: Path, *args: str) -> Path:
-    """Run `corpusctl build` through the CLI and fail the test with its output if it fails."""
-    from corpusctl.cli import app
-
-    result = CliRunner().invoke(app, ["build", str(recipe), "--output", str(out), "--quiet", *args])
-    assert result.exit_code == 0, result.output
-    return out
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 from typer.testing import CliRunner
 
 from corpusctl import pipeline
@@ -139,6 +139,7 @@ def run_build(recipe: Path, *args: str):
     return json.loads((recipe.parent / "out" / "manifest.json").read_text(encoding="utf-8")), result.output
 
 
+@pytest.mark.slow
 def test_the_docs_example_stage_runs_end_to_end(min_length_stage, tmp_path):
     recipe = write_recipe(tmp_path, chars=10)
     manifest, _ = run_build(recipe, "--keep-work")

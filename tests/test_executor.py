@@ -34,8 +34,8 @@ def test_workers_do_not_change_output():
 def test_ray_executor_equals_local():
     pytest.importorskip("ray")
     # Ray workers import functions by module, so use one from the package, not from this test file.
-    from corpusctl.stages.clean import zero_priority as _zero_priority
     from corpusctl.executor import RayExecutor
+    from corpusctl.stages.clean import zero_priority as _zero_priority
 
     def run(executor):
         return pa.Table.from_batches(list(executor.map(_zero_priority, batches(1000, 64))))

@@ -6,7 +6,8 @@ import csv
 import json
 from pathlib import Path
 
-from conftest import ROOT, build
+import pytest
+from helpers import ROOT, build
 from typer.testing import CliRunner
 
 from corpusctl.cli_ontology import app
@@ -140,6 +141,7 @@ def shipped_as_sources(folder: Path) -> tuple[Path, Path, dict[str, str]]:
     return table, skos, roots
 
 
+@pytest.mark.slow
 def test_the_sample_builds_with_ontologies_imported_from_csv_and_skos(tmp_path):
     table, skos, roots = shipped_as_sources(tmp_path)
     from_csv = import_ontology(table, tmp_path / "from_csv")

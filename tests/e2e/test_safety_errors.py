@@ -14,6 +14,7 @@ from pathlib import Path
 
 import datasets
 import pytest
+from helpers import ROOT
 from typer.testing import CliRunner
 
 from corpusctl import cli
@@ -22,7 +23,6 @@ from corpusctl.errors import RecipeError
 from corpusctl.io.readers import Reject, SourceReader
 from corpusctl.recipe import SourceConfig, load_recipe
 
-ROOT = Path(__file__).resolve().parent.parent
 SENTENCES = ["叉车司机未佩戴安全帽进入车间，检查人员要求立即整改。", "配电箱门未关闭，箱内积灰严重，已通知电工清理。",
              "消防通道被货物堵塞，灭火器压力不足，需要更换。", "反应釜法兰处发现轻微泄漏，已关闭进料阀门。",
              "脚手架底部缺少扫地杆，作业人员未系安全带。", "值班人员在岗睡觉，监控室无人值守。"]

@@ -9,7 +9,7 @@ from collections import defaultdict
 import datasets
 import numpy as np
 import pytest
-from conftest import build
+from helpers import build
 
 from corpusctl.stages.mask import MaskConfig, in_band_count
 

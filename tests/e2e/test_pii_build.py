@@ -9,7 +9,7 @@ from pathlib import Path
 
 import datasets
 import pytest
-from conftest import ROOT, build
+from helpers import ROOT, build
 from typer.testing import CliRunner
 
 from corpusctl.cli import app

@@ -5,7 +5,7 @@ import json
 import textwrap
 
 import pytest
-from conftest import EXTERNAL, build
+from helpers import EXTERNAL, build
 
 PKU = EXTERNAL / "seg" / "pku_test_gold.utf8"
 PEOPLES_DAILY = EXTERNAL / "ner" / "peoples_daily" / "dev.bio"

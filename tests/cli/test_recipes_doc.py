@@ -5,13 +5,13 @@ import typing
 from pathlib import Path
 
 import yaml
+from helpers import ROOT
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
 from corpusctl.config import StageSection
 from corpusctl.recipe import Recipe
 
-ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "recipes" / "README.md"
 
 

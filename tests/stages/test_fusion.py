@@ -8,7 +8,7 @@ import datasets
 import pyarrow as pa
 import pyarrow.feather as feather
 import pytest
-from conftest import build
+from helpers import build
 
 from corpusctl.stages.fusion import (
     READINGS_SCHEMA,
@@ -181,6 +181,7 @@ def _recipe(plant, mode="sentence") -> str:
     return recipe
 
 
+@pytest.mark.slow
 def test_build_fuses_raises_priority_rejects_and_reports(plant):
     out = build(_recipe(plant), plant / "out")
     rows = {r["id"].split("#")[0]: r for r in datasets.load_from_disk(str(out / "pretrain"))}
@@ -200,6 +201,7 @@ def test_build_fuses_raises_priority_rejects_and_reports(plant):
     assert 'id="fusion"' in report and "documents fused" in report
 
 
+@pytest.mark.slow
 def test_column_mode_keeps_the_text_and_fills_the_fusion_column(plant):
     out = build(_recipe(plant, "column"), plant / "out-column")
     rows = {r["id"].split("#")[0]: r for r in datasets.load_from_disk(str(out / "pretrain"))}
@@ -243,6 +245,7 @@ def test_parquet_and_jsonl_readings_read_like_csv(tmp_path):
         assert stats["readings_ok"] == 2
 
 
+@pytest.mark.slow
 def test_a_rejected_reading_reaches_disk_scrubbed(plant):
     """Personal data in a malformed reading (a phone in a name field) never reaches rejects/fusion.jsonl."""
     phone = "13957468219"

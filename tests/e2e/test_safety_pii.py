@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import build
+from helpers import build
 
 import corpusctl.stages.pii as pii
 from corpusctl.stages.pii import (

@@ -2,11 +2,12 @@
 lighting'"): scene description without safety information is removed even when no list phrase matches."""
 
 import sys
-from pathlib import Path
+
+from helpers import ROOT
 
 from corpusctl.stages.clean import CleanConfig, CleanStage, ClutterConfig, _matches
 
-BENCH = Path(__file__).resolve().parent.parent / "bench"
+BENCH = ROOT / "bench"
 
 
 def _stage(**clutter) -> CleanStage:

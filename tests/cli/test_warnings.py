@@ -7,7 +7,7 @@ import json
 import textwrap
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 from typer.testing import CliRunner
 
 from corpusctl.build_checks import (
@@ -124,6 +124,7 @@ def test_the_manifest_and_the_report_header_carry_the_warnings(warned):
     assert "✗ source wrong" in header
 
 
+@pytest.mark.slow
 def test_a_build_that_stops_names_the_rejects_of_the_stages_that_ran(tmp_path):
     (tmp_path / "logs.csv").write_text("标题,正文\n" + "".join(f"记录{i},泵体泄漏，已更换密封。\n" for i in range(4)),
                                        encoding="utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, build
+from helpers import ROOT, build
 from typer.testing import CliRunner
 
 from corpusctl.cli import app

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import EXTERNAL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +24,7 @@ from corpusctl.exports.schemes import (
     validate_tags,
 )
 
-EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "external" / "ner"
+EXTERNAL = EXTERNAL / "ner"
 TYPES = ["LOC", "ORG", "PER"]
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT
 
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages.mask import UPOS, MaskConfig, MaskStage
@@ -85,7 +86,7 @@ def output(tmp_path: Path) -> tuple[Path, list[dict]]:
 
 def test_import_without_torch():
     code = "import sys, corpusctl.training; assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
 def test_pad_rows_pads_labels_with_ignore_index():

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import DATA, EXTERNAL
 
 from corpusctl.errors import CorpusctlError
 from corpusctl.exports.importers import detect_format, import_annotations
 
-DATA = Path(__file__).parent / "data" / "ner"
-EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "external" / "ner"
+DATA = DATA / "ner"
+EXTERNAL = EXTERNAL / "ner"
 
 
 def _pairs(result):

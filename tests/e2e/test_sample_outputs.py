@@ -15,7 +15,7 @@ from pathlib import Path
 import datasets
 import numpy as np
 import pytest
-from conftest import ROOT, build
+from helpers import ROOT, build
 from typer.testing import CliRunner
 
 from corpusctl.cli import app

@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,6 @@ from sample_data import generate as gen
 from sample_data import make_sample
 from sample_data import textgen as tg
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 LEXICONS = ROOT / "lexicons"
 

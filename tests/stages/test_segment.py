@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -36,7 +37,6 @@ from corpusctl.stages.segment import (
     word_f1,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 PKU_GOLD = ROOT.parent / "shared" / "external" / "seg" / "pku_test_gold.utf8"
 BACKENDS = ("jieba", "rjieba", "pkuseg")
 

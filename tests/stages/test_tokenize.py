@@ -168,9 +168,8 @@ def test_stage_sends_odd_characters_to_tokenizers(tokenizer_json, monkeypatch):
 
 def test_vocabulary_learnt_from_a_sample_still_holds_every_character(tmp_path):
     """vocab.train_chars bounds what the trainer reads; the characters of the rest stay known tokens."""
-    from corpusctl.stages.tokenize import make_vocabulary
     from corpusctl.io.workdir import ArrowStreamWriter
-    from corpusctl.stages.tokenize import decode_ids
+    from corpusctl.stages.tokenize import decode_ids, make_vocabulary
 
     rare = [chr(0x4E00 + 3000 + i) for i in range(200)]  # one row each: most rows are left out of the sample
     texts = CORPUS + [f"稀有字{c}出现一次" for c in rare]

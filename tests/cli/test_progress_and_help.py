@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 import typer.main
-from conftest import ROOT
+from helpers import ROOT
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -73,6 +73,7 @@ class Recording:
         self.done.append(name)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_the_build_reports_progress_of_vocabulary_and_exports(tmp_path, workers):
     from corpusctl.pipeline import BuildOptions, build

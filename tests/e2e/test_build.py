@@ -5,7 +5,7 @@ import shutil
 import textwrap
 
 import datasets
-from conftest import build
+from helpers import build
 from typer.testing import CliRunner
 
 from corpusctl.cli import app

@@ -6,6 +6,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from helpers import EXTERNAL
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -27,7 +28,6 @@ from corpusctl.stages.pii import (
     scan,
 )
 
-EXTERNAL = Path(__file__).resolve().parent.parent.parent / "shared" / "external"
 ALL = Scrubber(PiiConfig(types=list(pii.ALL_TYPES)))
 DEFAULT = Scrubber(PiiConfig())
 

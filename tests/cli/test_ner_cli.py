@@ -153,7 +153,7 @@ def test_import_reads_every_format_the_build_reads(root, tmp_path, name, fmt):
 
 
 def test_import_of_real_cluener_keeps_the_nested_entities_it_can(tmp_path):
-    from conftest import EXTERNAL
+    from helpers import EXTERNAL
 
     source = EXTERNAL / "ner" / "cluener" / "train.json"
     if not source.is_file():
