@@ -22,8 +22,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from corpusctl import __version__
-from corpusctl.errors import CorpusctlError, InputError
 from corpusctl.build_checks import gather_rejects, reject_summary
+from corpusctl.errors import CorpusctlError, InputError
 from corpusctl.executor import Background, Columns, make_executor
 from corpusctl.io.output import BuildLock, publish, work_folder
 from corpusctl.io.workdir import (
@@ -222,6 +222,7 @@ class Build:
         except BaseException:
             for job in self.jobs.values():
                 job.job.cancel()
+            shutil.rmtree(self.final, ignore_errors=True)  # a half-assembled output is of no use to --resume
             raise
         for instance, cp in ran:
             if instance.manifest_key:

@@ -22,15 +22,15 @@ from corpusctl.exports.classification import ClassificationConfig
 from corpusctl.exports.ner import NerConfig
 from corpusctl.io.shards import ShardsConfig
 from corpusctl.report import ReportConfig
+from corpusctl.stages.base import plugin_sections
 from corpusctl.stages.clean import CleanConfig
 from corpusctl.stages.format import FormatConfig
 from corpusctl.stages.fusion import FusionConfig
 from corpusctl.stages.mask import MaskConfig
 from corpusctl.stages.mix import MixConfig
-from corpusctl.stages.base import plugin_sections
 from corpusctl.stages.ontology import OntologyConfig
 from corpusctl.stages.segment import SegmentConfig
-from corpusctl.stages.tokenize import VocabConfig
+from corpusctl.stages.vocab import VocabConfig
 
 Domain = Literal["industrial", "general"]
 Kind = Literal["inspection_report", "sop", "maintenance_log", "encyclopedia", "news", "qa", "other"]

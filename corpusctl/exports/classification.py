@@ -26,8 +26,8 @@ from pydantic import Field
 
 from corpusctl.config import StageSection
 from corpusctl.errors import CorpusctlError
-from corpusctl.stages.base import Output, register
 from corpusctl.stages import stable_hash
+from corpusctl.stages.base import Output, register
 
 from .splits import PERMUTATIONS, SplitShares, assign_splits, group_duplicates, normalize_all, sketch
 

@@ -29,8 +29,8 @@ from pydantic import Field, field_validator
 from corpusctl.config import StageSection, parse_size
 from corpusctl.errors import CorpusctlError
 from corpusctl.io.columns import to_record_batch
-from corpusctl.stages.base import GlobalStep, Stage, register
 from corpusctl.stages import stable_hash
+from corpusctl.stages.base import GlobalStep, Stage, register
 
 PAPER_SHARES = {
     "inspection_report": 0.35,

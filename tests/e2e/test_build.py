@@ -9,7 +9,7 @@ from helpers import build
 from typer.testing import CliRunner
 
 from corpusctl.cli import app
-from corpusctl.stages.tokenize import decode_ids
+from corpusctl.stages.vocab import decode_ids
 
 CONTRACT_COLUMNS = {"id", "source", "kind", "domain", "format", "title", "text", "priority", "input_ids",
                     "attention_mask", "token_type_ids", "num_words", "word_ids", "term_ids", "pos_ids",

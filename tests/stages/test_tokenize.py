@@ -11,7 +11,8 @@ from tokenizers import Tokenizer
 
 from corpusctl.io.columns import to_record_batch
 from corpusctl.stages.segment import UPOS
-from corpusctl.stages.tokenize import BertWordPiece, TokenizeStage, VocabConfig, train_tokenizer
+from corpusctl.stages.tokenize import BertWordPiece, TokenizeStage
+from corpusctl.stages.vocab import VocabConfig, train_tokenizer
 
 PLACEHOLDERS = ["[PERSON]", "[MOBILE]"]
 CORPUS = ["巡检员发现安全阀泄漏，压力2.5MPa，联系人[PERSON]。", "对氮气储罐进行检测：温度85℃，DN50-PN16阀门正常！",
@@ -169,7 +170,7 @@ def test_stage_sends_odd_characters_to_tokenizers(tokenizer_json, monkeypatch):
 def test_vocabulary_learnt_from_a_sample_still_holds_every_character(tmp_path):
     """vocab.train_chars bounds what the trainer reads; the characters of the rest stay known tokens."""
     from corpusctl.io.workdir import ArrowStreamWriter
-    from corpusctl.stages.tokenize import decode_ids, make_vocabulary
+    from corpusctl.stages.vocab import decode_ids, make_vocabulary
 
     rare = [chr(0x4E00 + 3000 + i) for i in range(200)]  # one row each: most rows are left out of the sample
     texts = CORPUS + [f"稀有字{c}出现一次" for c in rare]
