@@ -486,8 +486,6 @@ class CleanStage:
     pass through untouched. Picklable: the Aho-Corasick automata are built lazily in each worker.
     """
 
-    name = "clean"
-
     def __init__(self, config: CleanConfig):
         self.config = config
         self._state: tuple | None = None

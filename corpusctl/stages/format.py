@@ -403,8 +403,6 @@ class FormatStage:
 
     Takes a record batch (returns Arrow columns) or a dict of lists (returns lists)."""
 
-    name = "format"
-
     def __init__(self, config: FormatConfig, seed: int = 0):
         self.config = config
         self.seed = seed

@@ -482,8 +482,6 @@ class FusionStage:
     Picklable: the readings table is read from the checkpoint lazily in each worker.
     """
 
-    name = "fusion"
-
     def __init__(self, config: FusionConfig, readings: Path, normalize=None, squash: str = "log1p",
                  synonyms: dict[str, list[str]] | None = None):
         self.config = config

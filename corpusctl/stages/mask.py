@@ -521,8 +521,6 @@ class MaskStage:
     (`datasets.map`) and returns lists.
     """
 
-    name = "mask"
-
     def __init__(self, config: MaskConfig, vocab: MaskVocab | Mapping[str, Any], seed: int, epoch: int):
         self.config = config
         self.vocab = MaskVocab.coerce(vocab)

@@ -330,8 +330,6 @@ def is_space(points: np.ndarray) -> np.ndarray:
 class NormalizeStage:
     """Batch callable: normalizes `title` and `text`; picklable (OpenCC loads lazily in each worker)."""
 
-    name = "normalize"
-
     def __init__(self, config: NormalizeConfig):
         self.config = config
 

@@ -57,8 +57,6 @@ class OntologyStage:
     Takes a record batch (returns those columns as Arrow arrays, plus `text` when enriching) or a dict of
     lists (returns the dict with them added, as lists)."""
 
-    name = "ontology"
-
     def __init__(self, config: OntologyConfig, lexicons: Iterable[str | Path] = ()):
         self.config = config
         self.lexicons = [Path(p) for p in lexicons]

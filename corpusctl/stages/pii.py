@@ -779,8 +779,6 @@ class PiiStage:
     by other rows nor a hash of the number (which could be reversed by trying every phone number).
     Picklable; the pattern is compiled on first use in each worker."""
 
-    name = "pii"
-
     def __init__(self, config: PiiConfig | None = None):
         self.config = config or PiiConfig()
         self._scrubber: Scrubber | None = None

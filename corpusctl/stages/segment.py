@@ -783,8 +783,6 @@ class SegmentStage:
     depend on batch boundaries.
     """
 
-    name = "segment"
-
     def __init__(self, config: SegmentConfig, user_words: Iterable[Sequence] | None = None,
                  placeholders: Iterable[str] | None = None):
         self.config = config
