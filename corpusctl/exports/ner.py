@@ -33,6 +33,7 @@ from pydantic import Field
 
 from corpusctl.config import RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
+from corpusctl.stages.pii import PLACEHOLDER
 
 from .distant import COMPOUND_HEADS, DEFAULT_STOP, DistantRules, refine
 from .schemes import Span, char_conll, tag_set
@@ -40,8 +41,6 @@ from .splits import SplitShares, leak_free_split
 
 Scheme = Literal["BMEO", "BIO", "BIOES", "BMES"]
 SPLITS = ("train", "dev", "test")
-PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
-"""PII placeholders written by the pii stage, e.g. [PERSON], [MOBILE]."""
 WHITESPACE = re.compile(r"\s")
 """The characters `str.isspace` calls whitespace (`\\s` of `re` for str patterns is the same set)."""
 

@@ -28,10 +28,17 @@ from pydantic import Field
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
-from corpusctl.stages.dedup import DedupConfig, codepoints, ngram_hashes, no_spaces
-from corpusctl.stages.normalize import NormalizeConfig, is_space, sentence_bounds, split_sentences
+from corpusctl.stages.dedup import (
+    SENTENCE_REMOVED,
+    DedupConfig,
+    merge_repeated_sentences,
+    repeating_sentences,
+)
+from corpusctl.stages.normalize import NormalizeConfig
 from corpusctl.stages.normalize import normalize_text as _normalize
-from corpusctl.stages.pii import PiiConfig
+from corpusctl.text.chars import codepoints, no_spaces
+from corpusctl.text.ngrams import ngram_hashes
+from corpusctl.text.sentences import split_sentences, tidy
 
 __all__ = ["AnomalyConfig", "CleanConfig", "CleanStage", "ClutterConfig", "NormalizeConfig", "QualityConfig"]
 
@@ -82,8 +89,10 @@ class AnomalyConfig(StageSection):
 
 
 class CleanConfig(StageSection):
+    """What the clean stage reads. The recipe's `clean` section adds `pii` (the scrub runs at ingest, see
+    `corpusctl.recipe.CleanSection`)."""
+
     normalize: NormalizeConfig = NormalizeConfig()
-    pii: PiiConfig = PiiConfig()
     quality: QualityConfig = QualityConfig()
     clutter: ClutterConfig = ClutterConfig()
     dedup: DedupConfig = DedupConfig()
@@ -102,7 +111,6 @@ _BAD_ENCODING_RE = re.compile(
 )
 _BAD_START_RE = re.compile("[\ufffd锟烫屯锛銆鈥\u00c2-\u00f4]")
 """The characters a match of _BAD_ENCODING_RE starts with."""
-_END_MARKS = "。！？；!?，,、：:”’」』）)》】\"'"
 
 
 def duplicate_line_share(text: str) -> float:
@@ -316,10 +324,6 @@ _TAIL_RE = re.compile(r"[。！？；!?”’」』）)》】\"'\s]*$")
 _CLAUSE_RE = re.compile(r"[^，,]*[，,]|[^，,]+")
 
 
-def _tidy(text: str) -> str:
-    return re.sub(r"[^\S\n]*\n\s*", "\n", text).strip()
-
-
 def remove_clutter(text: str, automaton, unit: str = "clause") -> tuple[str, int]:
     """Drop each clause (or sentence) that holds a clutter phrase; returns the text and the number removed.
 
@@ -360,7 +364,7 @@ def remove_clutter(text: str, automaton, unit: str = "clause") -> tuple[str, int
         else:
             pieces.append("\n" if "\n" in tail else "")
             removed += 1
-    return _tidy("".join(pieces)), removed
+    return tidy("".join(pieces)), removed
 
 
 _MEASUREMENT_RE = re.compile(
@@ -427,52 +431,7 @@ def remove_scene_sentences(text: str, reason_of) -> tuple[str, list[str]]:
             pieces.append("\n" if "\n" in sentence else "")
         else:
             pieces.append(sentence)
-    return (_tidy("".join(pieces)), reasons) if reasons else (text, [])
-
-
-def _sentence_key(sentence: str) -> str:
-    return no_spaces(sentence).rstrip(_END_MARKS)
-
-
-def _repeating(texts: list[str], min_chars: int) -> np.ndarray:
-    """Whether each text may have a sentence that `merge_repeated_sentences` removes: the keys of all
-    sentences are cut from one string of all texts without whitespace and compared by Python's hash (a
-    text without two equal hashes surely repeats nothing)."""
-    offsets, starts, ends = sentence_bounds(texts)
-    row = np.repeat(np.arange(len(texts)), np.diff(offsets))
-    lengths = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
-    joined = "\x00".join(texts)
-    base = (np.cumsum(lengths) - lengths)[row]  # where each sentence's text starts in `joined`
-    solid = np.zeros(len(joined) + 1, dtype=np.int64)  # characters before each position that are not whitespace
-    np.cumsum(~is_space(codepoints(joined)), out=solid[1:])
-    body = no_spaces(joined)
-    keys = [body[lo:hi].rstrip(_END_MARKS)
-            for lo, hi in zip(solid[base + starts].tolist(), solid[base + ends].tolist(), strict=True)]
-    long = np.fromiter(map(len, keys), np.int64, len(keys)) >= min_chars
-    hashes = np.fromiter(map(hash, keys), np.int64, len(keys))[long]
-    row = row[long]
-    order = np.lexsort((hashes, row))
-    same = (row[order[1:]] == row[order[:-1]]) & (hashes[order[1:]] == hashes[order[:-1]])
-    repeating = np.zeros(len(texts), dtype=bool)
-    repeating[row[order[1:]][same]] = True
-    return repeating
-
-
-def merge_repeated_sentences(text: str, min_chars: int) -> tuple[str, int]:
-    """Keep the first occurrence of each sentence (compared without whitespace and end marks)."""
-    seen: set[str] = set()
-    pieces: list[str] = []
-    removed = 0
-    for start, end in split_sentences(text):
-        sentence = text[start:end]
-        key = _sentence_key(sentence)
-        if len(key) >= min_chars and key in seen:
-            removed += 1
-            pieces.append("\n" if "\n" in sentence else "")
-            continue
-        seen.add(key)
-        pieces.append(sentence)
-    return (_tidy("".join(pieces)), removed) if removed else (text, 0)
+    return (tidy("".join(pieces)), reasons) if reasons else (text, [])
 
 
 # -- the stage ----------------------------------------------------------------------------------------------
@@ -598,7 +557,7 @@ class CleanStage:
         originals = [texts[row] for row in rows]
         hits = _matches_many(clutter, originals) if config.clutter.enabled else [[]] * len(rows)
         merge = config.dedup.enabled and config.dedup.sentences
-        repeating = _repeating(originals, config.dedup.min_sentence_chars) if merge else [False] * len(rows)
+        repeating = repeating_sentences(originals, config.dedup.min_sentence_chars) if merge else [False] * len(rows)
         kept = []
         scene_on = config.clutter.enabled and config.clutter.scene
         scene_domains = set(config.clutter.scene_domains)
@@ -614,7 +573,7 @@ class CleanStage:
                 events[row].extend(["clutter.removed_scene"] * len(reasons))
             if merge and (repeats_in or cleaned != text):
                 cleaned, repeats = merge_repeated_sentences(cleaned, config.dedup.min_sentence_chars)
-                events[row].extend(["dedup.sentence_removed"] * repeats)
+                events[row].extend([SENTENCE_REMOVED] * repeats)
             if text.strip() and not cleaned.strip():
                 rejects[row] = "empty_after_clean"
                 details[row] = f"nothing left after removing {removed} clutter and {repeats} repeated sentences"

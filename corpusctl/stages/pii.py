@@ -85,6 +85,11 @@ class PiiConfig(StageSection):
         return value
 
 
+PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
+"""A placeholder the scrub writes with the default `replacement` ([MOBILE], [ID_CARD], [PERSON]): the segmenter
+keeps each one a single word and the NER export never tags one."""
+
+
 def placeholders(config: PiiConfig) -> list[str]:
     """The placeholder tokens the scrub can write (the vocabulary keeps them whole)."""
     return list(dict.fromkeys(config.replacement.format(TYPE=t.upper()) for t in config.types))

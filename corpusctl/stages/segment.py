@@ -76,6 +76,7 @@ import numpy as np
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, Section
 from corpusctl.errors import CorpusctlError
+from corpusctl.stages.pii import PLACEHOLDER
 
 UPOS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
         "SCONJ", "SYM", "VERB", "X"]
@@ -111,9 +112,6 @@ SCONJ_WORDS = frozenset(
     "以便 以免 免得 否则 要不然".split()
 )
 """Conjunctions jieba tags `c` that introduce a subordinate clause."""
-
-PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
-"""What the privacy step leaves in place of personal data (its default `[{TYPE}]`): one word each."""
 
 USER_FREQ_FLOOR = 100
 """Minimum dictionary frequency of a user word (see the module docstring)."""
