@@ -91,22 +91,23 @@ def lexicon_problems(recipe) -> list[str]:
 
 
 def _file_checks(recipe) -> Iterator[tuple[tuple, str | None]]:
-    from corpusctl.stages import clean, segment
+    from corpusctl.lexicons import read_lexicon
+    from corpusctl.stages import segment
 
     cfg = recipe.clean
     if cfg is not None and cfg.enabled:
         if cfg.clutter.enabled:
             yield ("clean", "clutter", "lexicon"), _parse_problem(
-                lambda: clean.read_lexicon(cfg.clutter.lexicon, "clean.clutter"))
+                lambda: read_lexicon(cfg.clutter.lexicon, pos=False))
         if cfg.clutter.enabled and cfg.clutter.scene:
             yield ("clean", "clutter", "scene_lexicon"), _parse_problem(
-                lambda: clean.read_lexicon(cfg.clutter.scene_lexicon, "clean.clutter.scene"))
+                lambda: read_lexicon(cfg.clutter.scene_lexicon, pos=False))
             for index, path in enumerate(cfg.clutter.safety_lexicons):
                 yield ("clean", "clutter", "safety_lexicons", index), _parse_problem(
-                    lambda path=path: clean._first_column(path, "clean.clutter.safety"))
+                    lambda path=path: read_lexicon(path))
         if cfg.anomaly.enabled:
             yield ("clean", "anomaly", "lexicon"), _parse_problem(
-                lambda: clean.read_lexicon(cfg.anomaly.lexicon, "clean.anomaly"))
+                lambda: read_lexicon(cfg.anomaly.lexicon, pos=False))
         if cfg.pii.enabled and cfg.pii.roles is not None:
             from corpusctl.stages.pii import load_roles
 

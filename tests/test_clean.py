@@ -286,7 +286,7 @@ def test_lexicon_errors_are_user_errors(tmp_path, lexicons):
     with pytest.raises(CorpusctlError, match=r"bad.txt:2: weight 'high'"):
         run(stage, "发现泄漏。")
     missing = CleanStage(CleanConfig(clutter=ClutterConfig(lexicon=tmp_path / "nope.txt")))
-    with pytest.raises(CorpusctlError, match="clean.clutter lexicon"):
+    with pytest.raises(CorpusctlError, match="clean.clutter.lexicon: .*nope.txt: lexicon file not found"):
         run(missing, "发现泄漏。")
 
 

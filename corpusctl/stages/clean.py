@@ -20,14 +20,13 @@ import math
 import re
 from bisect import bisect_right
 from functools import cache
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 from pydantic import Field
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
-from corpusctl.errors import CorpusctlError
+from corpusctl.lexicons import read_lexicon
 from corpusctl.stages.dedup import (
     SENTENCE_REMOVED,
     DedupConfig,
@@ -249,40 +248,6 @@ def _bad_encoding_chars(bodies: list[str]) -> np.ndarray:
 # -- lexicons ----------------------------------------------------------------------------------------------
 
 
-def read_lexicon(path: Path, what: str) -> list[tuple[str, float, int]]:
-    """(entry, weight, line) per entry of a `term[TAB weight]` file; `#` starts a comment line."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise CorpusctlError(f"{what} lexicon {path} cannot be read: {exc.strerror or exc}") from None
-    entries = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        term, _, rest = line.partition("\t")
-        weight = 1.0
-        if rest.strip():
-            try:
-                weight = float(rest.split("\t")[0])
-            except ValueError:
-                raise CorpusctlError(
-                    f"{path}:{number}: weight {rest.strip()!r} of {term.strip()!r} is not a number"
-                ) from None
-        if term.strip():
-            entries.append((term.strip(), weight, number))
-    return entries
-
-
-def _first_column(path: Path, what: str) -> list[tuple[str, float, int]]:
-    """Entries of a word list whose lines may carry more columns after whitespace (`法兰 3000 n`)."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise CorpusctlError(f"{what} lexicon {path} cannot be read: {exc.strerror or exc}") from None
-    return [(line.split()[0], 1.0, number) for number, line in enumerate(lines, 1)
-            if line.strip() and not line.lstrip().startswith("#")]
-
-
 def _automaton(entries: dict[str, float]):
     import ahocorasick
 
@@ -465,20 +430,20 @@ class CleanStage:
 
             scene = safety = _automaton({})
             if self.config.clutter.enabled:
-                entries = read_lexicon(self.config.clutter.lexicon, "clean.clutter")
-                clutter = _automaton({normalize_text(t, norm): 1.0 for t, _, _ in entries})
+                entries = read_lexicon(self.config.clutter.lexicon, "clean.clutter.lexicon", pos=False)
+                clutter = _automaton({normalize_text(e.term, norm): 1.0 for e in entries})
                 if self.config.clutter.scene:
-                    scene_words = {normalize_text(t, norm): 1.0
-                                   for t, _, _ in read_lexicon(self.config.clutter.scene_lexicon, "clean.clutter.scene")}
+                    scene_words = {normalize_text(e.term, norm): 1.0 for e in read_lexicon(
+                        self.config.clutter.scene_lexicon, "clean.clutter.scene_lexicon", pos=False)}
                     scene = _automaton(scene_words)
                     safety = _automaton({word: 1.0 for path in self.config.clutter.safety_lexicons
-                                         for t, _, _ in _first_column(path, "clean.clutter.safety")
-                                         if (word := normalize_text(t, norm)) not in scene_words
+                                         for e in read_lexicon(path, "clean.clutter.safety_lexicons")
+                                         if (word := normalize_text(e.term, norm)) not in scene_words
                                          and word not in PLACES})
             if self.config.anomaly.enabled:
                 weights: dict[str, float] = {}
-                for term, weight, _ in read_lexicon(self.config.anomaly.lexicon, "clean.anomaly"):
-                    weights[normalize_text(term, norm)] = weight
+                for e in read_lexicon(self.config.anomaly.lexicon, "clean.anomaly.lexicon", pos=False):
+                    weights[normalize_text(e.term, norm)] = 1.0 if e.weight is None else e.weight
                 anomaly = _automaton(weights)
             self._state = (clutter, anomaly)
             self._scene = (scene, safety, anomaly)

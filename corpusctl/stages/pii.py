@@ -52,6 +52,7 @@ from pydantic import field_validator
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
+from corpusctl.lexicons import read_lexicon
 
 PiiType = Literal["id_card", "mobile", "landline", "email", "bank_card", "person", "ip"]
 ALL_TYPES: tuple[str, ...] = ("id_card", "mobile", "landline", "email", "bank_card", "person", "ip")
@@ -184,13 +185,7 @@ _EMAIL_LOCAL = "A-Za-z0-9._%+\\-"
 
 
 def _read_cues(path: Path) -> list[str]:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise CorpusctlError(f"clean.pii.roles: role-cue lexicon {path} does not exist") from None
-    except UnicodeDecodeError:
-        raise CorpusctlError(f"clean.pii.roles: {path} is not UTF-8 text") from None
-    return [line.split()[0] for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return [entry.term for entry in read_lexicon(path, "clean.pii.roles")]
 
 
 def load_roles(path: Path | None) -> list[str]:

@@ -74,6 +74,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
+from corpusctl import lexicons
 from corpusctl.config import PROJECT_ROOT, RecipePath, Section
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages.pii import PLACEHOLDER
@@ -215,33 +216,8 @@ class _UposMapper:
 
 
 def read_lexicon(path: str | Path) -> list[UserWord]:
-    """Reads a jieba-style user dictionary: `word [freq] [pos]` per line, `#` comments, blank lines."""
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise CorpusctlError(f"{path}: lexicon file not found") from None
-    except UnicodeDecodeError as exc:
-        raise CorpusctlError(f"{path}: lexicon is not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    entries: list[UserWord] = []
-    for number, line in enumerate(lines, 1):
-        fields = line.strip().lstrip("\ufeff").split()
-        if not fields or fields[0].startswith("#"):
-            continue
-        if len(fields) > 3:
-            raise CorpusctlError(f"{path}:{number}: expected `word [freq] [pos]`, got {line.strip()!r}")
-        word, rest = fields[0], fields[1:]
-        freq: int | None = None
-        pos: str | None = None
-        if rest and rest[0].isdigit():
-            freq = int(rest.pop(0))
-        if rest:
-            pos = rest.pop(0)
-        if rest or (pos is not None and pos.isdigit()):
-            raise CorpusctlError(f"{path}:{number}: expected `word [freq] [pos]` (freq an integer), "
-                                 f"got {line.strip()!r}")
-        entries.append((word, freq, pos))
-    return entries
+    """A user dictionary in the lexicon grammar of `corpusctl.lexicons` (jieba's `word [freq] [pos]`)."""
+    return [(e.term, None if e.weight is None else int(e.weight), e.pos) for e in lexicons.read_lexicon(path)]
 
 
 def merge_user_words(*groups: Iterable[Sequence]) -> list[UserWord]:
