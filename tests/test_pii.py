@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 import corpusctl.stages.pii as pii
 from corpusctl.cli_pii import app
 from corpusctl.errors import CorpusctlError
+from corpusctl.pii_scan import mask_example, scan
 from corpusctl.stages.pii import (
     PiiConfig,
     PiiStage,
@@ -21,11 +22,9 @@ from corpusctl.stages.pii import (
     id_card_ok,
     id_check_char,
     luhn_ok,
-    make_pii_corpus,
-    mask_example,
     placeholders,
-    scan,
 )
+from sample_data.pii_forms import make_pii_corpus
 
 EXTERNAL = Path(__file__).resolve().parent.parent.parent / "shared" / "external"
 ALL = Scrubber(PiiConfig(types=list(pii.ALL_TYPES)))
