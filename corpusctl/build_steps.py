@@ -456,7 +456,8 @@ def mask_step(build: Build, tokenized: StageCheckpoint, final: Path) -> dict:
     recipe = build.recipe
     if not recipe.mask.enabled or recipe.mask.epochs == 0:
         return {"enabled": False}
-    from corpusctl.stages.mask import MASK_INPUTS, MaskStage, MaskStatistics, MaskVocab
+    from corpusctl.stages.mask import MASK_INPUTS, MaskStage, MaskVocab
+    from corpusctl.stages.mask_stats import MaskStatistics
 
     vocab = MaskVocab.from_vocab_file(final / "vocab.txt")
     jobs: list[Background] = []

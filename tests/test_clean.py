@@ -9,24 +9,26 @@ from hypothesis import strategies as st
 from corpusctl.config import PROJECT_ROOT
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages.clean import (
-    _BAD_ENCODING_RE,
-    _CJK_RE,
-    _DIGIT_RE,
-    _SYMBOL_RE,
     AnomalyConfig,
     CleanConfig,
     CleanStage,
     ClutterConfig,
-    QualityConfig,
     _automaton,
     _matches,
     _matches_many,
+)
+from corpusctl.stages.dedup import DedupConfig, merge_repeated_sentences, repeating_sentences
+from corpusctl.stages.quality import (
+    _BAD_ENCODING_RE,
+    _CJK_RE,
+    _DIGIT_RE,
+    _SYMBOL_RE,
+    QualityConfig,
     _share_counts,
     quality_reject,
     quality_rejects,
     repeated_ngram_share,
 )
-from corpusctl.stages.dedup import DedupConfig, merge_repeated_sentences, repeating_sentences
 from corpusctl.text.chars import codepoints, no_spaces
 from corpusctl.text.ngrams import ngram_hashes
 
