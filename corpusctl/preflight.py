@@ -95,7 +95,7 @@ def _file_checks(recipe) -> Iterator[tuple[tuple, str | None]]:
     from corpusctl.stages import segment
 
     cfg = recipe.clean
-    if cfg is not None and cfg.enabled:
+    if cfg is not None:  # (clean.enabled: false switches each part off)
         if cfg.clutter.enabled:
             yield ("clean", "clutter", "lexicon"), _parse_problem(
                 lambda: read_lexicon(cfg.clutter.lexicon, pos=False))

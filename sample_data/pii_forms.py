@@ -47,7 +47,7 @@ def bank_card(rng, length: int = 19) -> str:
 SAMPLE_SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾田董潘袁蔡蒋余杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金廖贾夏韦付方邹孟熊秦邱江尹薛闫段雷侯龙史陶贺顾毛郝龚邵万钱严武戴孔汤"
 )
-GIVEN = (
+SAMPLE_GIVEN = (
     "建国 伟 芳 娜 秀英 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 志强 海燕 晓东 春梅 立新 文博 "
     "国庆 卫东 红霞 建华 德胜 永康 玉兰 振宇 子豪 浩然 思远 雨桐 佳琪 俊杰 家豪 宏伟 宇航 晨曦 淑珍 桂芝 长青 保华 "
     "世杰 学军 连生 金凤 国平 爱民 小龙 志刚 海涛 红梅 建军 少华 一鸣 嘉怡 梓萱 继红 新民 永强 晓丽 德明"
@@ -66,7 +66,7 @@ PINYIN = ("wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "
 
 
 def person(rng: random.Random) -> str:
-    return rng.choice(SAMPLE_SURNAMES) + rng.choice(GIVEN)
+    return rng.choice(SAMPLE_SURNAMES) + rng.choice(SAMPLE_GIVEN)
 
 
 def id_number(rng: random.Random) -> str:

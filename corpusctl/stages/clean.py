@@ -15,7 +15,7 @@ import re
 from bisect import bisect_right
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
 from corpusctl.lexicons import read_lexicon
@@ -69,6 +69,16 @@ class CleanConfig(StageSection):
     clutter: ClutterConfig = ClutterConfig()
     dedup: DedupConfig = DedupConfig()
     anomaly: AnomalyConfig = AnomalyConfig()
+
+    @model_validator(mode="after")
+    def _off_switches_every_part_off(self) -> CleanConfig:
+        """`enabled: false` turns every sub-section off, so a sub-section's own `enabled` alone says whether its
+        step runs (no step need look at its parent's switch)."""
+        if not self.enabled:
+            for name, section in self:
+                if isinstance(section, StageSection) and section.enabled:
+                    setattr(self, name, section.model_copy(update={"enabled": False}))
+        return self
 
 
 # -- lexicons ----------------------------------------------------------------------------------------------
@@ -278,7 +288,7 @@ class CleanStage:
     def scene_reason(self, sentence: str) -> str | None:
         """`scene_reason` with this stage's lexicons and thresholds (None when the class rule is off)."""
         config = self.config.clutter
-        if not (self.config.enabled and config.enabled and config.scene):
+        if not (config.enabled and config.scene):
             return None
         self.setup()
         return scene_reason(sentence, *self._scene, config.min_scene_terms, config.min_scene_share)
@@ -287,7 +297,7 @@ class CleanStage:
         """(priority, events) of each (title, text) from the anomaly terms in both (0.0 when there are none);
         all titles, then all texts, are matched in one pass."""
         config = self.config.anomaly
-        if not (self.config.enabled and config.enabled):
+        if not config.enabled:
             return [(0.0, [])] * len(texts)
         _, automaton = self.setup()
         totals = [0.0] * len(texts)
