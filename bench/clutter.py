@@ -98,7 +98,7 @@ def sample_sentences() -> list[str]:
     """The distinct sentences of the bundled sample's industrial documents (inspection reports, SOPs, logs)."""
     import csv
 
-    from corpusctl.stages.normalize import split_sentences
+    from corpusctl.text.sentences import split_sentences
 
     root = ROOT / "sample_data" / "industrial"
     texts = [json.loads(line)["content"] for line in (root / "inspection_reports.jsonl").open(encoding="utf-8")]
@@ -136,7 +136,7 @@ def on_real_news(stage: CleanStage) -> dict | None:
     if not PKU.is_file():
         print(f"  {PKU} not found: skipped")
         return None
-    from corpusctl.stages.normalize import split_sentences
+    from corpusctl.text.sentences import split_sentences
 
     lines = ["".join(line.split()) for line in PKU.read_text(encoding="utf-8").splitlines() if line.strip()]
     sentences = [line[a:b] for line in lines for a, b in split_sentences(line)]

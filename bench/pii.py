@@ -2,7 +2,7 @@
 
     python bench/pii.py [--size 20MB] [--seed 0] [--repeats 3] [--profile]
 
-The corpus comes from corpusctl.stages.pii.make_forms_document: inspection-log records carrying personal
+The corpus comes from sample_data/pii_forms.py (make_forms_document): inspection-log records carrying personal
 data in 59 written forms (phones split by spaces, dots, dashes, zero-width or ideographic spaces, in
 Chinese numerals, glued to Tel/ID; IDs in groups; landlines; cards; e-mails with Chinese local parts or
 spaces around @; names after role words, in traditional characters, with rare or compound surnames …) in
@@ -34,14 +34,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from corpusctl.config import parse_size  # noqa: E402
-from corpusctl.stages.pii import (  # noqa: E402
-    PII_FORMS,
-    FormsCorpus,
-    PiiConfig,
-    PiiStage,
-    _secret_forms,
-    make_forms_document,
-)
+from corpusctl.stages.pii import PiiConfig, PiiStage  # noqa: E402
+from sample_data.pii_forms import PII_FORMS, FormsCorpus, _secret_forms, make_forms_document  # noqa: E402
 
 BATCH = 1000
 FIELDS = ("text", "title", "label", "id", "meta")

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpusctl.stages.normalize import split_sentences  # noqa: E402
+from corpusctl.text.sentences import split_sentences  # noqa: E402
 
 FIELDS = {".jsonl": ("content", "text", "answer", "body"), ".csv": ("body",)}
 

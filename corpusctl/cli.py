@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from corpusctl import __version__
+from corpusctl.cli_common import EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED, fail, user_errors
 from corpusctl.cli_ner import app as ner_app
 from corpusctl.cli_ontology import app as ontology_app
 from corpusctl.cli_pii import app as pii_app
@@ -42,12 +43,6 @@ SetOption = Annotated[list[str] | None, typer.Option(
     "--set", metavar="KEY=VALUE",
     help="Override a recipe key (dotted path, YAML value), e.g. --set mask.epochs=3 or --set sources.0.encoding=gbk; "
     "repeatable. Checked like the recipe.")]
-
-
-def _fail(exc: Exception | str, code: int = 2) -> None:
-    """One escaped error message (paths and recipe text may hold `[...]`), then exit 2 (usage) or 1 (machine)."""
-    errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 class PolledProgress(Progress):
@@ -152,7 +147,7 @@ def build(
     from corpusctl.recipe import load_recipe
 
     if executor not in ("local", "ray"):
-        _fail(CorpusctlError(f"--executor must be local or ray, got {executor!r}"))
+        fail(f"--executor must be local or ray, got {executor!r}")
     target = output.resolve() if output else "the output"
     try:
         overrides = {"seed": seed, "output": str(output.expanduser().resolve()) if output else None}
@@ -163,21 +158,19 @@ def build(
         with RichProgress(quiet) as progress:
             result = run_build(loaded, options, progress)
     except CorpusctlError as exc:
-        _fail(exc)
-        return
+        fail(exc)
     except KeyboardInterrupt:
         discard_open_writers()
         errors.print(f"interrupted: {escape(str(target))} unchanged; rerun with --resume to continue",
                      highlight=False, soft_wrap=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except (OSError, MemoryError) as exc:
         message = environment_message(exc)
         if message is None:
             raise
         discard_unfinished()
-        _fail(f"{message}. {target} is unchanged; finished stages are kept, so rerun with --resume to continue",
-              code=1)
-        return
+        fail(f"{message}. {target} is unchanged; finished stages are kept, so rerun with --resume to continue",
+             EXIT_FAILED)
     if not quiet:
         print_summary(result.manifest, result.output)
 
@@ -226,12 +219,9 @@ def validate(
     from corpusctl.preflight import require_ready
     from corpusctl.recipe import load_recipe
 
-    try:
+    with user_errors():
         loaded = load_recipe(recipe, {"output": str(output.expanduser().resolve()) if output else None}, set_ or [])
         require_ready(loaded)
-    except CorpusctlError as exc:
-        _fail(exc)
-        return
     console.print(f"[green]ok[/] {escape(str(recipe))}: {len(loaded.sources)} sources, seed {loaded.seed}, "
                   f"output {escape(str(loaded.output))}", highlight=False)
 
@@ -245,11 +235,8 @@ def clean(output: Annotated[Path, typer.Argument(help="An output folder whose wo
     from corpusctl.io.output import remove_work_folder, work_folder
 
     work = work_folder(output.expanduser().resolve())
-    try:
+    with user_errors():
         size = remove_work_folder(work)
-    except CorpusctlError as exc:
-        _fail(exc)
-        return
     console.print(f"removed {work} ({size / 1e6:.1f} MB)" if size is not None else f"no work folder at {work}")
 
 
@@ -267,11 +254,9 @@ def inspect(
     from corpusctl.inspect import inspect_path
 
     if not path.exists():
-        _fail(CorpusctlError(f"{path} does not exist"))
-    try:
+        fail(f"{path} does not exist")
+    with user_errors():
         plain.print(inspect_path(path, sample, pos))
-    except CorpusctlError as exc:
-        _fail(exc)
 
 
 def version_callback(value: bool) -> None:
@@ -293,18 +278,18 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         errors.print("interrupted")
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # a bug, not a user error: say so briefly; the traceback is one variable away
         message = environment_message(exc)
         if message is not None:  # the machine failed (full disk, permissions, memory), not corpusctl
             errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-            sys.exit(1)
+            sys.exit(EXIT_FAILED)
         if os.environ.get("CORPUSCTL_DEBUG"):
             raise
         errors.print(f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')}\n"
                      "This is a bug in corpusctl. Rerun with CORPUSCTL_DEBUG=1 for the traceback and report it.",
                      highlight=False)
-        sys.exit(70)
+        sys.exit(EXIT_BUG)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -13,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from corpusctl.cli_common import EXIT_FAILED, user_errors
 from corpusctl.errors import CorpusctlError
 
 app = typer.Typer(help="NER files: export BMEO splits, convert schemes, validate, stats.", no_args_is_help=True,
@@ -21,16 +21,6 @@ console = Console(soft_wrap=True, highlight=False, markup=False, emoji=False)
 err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 SchemeOption = typer.Option(None, "--scheme", "-s", help="bmeo | bio | bioes | bmes (default: from the file suffix or its tags)")
-
-
-@contextmanager
-def _user_errors() -> Iterator[None]:
-    """A user's mistake is one clear message and exit code 1, never a traceback."""
-    try:
-        yield
-    except CorpusctlError as exc:
-        err.print(Text.assemble(("error: ", "red"), str(exc)))
-        raise typer.Exit(1) from None
 
 
 def _read_sentences(path: Path, scheme: str | None) -> tuple[str, list[tuple[str, list[tuple[int, int, str]]]]]:
@@ -65,7 +55,7 @@ def export(
 
     Example: corpusctl ner export out/sample --scheme bio
     """
-    with _user_errors():
+    with user_errors(EXIT_FAILED):
         if target.is_file():
             console.print(f"building {target} (finished stages of an earlier run are reused)")
             out, stats, reused = export_from_recipe(target, scheme=scheme, seed=seed, strict=strict)
@@ -165,7 +155,7 @@ def convert(
     """
     from corpusctl.exports.schemes import convert_file
 
-    with _user_errors():
+    with user_errors(EXIT_FAILED):
         stats = convert_file(source, target, from_scheme, to_scheme, force=force, repair=repair)
     for line in stats["repaired"][:20]:
         err.print(Text.assemble(("repaired: ", "yellow"), line))
@@ -197,7 +187,7 @@ def import_(
     """
     from corpusctl.exports.importers import import_annotations, write_annotations
 
-    with _user_errors():
+    with user_errors(EXIT_FAILED):
         result = import_annotations(source, strict=strict, fmt=fmt.lower() if fmt else None, scheme=from_scheme,
                                     keep_spans=True)
         written = write_annotations(result.annotations, target, to_scheme)
@@ -224,14 +214,14 @@ def validate(
     """
     from corpusctl.exports.schemes import guess_scheme, read_conll, scheme_name, validate_file
 
-    with _user_errors():
+    with user_errors(EXIT_FAILED):
         scheme = scheme_name(scheme) if scheme else guess_scheme((t for s in read_conll(file) for t in s.tags), file)
         problems = validate_file(file, scheme)
     for problem in problems:
         console.print(problem)
     if problems:
         err.print(f"{file}: {len(problems)} problem(s) for scheme {scheme}")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
     console.print(f"{file}: valid {scheme}")
 
 
@@ -245,7 +235,7 @@ def stats(
 
     Example: corpusctl ner stats out/sample/ner/dev.txt --json
     """
-    with _user_errors():
+    with user_errors(EXIT_FAILED):
         used, sentences = _read_sentences(file, scheme)
     per_type = Counter(kind for _, spans in sentences for _, _, kind in spans)
     summary = {
@@ -289,7 +279,7 @@ def eval_(
     from corpusctl.exports.ner_eval import align, distant_labels, read_sentences, score
     from corpusctl.ontology import DEFAULT_DIR
 
-    with _user_errors():
+    with user_errors(EXIT_FAILED):
         gold_sentences = read_sentences(gold, scheme, external)
         if pred is not None:
             predicted = align(gold_sentences, read_sentences(pred, scheme), str(pred))

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from corpusctl.errors import CorpusctlError
+from corpusctl.cli_common import EXIT_FAILED, EXIT_USAGE, fail, user_errors
 from corpusctl.ontology import DEFAULT_DIR
 
 app = typer.Typer(help="The industrial ontology: validate, stats, annotate.", no_args_is_help=True,
@@ -18,11 +18,6 @@ console = Console(soft_wrap=True, highlight=False, markup=False, emoji=False)
 err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 DIR_OPTION = typer.Option(DEFAULT_DIR, "--dir", "-d", help="Ontology folder (default: the shipped ontology/)")
-
-
-def _fail(exc: CorpusctlError) -> None:
-    err.print(f"error: {exc}")
-    raise typer.Exit(2)
 
 
 @app.callback()
@@ -36,7 +31,7 @@ def _exit_on_problems(problems: list, summary: str) -> None:
         for problem in problems:
             console.print(str(problem))
         err.print(summary)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command()
@@ -48,10 +43,8 @@ def validate(directory: Path = typer.Argument(DEFAULT_DIR, help="Ontology folder
     """
     from corpusctl.ontology import ontology_stats, validate_ontology
 
-    try:
+    with user_errors():
         problems = validate_ontology(directory)
-    except CorpusctlError as exc:
-        _fail(exc)
     _exit_on_problems(problems, f"{directory}: {len(problems)} problem(s)")
     stats = ontology_stats(directory)
     console.print(f"{directory}: OK — {stats['concepts']} concepts, {len(stats['categories'])} categories, "
@@ -67,10 +60,8 @@ def stats(directory: Path = DIR_OPTION,
     """
     from corpusctl.ontology import ontology_stats
 
-    try:
+    with user_errors():
         figures = ontology_stats(directory)
-    except CorpusctlError as exc:
-        _fail(exc)
     if as_json:
         console.print(json.dumps(figures, ensure_ascii=False, indent=2))
         return
@@ -97,10 +88,8 @@ def annotate(text: str = typer.Argument(..., help="Text to annotate"),
     """
     from corpusctl.ontology import Annotator
 
-    try:
+    with user_errors():
         annotator = Annotator.from_paths(directory, lexicons, window)
-    except CorpusctlError as exc:
-        _fail(exc)
     spans = annotator.annotate(text)
     explained = annotator.explain(text) if explain else []
     if as_json:
@@ -147,13 +136,11 @@ def eval_(file: Path = typer.Argument(..., help="Evaluation file: split<TAB>term
     from corpusctl.senses import evaluate, read_eval_set
 
     try:
-        ontology = load_ontology(directory)
-        items = read_eval_set(file)
-    except CorpusctlError as exc:
-        _fail(exc)
+        with user_errors():
+            ontology = load_ontology(directory)
+            items = read_eval_set(file)
     except OSError as exc:
-        err.print(f"error: {file}: {exc.strerror}")
-        raise typer.Exit(2) from None
+        fail(f"{file}: {exc.strerror}")
     terms = {c.term: c for c in ontology.homonyms}
     unknown = [f"{file}:{i.line}: {i.term!r} is not a homonym of {directory}" for i in items if i.term not in terms]
     unknown += [f"{file}:{i.line}: {i.term} has no sense {i.sense!r}" for i in items
@@ -161,7 +148,7 @@ def eval_(file: Path = typer.Argument(..., help="Evaluation file: split<TAB>term
     if unknown:
         for line in unknown:
             err.print(line)
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
     annotator = Annotator(ontology, window=window)
     result = evaluate(annotator.annotate, items, {t: c.default_sense for t, c in terms.items()})
     if as_json:
@@ -203,14 +190,11 @@ def import_(source: Path = typer.Argument(..., help="Term table (.csv/.tsv: term
     for item in mapping:
         label, sep, name = item.partition("=")
         if not sep or not label or not name:
-            err.print(f"error: --map {item!r}: expected LABEL=CATEGORY")
-            raise typer.Exit(2)
+            fail(f"--map {item!r}: expected LABEL=CATEGORY")
         pairs[label] = name
-    try:
+    with user_errors():
         result = import_ontology(source, out, relations=relations, category=category, mapping=pairs, lang=lang,
                                  force=force)
-    except CorpusctlError as exc:
-        _fail(exc)
     for warning in result.warnings[:20]:
         err.print(f"warning: {warning}")
     if len(result.warnings) > 20:

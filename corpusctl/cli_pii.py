@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from corpusctl.cli_common import EXIT_FAILED, user_errors
 from corpusctl.errors import CorpusctlError
 
 app = typer.Typer(help="Personal data (ID cards, phones, bank cards, e-mails, names after role cues).",
@@ -43,10 +44,10 @@ def scan(
 
     from pydantic import ValidationError
 
+    from corpusctl.pii_scan import scan as scan_paths
     from corpusctl.stages.pii import PiiConfig
-    from corpusctl.stages.pii import scan as scan_paths
 
-    try:
+    with user_errors(EXIT_FAILED):
         options: dict = {"roles": roles}
         if types:
             options["types"] = [t.strip() for t in types.split(",") if t.strip()]
@@ -60,9 +61,6 @@ def scan(
         except LookupError:
             raise CorpusctlError(f"--encoding: unknown encoding {encoding!r} (e.g. utf-8, gbk, gb18030, big5)") from None
         report = scan_paths(path, config, max_examples=examples, encoding=encoding)
-    except CorpusctlError as exc:
-        err.print(Text.assemble(("error: ", "red"), str(exc)))
-        raise typer.Exit(1) from None
     if as_json:
         console.print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
@@ -70,7 +68,7 @@ def scan(
     for file, problem in report["errors"].items():
         err.print(Text.assemble(("skipped ", "yellow"), f"{file}: {problem}"))
     if report["errors"]:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILED)
 
 
 def print_report(path: Path, report: dict) -> None:

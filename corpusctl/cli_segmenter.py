@@ -11,13 +11,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from corpusctl.cli_common import user_errors
 from corpusctl.errors import CorpusctlError
 
 app = typer.Typer(help="Word segmentation backends: train a pkuseg model, cut, evaluate, compare.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
                   rich_markup_mode=None)
 console = Console(markup=False, emoji=False)  # nothing user-supplied is ever read as markup
-errors = Console(stderr=True, markup=False, emoji=False)
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent.parent / "lexicons" / "industrial_terms.txt"
 
@@ -30,18 +30,14 @@ ModelOption = Annotated[Path | None, typer.Option("--model", "-m", help="pkuseg 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
-def _fail(exc: Exception) -> None:
-    errors.print(Text.assemble(("error: ", "bold red"), str(exc)), highlight=False, soft_wrap=True)
-    raise typer.Exit(2)
-
-
 def _user_words(lexicons: list[Path] | None, no_lexicon: bool) -> list[tuple]:
-    from corpusctl.stages.segment import merge_user_words, read_lexicon
+    from corpusctl.lexicons import user_words
+    from corpusctl.stages.segment import merge_user_words
 
     if no_lexicon:
         return []
     paths = lexicons or ([DEFAULT_LEXICON] if DEFAULT_LEXICON.is_file() else [])
-    return merge_user_words(*(read_lexicon(path) for path in paths))
+    return merge_user_words(*(user_words(path) for path in paths))
 
 
 def _read_texts(path: Path, field: str | None) -> list[str]:
@@ -96,7 +92,7 @@ def train(
 
     from corpusctl.stages.segment import train_pkuseg
 
-    try:
+    with user_errors():
         user_words = _user_words(lexicon, no_lexicon)
         with Progress(TextColumn("training pkuseg"), BarColumn(), MofNCompleteColumn(), TextColumn("epochs"),
                       TextColumn("{task.fields[score]}"), TimeElapsedColumn(), console=console) as bar:
@@ -106,8 +102,6 @@ def train(
                 bar.update(task, completed=epoch, score=f"dev F1 {f1:.3f}")
 
             info = train_pkuseg(gold, out, user_words, epochs=epochs, dev=dev, on_epoch=on_epoch)
-    except CorpusctlError as exc:
-        _fail(exc)
     scores = ", ".join(f"{score:.3f}" for score in info["dev_f1_by_epoch"])
     console.print(f"trained on {info['sentences']:,} sentences ({info['words']:,} words) + "
                   f"{info['lexicon_words']:,} lexicon words; dev F1 by epoch: {scores}")
@@ -129,10 +123,8 @@ def cut(
     """
     from corpusctl.stages.segment import Segmenter
 
-    try:
+    with user_errors():
         words = Segmenter(backend, _user_words(lexicon, no_lexicon), model=model).segment(text)
-    except CorpusctlError as exc:
-        _fail(exc)
     if as_json:
         typer.echo(json.dumps([{"start": s, "end": e, "word": text[s:e], "pos": p} for s, e, p in words],
                               ensure_ascii=False))
@@ -158,13 +150,11 @@ def evaluate_cmd(
     from corpusctl.stages.segment import Segmenter, evaluate, read_gold
 
     backends = backend or (["jieba", "rjieba"] + (["pkuseg"] if model else []))
-    try:
+    with user_errors():
         sentences = read_gold(gold)
         user_words = _user_words(lexicon, no_lexicon)
         scores = {name: evaluate(Segmenter(name, user_words, model=model, pos=False), sentences)
                   for name in backends}
-    except CorpusctlError as exc:
-        _fail(exc)
     if as_json:
         typer.echo(json.dumps(scores, ensure_ascii=False))
         return
@@ -193,11 +183,9 @@ def agreement(
     """
     from corpusctl.stages.segment import agreement as measure
 
-    try:
+    with user_errors():
         texts = [text for path in textfiles for text in _read_texts(path, field)][:limit]
         result = measure(texts, _user_words(lexicon, no_lexicon), pos=pos)
-    except CorpusctlError as exc:
-        _fail(exc)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return

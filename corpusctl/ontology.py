@@ -603,9 +603,9 @@ def ontology_stats(source: Ontology | str | Path = DEFAULT_DIR) -> dict:
 
 def read_lexicons(paths: Iterable[str | Path]) -> list[tuple[str, int | None, str | None]]:
     """`word [freq] [pos]` entries of lexicon files (the segmenter's reader, so both agree on the format)."""
-    from corpusctl.stages.segment import read_lexicon
+    from corpusctl.lexicons import user_words
 
-    return [tuple(entry) for path in paths for entry in read_lexicon(path)]
+    return [entry for path in paths for entry in user_words(path)]
 
 
 def segmenter_terms(ontology: Ontology | str | Path | None,

@@ -91,22 +91,23 @@ def lexicon_problems(recipe) -> list[str]:
 
 
 def _file_checks(recipe) -> Iterator[tuple[tuple, str | None]]:
-    from corpusctl.stages import clean, segment
+    from corpusctl import lexicons
+    from corpusctl.lexicons import read_lexicon
 
     cfg = recipe.clean
-    if cfg is not None and cfg.enabled:
+    if cfg is not None:  # (clean.enabled: false switches each part off)
         if cfg.clutter.enabled:
             yield ("clean", "clutter", "lexicon"), _parse_problem(
-                lambda: clean.read_lexicon(cfg.clutter.lexicon, "clean.clutter"))
+                lambda: read_lexicon(cfg.clutter.lexicon, pos=False))
         if cfg.clutter.enabled and cfg.clutter.scene:
             yield ("clean", "clutter", "scene_lexicon"), _parse_problem(
-                lambda: clean.read_lexicon(cfg.clutter.scene_lexicon, "clean.clutter.scene"))
+                lambda: read_lexicon(cfg.clutter.scene_lexicon, pos=False))
             for index, path in enumerate(cfg.clutter.safety_lexicons):
                 yield ("clean", "clutter", "safety_lexicons", index), _parse_problem(
-                    lambda path=path: clean._first_column(path, "clean.clutter.safety"))
+                    lambda path=path: read_lexicon(path))
         if cfg.anomaly.enabled:
             yield ("clean", "anomaly", "lexicon"), _parse_problem(
-                lambda: clean.read_lexicon(cfg.anomaly.lexicon, "clean.anomaly"))
+                lambda: read_lexicon(cfg.anomaly.lexicon, pos=False))
         if cfg.pii.enabled and cfg.pii.roles is not None:
             from corpusctl.stages.pii import load_roles
 
@@ -122,7 +123,7 @@ def _file_checks(recipe) -> Iterator[tuple[tuple, str | None]]:
         yield ("fusion", "thresholds"), _parse_problem(lambda: read_thresholds(fusion.thresholds))
     if recipe.segment is not None:
         for index, path in enumerate(recipe.segment.lexicons):
-            yield ("segment", "lexicons", index), _parse_problem(lambda path=path: segment.read_lexicon(path))
+            yield ("segment", "lexicons", index), _parse_problem(lambda path=path: lexicons.user_words(path))
         if recipe.segment.backend == "pkuseg":
             yield ("segment", "model"), _exists_problem(recipe.segment.model, folder=True)
     if recipe.ontology is not None and recipe.ontology.enabled:

@@ -29,6 +29,7 @@ from corpusctl.stages.fusion import FusionConfig
 from corpusctl.stages.mask import MaskConfig
 from corpusctl.stages.mix import MixConfig
 from corpusctl.stages.ontology import OntologyConfig
+from corpusctl.stages.pii import PiiConfig
 from corpusctl.stages.segment import SegmentConfig
 from corpusctl.stages.vocab import VocabConfig
 
@@ -65,13 +66,20 @@ class SourceConfig(Section):
         return value
 
 
+class CleanSection(CleanConfig):
+    """The recipe's `clean` section: the clean stage's settings plus `pii`, the privacy scrub, which runs at
+    ingest but is configured here beside normalization (recipes keep writing `clean.pii`)."""
+
+    pii: PiiConfig = PiiConfig()
+
+
 class Recipe(Section):
     name: str
     seed: int = 42
     output: RecipePath
     strict: bool = False
     sources: list[SourceConfig] = Field(min_length=1)
-    clean: CleanConfig = CleanConfig()
+    clean: CleanSection = CleanSection()
     fusion: FusionConfig = FusionConfig()
     ontology: OntologyConfig = OntologyConfig()
     mix: MixConfig = MixConfig()

@@ -294,17 +294,18 @@ def with_words(rows: Iterable[dict], recipe_json: Mapping | None, batch_size: in
     export from pretrain/, which keeps no word spans: the build's segmenter (its recipe section, the
     ontology's terms, the term spans as fixed words) cuts the texts again, so the labels match the build's.
     Without a usable recipe the rows come back as they are (the word rules then do not apply)."""
-    from corpusctl.recipe import Recipe
-
-    try:
-        recipe = Recipe.model_validate(dict(recipe_json or {}))
-    except ValueError:
-        return iter(rows), None
-    ontology_dir = recipe.ontology.dir if recipe.ontology.enabled else None
     from corpusctl.ontology import segmenter_terms
-    from corpusctl.stages.segment import SegmentStage
+    from corpusctl.stages.ontology import OntologyConfig
+    from corpusctl.stages.segment import SegmentConfig, SegmentStage
 
-    stage = SegmentStage(recipe.segment, segmenter_terms(ontology_dir, list(recipe.segment.lexicons)))
+    recipe_json = dict(recipe_json or {})
+    try:  # only the two sections the segmenter reads (a build's manifest holds them resolved)
+        ontology = OntologyConfig.model_validate(recipe_json["ontology"])
+        segment = SegmentConfig.model_validate(recipe_json["segment"])
+    except (KeyError, TypeError, ValueError):
+        return iter(rows), None
+    ontology_dir = ontology.dir if ontology.enabled else None
+    stage = SegmentStage(segment, segmenter_terms(ontology_dir, list(segment.lexicons)))
 
     def generate():
         batch: list[dict] = []

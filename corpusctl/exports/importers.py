@@ -300,8 +300,7 @@ def _import_conll(path: Path, strict: bool, scheme: str | None, keep_spans: bool
 def write_annotations(annotations: list[Annotation], target: Path | str, scheme: str = "BMEO") -> dict:
     """One CoNLL sentence per imported record (whitespace dropped, as in the build's export), written
     atomically; how many sentences and spans went out and which spans were only whitespace."""
-    from .ner import clean_sentence
-    from .schemes import char_conll
+    from .schemes import char_conll, clean_sentence
 
     scheme = scheme_name(scheme)
     target = Path(target)

@@ -15,7 +15,6 @@ import hashlib
 import heapq
 import json
 import os
-import re
 import shutil
 import zlib
 from bisect import bisect_left
@@ -23,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from itertools import accumulate, chain
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -34,16 +33,14 @@ from pydantic import Field
 from corpusctl.config import RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages.base import Output, register
+from corpusctl.stages.pii import PLACEHOLDER
 
 from .distant import COMPOUND_HEADS, DEFAULT_STOP, DistantRules, refine
-from .schemes import Span, char_conll, tag_set
+from .schemes import WHITESPACE, Span, char_conll, clean_sentence, tag_set
 from .splits import SplitShares, leak_free_split
 
 Scheme = Literal["BMEO", "BIO", "BIOES", "BMES"]
 SPLITS = ("train", "dev", "test")
-PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
-"""PII placeholders written by the pii stage, e.g. [PERSON], [MOBILE]."""
-WHITESPACE = re.compile(r"\s")
 """The characters `str.isspace` calls whitespace (`\\s` of `re` for str patterns is the same set)."""
 
 
@@ -88,20 +85,6 @@ class NerExample(NamedTuple):
 
 
 # -- sentences from rows ---------------------------------------------------------------------------------
-
-
-def clean_sentence(text: str, spans: Iterable[Span]) -> tuple[str, list[Span]]:
-    """Drop whitespace characters (a CoNLL line cannot hold one) and re-offset the spans onto what is left;
-    a span that was only whitespace disappears."""
-    if not WHITESPACE.search(text):  # most Chinese sentences: nothing to drop
-        return text, [(start, end, kind) for start, end, kind in spans if end > start]
-    kept_before = list(accumulate((not char.isspace() for char in text), initial=0))
-    out = []
-    for start, end, kind in spans:
-        new_start, new_end = kept_before[start], kept_before[end]
-        if new_end > new_start:
-            out.append((new_start, new_end, kind))
-    return WHITESPACE.sub("", text), out
 
 
 def drop_placeholder_spans(text: str, spans: list[Span], counts: Counter) -> list[Span]:

@@ -79,7 +79,8 @@ class Mask(Output):
         return recipe.mask.enabled and recipe.mask.epochs > 0
 
     def write(self, ctx, source, out: Path, counter=None) -> dict:
-        from corpusctl.stages.mask import MASK_INPUTS, MaskStage, MaskStatistics, MaskVocab
+        from corpusctl.stages.mask import MASK_INPUTS, MaskStage, MaskVocab
+        from corpusctl.stages.mask_stats import MaskStatistics
 
         config, seed = self.settings_section, self.recipe.seed
         vocab = MaskVocab.from_vocab_file(out / "vocab.txt")

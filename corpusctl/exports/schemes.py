@@ -13,9 +13,11 @@ a one-character entity from a truncated one, which is why a truncated BIOES/BMES
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 from typing import TextIO
 
@@ -441,3 +443,20 @@ def convert_file(source: Path | str, target: Path | str, from_scheme: str, to_sc
         temp.unlink(missing_ok=True)
     return {"sentences": sentences, "tokens": tokens, "entities": entities, "lossy": lossy, "invalid": invalid,
             "repaired": repaired, "repaired_spans": len(repaired)}
+
+
+WHITESPACE = re.compile(r"\s")
+
+
+def clean_sentence(text: str, spans: Iterable[Span]) -> tuple[str, list[Span]]:
+    """Drop whitespace characters (a CoNLL line cannot hold one) and re-offset the spans onto what is left;
+    a span that was only whitespace disappears."""
+    if not WHITESPACE.search(text):  # most Chinese sentences: nothing to drop
+        return text, [(start, end, kind) for start, end, kind in spans if end > start]
+    kept_before = list(accumulate((not char.isspace() for char in text), initial=0))
+    out = []
+    for start, end, kind in spans:
+        new_start, new_end = kept_before[start], kept_before[end]
+        if new_end > new_start:
+            out.append((new_start, new_end, kind))
+    return WHITESPACE.sub("", text), out

@@ -1,12 +1,6 @@
-"""Cleaning (after normalize; personal data is already scrubbed at ingest): quality filters,
-background-clutter removal, merging repeated sentences, anomaly priority. HRG-BERT section 3.1.2 step 2
-plus the usual pre-training quality filters.
-
-Chinese text is measured in characters and shares of characters, never in whitespace-separated words, and
-hanzi are letters (Unicode category Lo), never "special characters". Every share is over the non-whitespace
-characters of `text`. A row is rejected by the first failing filter, in this order: too_short, too_long,
-bad_encoding (first, because mojibake also looks like low CJK share), low_cjk_share, high_symbol_share,
-high_digit_share, duplicate_lines, repeated_ngrams. A value exactly at a threshold passes.
+"""Cleaning (after normalize; personal data is already scrubbed at ingest): quality filters (`quality.py`),
+background-clutter removal, merging repeated sentences (`dedup.merge_repeated_sentences`), anomaly priority.
+HRG-BERT section 3.1.2 step 2 plus the usual pre-training quality filters.
 
 Priority: the weights of all anomaly-term occurrences in title + text are summed and squashed with log1p by
 default, so a long report that repeats 泄漏 ten times does not outweigh everything else in the mix stage's
@@ -19,40 +13,26 @@ import itertools
 import math
 import re
 from bisect import bisect_right
-from functools import cache
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
-from corpusctl.errors import CorpusctlError
+from corpusctl.lexicons import read_lexicon
 from corpusctl.stages.base import Stage, register
-from corpusctl.stages.dedup import DedupConfig, codepoints, ngram_hashes, no_spaces
-from corpusctl.stages.normalize import NormalizeConfig, is_space, sentence_bounds, split_sentences
+from corpusctl.stages.dedup import (
+    SENTENCE_REMOVED,
+    DedupConfig,
+    merge_repeated_sentences,
+    repeating_sentences,
+)
+from corpusctl.stages.normalize import NormalizeConfig
 from corpusctl.stages.normalize import normalize_text as _normalize
-from corpusctl.stages.pii import PiiConfig
+from corpusctl.stages.quality import QualityConfig, quality_rejects
+from corpusctl.text.sentences import split_sentences, tidy
 
-__all__ = ["AnomalyConfig", "CleanConfig", "CleanStage", "ClutterConfig", "NormalizeConfig", "QualityConfig"]
-
-
-class QualityConfig(StageSection):
-    min_chars: int = Field(20, ge=0)
-    """Non-whitespace characters of the text."""
-    max_chars: int = Field(1_000_000, ge=1)
-    min_cjk_share: float = Field(0.3, ge=0, le=1)
-    """Share of Han characters."""
-    max_symbol_share: float = Field(0.3, ge=0, le=1)
-    """Share of characters that are neither letters/hanzi, digits nor ordinary punctuation (★ ■ → | # _ …)."""
-    max_digit_share: float = Field(0.3, ge=0, le=1)
-    max_duplicate_line_share: float = Field(0.3, ge=0, le=1)
-    """Characters in lines that repeat an earlier line of the document / characters in all lines."""
-    repeated_ngram_size: int = Field(10, ge=2)
-    max_repeated_ngram_share: float = Field(0.3, ge=0, le=1)
-    """Characters covered by a repeat (not the first occurrence) of a character n-gram / all characters."""
-    max_bad_encoding_share: float = Field(0.01, ge=0, le=1)
-    """U+FFFD and mojibake (é… Ã© â€™ 锟斤拷 烫烫烫 锛 銆 鈥) characters / all characters."""
+__all__ = ["AnomalyConfig", "CleanConfig", "CleanStage", "ClutterConfig", "NormalizeConfig"]
 
 
 class ClutterConfig(StageSection):
@@ -64,7 +44,7 @@ class ClutterConfig(StageSection):
     scene_lexicon: RecipePath = PROJECT_ROOT / "lexicons" / "scene_terms.txt"
     safety_lexicons: list[RecipePath] = [PROJECT_ROOT / "lexicons" / "safety_cues.txt",
                                          PROJECT_ROOT / "lexicons" / "industrial_terms.txt"]
-    """Words that make a sentence safety information (first column of each line; jieba dictionaries work)."""
+    """Words that make a sentence safety information (the terms of lexicon files; jieba dictionaries work)."""
     scene_domains: list[Literal["industrial", "general"]] = ["industrial"]
     """Only documents of these domains (an encyclopedia article about the sky is not clutter)."""
     min_scene_terms: int = Field(2, ge=1)
@@ -83,197 +63,27 @@ class AnomalyConfig(StageSection):
 
 
 class CleanConfig(StageSection):
+    """What the clean stage reads. The recipe's `clean` section adds `pii` (the scrub runs at ingest, see
+    `corpusctl.recipe.CleanSection`)."""
+
     normalize: NormalizeConfig = NormalizeConfig()
-    pii: PiiConfig = PiiConfig()
     quality: QualityConfig = QualityConfig()
     clutter: ClutterConfig = ClutterConfig()
     dedup: DedupConfig = DedupConfig()
     anomaly: AnomalyConfig = AnomalyConfig()
 
-
-# -- measurements ------------------------------------------------------------------------------------------
-
-_CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-_DIGIT_RE = re.compile(r"\d")
-_PUNCT = "，。、；：？！“”‘’（）《》〈〉【】「」『』〔〕—…·～,.;:?!'\"()\\[\\]\\-/%°~+="
-_SYMBOL_RE = re.compile(rf"[^\w\s{_PUNCT}]|_")
-_CP1252_HIGH = "\u20ac\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u017d\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u017e\u0178"
-_BAD_ENCODING_RE = re.compile(
-    f"\ufffd|锟斤拷|烫烫烫|屯屯屯|[锛銆鈥]|[\u00c2-\u00f4][\u0080-\u00bf{_CP1252_HIGH}]+"
-)
-_BAD_START_RE = re.compile("[\ufffd锟烫屯锛銆鈥\u00c2-\u00f4]")
-"""The characters a match of _BAD_ENCODING_RE starts with."""
-_END_MARKS = "。！？；!?，,、：:”’」』）)》】\"'"
-
-
-def duplicate_line_share(text: str) -> float:
-    seen: set[str] = set()
-    total = repeated = 0
-    for line in text.split("\n"):
-        line = line.strip()
-        if not line:
-            continue
-        total += len(line)
-        if line in seen:
-            repeated += len(line)
-        seen.add(line)
-    return repeated / total if total else 0.0
-
-
-def repeated_ngram_share(text: str, n: int) -> float:
-    """Share of characters covered by a later occurrence of some character n-gram (whitespace ignored)."""
-    body = no_spaces(text)
-    if not body:
-        return 0.0
-    return int(_repeated_ngram_chars(codepoints(body), np.array([len(body)]), n)[0]) / len(body)
-
-
-def _repeated_ngram_chars(points: np.ndarray, lengths: np.ndarray, n: int) -> np.ndarray:
-    """Per text (the code points of texts laid end to end): characters covered by an n-gram that occurs
-    earlier in the same text. N-grams are compared by a 64-bit hash of their characters."""
-    found = np.zeros(len(lengths), dtype=np.int64)
-    owner = np.repeat(np.arange(len(lengths)), lengths)
-    hashes = ngram_hashes(points, n)
-    starts = np.flatnonzero(owner[: len(hashes)] == owner[n - 1 :])  # n-grams inside one text
-    if not len(starts):
-        return found
-    hashes, texts = hashes[starts], owner[starts].astype(np.uint64)
-    # n-grams whose (text, top bits of hash) occurs more than once: one sort of both packed into 64 bits
-    bits = np.uint64(max(1, (len(lengths) - 1).bit_length()))
-    key = (texts << (np.uint64(64) - bits)) | (hashes >> bits)
-    order = np.argsort(key)
-    same = key[order[1:]] == key[order[:-1]]
-    pick = order[np.r_[same, False] | np.r_[False, same]]
-    # among those (few), the equal (text, hash) pairs, and all but the earliest of each
-    texts, hashes, starts = texts[pick], hashes[pick], starts[pick]
-    order = np.lexsort((starts, hashes, texts))
-    texts, hashes, starts = texts[order], hashes[order], starts[order]
-    begin = starts[1:][(texts[1:] == texts[:-1]) & (hashes[1:] == hashes[:-1])]
-    covered = np.unique((begin[:, None] + np.arange(n)).ravel())
-    return found + np.bincount(owner[covered], minlength=len(lengths))
-
-
-@cache
-def _bmp_classes() -> np.ndarray:
-    """Per BMP code point: 1 if _CJK_RE matches it, 2 if _SYMBOL_RE does, 4 if _DIGIT_RE does."""
-    chars = "".join(map(chr, range(0x10000)))
-    table = np.zeros(0x10000, dtype=np.uint8)
-    for bit, pattern in ((1, _CJK_RE), (2, _SYMBOL_RE), (4, _DIGIT_RE)):
-        table[[m.start() for m in pattern.finditer(chars)]] |= bit
-    return table
-
-
-def _classes(points: np.ndarray) -> np.ndarray:
-    classes = _bmp_classes()[np.minimum(points, 0xFFFF)]
-    astral = points > 0xFFFF
-    if astral.any():
-        for point in np.unique(points[astral]).tolist():
-            bits = sum(bit for bit, pattern in ((1, _CJK_RE), (2, _SYMBOL_RE), (4, _DIGIT_RE))
-                       if pattern.fullmatch(chr(point)))
-            classes[points == point] = bits
-    return classes
-
-
-def quality_reject(text: str, config: QualityConfig) -> tuple[str, str] | None:
-    """(reason, detail) of the first failing filter, or None; detail shows measured value vs threshold."""
-    return quality_rejects([text], config)[0]
-
-
-def quality_rejects(texts: list[str], config: QualityConfig) -> list[tuple[str, str] | None]:
-    """`quality_reject` of each text; the shares of all texts are counted in a few passes over their code points."""
-    filters = [
-        ("bad_encoding", "bad_encoding_share", config.max_bad_encoding_share, ">"),
-        ("low_cjk_share", "cjk_share", config.min_cjk_share, "<"),
-        ("high_symbol_share", "symbol_share", config.max_symbol_share, ">"),
-        ("high_digit_share", "digit_share", config.max_digit_share, ">"),
-        ("duplicate_lines", "duplicate_line_share", config.max_duplicate_line_share, ">"),
-        ("repeated_ngrams", f"repeated_{config.repeated_ngram_size}gram_share", config.max_repeated_ngram_share, ">"),
-    ]
-    filters = [f for f in filters if not ((f[3] == "<" and f[2] <= 0) or (f[3] == ">" and f[2] >= 1))]  # enabled
-    bodies = [no_spaces(text) for text in texts]
-    counts = _share_counts(bodies, {reason for reason, *_ in filters}, config.repeated_ngram_size)
-    out: list[tuple[str, str] | None] = []
-    for row, (text, body) in enumerate(zip(texts, bodies, strict=True)):
-        chars = len(body)
-        if chars < config.min_chars:
-            out.append(("too_short", f"chars={chars} < {config.min_chars}"))
-            continue
-        if chars > config.max_chars:
-            out.append(("too_long", f"chars={chars} > {config.max_chars}"))
-            continue
-        out.append(None)
-        if not chars:
-            continue
-        for reason, name, threshold, op in filters:
-            value = duplicate_line_share(text) if reason == "duplicate_lines" else counts[reason][row] / chars
-            if (op == "<" and value < threshold) or (op == ">" and value > threshold):
-                out[-1] = (reason, f"{name}={value:.4f} {op} {threshold}")
-                break
-    return out
-
-
-def _share_counts(bodies: list[str], reasons: set[str], n: int) -> dict[str, list[int]]:
-    """For the filters named whose share is a count of characters: the count in each text (without whitespace)."""
-    lengths = np.fromiter(map(len, bodies), np.int64, len(bodies))
-    points = codepoints("".join(bodies))
-    counts = {}
-    if "bad_encoding" in reasons:
-        counts["bad_encoding"] = _bad_encoding_chars(bodies)
-    if reasons & {"low_cjk_share", "high_symbol_share", "high_digit_share"}:
-        owner = np.repeat(np.arange(len(bodies)), lengths)
-        per_class = np.bincount(owner * 8 + _classes(points), minlength=8 * len(bodies)).reshape(-1, 8)
-        for reason, bit in (("low_cjk_share", 1), ("high_symbol_share", 2), ("high_digit_share", 4)):
-            counts[reason] = per_class[:, [c for c in range(8) if c & bit]].sum(axis=1)
-    if "repeated_ngrams" in reasons:
-        counts["repeated_ngrams"] = _repeated_ngram_chars(points, lengths, n)
-    return {reason: values.tolist() for reason, values in counts.items()}
-
-
-def _bad_encoding_chars(bodies: list[str]) -> np.ndarray:
-    """Per text: characters in U+FFFD and mojibake runs, looked for only in texts holding a character such a
-    run starts with (found in one pass over all texts)."""
-    found = np.zeros(len(bodies), dtype=np.int64)
-    starts = list(itertools.accumulate((len(body) + 1 for body in bodies), initial=0))
-    for row in sorted({bisect_right(starts, m.start()) - 1 for m in _BAD_START_RE.finditer("\x00".join(bodies))}):
-        found[row] = sum(map(len, _BAD_ENCODING_RE.findall(bodies[row])))
-    return found
+    @model_validator(mode="after")
+    def _off_switches_every_part_off(self) -> CleanConfig:
+        """`enabled: false` turns every sub-section off, so a sub-section's own `enabled` alone says whether its
+        step runs (no step need look at its parent's switch)."""
+        if not self.enabled:
+            for name, section in self:
+                if isinstance(section, StageSection) and section.enabled:
+                    setattr(self, name, section.model_copy(update={"enabled": False}))
+        return self
 
 
 # -- lexicons ----------------------------------------------------------------------------------------------
-
-
-def read_lexicon(path: Path, what: str) -> list[tuple[str, float, int]]:
-    """(entry, weight, line) per entry of a `term[TAB weight]` file; `#` starts a comment line."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise CorpusctlError(f"{what} lexicon {path} cannot be read: {exc.strerror or exc}") from None
-    entries = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        term, _, rest = line.partition("\t")
-        weight = 1.0
-        if rest.strip():
-            try:
-                weight = float(rest.split("\t")[0])
-            except ValueError:
-                raise CorpusctlError(
-                    f"{path}:{number}: weight {rest.strip()!r} of {term.strip()!r} is not a number"
-                ) from None
-        if term.strip():
-            entries.append((term.strip(), weight, number))
-    return entries
-
-
-def _first_column(path: Path, what: str) -> list[tuple[str, float, int]]:
-    """Entries of a word list whose lines may carry more columns after whitespace (`法兰 3000 n`)."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise CorpusctlError(f"{what} lexicon {path} cannot be read: {exc.strerror or exc}") from None
-    return [(line.split()[0], 1.0, number) for number, line in enumerate(lines, 1)
-            if line.strip() and not line.lstrip().startswith("#")]
 
 
 def _automaton(entries: dict[str, float]):
@@ -317,10 +127,6 @@ _TAIL_RE = re.compile(r"[。！？；!?”’」』）)》】\"'\s]*$")
 _CLAUSE_RE = re.compile(r"[^，,]*[，,]|[^，,]+")
 
 
-def _tidy(text: str) -> str:
-    return re.sub(r"[^\S\n]*\n\s*", "\n", text).strip()
-
-
 def remove_clutter(text: str, automaton, unit: str = "clause") -> tuple[str, int]:
     """Drop each clause (or sentence) that holds a clutter phrase; returns the text and the number removed.
 
@@ -361,7 +167,7 @@ def remove_clutter(text: str, automaton, unit: str = "clause") -> tuple[str, int
         else:
             pieces.append("\n" if "\n" in tail else "")
             removed += 1
-    return _tidy("".join(pieces)), removed
+    return tidy("".join(pieces)), removed
 
 
 _MEASUREMENT_RE = re.compile(
@@ -428,52 +234,7 @@ def remove_scene_sentences(text: str, reason_of) -> tuple[str, list[str]]:
             pieces.append("\n" if "\n" in sentence else "")
         else:
             pieces.append(sentence)
-    return (_tidy("".join(pieces)), reasons) if reasons else (text, [])
-
-
-def _sentence_key(sentence: str) -> str:
-    return no_spaces(sentence).rstrip(_END_MARKS)
-
-
-def _repeating(texts: list[str], min_chars: int) -> np.ndarray:
-    """Whether each text may have a sentence that `merge_repeated_sentences` removes: the keys of all
-    sentences are cut from one string of all texts without whitespace and compared by Python's hash (a
-    text without two equal hashes surely repeats nothing)."""
-    offsets, starts, ends = sentence_bounds(texts)
-    row = np.repeat(np.arange(len(texts)), np.diff(offsets))
-    lengths = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
-    joined = "\x00".join(texts)
-    base = (np.cumsum(lengths) - lengths)[row]  # where each sentence's text starts in `joined`
-    solid = np.zeros(len(joined) + 1, dtype=np.int64)  # characters before each position that are not whitespace
-    np.cumsum(~is_space(codepoints(joined)), out=solid[1:])
-    body = no_spaces(joined)
-    keys = [body[lo:hi].rstrip(_END_MARKS)
-            for lo, hi in zip(solid[base + starts].tolist(), solid[base + ends].tolist(), strict=True)]
-    long = np.fromiter(map(len, keys), np.int64, len(keys)) >= min_chars
-    hashes = np.fromiter(map(hash, keys), np.int64, len(keys))[long]
-    row = row[long]
-    order = np.lexsort((hashes, row))
-    same = (row[order[1:]] == row[order[:-1]]) & (hashes[order[1:]] == hashes[order[:-1]])
-    repeating = np.zeros(len(texts), dtype=bool)
-    repeating[row[order[1:]][same]] = True
-    return repeating
-
-
-def merge_repeated_sentences(text: str, min_chars: int) -> tuple[str, int]:
-    """Keep the first occurrence of each sentence (compared without whitespace and end marks)."""
-    seen: set[str] = set()
-    pieces: list[str] = []
-    removed = 0
-    for start, end in split_sentences(text):
-        sentence = text[start:end]
-        key = _sentence_key(sentence)
-        if len(key) >= min_chars and key in seen:
-            removed += 1
-            pieces.append("\n" if "\n" in sentence else "")
-            continue
-        seen.add(key)
-        pieces.append(sentence)
-    return (_tidy("".join(pieces)), removed) if removed else (text, 0)
+    return (tidy("".join(pieces)), reasons) if reasons else (text, [])
 
 
 # -- the stage ----------------------------------------------------------------------------------------------
@@ -505,20 +266,20 @@ class CleanStage:
 
             scene = safety = _automaton({})
             if self.config.clutter.enabled:
-                entries = read_lexicon(self.config.clutter.lexicon, "clean.clutter")
-                clutter = _automaton({normalize_text(t, norm): 1.0 for t, _, _ in entries})
+                entries = read_lexicon(self.config.clutter.lexicon, "clean.clutter.lexicon", pos=False)
+                clutter = _automaton({normalize_text(e.term, norm): 1.0 for e in entries})
                 if self.config.clutter.scene:
-                    scene_words = {normalize_text(t, norm): 1.0
-                                   for t, _, _ in read_lexicon(self.config.clutter.scene_lexicon, "clean.clutter.scene")}
+                    scene_words = {normalize_text(e.term, norm): 1.0 for e in read_lexicon(
+                        self.config.clutter.scene_lexicon, "clean.clutter.scene_lexicon", pos=False)}
                     scene = _automaton(scene_words)
                     safety = _automaton({word: 1.0 for path in self.config.clutter.safety_lexicons
-                                         for t, _, _ in _first_column(path, "clean.clutter.safety")
-                                         if (word := normalize_text(t, norm)) not in scene_words
+                                         for e in read_lexicon(path, "clean.clutter.safety_lexicons")
+                                         if (word := normalize_text(e.term, norm)) not in scene_words
                                          and word not in PLACES})
             if self.config.anomaly.enabled:
                 weights: dict[str, float] = {}
-                for term, weight, _ in read_lexicon(self.config.anomaly.lexicon, "clean.anomaly"):
-                    weights[normalize_text(term, norm)] = weight
+                for e in read_lexicon(self.config.anomaly.lexicon, "clean.anomaly.lexicon", pos=False):
+                    weights[normalize_text(e.term, norm)] = 1.0 if e.weight is None else e.weight
                 anomaly = _automaton(weights)
             self._state = (clutter, anomaly)
             self._scene = (scene, safety, anomaly)
@@ -527,7 +288,7 @@ class CleanStage:
     def scene_reason(self, sentence: str) -> str | None:
         """`scene_reason` with this stage's lexicons and thresholds (None when the class rule is off)."""
         config = self.config.clutter
-        if not (self.config.enabled and config.enabled and config.scene):
+        if not (config.enabled and config.scene):
             return None
         self.setup()
         return scene_reason(sentence, *self._scene, config.min_scene_terms, config.min_scene_share)
@@ -536,7 +297,7 @@ class CleanStage:
         """(priority, events) of each (title, text) from the anomaly terms in both (0.0 when there are none);
         all titles, then all texts, are matched in one pass."""
         config = self.config.anomaly
-        if not (self.config.enabled and config.enabled):
+        if not config.enabled:
             return [(0.0, [])] * len(texts)
         _, automaton = self.setup()
         totals = [0.0] * len(texts)
@@ -597,7 +358,7 @@ class CleanStage:
         originals = [texts[row] for row in rows]
         hits = _matches_many(clutter, originals) if config.clutter.enabled else [[]] * len(rows)
         merge = config.dedup.enabled and config.dedup.sentences
-        repeating = _repeating(originals, config.dedup.min_sentence_chars) if merge else [False] * len(rows)
+        repeating = repeating_sentences(originals, config.dedup.min_sentence_chars) if merge else [False] * len(rows)
         kept = []
         scene_on = config.clutter.enabled and config.clutter.scene
         scene_domains = set(config.clutter.scene_domains)
@@ -613,7 +374,7 @@ class CleanStage:
                 events[row].extend(["clutter.removed_scene"] * len(reasons))
             if merge and (repeats_in or cleaned != text):
                 cleaned, repeats = merge_repeated_sentences(cleaned, config.dedup.min_sentence_chars)
-                events[row].extend(["dedup.sentence_removed"] * repeats)
+                events[row].extend([SENTENCE_REMOVED] * repeats)
             if text.strip() and not cleaned.strip():
                 rejects[row] = "empty_after_clean"
                 details[row] = f"nothing left after removing {removed} clutter and {repeats} repeated sentences"

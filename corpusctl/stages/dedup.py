@@ -1,7 +1,7 @@
-"""Redundancy removal: exact and near-duplicate documents (repeated sentences inside one document are merged
-by the clean stage, see `clean.merge_repeated_sentences`).
+"""Redundancy removal: exact and near-duplicate documents, and repeated sentences inside one document
+(`merge_repeated_sentences`, which the clean stage runs on each document after removing clutter).
 
-Two parts, so the expensive half runs in parallel and the global half stays small:
+Document dedup has two parts, so the expensive half runs in parallel and the global half stays small:
 1. `dedup_signatures(batch, config)` — per row, an exact hash and a MinHash signature; a pure batch function.
 2. `find_duplicates(ids, exact_hashes, minhashes, config)` — one sequential pass in input order that keeps
    only hashes and signatures in memory and decides which rows are duplicates of an earlier one.
@@ -24,10 +24,12 @@ from pydantic import Field, field_validator
 
 from corpusctl.config import StageSection
 from corpusctl.stages.base import GlobalStep, Stage, register
+from corpusctl.text.chars import codepoints, is_space, no_spaces
+from corpusctl.text.ngrams import ngram_hashes
+from corpusctl.text.sentences import sentence_bounds, split_sentences, tidy
 
 MINHASH_SEED = 1
 _MAX32 = np.uint32(0xFFFFFFFF)
-_POLY = np.uint64(0x100000001B3)  # FNV prime: odd, so the polynomial hash is a bijection per position
 _CHUNK = 8192  # shingles per block: 128 permutations x 8192 x 4 bytes = 4 MB of scratch
 
 
@@ -58,56 +60,12 @@ class DedupConfig(StageSection):
 # -- hashing -----------------------------------------------------------------------------------------------
 
 
-def no_spaces(text: str) -> str:
-    """The text without any whitespace (str.split is several times faster than a regex here)."""
-    return "".join(text.split())
-
-
-def _fmix64(h: np.ndarray) -> np.ndarray:
-    """murmur3's 64-bit finalizer, in place."""
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    h ^= h >> np.uint64(33)
-    return h
-
-
 def _fmix32(h: np.ndarray) -> np.ndarray:
     h = h ^ (h >> np.uint32(16))
     h = h * np.uint32(0x85EBCA6B)
     h = h ^ (h >> np.uint32(13))
     h = h * np.uint32(0xC2B2AE35)
     return h ^ (h >> np.uint32(16))
-
-
-def codepoints(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
-
-
-def ngram_hashes(points: np.ndarray, n: int) -> np.ndarray:
-    """64-bit hash of every length-n window of a code point array (empty when it is shorter than n)."""
-    count = len(points) - n + 1
-    if count <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    # h(window) = sum of points[i + k] * P**(n - 1 - k), built by doubling: h(xy) = h(x) * P**len(y) + h(y)
-    block, size = points.astype(np.uint64), 1  # hashes of all windows of length `size`
-    h, length = None, 0  # hashes of all windows of length `length` (the bits of n seen so far)
-    while True:
-        if n & size:
-            tail = block[length:]
-            if h is None:
-                h = tail.copy()
-            else:
-                h = h[: len(tail)]
-                h *= _POLY ** np.uint64(size)
-                h += tail
-            length += size
-        if length == n:
-            return _fmix64(h[:count])
-        doubled = block[:-size] * _POLY ** np.uint64(size)
-        doubled += block[size:]
-        block, size = doubled, size * 2
 
 
 def shingle_hash32(shingle: str | bytes) -> int:
@@ -305,6 +263,58 @@ def estimated_jaccard(a: bytes, b: bytes) -> float:
     return float(np.mean(np.frombuffer(a, dtype="<u4") == np.frombuffer(b, dtype="<u4")))
 
 
+# -- repeated sentences inside one document (run by the clean stage, per document) ---------------------------
+
+SENTENCE_REMOVED = "dedup.sentence_removed"
+"""The event of each sentence `merge_repeated_sentences` drops (counted in the manifest under clean)."""
+_END_MARKS = "。！？；!?，,、：:”’」』）)》】\"'"
+
+
+def _sentence_key(sentence: str) -> str:
+    return no_spaces(sentence).rstrip(_END_MARKS)
+
+
+def repeating_sentences(texts: list[str], min_chars: int) -> np.ndarray:
+    """Whether each text may have a sentence that `merge_repeated_sentences` removes: the keys of all
+    sentences are cut from one string of all texts without whitespace and compared by Python's hash (a
+    text without two equal hashes surely repeats nothing)."""
+    offsets, starts, ends = sentence_bounds(texts)
+    row = np.repeat(np.arange(len(texts)), np.diff(offsets))
+    lengths = np.fromiter(map(len, texts), np.int64, len(texts)) + 1
+    joined = "\x00".join(texts)
+    base = (np.cumsum(lengths) - lengths)[row]  # where each sentence's text starts in `joined`
+    solid = np.zeros(len(joined) + 1, dtype=np.int64)  # characters before each position that are not whitespace
+    np.cumsum(~is_space(codepoints(joined)), out=solid[1:])
+    body = no_spaces(joined)
+    keys = [body[lo:hi].rstrip(_END_MARKS)
+            for lo, hi in zip(solid[base + starts].tolist(), solid[base + ends].tolist(), strict=True)]
+    long = np.fromiter(map(len, keys), np.int64, len(keys)) >= min_chars
+    hashes = np.fromiter(map(hash, keys), np.int64, len(keys))[long]
+    row = row[long]
+    order = np.lexsort((hashes, row))
+    same = (row[order[1:]] == row[order[:-1]]) & (hashes[order[1:]] == hashes[order[:-1]])
+    repeating = np.zeros(len(texts), dtype=bool)
+    repeating[row[order[1:]][same]] = True
+    return repeating
+
+
+def merge_repeated_sentences(text: str, min_chars: int) -> tuple[str, int]:
+    """Keep the first occurrence of each sentence (compared without whitespace and end marks)."""
+    seen: set[str] = set()
+    pieces: list[str] = []
+    removed = 0
+    for start, end in split_sentences(text):
+        sentence = text[start:end]
+        key = _sentence_key(sentence)
+        if len(key) >= min_chars and key in seen:
+            removed += 1
+            pieces.append("\n" if "\n" in sentence else "")
+            continue
+        seen.add(key)
+        pieces.append(sentence)
+    return (tidy("".join(pieces)), removed) if removed else (text, 0)
+
+
 # -- the registered step ----------------------------------------------------------------------------------
 
 
@@ -326,10 +336,6 @@ class Dedup(GlobalStep):
 
     name = "dedup"
     section = "clean.dedup"
-
-    @classmethod
-    def enabled(cls, recipe) -> bool:
-        return recipe.clean.enabled and recipe.clean.dedup.enabled
 
     def measure(self) -> Stage:
         return DedupSignatures(self.recipe)

@@ -30,9 +30,9 @@ from corpusctl.config import StageSection
 from corpusctl.io.columns import COLUMN_TYPES, SENTENCE, SPAN, to_record_batch
 from corpusctl.stages import stable_hash
 from corpusctl.stages.base import Stage, register
-from corpusctl.stages.dedup import codepoints
-from corpusctl.stages.mix import fill_budget
-from corpusctl.stages.normalize import is_space, sentence_bounds, split_sentences
+from corpusctl.stages.budget import fill_budget
+from corpusctl.text.chars import codepoints, is_space
+from corpusctl.text.sentences import sentence_bounds, split_sentences
 
 TITLE_CONTENT = "title_content"
 PARAGRAPH = "paragraph"

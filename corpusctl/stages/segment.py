@@ -18,7 +18,7 @@ every non-whitespace character of `text` exactly once (whitespace is skipped, ne
   jieba's dictionary through rjieba (`tag(word)`; when jieba splits the word, the tag of its last piece,
   since Chinese compounds are head-final); character classes last (punctuation, symbols, digits).
 
-User dictionary: `(word, freq | None, pos | None)` tuples (`read_lexicon` reads `word [freq] [pos]` files).
+User dictionary: `(word, freq | None, pos | None)` tuples (`corpusctl.lexicons.user_words` reads `word [freq] [pos]` files).
 Each word is added with `freq = max(freq, suggest_freq(word), USER_FREQ_FLOOR)`: jieba's own
 `suggest_freq` makes the word beat its own split, the floor gives it a margin against overlapping
 neighbours, and the floor is small enough that 85,000 terms barely move the dictionary's total (which
@@ -74,9 +74,11 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
+from corpusctl import lexicons
 from corpusctl.config import PROJECT_ROOT, RecipePath, Section
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages.base import Stage, register
+from corpusctl.stages.pii import PLACEHOLDER
 
 UPOS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
         "SCONJ", "SYM", "VERB", "X"]
@@ -112,9 +114,6 @@ SCONJ_WORDS = frozenset(
     "以便 以免 免得 否则 要不然".split()
 )
 """Conjunctions jieba tags `c` that introduce a subordinate clause."""
-
-PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")
-"""What the privacy step leaves in place of personal data (its default `[{TYPE}]`): one word each."""
 
 USER_FREQ_FLOOR = 100
 """Minimum dictionary frequency of a user word (see the module docstring)."""
@@ -215,36 +214,6 @@ class _UposMapper:
 
 
 # -- user dictionary --------------------------------------------------------------------------------------
-
-
-def read_lexicon(path: str | Path) -> list[UserWord]:
-    """Reads a jieba-style user dictionary: `word [freq] [pos]` per line, `#` comments, blank lines."""
-    path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise CorpusctlError(f"{path}: lexicon file not found") from None
-    except UnicodeDecodeError as exc:
-        raise CorpusctlError(f"{path}: lexicon is not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    entries: list[UserWord] = []
-    for number, line in enumerate(lines, 1):
-        fields = line.strip().lstrip("\ufeff").split()
-        if not fields or fields[0].startswith("#"):
-            continue
-        if len(fields) > 3:
-            raise CorpusctlError(f"{path}:{number}: expected `word [freq] [pos]`, got {line.strip()!r}")
-        word, rest = fields[0], fields[1:]
-        freq: int | None = None
-        pos: str | None = None
-        if rest and rest[0].isdigit():
-            freq = int(rest.pop(0))
-        if rest:
-            pos = rest.pop(0)
-        if rest or (pos is not None and pos.isdigit()):
-            raise CorpusctlError(f"{path}:{number}: expected `word [freq] [pos]` (freq an integer), "
-                                 f"got {line.strip()!r}")
-        entries.append((word, freq, pos))
-    return entries
 
 
 def merge_user_words(*groups: Iterable[Sequence]) -> list[UserWord]:
@@ -788,7 +757,7 @@ class SegmentStage:
         self.config = config
         self.placeholders = None if placeholders is None else list(placeholders)
         if user_words is None:
-            user_words = merge_user_words(*(read_lexicon(path) for path in config.lexicons))
+            user_words = merge_user_words(*(lexicons.user_words(path) for path in config.lexicons))
         self.user_words = merge_user_words(user_words)
         self._segmenter: Segmenter | None = None
         if config.backend == "pkuseg":

@@ -87,7 +87,7 @@ def test_stats_counts_sentences_chars_and_entities(conll, tmp_path):
 
 def test_export_from_an_output_folder(tmp_path):
     import datasets
-    from test_ner_export import make_rows
+    from ner_rows import make_rows
 
     out = tmp_path / "out"
     datasets.Dataset.from_list(make_rows(80, seed=4)).save_to_disk(str(out / "pretrain"))

@@ -65,6 +65,9 @@ def test_every_section_accepts_enabled_false(tmp_path):
     text = MINIMAL.replace("mix: {shares: {sop: 1.0}}\n", "") + "".join(f"{s}: {{enabled: false}}\n" for s in sections)
     recipe = load_recipe(write(tmp_path, text))
     assert all(getattr(recipe, s).enabled is False for s in sections)
+    parts = ("normalize", "pii", "quality", "clutter", "dedup", "anomaly")
+    assert not any(getattr(recipe.clean, part).enabled for part in parts)  # clean off: each of its parts says so
+    assert load_recipe(write(tmp_path, MINIMAL)).clean.pii.enabled  # (and the defaults are not touched)
     with pytest.raises(RecipeError, match="segment.enabled"):  # a required step cannot be switched off
         load_recipe(write(tmp_path, MINIMAL + "segment: {enabled: false}\n"))
 

@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 
 from corpusctl.cli import app
 from corpusctl.exports.schemes import read_conll
-from corpusctl.stages.pii import PiiConfig, PiiCorpus, make_pii_corpus, placeholders
+from corpusctl.stages.pii import PiiConfig, placeholders
 from corpusctl.stages.vocab import decode_ids
+from sample_data.pii_forms import PiiCorpus, make_pii_corpus
 
 TYPES = ("id_card", "mobile", "landline", "email", "bank_card", "person")
 SEPARATORS = re.compile(r"[\s\-()+]")  # how planted numbers are grouped ("138 1234 5678", "(010)", "+86-")

@@ -378,7 +378,7 @@ def test_validate_checks_lexicon_formats(tmp_path):
     lexicon = tmp_path / "terms.txt"
     lexicon.write_text("泄漏 12 n\n灭火器 n 12\n", encoding="utf-8")
     recipe = tiny_recipe(tmp_path, f"segment: {{lexicons: [{lexicon.name}]}}\n")
-    assert_user_error(run("validate", recipe), 2, f"segment.lexicons.0 (line 9): {lexicon}:2: expected `word [freq] [pos]`")
+    assert_user_error(run("validate", recipe), 2, f"segment.lexicons.0 (line 9): {lexicon}:2: expected `term [weight] [pos]`")
 
 
 def test_set_overrides_any_key_and_is_validated_with_its_path(tmp_path):

@@ -10,14 +10,9 @@ import pytest
 from helpers import build
 
 import corpusctl.stages.pii as pii
-from corpusctl.stages.pii import (
-    PII_FORMS,
-    PiiConfig,
-    PiiStage,
-    Scrubber,
-    id_check_char,
-    make_forms_corpus,
-)
+from corpusctl.stages.pii import PiiConfig, PiiStage, Scrubber, id_check_char
+from sample_data import pii_forms
+from sample_data.pii_forms import PII_FORMS, make_forms_corpus
 
 DEFAULT = Scrubber(PiiConfig())
 ID = "320106198507173416"  # a valid resident ID (check character 6)
@@ -146,7 +141,7 @@ def test_every_form_every_field_is_found_and_decoys_are_kept():
     per_field: dict[str, list[int]] = {}
     for i, plants in enumerate(corpus.plants):
         for form, _half, field, secret in plants:
-            found = not any(s in out[field][i] for s in pii._secret_forms(secret))
+            found = not any(s in out[field][i] for s in pii_forms._secret_forms(secret))
             for table, key in ((per_form, form), (per_field, field)):
                 table.setdefault(key, [0, 0])
                 table[key][0] += found
@@ -274,7 +269,7 @@ def test_nfkc_of_each_form_is_also_found():
         written, secret = form.make(rng)
         for text in (written, unicodedata.normalize("NFKC", written)):
             new = scrub(f"记录：{text}。")
-            assert not any(s in new for s in pii._secret_forms(secret)), (form.name, text, new)
+            assert not any(s in new for s in pii_forms._secret_forms(secret)), (form.name, text, new)
 
 
 def test_with_the_scrub_off_ingest_keeps_the_text_as_written(planted_build):

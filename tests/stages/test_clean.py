@@ -9,26 +9,28 @@ from hypothesis import strategies as st
 from corpusctl.config import PROJECT_ROOT
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages.clean import (
-    _BAD_ENCODING_RE,
-    _CJK_RE,
-    _DIGIT_RE,
-    _SYMBOL_RE,
     AnomalyConfig,
     CleanConfig,
     CleanStage,
     ClutterConfig,
-    QualityConfig,
     _automaton,
     _matches,
     _matches_many,
-    _repeating,
+)
+from corpusctl.stages.dedup import DedupConfig, merge_repeated_sentences, repeating_sentences
+from corpusctl.stages.quality import (
+    _BAD_ENCODING_RE,
+    _CJK_RE,
+    _DIGIT_RE,
+    _SYMBOL_RE,
+    QualityConfig,
     _share_counts,
-    merge_repeated_sentences,
     quality_reject,
     quality_rejects,
     repeated_ngram_share,
 )
-from corpusctl.stages.dedup import DedupConfig, codepoints, ngram_hashes, no_spaces
+from corpusctl.text.chars import codepoints, no_spaces
+from corpusctl.text.ngrams import ngram_hashes
 
 HANZI = "阀门检查泄漏压力温度设备管道车间巡检记录安全帽维修班组现场运行正常情况处理完毕报告"  # 40 distinct
 
@@ -168,7 +170,7 @@ def test_lexicon_matches_of_joined_texts_are_those_of_each_text(texts):
 @given(st.lists(st.lists(st.sampled_from(["发现泄漏。", "发现 泄漏！", "正常。", "\n", "好"]), max_size=6).map("".join),
                 max_size=6))
 def test_texts_with_repeated_sentences_are_found(texts):
-    repeating = _repeating(texts, 3)
+    repeating = repeating_sentences(texts, 3)
     for text, flagged in zip(texts, repeating, strict=True):
         assert flagged or merge_repeated_sentences(text, 3)[1] == 0
 
@@ -286,7 +288,7 @@ def test_lexicon_errors_are_user_errors(tmp_path, lexicons):
     with pytest.raises(CorpusctlError, match=r"bad.txt:2: weight 'high'"):
         run(stage, "发现泄漏。")
     missing = CleanStage(CleanConfig(clutter=ClutterConfig(lexicon=tmp_path / "nope.txt")))
-    with pytest.raises(CorpusctlError, match="clean.clutter lexicon"):
+    with pytest.raises(CorpusctlError, match="clean.clutter.lexicon: .*nope.txt: lexicon file not found"):
         run(missing, "发现泄漏。")
 
 

@@ -14,10 +14,10 @@ from corpusctl.stages.dedup import (
     estimated_jaccard,
     find_duplicates,
     minhash_signatures,
-    ngram_hashes,
     shingle_hash32,
     shingles,
 )
+from corpusctl.text.ngrams import ngram_hashes
 
 REPORT = ("今日对二号车间进行例行巡检，发现三号反应釜出口法兰处存在轻微泄漏，现场有刺激性气味。"
           "班组长立即组织人员关闭上游阀门，更换法兰垫片，并对周边区域进行通风处理。"

@@ -22,7 +22,7 @@ from corpusctl.stages.format import (
     window_spans,
 )
 from corpusctl.stages.mix import MixConfig, copy_rows, plan_mix
-from corpusctl.stages.normalize import split_sentences
+from corpusctl.text.sentences import split_sentences
 
 HANZI = "检查发现设备运行温度压力阀门管道人员作业现场安全隐患整改措施记录维护保养更换部件正常异常报告"
 TERMS = ["泄漏", "过热", "灭火器", "接地", "安全阀", "压力容器", "防护栏"]

@@ -17,12 +17,11 @@ from corpusctl.stages.mask import (
     UPOS,
     MaskConfig,
     MaskStage,
-    MaskStatistics,
     MaskVocab,
     mask_example,
-    mask_statistics,
     to_batch,
 )
+from corpusctl.stages.mask_stats import MaskStatistics, mask_statistics
 
 VOCAB_SIZE = 60
 PAD, UNK, CLS, SEP, MASK = range(5)

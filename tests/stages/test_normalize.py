@@ -10,9 +10,8 @@ from corpusctl.stages.normalize import (
     _nfkc,
     normalize_text,
     normalize_with_events,
-    sentence_bounds,
-    split_sentences,
 )
+from corpusctl.text.sentences import sentence_bounds, split_sentences
 
 DEFAULT = NormalizeConfig()
 T2S = NormalizeConfig(traditional_to_simplified=True)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from corpusctl.cli_segmenter import app
 from corpusctl.errors import CorpusctlError
+from corpusctl.lexicons import user_words
 from corpusctl.stages.segment import (
     INFO_FILE,
     JIEBA_TO_UPOS,
@@ -30,7 +31,6 @@ from corpusctl.stages.segment import (
     evaluate,
     merge_user_words,
     read_gold,
-    read_lexicon,
     summary,
     to_upos,
     train_pkuseg,
@@ -146,20 +146,20 @@ def test_pos_off_gives_x_except_fixed_spans():
 # -- user dictionary --------------------------------------------------------------------------------------
 
 
-def test_read_lexicon_formats(tmp_path):
+def test_user_words_formats(tmp_path):
     path = tmp_path / "terms.txt"
     path.write_text("# comment\n\n离心泵\n安全阀 3000\n泄漏 vn\n接地 200 v\nC# nz\n", encoding="utf-8")
-    assert read_lexicon(path) == [("离心泵", None, None), ("安全阀", 3000, None), ("泄漏", None, "vn"),
+    assert user_words(path) == [("离心泵", None, None), ("安全阀", 3000, None), ("泄漏", None, "vn"),
                                   ("接地", 200, "v"), ("C#", None, "nz")]
 
 
-def test_read_lexicon_errors(tmp_path):
+def test_user_words_errors(tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_text("离心泵 3000 n\n安全阀 n 3000\n", encoding="utf-8")
     with pytest.raises(CorpusctlError, match=r"bad.txt:2"):
-        read_lexicon(bad)
+        user_words(bad)
     with pytest.raises(CorpusctlError, match="not found"):
-        read_lexicon(tmp_path / "missing.txt")
+        user_words(tmp_path / "missing.txt")
 
 
 def test_merge_user_words_keeps_highest_freq_and_first_pos():
