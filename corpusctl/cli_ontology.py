@@ -144,7 +144,7 @@ def eval_(file: Path = typer.Argument(..., help="Evaluation file: split<TAB>term
     Example: corpusctl ontology eval ontology/eval/homonyms.tsv --errors
     """
     from corpusctl.ontology import Annotator, load_ontology
-    from corpusctl.senses import evaluate, read_eval_set
+    from corpusctl.ontology.senses import evaluate, read_eval_set
 
     try:
         ontology = load_ontology(directory)
@@ -197,7 +197,7 @@ def import_(source: Path = typer.Argument(..., help="Term table (.csv/.tsv: term
     Example: corpusctl ontology import terms.csv my_ontology --relations pairs.csv
     """
     from corpusctl.ontology import ontology_stats
-    from corpusctl.ontology_import import import_ontology
+    from corpusctl.ontology.importer import import_ontology
 
     pairs = {}
     for item in mapping:

@@ -101,14 +101,14 @@ EVAL_SET = DEFAULT_DIR / "eval" / "homonyms.tsv"
 
 @pytest.fixture(scope="module")
 def eval_figures(annotator) -> dict:
-    from corpusctl.senses import evaluate, read_eval_set
+    from corpusctl.ontology.senses import evaluate, read_eval_set
 
     items = read_eval_set(EVAL_SET)
     return evaluate(annotator.annotate, items, {c.term: c.default_sense for c in SHIPPED.homonyms})["splits"]
 
 
 def test_the_eval_set_is_natural_text_covering_every_homonym():
-    from corpusctl.senses import read_eval_set
+    from corpusctl.ontology.senses import read_eval_set
 
     items = read_eval_set(EVAL_SET)
     assert len(items) >= 200
@@ -194,7 +194,7 @@ def test_homonym_rules(text, sense, resolved):
 
 
 def test_decide_abstains_on_weak_or_even_evidence():
-    from corpusctl.senses import decide
+    from corpusctl.ontology.senses import decide
 
     scores = np.array([[2.0, 0.0, 0.0], [1.0, 0.9, 0.0], [0.2, 0.0, 0.0], [0.0, 0.0, 3.0], [0.0, 0.0, 0.0]])
     valid = np.array([[True, True, False]] * 3 + [[True, True, True], [True, True, False]])

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from corpusctl.cli_ontology import app
 from corpusctl.ontology import DEFAULT_DIR, load_ontology, validate_ontology
-from corpusctl.ontology_import import import_ontology
+from corpusctl.ontology.importer import import_ontology
 
 runner = CliRunner()
 
@@ -159,7 +159,7 @@ def test_the_sample_builds_with_ontologies_imported_from_csv_and_skos(tmp_path):
 
 
 def test_one_line_related_and_broader_statements_take_the_fast_path(tmp_path):
-    from corpusctl.ontology_import import split_simple_statements
+    from corpusctl.ontology.importer import split_simple_statements
 
     lines = ["@prefix skos: <http://www.w3.org/2004/02/skos/core#> .", "@prefix ex: <http://e.org/#> .",
              "ex:a skos:related ex:b .", "ex:a skos:related", "    ex:c .", 'ex:a skos:note """x', 'ex:a skos:related ex:d .',
