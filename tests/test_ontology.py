@@ -381,3 +381,14 @@ def test_every_ontology_term_is_one_jieba_word():
     contexts = ("检查发现{}存在问题。", "要求对{}进行整改", "现场的{}已经更换")
     broken = [(w, c) for w, _, _ in entries for c in contexts if w not in tokenizer.lcut(c.format(w))]
     assert broken == []
+
+
+def test_starter_rebuild_is_byte_identical(tmp_path):
+    """ontology/build_starter.py reads its tables from ontology/starter/ and writes the shipped files unchanged."""
+    import subprocess
+    import sys
+
+    script = DEFAULT_DIR / "build_starter.py"
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
+    for name in ("concepts.jsonl", "relations.tsv", "categories.txt"):
+        assert (tmp_path / name).read_bytes() == (DEFAULT_DIR / name).read_bytes(), name
