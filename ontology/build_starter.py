@@ -55,17 +55,18 @@ def read_trees() -> dict[str, str]:
     return {category: "\n".join(lines) + "\n" for category, lines in trees.items()}
 
 
-def read_homonyms() -> list[tuple[str, str, list[tuple[str, str, str, str | None, list[str]]]]]:
+def read_homonyms() -> list[tuple[str, str, list[tuple[str, str, str, str | None, list[str], list[str]]]]]:
     """(term, default sense, senses); a sense: (id, gloss, category or "" for a general-language sense,
     parent term or None, cue words). Cues are words that sit near the term in that sense's writing; a
-    sense's `context_cues` (added from the tuned half of eval/homonyms.tsv) follow its `cues`."""
+    sense's `context_cues` (added from the tuned half of eval/homonyms.tsv) follow its `cues`; `examples` are
+    natural sentences using the term in that sense (the tuned half of eval/homonyms.tsv)."""
     out = []
     for line in _lines("homonyms.jsonl"):
         if line.strip():
             raw = json.loads(line)
             out.append((raw["term"], raw["default_sense"],
-                        [(s["id"], s["gloss"], s["category"], s["parent"], [*s["cues"], *s.get("context_cues", ())])
-                         for s in raw["senses"]]))
+                        [(s["id"], s["gloss"], s["category"], s["parent"], [*s["cues"], *s.get("context_cues", ())],
+                          s.get("examples", [])) for s in raw["senses"]]))
     return out
 
 
@@ -162,9 +163,13 @@ class Builder:
         for term, default, senses in HOMONYMS:
             self.add(term, "EQUIPMENT", None, cid=f"h:{term}")  # category and parent set in resolve()
             record = self.concepts[f"h:{term}"]
-            record["senses"] = [{"id": sid, "gloss": gloss, "category": category, "parent": parent,
-                                 "cues": list(dict.fromkeys(cues))}
-                                for sid, gloss, category, parent, cues in senses]
+            record["senses"] = []
+            for sid, gloss, category, parent, cues, examples in senses:
+                sense = {"id": sid, "gloss": gloss, "category": category, "parent": parent,
+                         "cues": list(dict.fromkeys(cues))}
+                if examples:
+                    sense["examples"] = list(examples)
+                record["senses"].append(sense)
             record["default_sense"] = default
 
     def resolve_homonyms(self) -> None:

@@ -392,3 +392,14 @@ def test_starter_rebuild_is_byte_identical(tmp_path):
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
     for name in ("concepts.jsonl", "relations.tsv", "categories.txt"):
         assert (tmp_path / name).read_bytes() == (DEFAULT_DIR / name).read_bytes(), name
+
+
+def test_sense_examples_are_the_tuned_half_and_never_a_held_out_sentence():
+    """The sense model learns from `examples`; the held-out half of the eval set must stay unseen."""
+    from corpusctl.ontology.senses import read_eval_set
+
+    items = read_eval_set(EVAL_SET)
+    examples = {(c.term, s.id, e) for c in SHIPPED.homonyms for s in c.senses for e in s.examples}
+    held_out = {i.text for i in items if i.split == "heldout"}
+    assert examples and not {e for _, _, e in examples} & held_out
+    assert examples == {(i.term, i.sense, i.text) for i in items if i.split == "tuned"}

@@ -29,7 +29,7 @@ from corpusctl.ontology.model import (
 )
 
 _CONCEPT_KEYS = {"id", "term", "synonyms", "category", "parent", "senses", "default_sense", "gloss"}
-_SENSE_KEYS = {"id", "gloss", "category", "parent", "cues"}
+_SENSE_KEYS = {"id", "gloss", "category", "parent", "cues", "examples"}
 _RELATION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _BAD_SURFACE = re.compile(r"[\s\x00-\x1f\x7f]")
 
@@ -100,6 +100,10 @@ def _parse_sense(raw: Any, where: tuple[str, int, str], problems: list[Problem])
     if cues is None:
         problems.append(Problem(file, line, cid, f"sense {sid}: `cues` must be a list of strings"))
         cues = ()
+    examples = _str_list(raw.get("examples", []))
+    if examples is None:
+        problems.append(Problem(file, line, cid, f"sense {sid}: `examples` must be a list of strings"))
+        examples = ()
     if not isinstance(category, str):
         problems.append(Problem(file, line, cid, f"sense {sid}: `category` must be a string"))
         category = ""
@@ -107,7 +111,7 @@ def _parse_sense(raw: Any, where: tuple[str, int, str], problems: list[Problem])
         problems.append(Problem(file, line, cid, f"sense {sid}: `parent` must be an id or null"))
         parent = None
     return Sense(sid, gloss if isinstance(gloss, str) else "", category, parent or None,
-                 tuple(c for c in cues if c))
+                 tuple(c for c in cues if c), tuple(e for e in examples if e))
 
 
 def _parse_concept(raw: Any, file: str, line: int, problems: list[Problem]) -> Concept | None:
@@ -272,8 +276,8 @@ def _check_senses(concept: Concept, categories: Mapping[str, str], ids: Mapping[
     term = fold(concept.term)
     owners: list[tuple[str, str]] = []  # (folded cue, sense id)
     for sense in concept.senses:
-        if not sense.cues:
-            problems.append(Problem(*where, f"sense {sense.id!r} has no cues"))
+        if not (sense.cues or sense.gloss or sense.examples):
+            problems.append(Problem(*where, f"sense {sense.id!r} has no cues (nor a gloss or examples to tell it by)"))
         if sense.category and sense.category not in categories:
             problems.append(Problem(*where, f"sense {sense.id!r}: unknown category {sense.category!r}"))
         if sense.parent is not None and sense.parent not in ids:
@@ -287,6 +291,9 @@ def _check_senses(concept: Concept, categories: Mapping[str, str], ids: Mapping[
             elif term in folded:
                 problems.append(Problem(*where, f"sense {sense.id!r}: cue {cue!r} contains the term itself"))
             owners.append((folded, sense.id))
+        for example in sense.examples:
+            if not any(fold(surface) in fold(example) for surface in concept.surfaces):
+                problems.append(Problem(*where, f"sense {sense.id!r}: example {example!r} does not use the term"))
     for (cue_a, sense_a), (cue_b, sense_b) in itertools.permutations(owners, 2):
         if sense_a != sense_b and cue_a in cue_b:
             problems.append(Problem(*where, f"cue {cue_a!r} of sense {sense_a!r} also matches inside cue "

@@ -68,6 +68,8 @@ class Sense:
     category: str
     parent: str | None
     cues: tuple[str, ...]
+    examples: tuple[str, ...] = ()
+    """Natural sentences that use the term in this sense: training contexts for the sense model."""
 
 
 @dataclass(frozen=True, slots=True)
