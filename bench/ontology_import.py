@@ -9,7 +9,7 @@
    `thesaurus.ttl` (skos:Concept with prefLabel/altLabel@zh, broader, and --skos-pairs skos:related).
    The generator is asked for 1 % more terms and 2 % more pairs, so that what is imported (is_a pairs
    included) is about --terms and --pairs.
-2. `csv_s` / `skos_s`: `corpusctl.ontology_import.import_ontology` in a fresh process (read, check, write,
+2. `csv_s` / `skos_s`: `corpusctl.ontology.importer.import_ontology` in a fresh process (read, check, write,
    then the full `validate_ontology` of the folder written); `*_peak_rss_mb` is that process's peak.
 
 Target (issue #17): ≤ 60 s at 85,000 terms / 1.2 M pairs. The last line is one JSON object.
@@ -79,7 +79,7 @@ def write_sources(folder: Path, terms: int, pairs: int, skos_pairs: int, seed: i
 CHILD = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-from corpusctl.ontology_import import import_ontology
+from corpusctl.ontology.importer import import_ontology
 started = time.perf_counter()
 kwargs = json.loads({kwargs!r})
 result = import_ontology(**kwargs)

@@ -133,7 +133,7 @@ def eval_(file: Path = typer.Argument(..., help="Evaluation file: split<TAB>term
     Example: corpusctl ontology eval ontology/eval/homonyms.tsv --errors
     """
     from corpusctl.ontology import Annotator, load_ontology
-    from corpusctl.senses import evaluate, read_eval_set
+    from corpusctl.ontology.senses import evaluate, read_eval_set
 
     try:
         with user_errors():
@@ -169,8 +169,9 @@ def eval_(file: Path = typer.Argument(..., help="Evaluation file: split<TAB>term
 
 
 @app.command("import")
-def import_(source: Path = typer.Argument(..., help="Term table (.csv/.tsv: term, synonyms, category, parent[, id, "
-                                                    "gloss]) or SKOS (.ttl, .rdf, .owl, .nt)"),
+def import_(source: Path = typer.Argument(..., help="Term table (.csv/.tsv/.xlsx: term, synonyms, category, parent"
+                                                    "[, id, gloss; sense, cues, examples, default for homonyms]) or "
+                                                    "SKOS (.ttl, .rdf, .owl, .nt)"),
             out: Path = typer.Argument(..., help="Ontology folder to write (new or empty)"),
             relations: Path | None = typer.Option(None, "--relations", help="Extra pairs: head,relation,tail CSV "
                                                                            "(terms or ids)"),
@@ -178,13 +179,14 @@ def import_(source: Path = typer.Argument(..., help="Term table (.csv/.tsv: term
             mapping: list[str] = typer.Option([], "--map", help="LABEL=CATEGORY: a SKOS concept and everything below "
                                                                 "it take CATEGORY; repeatable"),
             lang: str = typer.Option("zh", "--lang", help="Language of the SKOS labels to use"),
+            sheet: str | None = typer.Option(None, "--sheet", help="Sheet of an .xlsx workbook (default: the first)"),
             force: bool = typer.Option(False, "--force", help="Overwrite the ontology files of a non-empty OUT")) -> None:
     """Build an ontology folder from a term table or a SKOS thesaurus; problems name their line.
 
-    Example: corpusctl ontology import terms.csv my_ontology --relations pairs.csv
+    Example: corpusctl ontology import terms.xlsx my_ontology --relations pairs.csv
     """
     from corpusctl.ontology import ontology_stats
-    from corpusctl.ontology_import import import_ontology
+    from corpusctl.ontology.importer import import_ontology
 
     pairs = {}
     for item in mapping:
@@ -194,7 +196,7 @@ def import_(source: Path = typer.Argument(..., help="Term table (.csv/.tsv: term
         pairs[label] = name
     with user_errors():
         result = import_ontology(source, out, relations=relations, category=category, mapping=pairs, lang=lang,
-                                 force=force)
+                                 force=force, sheet=sheet)
     for warning in result.warnings[:20]:
         err.print(f"warning: {warning}")
     if len(result.warnings) > 20:

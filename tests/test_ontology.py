@@ -101,14 +101,14 @@ EVAL_SET = DEFAULT_DIR / "eval" / "homonyms.tsv"
 
 @pytest.fixture(scope="module")
 def eval_figures(annotator) -> dict:
-    from corpusctl.senses import evaluate, read_eval_set
+    from corpusctl.ontology.senses import evaluate, read_eval_set
 
     items = read_eval_set(EVAL_SET)
     return evaluate(annotator.annotate, items, {c.term: c.default_sense for c in SHIPPED.homonyms})["splits"]
 
 
 def test_the_eval_set_is_natural_text_covering_every_homonym():
-    from corpusctl.senses import read_eval_set
+    from corpusctl.ontology.senses import read_eval_set
 
     items = read_eval_set(EVAL_SET)
     assert len(items) >= 200
@@ -194,7 +194,7 @@ def test_homonym_rules(text, sense, resolved):
 
 
 def test_decide_abstains_on_weak_or_even_evidence():
-    from corpusctl.senses import decide
+    from corpusctl.ontology.senses import decide
 
     scores = np.array([[2.0, 0.0, 0.0], [1.0, 0.9, 0.0], [0.2, 0.0, 0.0], [0.0, 0.0, 3.0], [0.0, 0.0, 0.0]])
     valid = np.array([[True, True, False]] * 3 + [[True, True, True], [True, True, False]])
@@ -381,3 +381,25 @@ def test_every_ontology_term_is_one_jieba_word():
     contexts = ("检查发现{}存在问题。", "要求对{}进行整改", "现场的{}已经更换")
     broken = [(w, c) for w, _, _ in entries for c in contexts if w not in tokenizer.lcut(c.format(w))]
     assert broken == []
+
+
+def test_starter_rebuild_is_byte_identical(tmp_path):
+    """ontology/build_starter.py reads its tables from ontology/starter/ and writes the shipped files unchanged."""
+    import subprocess
+    import sys
+
+    script = DEFAULT_DIR / "build_starter.py"
+    subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
+    for name in ("concepts.jsonl", "relations.tsv", "categories.txt"):
+        assert (tmp_path / name).read_bytes() == (DEFAULT_DIR / name).read_bytes(), name
+
+
+def test_sense_examples_are_the_tuned_half_and_never_a_held_out_sentence():
+    """The sense model learns from `examples`; the held-out half of the eval set must stay unseen."""
+    from corpusctl.ontology.senses import read_eval_set
+
+    items = read_eval_set(EVAL_SET)
+    examples = {(c.term, s.id, e) for c in SHIPPED.homonyms for s in c.senses for e in s.examples}
+    held_out = {i.text for i in items if i.split == "heldout"}
+    assert examples and not {e for _, _, e in examples} & held_out
+    assert examples == {(i.term, i.sense, i.text) for i in items if i.split == "tuned"}

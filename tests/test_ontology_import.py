@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from corpusctl.cli_ontology import app
 from corpusctl.ontology import DEFAULT_DIR, load_ontology, validate_ontology
-from corpusctl.ontology_import import import_ontology
+from corpusctl.ontology.importer import import_ontology
 
 runner = CliRunner()
 
@@ -115,18 +115,24 @@ def test_cli_import_refuses_a_non_empty_folder_and_reports(tmp_path):
 
 
 def shipped_as_sources(folder: Path) -> tuple[Path, Path, dict[str, str]]:
-    """The shipped ontology (without homonyms, which neither format carries) as a user would bring it: a term
-    table with parents by term, and a SKOS file; plus the category of each root for `--map`."""
+    """The shipped ontology as a user would bring it: a term table with parents by term and one row per
+    homonym sense, and a SKOS file (without the homonyms: SKOS cannot say that a sense is no entity);
+    plus the category of each root for `--map`."""
     onto = load_ontology(DEFAULT_DIR)
-    concepts = [c for c in onto.concepts if not c.senses]
-    keep = {c.id for c in concepts}
     table = folder / "terms.csv"
     with table.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["term", "synonyms", "category", "parent"])
-        for c in concepts:
-            parent = onto.get(c.parent).term if c.parent in keep else ""
-            writer.writerow([c.term, ";".join(c.synonyms), c.category, parent])
+        writer.writerow(["term", "synonyms", "category", "parent", "sense", "gloss", "cues", "examples", "default"])
+        for c in onto.concepts:
+            if not c.senses:
+                parent = onto.get(c.parent).term if c.parent else ""
+                writer.writerow([c.term, ";".join(c.synonyms), c.category, parent, "", "", "", "", ""])
+            for s in c.senses:
+                parent = onto.get(s.parent).term if s.parent else ""
+                writer.writerow([c.term, ";".join(c.synonyms), s.category, parent, s.id, s.gloss, ";".join(s.cues),
+                                 "|".join(s.examples), "yes" if s.id == c.default_sense else ""])
+    concepts = [c for c in onto.concepts if not c.senses]
+    keep = {c.id for c in concepts}
     local = {c.id: f"c{i}" for i, c in enumerate(concepts)}
     lines = ["@prefix skos: <http://www.w3.org/2004/02/skos/core#> .", "@prefix ex: <http://example.org/onto#> .", ""]
     for c in concepts:
@@ -147,13 +153,18 @@ def test_the_sample_builds_with_ontologies_imported_from_csv_and_skos(tmp_path):
     from_csv = import_ontology(table, tmp_path / "from_csv")
     from_skos = import_ontology(skos, tmp_path / "from_skos", mapping=roots)
     assert from_csv.problems == [] and from_skos.problems == []
-    assert from_csv.concepts == from_skos.concepts > 1900
+    assert from_csv.concepts == len(load_ontology(DEFAULT_DIR)) and from_skos.concepts > 1900
+    shipped, imported = load_ontology(DEFAULT_DIR), load_ontology(tmp_path / "from_csv")
+    assert [(c.term, c.default_sense, [(s.id, s.category, s.cues, s.examples) for s in c.senses])
+            for c in imported.homonyms] == [(c.term, c.default_sense, [(s.id, s.category, s.cues, s.examples)
+                                                                       for s in c.senses]) for c in shipped.homonyms]
     for name, folder in (("csv", tmp_path / "from_csv"), ("skos", tmp_path / "from_skos")):
         out = build(ROOT / "recipes" / "sample.yaml", tmp_path / f"out_{name}", "--workers", "2",
                     "--set", f"ontology.dir={folder}")
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         summary = manifest["ontology"]
-        assert summary["ontology"]["concepts"] == from_csv.concepts and summary["ontology"]["homonyms"] == 0
+        assert summary["ontology"]["concepts"] == (from_csv if name == "csv" else from_skos).concepts
+        assert summary["ontology"]["homonyms"] == (56 if name == "csv" else 0)
         assert summary["entity_spans"] > 5000
         labels = json.loads((out / "ner" / "labels.json").read_text(encoding="utf-8"))
         assert {"EQUIPMENT", "PPE", "LOCATION"} <= set(labels["entity_types"])
@@ -161,7 +172,7 @@ def test_the_sample_builds_with_ontologies_imported_from_csv_and_skos(tmp_path):
 
 
 def test_one_line_related_and_broader_statements_take_the_fast_path(tmp_path):
-    from corpusctl.ontology_import import split_simple_statements
+    from corpusctl.ontology.importer import split_simple_statements
 
     lines = ["@prefix skos: <http://www.w3.org/2004/02/skos/core#> .", "@prefix ex: <http://e.org/#> .",
              "ex:a skos:related ex:b .", "ex:a skos:related", "    ex:c .", 'ex:a skos:note """x', 'ex:a skos:related ex:d .',
@@ -177,3 +188,83 @@ def test_one_line_related_and_broader_statements_take_the_fast_path(tmp_path):
     onto = load_ontology(tmp_path / "out")
     assert onto.get("skos:smoke").parent == "skos:equipment"
     assert ("related", "skos:hydrant") in onto.relations.of(onto.index["skos:smoke"])
+
+
+HOMONYM_TABLE = """term,synonyms,category,parent,sense,gloss,cues,examples,default
+电气设备,,EQUIPMENT,,,,,,
+电气安全措施,,PROCEDURE,,,,,,
+配电柜,,EQUIPMENT,电气设备,,,,,
+接地,,PROCEDURE,电气安全措施,grounding,电气接地：设备外壳与大地作导电连接,漏电;外壳;电阻,配电柜的外壳没有接地。|电焊机接地线松了。,yes
+接地,,,,ground_contact,触地、着地,落地;着陆,飞机平稳接地后开始减速。,
+"""
+
+
+def test_term_table_rows_with_a_sense_become_one_homonym(tmp_path):
+    result = import_ontology(write(tmp_path / "h.csv", HOMONYM_TABLE), tmp_path / "out")
+    assert result.problems == []
+    onto = load_ontology(tmp_path / "out")
+    (homonym,) = onto.homonyms
+    assert homonym.id == "h:接地" and homonym.default_sense == "grounding" and homonym.category == "PROCEDURE"
+    grounding, contact = homonym.senses
+    assert grounding.parent == "c:电气安全措施" and grounding.cues == ("漏电", "外壳", "电阻")
+    assert grounding.examples == ("配电柜的外壳没有接地。", "电焊机接地线松了。")
+    assert contact.category == "" and contact.parent is None and contact.cues == ("落地", "着陆")
+    from corpusctl.ontology import Annotator
+
+    spans = Annotator(onto).annotate("配电柜外壳接地不良，要测接地电阻。")
+    assert [(s["text"], s["sense"]) for s in spans if s["concept_id"] == "h:接地"] == [("接地", "grounding")] * 2
+
+
+def test_sense_rows_problems_name_their_lines(tmp_path):
+    table = HOMONYM_TABLE + "开关,,COMPONENT,,device,,灯,,\n叉车,,EQUIPMENT,,,,货叉,,\n"
+    result = import_ontology(write(tmp_path / "h.csv", table), tmp_path / "out")
+    messages = [str(p) for p in result.problems]
+    assert any(m.startswith("h.csv:7:") and "at least two sense rows" in m for m in messages)
+    assert any(m.startswith("h.csv:8: 叉车: `cues` and `examples` belong to a sense") for m in messages)
+
+
+def test_an_excel_term_table_imports_like_its_csv(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "术语"
+    for row in csv.reader(HOMONYM_TABLE.splitlines()):
+        sheet.append(row)
+    sheet.append(["喷头", "", "COMPONENT", "消防水炮", "", "", "", "", ""])  # row 7: unknown parent
+    book.save(tmp_path / "terms.xlsx")
+    bad = import_ontology(tmp_path / "terms.xlsx", tmp_path / "bad")
+    assert [str(p) for p in bad.problems][0].startswith("terms.xlsx:7: c:喷头: 喷头: parent '消防水炮'")
+    sheet.delete_rows(7)
+    book.save(tmp_path / "terms.xlsx")
+    done = runner.invoke(app, ["import", str(tmp_path / "terms.xlsx"), str(tmp_path / "xl"), "--sheet", "术语"])
+    assert done.exit_code == 0, done.output
+    from_csv = import_ontology(write(tmp_path / "h.csv", HOMONYM_TABLE), tmp_path / "csv")
+    assert from_csv.problems == []
+    assert (tmp_path / "xl" / "concepts.jsonl").read_text(encoding="utf-8") == \
+        (tmp_path / "csv" / "concepts.jsonl").read_text(encoding="utf-8")
+    missing = runner.invoke(app, ["import", str(tmp_path / "terms.xlsx"), str(tmp_path / "x2"), "--sheet", "nope"])
+    assert missing.exit_code == 2 and "no sheet 'nope'" in missing.output
+
+
+def test_skos_concepts_sharing_a_label_become_the_senses_of_one_homonym(tmp_path):
+    turtle = """@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ex: <http://example.org/el#> .
+ex:safety a skos:Concept ; skos:prefLabel "电气安全措施"@zh .
+ex:leak a skos:Concept ; skos:prefLabel "漏电"@zh ; skos:related ex:grounding .
+ex:grounding a skos:Concept ; skos:prefLabel "接地"@zh ; skos:broader ex:safety ;
+    skos:definition "电气接地：设备外壳与大地作导电连接"@zh ; skos:example "配电柜的外壳没有接地。"@zh .
+ex:touchdown a skos:Concept ; skos:prefLabel "接地"@zh ; skos:definition "触地、着地：物体接触地面"@zh ;
+    skos:example "飞机平稳接地后开始减速。"@zh .
+ex:rod a skos:Concept ; skos:prefLabel "接地极"@zh ; skos:broader ex:grounding .
+"""
+    result = import_ontology(write(tmp_path / "el.ttl", turtle), tmp_path / "out", category="PROCEDURE")
+    assert result.problems == [] and result.concepts == 4
+    onto = load_ontology(tmp_path / "out")
+    (homonym,) = onto.homonyms
+    assert homonym.id == "h:接地" and homonym.default_sense == "grounding"
+    grounding, touchdown = homonym.senses
+    assert grounding.parent == "skos:safety" and set(grounding.cues) == {"电气安全措施", "漏电"}
+    assert touchdown.gloss.startswith("触地") and touchdown.examples == ("飞机平稳接地后开始减速。",)
+    assert onto.get("skos:rod").parent == "h:接地"  # narrower concepts of a sense hang under the homonym
+    assert ("related", "h:接地") in onto.relations.of(onto.index["skos:leak"])

@@ -18,7 +18,8 @@ span as an entity unless
   adverb or prohibition precedes it and a noun follows (严禁开关电器);
 - it is a homonym (its span has a sense) with no unambiguous entity term within `ANCHOR_REACH`
   characters: a sense chosen in text with nothing else of the domain around (孩子临近高考，压力大 …) is
-  not a label worth an annotator's time, whatever the sense model chose.
+  not a label worth an annotator's time, whatever the sense model chose; the same holds for a
+  two-character HAZARD, PROCEDURE or BEHAVIOR term (`ANCHORED_CATEGORIES`: 冰雪节, 堵塞税收漏洞, 通过验收).
 
 A generic head right after a modifying word becomes one entity with it (`compound_heads`: 接班 + 人员 →
 接班人员, ROLE; not after an adverb, as in 立即组织人员撤离), and two entities written together form one
@@ -59,6 +60,10 @@ CROSSING_MIN_FREQ = 1000
 CROSSING_RATIO = 10
 """A dictionary word that is only the term plus one of these (接头处, 管道内) does not hide the term."""
 _REACH = 4
+ANCHORED_CATEGORIES = ("HAZARD", "PROCEDURE", "BEHAVIOR")
+"""Types whose two-character terms are everyday words as often as domain terms (冰雪, 堵塞, 验收, 吸烟): such
+a term is labelled only with another unambiguous entity term within `ANCHOR_REACH` characters."""
+ANCHORED_MAX_LEN = 2
 _MODIFIERS = {"NOUN", "PROPN", "VERB"}
 
 
@@ -73,6 +78,8 @@ class DistantRules:
     compound_heads: frozenset[str] = frozenset(COMPOUND_HEADS)
     dictionary: Mapping[str, int] | None = field(default_factory=lambda: general_dictionary())
     """General word frequencies (jieba's dictionary, by default); None: no dictionary rules."""
+    anchored_categories: frozenset[str] = frozenset(ANCHORED_CATEGORIES)
+    """Types whose short terms need another entity nearby (see `ANCHORED_CATEGORIES`)."""
 
     def container(self, text: str, start: int, end: int) -> tuple[int, int] | None:
         """The longest dictionary word in `text` that covers the span and is longer than it, if any."""
@@ -270,6 +277,10 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
         generic = rules.generic(surface, str(term.get("concept_id") or ""), str(term.get("sense") or ""))
         if term.get("sense") and not _anchored(anchors, start, end):
             counts["dropped_unanchored_homonym"] += 1
+            continue
+        if kind in rules.anchored_categories and end - start <= ANCHORED_MAX_LEN and not extended \
+                and not _anchored(anchors, start, end):
+            counts["dropped_isolated"] += 1
             continue
         container = None if extended else rules.container(text, start, end)
         if container is not None and container[1] == end and not generic \

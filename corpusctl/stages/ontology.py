@@ -4,7 +4,7 @@ Paper section 3.1.2 step 1. For every row, `OntologyStage` adds
 
 - `terms` / `title_terms`: spans over `text` / `title`, `{start, end, concept_id, category, sense}` (end
   exclusive, sorted, non-overlapping; leftmost-longest). A homonym's `category` and `sense` are those of
-  the sense its context chose (`corpusctl.senses`); a homonym whose context does not decide abstains:
+  the sense its context chose (`corpusctl.ontology.senses`); a homonym whose context does not decide abstains:
   its span has no sense and no category (so it is no NER entity) rather than the default sense's. Words of the segmenter's lexicons
   that the ontology lacks are spans too: `concept_id = "lex:<word>"`, `category = ""`. With
   `enabled: false` only those lexicon spans are marked, so term-level masking still has its units.

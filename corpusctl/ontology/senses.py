@@ -15,6 +15,9 @@ profile of weighted evidence words, all derived from the ontology itself:
   at least two cue words): 熄火 as an engine stalling borrows 钥匙, 驾驶 from 点火 and 开车 as driving;
 - `general` — the everyday words of the ontology's `general.txt` (孩子, 股市, 手机 …) are evidence for
   every sense but the default one (the industrial reading a safety corpus expects).
+- `example` — character bigrams near the term in the sense's `examples`, natural sentences that use the
+  term in that sense (the starter's are the tuned half of `ontology/eval/homonyms.tsv`; the held-out half
+  is never an example), so a sense learns the words its real contexts hold, not only its listed cues.
 
 Beyond whole words, every character in the window is weak evidence (`char`): a naive-Bayes log-odds of
 the character in each sense's profile words against the homonym's other senses, so 病房 leans to the
@@ -34,7 +37,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 WEIGHTS: dict[str, float] = {"cue": 2.0, "gloss": 0.6, "parent": 1.2, "ancestor": 0.5, "child": 0.9, "sibling": 0.6,
-                             "related": 0.5, "theme": 0.8, "domain": 0.6, "general": 0.6, "char": 1.0}
+                             "related": 0.5, "theme": 0.8, "domain": 0.6, "general": 0.6, "char": 1.0,
+                             "example": 0.6}
 """Evidence weight per kind (see the module docstring)."""
 KINDS = tuple(WEIGHTS)
 MIN_SCORE = 0.5
@@ -77,6 +81,23 @@ def gloss_bigrams(gloss: str, term: str) -> list[str]:
             continue
         out += [run[i:i + 2] for i in range(len(run) - 1)]
     return [b for b in dict.fromkeys(out) if b and term not in b and b not in term]
+
+
+def example_bigrams(example: str, term: str, reach: int = CHAR_REACH) -> list[str]:
+    """Character bigrams (ASCII words whole) of an example sentence within `reach` characters of the term,
+    not crossing punctuation, leaving out bigrams with a function character or touching the term."""
+    at = example.find(term)
+    if at < 0:
+        return []
+    out: list[str] = []
+    for part in (example[max(0, at - reach):at], example[at + len(term):at + len(term) + reach]):
+        for run in _CJK_RUN.findall(part):
+            if run.isascii():
+                out.append(run)
+                continue
+            out += [run[i:i + 2] for i in range(len(run) - 1)]
+    return [b for b in dict.fromkeys(out)
+            if len(b) > 1 and not (set(b) & FUNCTION_CHARS) and term not in b and b not in term]
 
 
 def related_index(ontology):
@@ -162,6 +183,9 @@ def build_profiles(ontology, homonyms: Iterable[tuple[int, object, list[int]]]) 
             position += 1
             for bigram in gloss_bigrams(sense.gloss, term):
                 words.setdefault(bigram, "gloss")
+            for example in sense.examples:
+                for bigram in example_bigrams(example, term):
+                    words.setdefault(bigram, "example")
             if sense.id != concept.default_sense and ontology is not None:
                 for word in ontology.general:
                     words.setdefault(word, "general")

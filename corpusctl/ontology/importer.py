@@ -1,7 +1,17 @@
-"""Bring your own ontology: turn a term table (CSV) or a SKOS thesaurus (Turtle, RDF/XML) into an ontology folder.
+"""Bring your own ontology: turn a term table (CSV, TSV or Excel `.xlsx`) or a SKOS thesaurus (Turtle, RDF/XML)
+into an ontology folder.
 
 A term table has a header and one concept per row: `term` (required), `synonyms` (separated by `;`, `|`
 or `、`), `category` (an NER type), `parent` (the parent's term or id), and optionally `id` and `gloss`.
+An Excel workbook is read from its first sheet (or `--sheet`); its problems name the sheet row.
+
+Homonyms: rows that share a `term` and fill the `sense` column are the senses of one homonym (`h:<term>`):
+each row gives its sense's `gloss`, `category` (may be empty: a general-language sense, not an entity),
+`parent`, `cues` (context words, separated like synonyms) and `examples` (sentences using the term in
+that sense, separated by `|`); the row marked in a `default` column (1, yes, true, x) — else the first —
+is the default sense. In SKOS, concepts that share a `prefLabel` become the senses of one homonym: the
+gloss from `skos:definition`/`scopeNote`, cues from the labels of their broader, narrower and related
+concepts, examples from `skos:example`.
 An optional relations table (`head,relation,tail`, terms or ids) adds knowledge-graph pairs; it is read
 with pyarrow, so a million pairs take seconds.
 
@@ -43,6 +53,14 @@ class Draft:
     parent_ref: str | None
     gloss: str
     line: int
+    sense: str = ""
+    """Sense id, for a row (or SKOS concept) that is one sense of a homonym."""
+    cues: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    default: bool = False
+    senses: list[dict] = field(default_factory=list)
+    """For a homonym: its senses (`id`, `gloss`, `category`, `parent`, `cues`, `examples`)."""
+    default_sense: str | None = None
 
 
 @dataclass
@@ -56,23 +74,77 @@ class ImportResult:
 # -- term tables ------------------------------------------------------------------------------------------
 
 
-def read_term_table(path: Path, categories: Mapping[str, str], default_category: str | None,
-                    problems: list[Problem]) -> list[Draft]:
-    """Drafts from a CSV term table; problems name the file and line."""
-    name = path.name
+TABLE_COLUMNS = ("term", "synonyms", "category", "parent", "id", "gloss", "sense", "cues", "examples", "default")
+_YES = {"1", "y", "yes", "true", "x", "default", "是"}
+
+
+def _csv_rows(path: Path) -> tuple[list[str], Iterable[tuple[int, dict]]]:
+    """(header, (line, row) pairs) of a CSV or TSV file."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CorpusctlError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start}); save the table as UTF-8 CSV") from None
     reader = csv.DictReader(text.splitlines(), dialect=csv.excel_tab if path.suffix == ".tsv" else csv.excel)
     header = [h.strip().lower() for h in reader.fieldnames or []]
-    if "term" not in header:
-        raise CorpusctlError(f"{path}:1: the header must name a `term` column (and optionally synonyms, category, "
-                             f"parent, id, gloss); got {reader.fieldnames}")
     reader.fieldnames = header
+
+    def rows():
+        for row in reader:
+            yield reader.line_num, row
+
+    return header, rows()
+
+
+def _excel_rows(path: Path, sheet: str | None = None) -> tuple[list[str], Iterable[tuple[int, dict]]]:
+    """(header, (row number, row) pairs) of the first (or the named) sheet of an `.xlsx` workbook; cells
+    are read as text (numbers without a trailing `.0`)."""
+    import zipfile
+
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise CorpusctlError(f"{path}: not a readable .xlsx workbook ({exc}); an old .xls must be saved as .xlsx "
+                             "or UTF-8 CSV") from None
+    if sheet is not None and sheet not in book.sheetnames:
+        raise CorpusctlError(f"{path}: no sheet {sheet!r} (sheets: {', '.join(book.sheetnames)})")
+    table = book[sheet] if sheet is not None else book.worksheets[0]
+
+    def text(value) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    cells = table.iter_rows(values_only=True)
+    first = next(cells, None) or ()
+    header = [text(h).strip().lower() for h in first]
+
+    def rows():
+        for number, values in enumerate(cells, 2):
+            row = {name: text(value) for name, value in zip(header, values, strict=False) if name}
+            if any(v.strip() for v in row.values()):
+                yield number, row
+        book.close()
+
+    return header, rows()
+
+
+def read_term_table(path: Path, categories: Mapping[str, str], default_category: str | None,
+                    problems: list[Problem], sheet: str | None = None) -> list[Draft]:
+    """Drafts from a CSV/TSV/Excel term table; problems name the file (and sheet) and line."""
+    if path.suffix.lower() == ".xlsx":
+        header, rows = _excel_rows(path, sheet)
+    else:
+        header, rows = _csv_rows(path)
+    name = path.name
+    if "term" not in header:
+        raise CorpusctlError(f"{path}:1: the header must name a `term` column (and optionally "
+                             f"{', '.join(TABLE_COLUMNS[1:])}); got {header}")
     drafts: list[Draft] = []
-    for row in reader:
-        line = reader.line_num
+    for line, row in rows:
         term = (row.get("term") or "").strip()
         if not term:
             problems.append(Problem(name, line, None, "empty `term`"))
@@ -80,11 +152,15 @@ def read_term_table(path: Path, categories: Mapping[str, str], default_category:
         if _BAD.search(term):
             problems.append(Problem(name, line, None, f"term {term!r} holds whitespace or a control character"))
             continue
-        category = (row.get("category") or "").strip() or (default_category or "")
-        if not category:
-            problems.append(Problem(name, line, None, f"{term}: no category (fill the column or pass --category)"))
-            continue
-        if category not in categories:
+        sense = (row.get("sense") or "").strip()
+        category = (row.get("category") or "").strip()
+        if not sense:  # a sense's category may be empty: a general-language sense
+            category = category or (default_category or "")
+            if not category:
+                problems.append(Problem(name, line, None, f"{term}: no category (fill the column or pass "
+                                                          "--category)"))
+                continue
+        if category and category not in categories:
             problems.append(Problem(name, line, None, f"{term}: unknown category {category!r} (allowed: "
                                                       f"{', '.join(categories)})"))
             continue
@@ -93,10 +169,56 @@ def read_term_table(path: Path, categories: Mapping[str, str], default_category:
         if bad:
             problems.append(Problem(name, line, None, f"{term}: synonym {bad[0]!r} holds whitespace"))
             synonyms = [s for s in synonyms if s not in bad]
-        cid = (row.get("id") or "").strip() or f"c:{term}"
+        cid = (row.get("id") or "").strip() or (f"h:{term}" if sense else f"c:{term}")
         parent = (row.get("parent") or "").strip() or None
-        drafts.append(Draft(cid, term, synonyms, category, parent, (row.get("gloss") or "").strip(), line))
-    return drafts
+        cues = [c.strip() for c in SYNONYM_SPLIT.split(row.get("cues") or "") if c.strip()]
+        examples = [e.strip() for e in (row.get("examples") or "").split("|") if e.strip()]
+        if (cues or examples) and not sense:
+            problems.append(Problem(name, line, None, f"{term}: `cues` and `examples` belong to a sense; fill the "
+                                                      "`sense` column"))
+            continue
+        drafts.append(Draft(cid, term, synonyms, category, parent, (row.get("gloss") or "").strip(), line,
+                            sense=sense, cues=cues, examples=examples,
+                            default=(row.get("default") or "").strip().lower() in _YES))
+    return merge_senses(drafts, name, problems)
+
+
+def merge_senses(drafts: list[Draft], file: str, problems: list[Problem]) -> list[Draft]:
+    """Drafts with a `sense` that share a term become one homonym draft (in the place of the first), whose
+    category and parent are its default sense's; a lone sense row or a term used with and without a
+    sense is a problem."""
+    groups: dict[str, list[Draft]] = {}
+    for draft in drafts:
+        if draft.sense:
+            groups.setdefault(fold(draft.term), []).append(draft)
+    plain = {fold(d.term) for d in drafts if not d.sense}
+    out: list[Draft] = []
+    for draft in drafts:
+        if not draft.sense:
+            out.append(draft)
+            continue
+        group = groups[fold(draft.term)]
+        if draft is not group[0]:
+            continue
+        if fold(draft.term) in plain:
+            problems.append(Problem(file, draft.line, draft.id, f"{draft.term}: rows with and without a `sense`"))
+            continue
+        if len(group) < 2:
+            problems.append(Problem(file, draft.line, draft.id, f"{draft.term}: a homonym needs at least two sense "
+                                                               "rows"))
+            continue
+        defaults = [d for d in group if d.default] or [group[0]]
+        if len(defaults) > 1:
+            problems.append(Problem(file, defaults[1].line, draft.id, f"{draft.term}: more than one default sense "
+                                                                     f"(also line {defaults[0].line})"))
+        default = defaults[0]
+        synonyms = list(dict.fromkeys(s for d in group for s in d.synonyms))
+        merged = Draft(draft.id, draft.term, synonyms, default.category, default.parent_ref,
+                       next((d.gloss for d in group if d.gloss), ""), draft.line, default_sense=default.sense)
+        merged.senses = [{"id": d.sense, "gloss": d.gloss, "category": d.category, "parent": d.parent_ref,
+                          "cues": d.cues, "examples": d.examples, "line": d.line} for d in group]
+        out.append(merged)
+    return out
 
 
 def read_relation_table(path: Path, resolve: Mapping[str, str], problems: list[Problem]) -> list[tuple[str, str, str]]:
@@ -275,9 +397,59 @@ def read_skos(path: Path, lang: str, categories: Mapping[str, str], default_cate
         extra += [(cid, "related", ids[r]) for r in sorted(related) if r in ids]
         notes = label(node, SKOS.definition) or label(node, SKOS.scopeNote)
         drafts.append(Draft(cid, preferred[0], preferred[1:] + label(node, SKOS.altLabel), "", parent,
-                            notes[0] if notes else "", line))
+                            notes[0] if notes else "", line, examples=label(node, SKOS.example)))
     _categorise(drafts, categories, default_category, mapping, path.name, problems)
-    return drafts, extra
+    return _skos_homonyms(drafts, extra, path.name, problems)
+
+
+def _skos_homonyms(drafts: list[Draft], extra: list[tuple[str, str, str]], file: str,
+                   problems: list[Problem]) -> tuple[list[Draft], list[tuple[str, str, str]]]:
+    """Concepts that share a prefLabel become the senses of one homonym `h:<label>` (the first concept is
+    the default sense). A sense's cues are the labels of its broader, narrower and related concepts (not
+    containing the term); what pointed at a sense concept (children, relations) points at the homonym."""
+    by_term: dict[str, list[Draft]] = {}
+    for draft in drafts:
+        by_term.setdefault(fold(draft.term), []).append(draft)
+    shared = {key: group for key, group in by_term.items() if len(group) > 1}
+    if not shared:
+        return drafts, extra
+    terms = {d.id: d.term for d in drafts}
+    near: dict[str, list[str]] = {}
+    for draft in drafts:
+        if draft.parent_ref:
+            near.setdefault(draft.id, []).append(draft.parent_ref)
+            near.setdefault(draft.parent_ref, []).append(draft.id)
+    for head, _relation, tail in extra:
+        near.setdefault(head, []).append(tail)
+        near.setdefault(tail, []).append(head)
+    moved: dict[str, str] = {}
+    for group in shared.values():
+        term = group[0].term
+        homonym = f"h:{term}"
+        for draft in group:
+            moved[draft.id] = homonym
+        senses = []
+        for draft in group:
+            cues = [terms[n] for n in dict.fromkeys(near.get(draft.id, ())) if n in terms
+                    and fold(term) not in fold(terms[n])]
+            senses.append({"id": draft.id.split(":", 1)[-1], "gloss": draft.gloss, "category": draft.category,
+                           "parent": draft.parent_ref, "cues": cues[:30], "examples": draft.examples,
+                           "line": draft.line})
+        merged = Draft(homonym, term, list(dict.fromkeys(s for d in group for s in d.synonyms)), group[0].category,
+                       group[0].parent_ref, "", group[0].line, default_sense=senses[0]["id"])
+        merged.senses = senses
+        group[0].senses, group[0].default_sense = merged.senses, merged.default_sense
+        group[0].__dict__.update({k: getattr(merged, k) for k in ("id", "synonyms", "gloss")})
+    out = [d for d in drafts if d.senses or d.id not in moved]
+    for draft in out:
+        if draft.parent_ref in moved and not draft.senses:
+            draft.parent_ref = moved[draft.parent_ref]
+    for draft in out:
+        for sense in draft.senses:
+            if sense["parent"] in moved:
+                sense["parent"] = moved[sense["parent"]]
+    extra = [(moved.get(h, h), r, moved.get(t, t)) for h, r, t in extra]
+    return out, [pair for pair in extra if pair[0] != pair[2]]
 
 
 def _categorise(drafts: list[Draft], categories: Mapping[str, str], default: str | None, mapping: Mapping[str, str],
@@ -325,6 +497,19 @@ def resolve_parents(drafts: list[Draft], file: str, problems: list[Problem]) -> 
             draft.parent_ref = None
         else:
             draft.parent_ref = target
+    for draft in drafts:
+        for sense in draft.senses:
+            ref = sense["parent"]
+            if ref is None:
+                continue
+            target = names.get(ref)
+            if target is None or target == draft.id:
+                problems.append(Problem(file, sense["line"], draft.id, f"{draft.term}: sense {sense['id']!r}: parent "
+                                        f"{ref!r} " + ("is the homonym itself" if target else
+                                                       "is neither a term nor an id of this table")))
+                sense["parent"] = None
+            else:
+                sense["parent"] = target
     return names
 
 
@@ -367,11 +552,18 @@ def write_folder(out: Path, drafts: list[Draft], relations: Iterable[tuple[str, 
             record = {"id": d.id, "term": d.term, "synonyms": d.synonyms, "category": d.category, "parent": d.parent_ref}
             if d.gloss:
                 record["gloss"] = d.gloss
+            if d.senses:
+                record["senses"] = [{k: v for k, v in sense.items() if k != "line" and (v or k in ("category",
+                                                                                                "parent"))}
+                                    for sense in d.senses]
+                record["default_sense"] = d.default_sense
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     seen: set[tuple[str, str, str]] = set()
     count = 0
     with (out / RELATIONS_FILE).open("w", encoding="utf-8") as handle:
         pairs = [(d.id, "is_a", d.parent_ref) for d in drafts if d.parent_ref]
+        pairs += [(d.id, "sense_of", s["parent"]) for d in drafts for s in d.senses
+                  if s["parent"] and s["parent"] != d.parent_ref]
         for chunk in (pairs, relations):
             lines = []
             for pair in chunk:
@@ -388,7 +580,8 @@ def write_folder(out: Path, drafts: list[Draft], relations: Iterable[tuple[str, 
 
 def import_ontology(source: Path, out: Path, *, relations: Path | None = None, category: str | None = None,
                     mapping: Mapping[str, str] | None = None, lang: str = "zh",
-                    categories: Mapping[str, str] | None = None, force: bool = False) -> ImportResult:
+                    categories: Mapping[str, str] | None = None, force: bool = False,
+                    sheet: str | None = None) -> ImportResult:
     """Import a term table or SKOS file into the folder `out` (which must be new or empty, unless `force`).
 
     Nothing is written when a problem is found: the result lists them, each with its line."""
@@ -400,10 +593,10 @@ def import_ontology(source: Path, out: Path, *, relations: Path | None = None, c
     categories = dict(categories or DEFAULT_CATEGORIES)
     result = ImportResult()
     extra: list[tuple[str, str, str]] = []
-    if source.suffix.lower() in (".csv", ".tsv"):
-        drafts = read_term_table(source, categories, category, result.problems)
-    elif source.suffix.lower() in (".xlsx", ".xls"):
-        raise CorpusctlError(f"{source}: Excel files are not read directly; save the sheet as UTF-8 CSV")
+    if source.suffix.lower() in (".csv", ".tsv", ".xlsx"):
+        drafts = read_term_table(source, categories, category, result.problems, sheet)
+    elif source.suffix.lower() == ".xls":
+        raise CorpusctlError(f"{source}: the old binary .xls format is not read; save the sheet as .xlsx or UTF-8 CSV")
     else:
         drafts, extra = read_skos(source, lang, categories, category, mapping or {}, result.problems,
                                   result.warnings)
