@@ -428,6 +428,7 @@ TASKS = ("更换阀门垫片", "清理设备积料", "巡回检查", "搬运原�
          "拆装管道", "吊运钢材", "清扫地面", "补刷防腐漆", "更换滤网")
 DEPTS = ("安全环保部", "设备管理部", "生产运行部", "质量安全部", "安全监察科", "综合管理部")
 TEAMS = ("甲班", "乙班", "丙班", "丁班", "白班", "夜班")
+SEASONS = ("春季", "夏季高温", "汛期", "秋冬季", "冬季防冻", "节前", "年底", "复工复产")
 
 INSPECTION_CATEGORIES = ("未佩戴安全帽", "工装不规范", "消防隐患", "泄漏", "睡岗", "玩手机", "高处作业", "动火作业",
                          "电气隐患", "通道堵塞", "日常巡检")
@@ -479,6 +480,12 @@ def industrial_context(rng: random.Random, industry: str | None = None) -> dict:
         "drops": rng.choice(("十几", "二十多", "三十余", "四五十")),
         "mins": rng.choice(("二十", "三十", "四十", "五十", "十五")),
         "count": rng.randint(12, 46),
+        "spot2": rng.choice(SPOTS),
+        "k": rng.choice(("三", "四", "五", "六")),
+        "hours2": rng.choice(("一个多", "两", "两个半", "三", "近四")),
+        "season": rng.choice(SEASONS),
+        "photos": rng.randint(9, 64),
+        "wt2": rng.choice(WORKERS),
     }
 
 
@@ -500,21 +507,21 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "巡查发现{n}名员工工作服衣襟敞开，袖口未扣紧，靠近{eq}旋转部位作业，存在卷入风险。",
         "{spot}有人员穿拖鞋进入生产区域，未穿劳保鞋。",
         "操作{eq}的员工戴手套操作旋转设备，违反车间安全操作规程。",
-        "女员工长发未盘入工作帽内，在{eq}附近来回走动。",
-        "装卸区作业人员未穿反光背心，夜间与叉车混行，辨识度低。",
+        "{team}一名女员工长发未盘入工作帽内，在{eq}附近来回走动。",
+        "{spot}装卸区作业人员未穿反光背心，夜间与叉车混行，辨识度低。",
         "{ws}作业人员所穿工作服为化纤材质，不符合防静电工作服的要求。",
-        "焊接作业人员未戴焊接面罩，仅佩戴普通护目镜，面部有灼伤风险。",
+        "{ws}焊接作业人员未戴焊接面罩，仅佩戴普通护目镜，面部有灼伤风险。",
     ),
     "消防隐患": (
         "{spot}配置的{n}具干粉灭火器压力表指针位于红色区域，压力不足。",
         "{ws}室内消火栓箱前堆放了物料，消火栓被遮挡，紧急情况下无法快速取用。",
         "抽查的灭火器中有{n}具已超过检验有效期，瓶体有锈蚀。",
         "{ws}应急照明灯按下试验按钮后不亮，蓄电池已失效。",
-        "疏散指示标志损坏脱落，安全出口指示灯不亮。",
-        "防火门被木楔长期固定在常开状态，闭门器已损坏。",
+        "{ws}疏散指示标志损坏脱落，{spot}的安全出口指示灯不亮。",
+        "{spot}的防火门被木楔长期固定在常开状态，闭门器已损坏。",
         "{eq}附近堆放了浸油的油棉纱和废弃包装物，距离热源不足1米。",
-        "烟感探测器被塑料袋包裹，无法起到火灾探测作用。",
-        "消防水带接口缺失，水枪被挪作他用。",
+        "{ws}有{n}个烟感探测器被塑料袋包裹，无法起到火灾探测作用。",
+        "{spot}消火栓箱内消防水带接口缺失，水枪被挪作他用。",
     ),
     "泄漏": (
         "{eq}（位号{code}）出口法兰处发生{medium}泄漏，地面有明显积液。",
@@ -530,102 +537,113 @@ FINDINGS: dict[str, tuple[str, ...]] = {
         "{time}视频巡查发现{ws}值班人员趴在操作台上睡觉，持续约{mins}分钟未查看监控画面。",
         "夜间突击检查时，{spot}岗位人员靠在椅子上睡岗，呼叫后才醒来。",
         "{team}一名{wt}在休息室内睡觉，岗位无人值守，{eq}处于运行状态。",
-        "中控室两名值班人员中一人睡岗，另一人离岗未归，操作画面无人监视。",
+        "{time}前后，中控室两名值班人员中一人睡岗，另一人离岗未归，操作画面无人监视。",
         "巡检记录显示凌晨{time}之后无人签到，调取录像确认当班人员在值班室睡岗。",
         "{wt}在{eq}旁的纸箱上躺卧休息，设备报警灯闪烁时未能及时发现。",
     ),
     "玩手机": (
         "{wt}在操作{eq}期间低头玩手机，未观察设备运行状态。",
         "视频监控发现{ws}值班人员连续{mins}分钟使用手机观看视频。",
-        "叉车司机驾驶过程中单手持手机通话，车辆在转弯处未减速。",
-        "行车司机在吊运过程中看手机，吊物从人员上方经过。",
+        "叉车司机驾驶过程中单手持手机通话，车辆在{spot}转弯处未减速。",
+        "{ws}行车司机在吊运过程中看手机，吊物从人员上方经过。",
         "{spot}一名员工边走边看手机，险些与转运小车相撞。",
         "巡检人员在巡检路线上停留玩手机，多个点位未到位检查却补签了记录。",
-        "防爆区域内有人员携带非防爆手机并在罐区接打电话。",
+        "防爆区域内有{n}名人员携带非防爆手机并在罐区接打电话。",
     ),
     "高处作业": (
         "{spot}有人员在{meters}米高处{task}时未系安全带，下方未设置警戒区域。",
         "作业人员虽然系了安全带，但挂点选在下方管道上，属于低挂高用。",
         "{ws}搭设的脚手架未经验收即投入使用，缺少验收合格牌。",
-        "脚手架作业层未满铺脚手板，外侧护栏和踢脚板缺失。",
-        "二层平台临边护栏拆除后未恢复，也未设置临时防护。",
-        "人字梯上作业时无人扶梯，梯子限位拉链未挂好。",
-        "屋面作业时遇大风天气仍继续施工，未及时撤离。",
-        "高处作业票上的作业高度、监护人等信息填写不全。",
+        "{eq}旁的脚手架作业层未满铺脚手板，外侧护栏和踢脚板缺失。",
+        "二层平台临边护栏拆除后{days}天未恢复，也未设置临时防护。",
+        "{wt}在人字梯上作业时无人扶梯，梯子限位拉链未挂好。",
+        "{ws}屋面作业时遇大风天气仍继续施工，未及时撤离。",
+        "{eq}检修的高处作业票上，作业高度、监护等信息填写不全。",
     ),
     "动火作业": (
         "{spot}正在进行焊接作业，现场未见动火作业票，属于未办理作业票擅自动火。",
         "动火点周围{meters}米范围内的可燃物未清理，地面散落油棉纱。",
-        "氧气瓶与乙炔瓶间距不足5米，且距动火点不足10米。",
-        "乙炔瓶卧放使用，未安装回火防止器。",
-        "动火作业现场未配备灭火器，监护人离开现场。",
+        "{spot}的氧气瓶与乙炔瓶间距不足5米，且距动火点不足10米。",
+        "{ws}有{n}只乙炔瓶卧放使用，未安装回火防止器。",
+        "{eq}动火作业现场未配备灭火器，监护人离开现场。",
         "动火前未进行气体检测，{eq}内部残留{medium}未置换合格。",
-        "切割作业火花溅落到下层平台，下方未设置接火盆。",
-        "动火作业票有效期已过，作业人员仍在继续施工。",
+        "{spot}切割作业火花溅落到下层平台，下方未设置接火盆。",
+        "动火作业票有效期已过{hours}小时，作业人员仍在继续施工。",
     ),
     "电气隐患": (
         "{ws}配电箱门未关闭，箱内接线凌乱，带电部位外露。",
         "{spot}存在私拉乱接临时电线的情况，电线直接拖地并被叉车碾压。",
         "{eq}电源电缆绝缘破损，内部芯线裸露。",
-        "漏电保护器按下试验按钮后不动作，已失去保护功能。",
-        "插座过热发黑，周边塑料外壳变形。",
+        "{ws}配电箱的漏电保护器按下试验按钮后不动作，已失去保护功能。",
+        "{spot}的插座过热发黑，周边塑料外壳变形。",
         "防爆区域内{eq}的接线盒盖缺失螺栓，防爆性能失效。",
-        "临时用电未办理审批手续，一闸多机使用。",
-        "电缆沟盖板缺失，沟内积水浸泡电缆接头。",
+        "{ws}临时用电未办理审批手续，一闸多机使用。",
+        "{spot}电缆沟盖板缺失{n}块，沟内积水浸泡电缆接头。",
     ),
     "通道堵塞": (
         "{ws}消防通道被成品货物占用，通道宽度不足1米。",
-        "安全出口门外堆放纸箱和废旧设备，出口无法完全打开。",
+        "{ws}安全出口门外堆放纸箱和废旧设备，出口无法完全打开。",
         "{spot}疏散通道上停放了{n}辆转运小车，影响人员疏散。",
-        "叉车通道上放置了待检物料，叉车只能绕行人行通道。",
-        "楼梯间堆放了拆下的阀门和管件，占用通道一半以上宽度。",
-        "应急通道的地面标线模糊不清，物料越线码放。",
-        "消防车道被私家车和货车长期占用。",
+        "{spot}叉车通道上放置了待检物料，叉车只能绕行人行通道。",
+        "楼梯间堆放了拆下的阀门和管件，占用通道一半以上宽度，已有{days}天未清理。",
+        "{spot}应急通道的地面标线模糊不清，物料越线码放。",
+        "{ws}外侧消防车道被私家车和货车长期占用。",
     ),
     "日常巡检": (
         "按巡检路线对{ws}{eq}、{eq2}等设备逐一检查，运行参数在规定范围内。",
         "{eq}（位号{code}）出口压力{mpa_ok}MPa，轴承温度{temp_ok}℃，振动值{vib_ok}mm/s，均处于正常范围。",
-        "现场安全标志齐全清晰，作业人员按要求穿戴劳保用品。",
-        "消防器材按点位摆放，检查标签填写完整。",
-        "交接班记录填写规范，设备运行台账与现场一致。",
-        "各岗位人员在岗在位，巡检记录按时签到。",
+        "{spot}现场安全标志齐全清晰，作业人员按要求穿戴劳保用品。",
+        "{ws}消防器材按点位摆放，检查标签填写完整，最近一次点检为{month}月{day}日。",
+        "{team}交接班记录填写规范，设备运行台账与现场一致。",
+        "各岗位人员在岗在位，{ws}巡检记录按时签到，共{count}个点位。",
         "{ws}地面整洁，物料按定置区域码放。",
-        "配电室门窗完好，挡鼠板安装到位，室内温度正常。",
+        "配电室门窗完好，挡鼠板安装到位，室内温度{temp_ok}℃左右。",
     ),
 }
 
 RISKS: dict[str, tuple[str, ...]] = {
     "未佩戴安全帽": ("头部防护缺失，一旦发生高处落物或碰撞，极易造成头部伤害。",
                    "该区域上方有管廊和行车运行，物体打击风险较高。",
-                   "班组安全教育流于形式，员工对个人防护用品的重要性认识不足。"),
+                   "班组安全教育流于形式，员工对个人防护用品的重要性认识不足。",
+                   "{spot}上方有管廊和行车运行，头部一旦被落物击中后果严重。", "{ws}近{days}个月已是第二次发现类似问题，说明提醒没有起到作用。"),
     "工装不规范": ("衣物卷入旋转部位是机械伤害事故的常见原因。",
                   "劳保用品穿戴不规范反映出班组日常检查不到位。",
-                  "化纤衣物摩擦易产生静电，在易燃场所可能引发事故。"),
+                  "化纤衣物摩擦易产生静电，在易燃场所可能引发事故。",
+                  "{eq}的旋转部位没有完全封闭，衣袖、长发都可能被卷入。", "{team}对劳保用品穿戴的互查没有坚持下来。"),
     "消防隐患": ("消防器材失效将导致初期火灾无法得到及时扑救。",
                 "疏散设施缺陷会延误人员撤离，后果严重。",
-                "日常消防检查未落实到位，点检记录与实际情况不符。"),
+                "日常消防检查未落实到位，点检记录与实际情况不符。",
+                "{ws}存放有{medium}等物料，初期火灾如不能及时扑灭，极易扩大。", "{spot}一带人员密集，疏散设施缺陷会延误撤离。"),
     "泄漏": ("{medium}泄漏遇点火源可能引发火灾爆炸，也可能造成人员中毒。",
             "设备密封件长期未按周期更换，老化后失效。",
-            "泄漏介质腐蚀周边设备和地面，扩大了隐患范围。"),
+            "泄漏介质腐蚀周边设备和地面，扩大了隐患范围。",
+            "{ws}内通风条件一般，{medium}积聚后可能达到危险浓度。", "{eq}（{code}）密封件已运行{count}个月未更换，老化明显。"),
     "睡岗": ("值班人员睡岗将导致异常工况无法及时发现和处置。",
             "据了解，该岗位近期人员紧张，夜班连续排班，员工疲劳。",
-            "夜间管理人员查岗频次不足，劳动纪律松懈。"),
+            "夜间管理人员查岗频次不足，劳动纪律松懈。",
+            "{ws}夜间只有{n}人值守，一人睡岗就意味着监控中断。", "{team}近{days}天连续上夜班，员工疲劳明显。"),
     "玩手机": ("操作时分心是误操作和机械伤害事故的重要诱因。",
               "非防爆手机在爆炸危险区域使用可能成为点火源。",
-              "班组对岗位手机管理规定执行不严。"),
+              "班组对岗位手机管理规定执行不严。",
+              "{eq}运行中需要随时观察参数，分心几分钟就可能错过报警。", "{ws}的手机管理规定只贴在墙上，没有人检查。"),
     "高处作业": ("高处坠落是造成人员死亡的主要事故类型之一。",
                 "作业前未进行安全交底，作业人员对风险认识不足。",
-                "脚手架搭设和验收管理存在漏洞。"),
+                "脚手架搭设和验收管理存在漏洞。",
+                "{spot}作业高度约{meters}米，坠落后果不堪设想。", "{team}作业前没有进行安全交底，作业人员对风险认识不足。"),
     "动火作业": ("动火作业管理失控极易引发火灾甚至爆炸事故。",
                 "作业票审批和现场监护流于形式。",
-                "气瓶使用不规范会带来回火和爆炸风险。"),
+                "气瓶使用不规范会带来回火和爆炸风险。",
+                "{ws}周边存有{medium}，动火管理一旦失控极易引发火灾。", "{eq}内部残余物料未清理干净，动火前的条件确认流于形式。"),
     "电气隐患": ("带电部位外露可能造成人员触电。",
                 "线路过热或短路可能引发电气火灾。",
-                "临时用电管理松散，未执行审批和验收程序。"),
+                "临时用电管理松散，未执行审批和验收程序。",
+                "{ws}地面潮湿，带电部位外露极易造成触电。", "{eq}长期超电流运行，线路过热可能引发电气火灾。"),
     "通道堵塞": ("通道堵塞将影响紧急情况下的人员疏散和消防救援。",
                 "物料定置管理不到位，现场缺少明确的码放区域。",
-                "叉车与行人混行，车辆伤害风险增加。"),
-    "日常巡检": ("本次巡检各项指标正常。", "设备状态良好，现场管理有序。", "岗位人员对设备状态掌握清楚。"),
+                "叉车与行人混行，车辆伤害风险增加。",
+                "{spot}是{ws}人员疏散的必经之路，堵塞后果严重。", "{ws}物料周转量大，现场缺少明确的暂存区域。"),
+    "日常巡检": ("本次巡检各项指标正常。", "设备状态良好，现场管理有序。", "岗位人员对设备状态掌握清楚。",
+    "{ws}本周各项巡检记录完整，无遗漏点位。", "{eq}运行参数与上周相比无明显变化。"),
 }
 
 ACTIONS: dict[str, tuple[str, ...]] = {
@@ -663,61 +681,79 @@ ACTIONS: dict[str, tuple[str, ...]] = {
 }
 
 MANAGEMENT_CAUSES = (
-    "班组长对现场违章行为习以为常，未能及时纠正。",
-    "岗位安全责任制落实不到位，“谁主管谁负责”的要求没有真正落地。",
-    "隐患排查停留在填表阶段，检查记录与现场实际情况不一致。",
-    "新入职员工较多，岗位技能和安全意识还需提高。",
-    "外来施工单位管理存在漏洞，入厂安全教育不够深入。",
-    "车间对季节性风险的预判不足，防范措施准备不充分。",
-    "夜班和节假日期间管理力量薄弱，查岗频次偏低。",
-    "设备维护保养计划执行不严格，部分项目超期未做。",
-    "安全投入不足，部分防护设施老化后未及时更新。",
-    "对上次检查发现的同类问题整改不彻底，存在反复。",
-    "现场作业安排过于紧凑，赶工期的心态导致简化了安全程序。",
-    "考核奖惩力度不够，违章成本低。",
+    "{ws}班组长对现场违章行为习以为常，未能及时纠正。",
+    "岗位安全责任制在{ws}落实不到位，“谁主管谁负责”的要求没有真正落地。",
+    "隐患排查停留在填表阶段，{ws}的检查记录与现场实际情况不一致。",
+    "{team}新入职员工较多，岗位技能和安全意识还需提高。",
+    "外来施工单位管理存在漏洞，入厂安全教育只用了不到{hours}个小时就草草结束。",
+    "{ws}对{season}的风险预判不足，防范措施准备不充分。",
+    "夜班和节假日期间管理力量薄弱，{ws}一周内的查岗记录只有寥寥几条。",
+    "{eq}的维护保养计划执行不严格，部分项目超期未做。",
+    "安全投入不足，{spot}一带的部分防护设施老化后未及时更新。",
+    "对上次检查发现的同类问题整改不彻底，{ws}存在反复。",
+    "现场作业安排过于紧凑，赶工期的心态导致{team}简化了安全程序。",
+    "考核奖惩力度不够，违章成本低，{wt}对规定不以为然。",
+    "{ws}的安全检查表多年未修订，{eq}等新增设备没有列入检查项目。",
+    "{wt}岗位调整频繁，交接不清，新到岗人员对{ws}的风险点了解有限。",
+    "车间把主要精力放在产量上，近{days}周没有召开过班组安全活动。",
 )
+CAUSE_LEADS = ("究其原因，", "从管理上看，", "深层次原因在于：", "据了解，", "检查组认为，", "", "", "")
 
 GENERAL_REQUIREMENTS = (
-    "各班组要利用班前会通报本次检查发现的问题，做到人人知晓。",
-    "车间要对照问题清单举一反三，对同类设备和区域开展全面排查。",
-    "对重复出现的问题，要追查管理责任，严肃考核。",
-    "整改期间要落实临时管控措施，防止隐患演变为事故。",
-    "加强对外来施工人员的现场监管，严格执行作业许可制度。",
-    "结合本次问题修订岗位安全检查表，补充遗漏的检查项目。",
-    "安全员要每日跟踪整改进度，按时上报整改情况。",
-    "针对夜班人员开展专项安全教育，强化劳动纪律。",
-    "将本次检查结果纳入月度安全绩效考核。",
-    "整改完成后要留存整改前后照片，形成完整的隐患闭环资料。",
+    "{ws}各班组要利用班前会通报本次检查发现的问题，做到人人知晓。",
+    "{ws}要对照问题清单举一反三，对同类设备和区域开展全面排查。",
+    "对重复出现的问题，要追查{ws}的管理责任，严肃考核。",
+    "整改期间要落实临时管控措施，{spot}一带每班至少巡查{n}次。",
+    "加强对外来施工人员的现场监管，{ws}内的作业一律执行作业许可制度。",
+    "结合本次问题修订{ws}岗位安全检查表，补充遗漏的检查项目。",
+    "安全员要每日跟踪整改进度，每周{n}次向{dept}报送整改情况。",
+    "针对{team}人员开展一次专项安全教育，强化劳动纪律。",
+    "本次检查结果将纳入{ws}{month}月份安全绩效考核。",
+    "整改完成后要留存整改前后照片，{days}日内形成完整的隐患闭环资料。",
+    "{dept}将把{ws}列为下月重点检查对象。",
+    "{eq}所在区域的责任人要在{days}日内完成一次全面自查。",
+    "各车间要在{days}日内把自查情况书面报{dept}。",
 )
+REQUIREMENT_LEADS = ("另外，", "同时，", "此外，", "请{ws}注意：", "", "", "")
 
 INTROS = (
-    "本次检查以现场查看为主，同时抽查了交接班记录和巡检记录。",
-    "检查范围包括生产装置、仓储区域、配电设施和消防器材。",
-    "检查重点为特殊作业管理、个人防护用品使用和现场定置管理。",
-    "检查组采取“四不两直”方式，未提前通知被检查单位。",
-    "此次检查结合季节性特点，重点关注防火、防触电和防高处坠落。",
-    "检查前，检查组调阅了近一个月的隐患台账和整改记录。",
-    "检查过程中，{ws}负责人陪同并对问题进行了确认。",
-    "本次为节前安全大检查的一部分，共分{n}个小组同步开展。",
-    "检查组对照隐患排查清单逐项核对，并对发现的问题拍照留存。",
-    "检查依据公司安全生产检查管理制度和岗位安全操作规程。",
+    "本次检查以现场查看为主，同时抽查了{ws}近{days}天的交接班记录和巡检记录。",
+    "检查范围包括{ws}的生产装置、{eq}及附属管线、配电设施和消防器材。",
+    "检查重点为特殊作业管理、个人防护用品使用和{ws}现场定置管理。",
+    "检查组采取“四不两直”方式，未提前通知{ws}，直接到{spot}查看。",
+    "此次检查结合{season}特点，重点关注防火、防触电和防高处坠落。",
+    "检查前，检查组调阅了{ws}近一个月的隐患台账和整改记录，共{count}条。",
+    "检查过程中，{ws}管理人员全程陪同，并对发现的问题逐一确认。",
+    "本次为{plant}{season}安全大检查的一部分，共分{n}个小组同步开展。",
+    "检查组对照隐患排查清单逐项核对，对发现的问题拍照留存，共形成照片{photos}张。",
+    "检查依据{plant}安全生产检查管理制度和{ws}岗位安全操作规程。",
+    "检查时{ws}处于正常生产状态，{eq}和{eq2}均在运行。",
+    "检查组共{k}人，由{dept}牵头，设备、工艺和电气专业人员参加。",
+    "检查历时{hours2}小时，覆盖{ws}的{spot}、{spot2}等重点部位。",
+    "上月{ws}曾发生一起未遂事件，本次检查对相关区域进行了回头看。",
+    "检查组还随机询问了{n}名{wt}，了解其对岗位风险的掌握情况。",
 )
 
 DEADLINES = (
-    "责任单位：{ws}；督办部门：{dept}；整改期限：{days}天。",
+    "责任单位：{ws}，督办部门：{dept}，整改期限{days}天。",
     "请{ws}于{days}日内完成整改，并将整改结果报{dept}。",
     "整改责任落实到{team}，整改完成前由当班人员加强巡查。",
-    "上述问题已下发隐患整改通知单，要求限期整改。",
+    "上述问题已下发隐患整改通知单（编号{year}-{count}），要求限期整改。",
     "整改所需备件已申请采购，预计{days}天内到货。",
+    "{dept}已将上述问题录入隐患排查系统，整改期限{days}天。",
+    "能立即整改的问题已在检查当日整改完毕，其余问题{days}日内完成。",
     "",
 )
 
 REVIEWS = (
     "{days}日后复查，问题已整改完毕，符合要求。",
-    "复查时发现整改基本到位，个别问题需继续跟踪。",
+    "复查时发现{ws}整改基本到位，个别问题需继续跟踪。",
     "整改完成后由{dept}组织验收，形成闭环。",
     "该问题已列入隐患台账，整改期限为{days}天。",
-    "责任班组已提交整改照片和说明，待现场复查确认。",
+    "{team}已提交整改照片和说明，待{dept}现场复查确认。",
+    "{month}月{day}日复查时，{spot}的问题已处理完毕。",
+    "复查安排在{month}月{day}日以后，届时将对照照片逐项核对。",
+    "",
 )
 
 TITLE_PATTERNS = (
@@ -728,6 +764,8 @@ TITLE_PATTERNS = (
     "{plant}{subject}专项检查报告",
     "{ws}{team}{subject}情况说明",
     "{date_cn}{plant}隐患排查记录",
+    "{month}月份{ws}{subject}检查情况",
+    "{plant}{season}安全检查（{ws}）",
 )
 
 SUBJECTS = {
@@ -749,24 +787,47 @@ HEADERS = (
     "{date_cn}{time}，{dept}对{plant}{ws}开展安全检查。",
     "根据月度隐患排查计划，{dept}于{date_cn}对{ws}进行了现场检查。",
     "{date_cn}，{team}当班期间，{dept}检查组到{ws}{spot}检查。",
+    "{date_cn}上午，{dept}会同{ws}管理人员对{plant}{spot}一带进行了现场检查。",
+    "{date_cn}{time}起，{dept}对{ws}开展{season}专项检查，历时约{hours2}小时。",
+    "{date_cn}{time}，检查组一行{k}人进入{ws}，沿{spot}、{spot2}一线逐点查看。",
+    "本次检查于{date_cn}进行，被检查单位为{plant}{ws}，{team}当班。",
 )
+
+FINDING_LEADS = ("在{spot}，", "{ws}{spot}处，", "巡查到{spot2}时，", "另外，", "此外，", "与此同时，", "检查中还看到，")
+FINDING_TAILS = ("，现场已拍照留存", "，检查组当场指出", "，已在隐患台账中登记", "，与上次检查发现的问题类似",
+                 "，{ws}管理人员当场确认", "，已通知{ws}处理", "，{team}当班人员未能说明原因")
+ACTION_LEADS = ("针对上述问题，", "检查组要求：", "经与{ws}沟通，", "现场已", "", "", "")
+ACTION_TAILS = ("，{days}日内完成", "，由{team}负责落实", "，整改结果报{dept}", "，{dept}将跟踪复查",
+                "，并举一反三排查{ws}其他部位")
 
 IMAGE_LEADS = ("现场照片描述：", "监控截图显示：", "图像识别结果：", "现场图片：")
 IMAGE_BODY = {
-    "未佩戴安全帽": "画面中{n}名作业人员站在{eq}旁，头部无安全帽。",
-    "工装不规范": "画面中一名员工穿短袖便装在{eq}旁操作。",
-    "消防隐患": "画面中灭火器压力表指针指向红区。",
-    "泄漏": "画面中{eq}法兰下方地面有大片液体痕迹。",
-    "睡岗": "画面中值班人员趴在操作台上，头部枕在手臂上。",
-    "玩手机": "画面中操作人员低头看着手中的手机。",
-    "高处作业": "画面中一名工人在高处作业，腰间未见安全带。",
-    "动火作业": "画面中焊接火花四溅，周围堆有纸箱。",
-    "电气隐患": "画面中配电箱门敞开，内部线缆杂乱。",
-    "通道堵塞": "画面中通道内堆满纸箱和托盘。",
-    "日常巡检": "画面中设备运行平稳，地面整洁。",
+    "未佩戴安全帽": ("画面中{n}名作业人员站在{eq}旁，头部无安全帽。", "截图中一名{wt}在{spot}作业，未戴安全帽。",
+                   "照片显示{wt}手提安全帽从{eq}旁经过，未戴在头上。"),
+    "工装不规范": ("画面中一名员工穿短袖便装在{eq}旁操作。", "照片中{wt}穿拖鞋站在{spot}，未穿劳保鞋。",
+                  "截图显示{wt}工作服敞开，袖口未扣，靠近{eq}。"),
+    "消防隐患": ("画面中灭火器压力表指针指向红区。", "照片中{spot}的消火栓箱前堆着物料。",
+                "截图显示{ws}一处疏散指示标志不亮。"),
+    "泄漏": ("画面中{eq}法兰下方地面有大片液体痕迹。", "照片中{eq}（{code}）密封处有液体滴落。",
+            "截图显示{spot}管道下方积有{medium}。"),
+    "睡岗": ("画面中值班人员趴在操作台上，头部枕在手臂上。", "截图时间{time}，{ws}值班人员靠在椅背上闭眼。",
+            "照片中{wt}躺在{spot}的纸箱上休息。"),
+    "玩手机": ("画面中操作人员低头看着手中的手机。", "截图显示{wt}在{eq}旁单手持手机。",
+              "照片中{spot}一名{wt}边走边看手机。"),
+    "高处作业": ("画面中一名工人在高处作业，腰间未见安全带。", "照片中{spot}上方约{meters}米处有人作业，下方无警戒。",
+                "截图显示脚手架作业层缺少护栏。"),
+    "动火作业": ("画面中焊接火花四溅，周围堆有纸箱。", "照片中{spot}的气瓶间距明显不足。",
+                "截图显示动火点旁没有配备灭火器。"),
+    "电气隐患": ("画面中配电箱门敞开，内部线缆杂乱。", "照片中{spot}的临时电线拖在地上。",
+                "截图显示{eq}的电源电缆外皮破损。"),
+    "通道堵塞": ("画面中通道内堆满纸箱和托盘。", "照片中{spot}的安全出口被货物挡住一半。",
+                "截图显示{n}辆转运小车停在疏散通道上。"),
+    "日常巡检": ("画面中设备运行平稳，地面整洁。", "照片中{eq}仪表显示正常，标识清楚。",
+                "截图显示{ws}各岗位人员在岗。"),
 }
 
-NO_PII_SIGN = ("检查组：{dept}", "检查单位：{dept}", "编制：{dept}", "检查部门：{dept}、{ws}")
+NO_PII_SIGN = ("检查组：{dept}", "检查单位：{dept}，{date_cn}", "编制：{dept}（{month}月{day}日）", "检查部门：{dept}、{ws}",
+               "{dept}检查组，{date_cn}")
 
 
 def fill(template: str, ctx: dict) -> str:
@@ -777,11 +838,71 @@ def picks(rng: random.Random, pool: tuple[str, ...], k: int, ctx: dict) -> list[
     return [fill(t, ctx) for t in rng.sample(pool, min(k, len(pool)))]
 
 
+# -- varying the sentences: how people actually write lists of findings, measures and rules ----------------
+# A pool sentence is rarely reused as it stands: it may get a lead (where, when, who says so) or a tail (by
+# when, by whom), and two short ones are often written as one sentence. Leads and tails carry the document's
+# own details (workshop, spot, team, deadline), so the same rule reads differently in two documents.
+
+_NO_LEAD = ("另", "此外", "同时", "其中", "据", "从", "在", "对", "经", "针对", "如", "若", "当", "与此", "第")
+
+
+def clause(sentence: str) -> str:
+    """A sentence without its closing mark, ready to be continued."""
+    return sentence.rstrip("。；;")
+
+
+def with_lead(rng: random.Random, sentence: str, leads: tuple[str, ...], ctx: dict, p: float) -> str:
+    """`sentence` with a lead clause now and then (not before one that already starts with a connective)."""
+    if not sentence or rng.random() >= p or sentence.startswith(_NO_LEAD):
+        return sentence
+    return fill(rng.choice(leads), ctx) + sentence
+
+
+def with_tail(rng: random.Random, sentence: str, tails: tuple[str, ...], ctx: dict, p: float) -> str:
+    """`sentence` continued by a tail clause now and then (before its closing mark)."""
+    if not sentence.endswith("。") or rng.random() >= p or len(sentence) > 60:
+        return sentence
+    return clause(sentence) + fill(rng.choice(tails), ctx) + "。"
+
+
+JOINERS = ("，", "，", "，同时", "，并且")
+
+
+def joined(rng: random.Random, sentences: list[str], p: float = 0.5, joiners: tuple[str, ...] = JOINERS,
+           limit: int = 90) -> list[str]:
+    """Adjacent short sentences written as one now and then (at most two in one)."""
+    out: list[str] = []
+    fresh = False
+    for sentence in sentences:
+        if (fresh and out and out[-1].endswith("。") and rng.random() < p
+                and len(out[-1]) + len(sentence) <= limit):
+            out[-1] = clause(out[-1]) + rng.choice(joiners) + sentence
+            fresh = False
+        else:
+            out.append(sentence)
+            fresh = True
+    return out
+
+
+def varied(rng: random.Random, pool: tuple[str, ...], k: int, ctx: dict, *, leads: tuple[str, ...] = (),
+           tails: tuple[str, ...] = (), p_lead: float = 0.3, p_tail: float = 0.3, p_join: float = 0.4,
+           joiners: tuple[str, ...] = JOINERS) -> list[str]:
+    """`k` pool sentences filled from ctx, with leads, tails and joins drawn per sentence."""
+    out = []
+    for sentence in picks(rng, pool, k, ctx):
+        if tails:
+            sentence = with_tail(rng, sentence, tails, ctx, p_tail)
+        if leads:
+            sentence = with_lead(rng, sentence, leads, ctx, p_lead)
+        out.append(sentence)
+    return joined(rng, out, p_join, joiners)
+
+
 def inspection_report(rng: random.Random, category: str, *, pii: bool = False, clutter: int = 0,
                       decoys: int = 0, long: int = 0, image: bool | None = None) -> dict:
     """A safety inspection report: header, findings, cause, actions, review, sign-off.
 
-    long=1 adds one to three further findings sections (a monthly report), long=2 three to six.
+    long=1 adds one to three further findings sections (a monthly report), long=2 six to eight.
     """
     ctx = industrial_context(rng)
     ctx["subject"] = rng.choice(SUBJECTS[category])
@@ -789,7 +910,7 @@ def inspection_report(rng: random.Random, category: str, *, pii: bool = False, c
         ctx["time"] = f"{rng.randint(0, 4):02d}:{rng.randint(0, 59):02d}"
     title = fill(rng.choice(TITLE_PATTERNS), ctx)
     planted: dict[str, list] = {"pii": [], "decoys": []}
-    paras = [fill(rng.choice(HEADERS), ctx) + "".join(picks(rng, INTROS, rng.randint(1, 2), ctx))]
+    paras = [fill(rng.choice(HEADERS), ctx) + "".join(joined(rng, picks(rng, INTROS, rng.randint(1, 3), ctx), 0.3))]
     cats = [category]
     if long:
         others = [c for c in INSPECTION_CATEGORIES if c not in (category, "日常巡检")]
@@ -800,7 +921,12 @@ def inspection_report(rng: random.Random, category: str, *, pii: bool = False, c
             sub = industrial_context(rng, ctx["industry"]) | {"plant": ctx["plant"]}
         else:
             sub = ctx
-        found = picks(rng, FINDINGS[cat], rng.randint(3, 5), sub)
+        found = []
+        for sentence in picks(rng, FINDINGS[cat], rng.randint(3, 5), sub):
+            sentence = with_tail(rng, sentence, FINDING_TAILS, sub, 0.3)
+            if found and sub["spot"] not in sentence and sub["time"] not in sentence:
+                sentence = with_lead(rng, sentence, FINDING_LEADS, sub, 0.35)
+            found.append(sentence)
         if cat == "睡岗" and rng.random() < 0.6:
             found.append(homonym_sentence(rng, "压力", "stress", sub))
         if cat == "电气隐患" and rng.random() < 0.7:
@@ -809,8 +935,9 @@ def inspection_report(rng: random.Random, category: str, *, pii: bool = False, c
             found.append(homonym_sentence(rng, "通道", "passage", sub))
         risk = picks(rng, RISKS[cat], rng.randint(1, 2), sub)
         if cat != "日常巡检":
-            risk += picks(rng, MANAGEMENT_CAUSES, rng.randint(1, 2), sub)
-        act = picks(rng, ACTIONS[cat], rng.randint(2, 3), sub)
+            risk += [fill(rng.choice(CAUSE_LEADS), sub) + c for c in picks(rng, MANAGEMENT_CAUSES, rng.randint(1, 2), sub)]
+        act = varied(rng, ACTIONS[cat], rng.randint(2, 3), sub, leads=ACTION_LEADS, tails=ACTION_TAILS,
+                     p_lead=0.25, p_tail=0.45, p_join=0.3)
         if len(cats) > 1:
             label = f"{numerals[index]}、{rng.choice(SUBJECTS[cat])}问题"
             paras.append(label + "。" + "".join(found))
@@ -821,7 +948,7 @@ def inspection_report(rng: random.Random, category: str, *, pii: bool = False, c
             paras.append(rng.choice(("整改措施：", "处理情况：", "整改要求：")) + "".join(act))
     show_image = clutter > 0 or (image if image is not None else rng.random() < 0.3)
     if show_image:
-        scene = fill(IMAGE_BODY[category], ctx)
+        scene = fill(rng.choice(IMAGE_BODY[category]), ctx)
         extra = clutter_sentences(rng, clutter) if clutter else []
         planted["clutter"] = [s[:-1] for s in extra]
         body = [scene] + extra
@@ -832,9 +959,10 @@ def inspection_report(rng: random.Random, category: str, *, pii: bool = False, c
         planted["decoys"] += info
         paras[1] += "".join(sents)
     if category != "日常巡检":
-        paras.append(rng.choice(("工作要求：", "其他要求：", "")) + "".join(picks(rng, GENERAL_REQUIREMENTS, rng.randint(1, 3), ctx)))
+        paras.append(rng.choice(("工作要求：", "其他要求：", "")) + "".join(varied(
+            rng, GENERAL_REQUIREMENTS, rng.randint(1, 3), ctx, leads=REQUIREMENT_LEADS, p_lead=0.3, p_join=0.3)))
     if long:
-        paras.append(fill(rng.choice(LONG_CLOSINGS), ctx))
+        paras.append(long_closing(rng, ctx))
     paras.append(fill(rng.choice(DEADLINES), ctx) + fill(rng.choice(REVIEWS), ctx))
     if pii:
         sents, info = pii_sentences(rng, "inspection_report")
@@ -851,17 +979,53 @@ def _electrical_homonym(rng: random.Random, ctx: dict) -> str:
     return homonym_sentence(rng, word, sense, ctx)
 
 
-LONG_CLOSINGS = (
-    "下一步工作：一是各车间对照本次检查发现的问题举一反三，开展自查自纠；二是{dept}将在{days}日内组织复查，"
-    "对整改不到位的单位进行通报；三是加强夜班和节假日期间的查岗频次，落实领导带班制度；四是结合本次问题开展专题安全培训，"
-    "重点讲解个人防护用品使用、特殊作业管理和应急处置要求，提高员工的风险辨识能力。",
-    "总体来看，{ws}安全管理基础工作有所加强，但现场管理仍存在薄弱环节，部分员工安全意识淡薄，习惯性违章时有发生。"
-    "请各单位高度重视，严格落实安全生产责任制，明确整改责任人和整改期限，整改完成后将整改照片和说明报{dept}备案。"
-    "对于短期内无法整改的问题，必须制定可靠的临时防范措施，确保整改期间的安全。",
-    "本次检查共抽查岗位{count}个，覆盖生产、仓储、检修等主要区域。检查采取听取汇报、查阅记录、现场查看和随机提问相结合的方式进行。"
-    "从检查结果看，隐患主要集中在特殊作业管理、个人防护和现场定置管理三个方面，反映出基层班组在制度执行上仍有差距。"
-    "各单位要把隐患排查治理作为日常工作的重点，做到隐患早发现、早整改、早消除。",
+CLOSING_OPENINGS = (
+    "本次检查共抽查岗位{count}个，覆盖生产、仓储、检修等主要区域。",
+    "本月共开展综合检查{n}次、专项检查{k}次，发现各类问题{count}项。",
+    "检查采取听取汇报、查阅记录、现场查看和随机提问相结合的方式，共走访{ws}等{k}个单位。",
+    "总体来看，{ws}安全管理基础工作有所加强，但现场管理仍存在薄弱环节。",
+    "与上月相比，{plant}的问题数量有所下降，但同类问题重复出现的情况仍然较多。",
 )
+CLOSING_FINDINGS = (
+    "隐患主要集中在特殊作业管理、个人防护和现场定置管理三个方面，反映出基层班组在制度执行上仍有差距。",
+    "部分员工安全意识淡薄，习惯性违章时有发生，夜班尤为突出。",
+    "{ws}和{spot}一带的问题相对集中，{count}项问题中有近一半出在这两处。",
+    "外来施工单位的问题占比明显上升，主要是作业票办理和现场监护不到位。",
+    "设备类问题多与维护保养不到位有关，{eq}、{eq2}等设备的点检记录存在漏项。",
+    "从时间分布看，交接班前后和{time}前后是问题多发时段。",
+)
+CLOSING_STEPS = (
+    "各车间对照本次检查发现的问题举一反三，开展自查自纠",
+    "{dept}将在{days}日内组织复查，对整改不到位的单位进行通报",
+    "加强夜班和节假日期间的查岗频次，落实领导带班制度",
+    "结合本次问题开展专题安全培训，重点讲解个人防护用品使用、特殊作业管理和应急处置要求",
+    "{ws}要明确整改责任人和整改期限，整改完成后将整改照片和说明报{dept}备案",
+    "对于短期内无法整改的问题，必须制定可靠的临时防范措施，确保整改期间的安全",
+    "把{eq}等关键设备的点检纳入每班交接内容",
+    "{month}月底前完成{ws}岗位安全检查表的修订",
+)
+CLOSING_ENDS = (
+    "各单位要把隐患排查治理作为日常工作的重点，做到隐患早发现、早整改、早消除。",
+    "请各单位高度重视，严格落实安全生产责任制。",
+    "下次综合检查定于{month}月下旬进行，届时将重点核查本次问题的整改情况。",
+    "",
+)
+
+
+def long_closing(rng: random.Random, ctx: dict) -> str:
+    """The summary that ends a multi-section (monthly) report: overview, what stands out, next steps."""
+    steps = picks(rng, CLOSING_STEPS, rng.randint(2, 4), ctx)
+    style = rng.randrange(3)
+    if style == 0:
+        listed = "；".join(f"{'一二三四'[i]}是{s}" for i, s in enumerate(steps)) + "。"
+        steps_text = rng.choice(("下一步工作：", "下一步，", "针对以上情况，提出以下要求：")) + listed
+    elif style == 1:
+        steps_text = "".join(f"{i + 1}. {s}。" for i, s in enumerate(steps))
+    else:
+        steps_text = "下一步，" + "，".join(steps[:2]) + "。" + "".join(s + "。" for s in steps[2:])
+    return ("".join(picks(rng, CLOSING_OPENINGS, rng.randint(1, 2), ctx))
+            + "".join(picks(rng, CLOSING_FINDINGS, rng.randint(1, 2), ctx)) + steps_text
+            + fill(rng.choice(CLOSING_ENDS), ctx))
 
 
 # -- standard operating procedures ------------------------------------------------------------------------
@@ -906,8 +1070,10 @@ SOP_PURPOSE = {
                "明确事故发生后的报告程序、初期处置措施和人员疏散要求。"),
 }
 
-SOP_SCOPE = ("本规程适用于{plant}{ws}。", "本程序适用于公司所属各车间和外来施工单位。",
-             "本规程适用于{ws}范围内的{eq}及其附属设备。", "本程序适用于所有涉及该类作业的岗位人员。")
+SOP_SCOPE = ("本规程适用于{plant}{ws}。", "本程序适用于{plant}所属各车间和进入{ws}的外来施工单位。",
+             "本规程适用于{ws}范围内的{eq}及其附属设备。", "本程序适用于{ws}所有涉及该类作业的岗位人员。",
+             "本规程适用于{plant}{ws}及{spot}一带的同类作业，其他车间可参照执行。",
+             "本程序适用于{ws}{team}及检修期间进入现场的维保人员。")
 
 SOP_PREP = {
     "设备操作": ("检查{eq}地脚螺栓和联轴器护罩是否紧固完好", "检查润滑油油位在视镜二分之一至三分之二之间",
@@ -983,24 +1149,30 @@ SOP_STEPS = {
 }
 
 SOP_CAUTIONS = (
-    "严禁在设备运行时进行清理、加油或调整。", "操作人员必须经培训合格，持证上岗。",
-    "发现异常情况应立即停机并报告班长。", "严禁酒后上岗，作业期间不得使用手机。",
-    "作业区域内严禁吸烟和携带火种。", "所有安全装置不得随意拆除或短接。",
-    "交接班时应交清设备运行状况和存在问题。", "雨雪天气室外作业应采取防滑措施。",
+    "严禁在{eq}运行时进行清理、加油或调整。", "操作人员必须经培训合格，持证上岗。",
+    "发现异常情况应立即停机并报告中控室。", "严禁酒后上岗，作业期间不得使用手机。",
+    "{ws}内严禁吸烟和携带火种。", "所有安全装置不得随意拆除或短接。",
+    "交接班时应交清{eq}运行状况和存在问题。", "雨雪天气室外作业应采取防滑措施。",
     "夜间作业必须保证足够照明。", "作业完成后做到工完料净场地清。",
     "涉及交叉作业时，应明确各方的安全责任并设专人协调。", "新员工必须在师傅带领下操作。",
+    "{medium}相关作业应备好对应的防护用品和应急物资。", "{spot}一带作业时应注意来往车辆。",
+    "未经{dept}同意，不得改变本规程规定的作业顺序。", "连续作业超过{hours}小时应安排轮换休息。",
 )
+CAUTION_LEADS = ("特别注意：", "{season}期间，", "在{ws}，", "", "", "")
 
 SOP_EMERGENCY = (
     "发生人员受伤时，立即停止作业，进行现场急救并拨打120。",
     "发生火情时，使用就近的灭火器扑救初期火灾，火势较大时立即撤离并拨打119。",
-    "发生泄漏时，立即切断泄漏源，疏散无关人员，佩戴防护用品处置。",
+    "发生{medium}泄漏时，立即切断泄漏源，疏散无关人员，佩戴防护用品处置。",
     "发生触电时，先切断电源，再对触电者进行心肺复苏。",
-    "设备出现异常振动、异响或冒烟时，立即停机检查。",
+    "{eq}出现异常振动、异响或冒烟时，立即停机检查。",
+    "{ws}发生险情时，当班人员应第一时间向中控室报告，说明地点和人员情况。",
+    "人员撤离时沿{spot}方向的疏散路线前往集合点，清点人数后报告{dept}。",
 )
 
-SOP_RECORDS = ("相关记录：设备运行记录、交接班记录。", "相关记录：作业票、气体检测记录。",
-               "相关记录：检修记录、试运行记录。", "相关记录：点检表、隐患整改台账。")
+SOP_RECORDS = ("相关记录：{ws}设备运行记录、交接班记录。", "相关记录：作业票、气体检测记录（保存{n}年）。",
+               "相关记录：{eq}检修记录、试运行记录。", "相关记录：点检表、{ws}隐患整改台账。",
+               "本规程执行中形成的记录由{ws}归档保存。")
 
 SOP_HOMONYMS = {
     "设备操作": (("开关", "operate"), ("压力", "physical"), ("冷却", "cooling")),
@@ -1052,15 +1224,24 @@ SOP_TRAINING = (
     "班组每月结合本规程开展一次岗位练兵。",
     "外来施工人员进入现场前，应由{dept}进行安全交底。",
     "考核不合格的人员应重新培训，再次考核合格后方可上岗。",
+    "{ws}每季度组织一次本规程的现场考问，抽查不少于{n}人。",
+    "{team}新调入人员须跟班学习{days}天，经考核后独立操作。",
 )
 
 SOP_AFTER = (
-    "作业结束后，作业负责人检查现场，确认设备恢复到正常状态。",
-    "清点工具和剩余材料，清理作业现场的垃圾和油污。",
+    "作业结束后，作业负责人检查现场，确认{eq}恢复到正常状态。",
+    "清点工具和剩余材料，清理{ws}作业现场的垃圾和油污。",
     "填写作业记录，注明作业内容、发现的问题和处理结果。",
     "向接班人员交代作业情况和注意事项。",
-    "拆除临时设施和警戒线，恢复现场安全标志。",
+    "拆除临时设施和警戒线，恢复{spot}的安全标志。",
+    "将作业票交回{dept}存档。",
+    "对{eq}再观察{mins}分钟，确认运行稳定。",
 )
+
+STEP_TAILS = ("，并在运行记录中注明时间", "，确认无误后再进行下一步", "，发现异常立即停止并报告中控室",
+              "，必要时通知{dept}到场确认", "，此项不少于两人配合完成", "，{ws}当班人员应在场",
+              "，严禁省略或颠倒", "，完成后口头复述确认")
+TERM_FORMS = ("{term}：{body}", "本规程所称{term}，{body}", "{term}——{body}")
 
 
 def sop(rng: random.Random, category: str, *, decoys: int = 0, long: int = 0, pii: bool = False) -> dict:
@@ -1081,7 +1262,8 @@ def sop(rng: random.Random, category: str, *, decoys: int = 0, long: int = 0, pi
         "本作业的主要风险包括{h}等。", "作业过程中可能发生{h}，须采取相应防护措施。",
         "经风险辨识，主要危险有害因素为{h}。")), {"h": "、".join(hazards)})))
     if category in SOP_TERMS and rng.random() < 0.7:
-        sections.append(("术语和定义", SOP_TERMS[category]))
+        term, _, body = SOP_TERMS[category].partition("：")
+        sections.append(("术语和定义", rng.choice(TERM_FORMS).format(term=term, body=body)))
     prep = [fill(t, ctx) for t in rng.sample(SOP_PREP[category], rng.randint(3, len(SOP_PREP[category])))]
     sections.append(("作业前准备", "".join(f"{i + 1}. {p}。" for i, p in enumerate(prep))))
     pool = SOP_STEPS[category]
@@ -1093,7 +1275,8 @@ def sop(rng: random.Random, category: str, *, decoys: int = 0, long: int = 0, pi
     else:
         keep = sorted(rng.sample(range(len(pool)), rng.randint(max(4, len(pool) - 3), len(pool))))
         steps = [pool[i] for i in keep]
-    steps = [fill(t, ctx) for t in steps[: len(STEP_NUMBERS)]]
+    steps = [fill(t, ctx) + (fill(rng.choice(STEP_TAILS), ctx) if rng.random() < 0.3 else "")
+             for t in steps[: len(STEP_NUMBERS)]]
     if category in SOP_HOMONYMS and rng.random() < 0.8:
         word, sense = rng.choice(SOP_HOMONYMS[category])
         extra = homonym_sentence(rng, word, sense, ctx).rstrip("。")
@@ -1108,25 +1291,27 @@ def sop(rng: random.Random, category: str, *, decoys: int = 0, long: int = 0, pi
     else:
         body = "".join(f"（{i + 1}）{s}；" for i, s in enumerate(steps)).rstrip("；") + "。"
     sections.append(("操作步骤", body))
-    sections.append(("作业后检查", "".join(rng.sample(SOP_AFTER, rng.randint(2, 4)))))
-    sections.append(("注意事项", "".join(rng.sample(SOP_CAUTIONS, rng.randint(3, 5) + (3 if long else 0)))))
+    sections.append(("作业后检查", "".join(varied(rng, SOP_AFTER, rng.randint(2, 4), ctx, p_join=0.5))))
+    sections.append(("注意事项", "".join(varied(rng, SOP_CAUTIONS, rng.randint(3, 5) + (3 if long else 0), ctx,
+                                                leads=CAUTION_LEADS, p_lead=0.3, p_join=0.5, joiners=("，", "，", "，并且")))))
     if rng.random() < 0.6 or category == "应急处置" or long:
-        sections.append(("应急处置", "".join(rng.sample(SOP_EMERGENCY, rng.randint(2, 4)))))
+        sections.append(("应急处置", "".join(varied(rng, SOP_EMERGENCY, rng.randint(2, 4), ctx, p_join=0.3))))
     if rng.random() < 0.6 or long:
-        sections.append(("培训要求", "".join(picks(rng, SOP_TRAINING, rng.randint(2, 3), ctx))))
+        sections.append(("培训要求", "".join(varied(rng, SOP_TRAINING, rng.randint(2, 3), ctx, p_join=0.4))))
     if decoys:
         sents, info = decoy_sentences(rng, decoys)
         planted["decoys"] += info
         sections.append(("引用标准与记录", "".join(sents)))
-    tail = rng.choice(SOP_RECORDS)
+    tail = fill(rng.choice(SOP_RECORDS), ctx)
     if pii:
         sents, info = pii_sentences(rng, "sop")
         planted["pii"] += info
         tail += "".join(sents)
     else:
-        tail += fill(rng.choice(("编制部门：{dept}。", "本规程由{dept}负责解释。", "本规程自发布之日起执行。")), ctx)
+        tail += fill(rng.choice(("编制部门：{dept}。", "本规程由{dept}负责解释。", "本规程自{date_cn}起执行。")), ctx)
     sections.append(("附则", tail))
-    heading = rng.choice(("{cn}、{name}\n", "{n} {name}\n", "【{name}】", "{n}. {name}："))
+    heading = rng.choice(("{cn}、{name}\n", "{n} {name}\n", "【{name}】", "{n}. {name}：", "【{name}】", "{n}. {name}：",
+                          "{cn}、{name}：", "{n}）{name}："))
     text = "\n".join(heading.format(cn=STEP_NUMBERS[i], n=i + 1, name=name) + content
                      for i, (name, content) in enumerate(sections))
     return {"title": title, "text": text, "category": category, "planted": planted}
@@ -1218,9 +1403,10 @@ LOG_READINGS = (
 )
 
 LOG_FOLLOW = (
-    "遗留问题：备用设备需同步检查。", "建议缩短该设备的点检周期。", "已通知工艺人员注意观察运行参数。",
-    "更换下来的旧件已送备件库登记。", "后续需跟踪运行一周。", "已将故障原因录入设备故障库。",
-    "同型号设备共{n}台，计划在下次停车时一并检查。", "备件库存不足，已提交采购申请。",
+    "遗留问题：备用设备需同步检查。", "建议将{eq}的点检周期缩短到{days}天。", "已通知{ws}工艺人员注意观察运行参数。",
+    "更换下来的旧件已送备件库登记。", "后续需跟踪运行{days}天。", "已将故障原因录入设备故障库，编号{year}-{count}。",
+    "同型号设备共{n}台，计划在下次停车时一并检查。", "备件库存不足，已提交采购申请，预计{days}天到货。",
+    "{team}接班后继续观察{eq}的运行情况。", "本次处理情况已向{dept}汇报。",
 )
 
 ROUTINE_MAINTENANCE = (
@@ -1877,67 +2063,67 @@ ENGLISH_NAMES = {
     "可编程逻辑控制器": "Programmable logic controller", "变压器": "Transformer", "工业机器人": "Industrial robot", "增材制造": "Additive manufacturing",
 }
 
-ENCYCLOPEDIA_EXTRA = {
-    "物理": ("这一概念是中学物理课程中的基础内容，也是理解许多工程问题的出发点。",
-           "相关规律可以通过简单的实验加以验证，学生在实验中能够直观地观察到现象，并学会用控制变量的方法进行探究。",
-           "在工程实践中，设计人员需要充分考虑这一物理规律，才能保证机械、建筑和电气设备安全可靠。",
-           "日常生活中的许多现象都可以用这一原理加以解释，学习时应注意把物理知识与生活实际联系起来。",
-           "历史上，围绕这一问题的研究经历了从现象观察到定量描述的过程，体现了实验与理论相结合的科学方法。",
-           "在国际单位制中，与之相关的物理量都有明确的定义和单位，计算时必须统一单位。",
-           "理解这一概念时，要注意区分相近的物理量，避免把它们混为一谈。",
-           "现代测量仪器能够以很高的精度测定相关物理量，为科学研究和工业生产提供数据支撑。",
-           "许多教材在介绍这一内容时，会配合演示实验和生活实例，帮助读者建立直观印象。",
-           "在解决实际问题时，通常需要把这一规律与能量守恒、力的平衡等基本原理结合起来。"),
-    "化学元素": ("在实验室中使用含该元素的试剂时，应遵守相应的安全操作规范，做好个人防护。",
-             "该元素的单质和化合物在工农业生产中都有重要用途，相关产业规模很大。",
-             "元素周期表按照原子序数排列元素，同一族元素的最外层电子数相同，化学性质相似。",
-             "人们对这种元素的认识经历了漫长的过程，相关研究至今仍在继续。",
-             "了解元素的性质有助于理解物质之间的相互转化，也是学习化学的基础。",
-             "元素在自然界中的分布很不均匀，有的富集成矿，有的则分散存在于岩石和海水中。",
-             "化学元素的发现与分析技术的进步密切相关，光谱分析曾帮助人们找到多种新元素。",
-             "在生产和储存过程中，应根据物质的危险特性采取相应的防火、防毒或防腐措施。",
-             "许多元素同时也是生命活动所需要的，但摄入过量同样可能对健康造成危害。",
-             "对含有该元素的废弃物进行回收利用，既能节约资源，又能减少环境污染。"),
-    "地理": ("这里的自然环境独特，每年吸引大量游客前来观光，旅游业已成为当地的重要产业。",
-           "该地区的自然地理特征深刻影响着当地居民的生产和生活方式。",
-           "近年来，当地持续加强生态环境保护，划定了生态保护红线，生态状况不断改善。",
-           "这一地理事物是中学地理课程中的重要内容，常与气候、地形和河流知识结合考查。",
-           "科研人员在这里长期开展气候、水文和生态观测，积累了大量宝贵的数据。",
-           "历代文人在此留下了许多诗词和游记，使它不仅是自然景观，也承载着丰富的人文内涵。",
-           "交通条件的改善使这里与外界的联系日益密切，也给生态保护带来了新的挑战。",
-           "当地气候的季节变化明显，不同季节呈现出不同的景观特点。",
-           "在全球气候变化背景下，这一地区的冰川、湖泊或植被正在发生可以观测到的变化。",
-           "合理开发利用自然资源、实现人与自然和谐共生，是这一地区发展面临的重要课题。"),
-    "历史": ("这一成就体现了中国古代劳动人民的智慧和创造力。",
-           "相关文物和遗址如今已成为重要的历史文化资源，受到国家法律的保护。",
-           "历史学家通过文献记载和考古发现，不断加深对这一问题的认识，一些传统说法也得到了修正。",
-           "这一事件对后世的政治、经济和文化都产生了深远影响。",
-           "今天，人们仍可以在博物馆中看到与之相关的珍贵实物和复原模型。",
-           "中学历史教材对此有专门介绍，它也是理解相应时代社会面貌的重要线索。",
-           "围绕这一主题，各地举办过多次专题展览和学术研讨会。",
-           "从世界范围看，这一成就与同时期其他文明的成果相互交流、相互影响。",
-           "关于其起源和细节，学术界至今仍有不同观点，需要更多的证据加以判断。",
-           "它所体现的开拓进取精神，至今仍具有重要的现实意义。"),
-    "生物": ("保护生物多样性需要保护物种赖以生存的栖息环境。",
-           "科研人员通过野外调查和长期监测，掌握了其分布范围和数量的变化情况。",
-           "这一物种与人类的生产生活有着密切联系，具有重要的经济价值或文化价值。",
-           "在生态系统中，每一种生物都扮演着特定的角色，物种之间相互依存、相互制约。",
-           "公众的保护意识不断增强，为物种保护创造了良好的社会氛围。",
-           "分子生物学研究为了解其起源和演化提供了新的证据。",
-           "栖息地破碎化、环境污染和过度利用是许多物种面临的共同威胁。",
-           "自然保护区、国家公园和迁地保护相结合，构成了物种保护的主要手段。",
-           "在科普教育中，它常被用作介绍生物适应环境的典型例子。",
-           "相关保护工作需要政府、科研机构和当地社区的共同参与。"),
-    "技术": ("这项技术的发展离不开材料、电子和信息等多个学科的共同进步。",
-           "随着成本下降和性能提升，其应用范围正在不断扩大。",
-           "我国在这一领域的研究和产业化近年来取得了长足进步，部分指标已处于国际前列。",
-           "相关国家标准和行业规范对这项技术的安全应用提出了明确要求。",
-           "业内专家认为，这项技术在未来仍有很大的发展空间。",
-           "在推广应用过程中，人才培养和标准体系建设同样重要。",
-           "这项技术的普及深刻改变了人们的生产和生活方式。",
-           "与之相关的专利数量逐年增加，反映出研发活动的活跃程度。",
-           "在使用相关产品时，用户应按照说明书操作，注意用电和用火安全。",
-           "未来，它有望与人工智能、物联网等新技术深度融合。"),
+ENCYCLOPEDIA_EXTRA = {  # {t} is the entry's title
+    "物理": ("{t}是中学物理课程中的基础内容，也是理解许多工程问题的出发点。",
+           "与{t}有关的规律可以通过简单的实验加以验证，学生在实验中能够直观地观察到现象，并学会用控制变量的方法进行探究。",
+           "在工程实践中，设计人员需要充分考虑{t}的影响，才能保证机械、建筑和电气设备安全可靠。",
+           "日常生活中的许多现象都可以用{t}的知识加以解释，学习时应注意把物理知识与生活实际联系起来。",
+           "历史上，人们对{t}的研究经历了从现象观察到定量描述的过程，体现了实验与理论相结合的科学方法。",
+           "在国际单位制中，与{t}相关的物理量都有明确的定义和单位，计算时必须统一单位。",
+           "理解{t}时，要注意区分相近的物理量，避免把它们混为一谈。",
+           "现代测量仪器能够以很高的精度测定与{t}有关的物理量，为科学研究和工业生产提供数据支撑。",
+           "许多教材在介绍{t}时，会配合演示实验和生活实例，帮助读者建立直观印象。",
+           "在解决实际问题时，通常需要把{t}的规律与能量守恒、力的平衡等基本原理结合起来。"),
+    "化学元素": ("在实验室中使用含{t}的试剂时，应遵守相应的安全操作规范，做好个人防护。",
+             "{t}的单质和化合物在工农业生产中都有重要用途，相关产业规模很大。",
+             "元素周期表按照原子序数排列元素，{t}与同族元素最外层电子数相同，化学性质相似。",
+             "人们对{t}的认识经历了漫长的过程，相关研究至今仍在继续。",
+             "了解{t}的性质有助于理解物质之间的相互转化，也是学习化学的基础。",
+             "{t}在自然界中的分布很不均匀，有的地方富集成矿，有的地方则分散存在于岩石和海水中。",
+             "{t}的研究与分析技术的进步密切相关，光谱分析等手段让人们对它的认识更加深入。",
+             "在生产和储存含{t}的物质时，应根据其危险特性采取相应的防火、防毒或防腐措施。",
+             "{t}与生命活动的关系也受到关注，但任何物质摄入过量都可能对健康造成危害。",
+             "对含{t}的废弃物进行回收利用，既能节约资源，又能减少环境污染。"),
+    "地理": ("{t}的自然环境独特，每年吸引大量游客前来观光，旅游业已成为当地的重要产业。",
+           "{t}的自然地理特征深刻影响着周边居民的生产和生活方式。",
+           "近年来，{t}所在地区持续加强生态环境保护，划定了生态保护红线，生态状况不断改善。",
+           "{t}是中学地理课程中的重要内容，常与气候、地形和河流知识结合考查。",
+           "科研人员在{t}长期开展气候、水文和生态观测，积累了大量宝贵的数据。",
+           "历代文人为{t}留下了许多诗词和游记，使它不仅是自然景观，也承载着丰富的人文内涵。",
+           "交通条件的改善使{t}与外界的联系日益密切，也给生态保护带来了新的挑战。",
+           "{t}一带气候的季节变化明显，不同季节呈现出不同的景观特点。",
+           "在全球气候变化背景下，{t}的冰川、湖泊或植被正在发生可以观测到的变化。",
+           "合理开发利用{t}的自然资源、实现人与自然和谐共生，是当地发展面临的重要课题。"),
+    "历史": ("{t}体现了中国古代劳动人民的智慧和创造力。",
+           "与{t}相关的文物和遗址如今已成为重要的历史文化资源，受到国家法律的保护。",
+           "历史学家通过文献记载和考古发现，不断加深对{t}的认识，一些传统说法也得到了修正。",
+           "{t}对后世的政治、经济和文化都产生了深远影响。",
+           "今天，人们仍可以在博物馆中看到与{t}相关的珍贵实物和复原模型。",
+           "中学历史教材对{t}有专门介绍，它也是理解相应时代社会面貌的重要线索。",
+           "围绕{t}这一主题，各地举办过多次专题展览和学术研讨会。",
+           "从世界范围看，{t}与同时期其他文明的成果相互交流、相互影响。",
+           "关于{t}的起源和细节，学术界至今仍有不同观点，需要更多的证据加以判断。",
+           "{t}所体现的开拓进取精神，至今仍具有重要的现实意义。"),
+    "生物": ("保护{t}，首先要保护它赖以生存的栖息环境。",
+           "科研人员通过野外调查和长期监测，掌握了{t}分布范围和数量的变化情况。",
+           "{t}与人类的生产生活有着密切联系，具有重要的经济价值或文化价值。",
+           "在生态系统中，{t}扮演着特定的角色，与其他物种相互依存、相互制约。",
+           "公众对{t}的保护意识不断增强，为保护工作创造了良好的社会氛围。",
+           "分子生物学研究为了解{t}的起源和演化提供了新的证据。",
+           "栖息地破碎化、环境污染和过度利用是{t}等许多物种面临的共同威胁。",
+           "对{t}的保护采取了就地保护和迁地保护相结合的方式。",
+           "在科普教育中，{t}常被用作介绍生物适应环境的典型例子。",
+           "{t}的保护工作需要政府、科研机构和当地社区的共同参与。"),
+    "技术": ("{t}的发展离不开材料、电子和信息等多个学科的共同进步。",
+           "随着成本下降和性能提升，{t}的应用范围正在不断扩大。",
+           "我国在{t}领域的研究和产业化近年来取得了长足进步，部分指标已处于国际前列。",
+           "相关国家标准和行业规范对{t}的安全应用提出了明确要求。",
+           "业内专家认为，{t}在未来仍有很大的发展空间。",
+           "在推广{t}的过程中，人才培养和标准体系建设同样重要。",
+           "{t}的普及深刻改变了人们的生产和生活方式。",
+           "与{t}相关的专利数量逐年增加，反映出研发活动的活跃程度。",
+           "在使用与{t}相关的产品时，用户应按照说明书操作，注意用电和用火安全。",
+           "未来，{t}有望与人工智能、物联网等新技术深度融合。"),
 }
 
 ENCYCLOPEDIA_CATEGORY = {"物理": "science", "化学元素": "science", "地理": "geography", "历史": "history",
@@ -1980,11 +2166,35 @@ ENCYCLOPEDIA_SURVEYS = (
 _BY_TITLE = {title: (topic, facts) for title, topic, facts in ENCYCLOPEDIA}
 
 
+INFOBOX_FORMS = ("中文名：{title}，外文名：{english}，所属类别：{topic}", "{title}（{english}），{topic}条目",
+                 "【{title}】外文名：{english}，分类：{topic}")
+SURVEY_JOINERS = ("，", "，此外，", "，与此同时，", "，另一方面，", "，而且")
+
+
+def encyclopedia_extras(rng: random.Random, title: str, topic: str, k: int) -> list[str]:
+    """k of the topic's general remarks, written about `title`."""
+    return [t.format(t=title) for t in rng.sample(ENCYCLOPEDIA_EXTRA[topic], k)]
+
+
+def retold(rng: random.Random, facts: tuple[str, ...] | list[str], k: int) -> str:
+    """k of an entry's facts retold for an overview: the first kept, the others two by two in one sentence."""
+    chosen = [facts[0]] + rng.sample(list(facts[1:]), min(k, len(facts)) - 1)
+    out = [chosen[0]]
+    for n in range(1, len(chosen), 2):
+        pair = chosen[n:n + 2]
+        if len(pair) == 2:
+            joiner = rng.choice(SURVEY_JOINERS)
+            out.append(clause(pair[0]) + joiner + pair[1])
+        else:
+            out.append(rng.choice(("另外，", "值得一提的是，", "还应指出，")) + pair[0])
+    return "".join(out)
+
+
 def encyclopedia_entry(rng: random.Random, index: int) -> dict:
     """An encyclopedia article for entry `index`: an infobox line, lead, body paragraphs, see-also."""
     title, topic, facts = ENCYCLOPEDIA[index % len(ENCYCLOPEDIA)]
-    extras = rng.sample(ENCYCLOPEDIA_EXTRA[topic], 5)
-    infobox = f"中文名：{title}；外文名：{ENGLISH_NAMES[title]}；分类：{topic}"
+    extras = encyclopedia_extras(rng, title, topic, 5)
+    infobox = rng.choice(INFOBOX_FORMS).format(title=title, english=ENGLISH_NAMES[title], topic=topic)
     same = [t for t, tp, _ in ENCYCLOPEDIA if tp == topic and t != title]
     paras = [infobox, facts[0] + facts[1] + extras[0], facts[2] + facts[3] + extras[1],
              facts[4] + extras[2] + extras[3] + extras[4], "相关条目：" + "、".join(rng.sample(same, 3))]
@@ -1992,13 +2202,14 @@ def encyclopedia_entry(rng: random.Random, index: int) -> dict:
 
 
 def encyclopedia_survey(rng: random.Random, index: int) -> dict:
-    """A long overview article that walks through several related entries."""
+    """A long overview article that walks through several related entries, retelling their facts."""
     title, topic, members, lead = ENCYCLOPEDIA_SURVEYS[index % len(ENCYCLOPEDIA_SURVEYS)]
     paras = [lead]
     for number, member in enumerate(members):
         facts = _BY_TITLE[member][1]
-        paras.append(f"{STEP_NUMBERS[number]}、{member}\n" + "".join(facts))
-    paras.append("".join(rng.sample(ENCYCLOPEDIA_EXTRA[topic], 3)))
+        paras.append(f"{STEP_NUMBERS[number]}、{member}\n" + retold(rng, facts, 5)
+                     + encyclopedia_extras(rng, member, topic, 1)[0])
+    paras.append("".join(encyclopedia_extras(rng, title, topic, 2)))
     return {"title": title, "text": "\n".join(paras), "category": ENCYCLOPEDIA_CATEGORY[topic]}
 
 
@@ -2231,34 +2442,53 @@ NEWS_CONTEXT = {
 }
 
 NEWS_COMMENTARY = (
-    "记者在采访中了解到，群众最关心的是政策能否真正落地见效。",
-    "从实际效果看，这项工作既解决了眼前的问题，也为长远发展打下了基础。",
-    "也有受访者提出，相关配套措施还需要进一步细化，信息公开也应更加及时。",
-    "好的政策要让群众看得见、摸得着，关键在于抓落实、重实效。",
-    "采访中，不少基层工作人员坦言，工作推进中遇到过不少困难，但看到群众满意，觉得付出是值得的。",
-    "业内人士指出，类似工作需要多个部门协同配合，形成工作合力。",
-    "有专家建议，应建立长效机制，避免“一阵风”式的做法。",
-    "这项工作还需接受时间和群众的检验，本报将持续关注后续进展。",
-    "从全国范围看，类似的探索正在多地展开，各地的做法各有侧重。",
-    "记者注意到，年轻人正在成为相关活动的积极参与者。",
+    "记者在{district}区采访时了解到，群众最关心的是政策能否真正落地见效。",
+    "从实际效果看，这项工作既解决了眼前的问题，也为{city}的长远发展打下了基础。",
+    "也有受访者提出，{source}的相关配套措施还需要进一步细化，信息公开也应更加及时。",
+    "好的政策要让群众看得见、摸得着，{city}的经验是抓落实、重实效。",
+    "采访中，{district}区不少基层工作人员坦言，工作推进中遇到过不少困难，但看到群众满意，觉得付出是值得的。",
+    "业内人士指出，类似工作需要{source}等多个部门协同配合，形成工作合力。",
+    "有专家建议，{city}应建立长效机制，避免“一阵风”式的做法。",
+    "这项工作还需接受时间和群众的检验，本报将持续关注{city}的后续进展。",
+    "从全国范围看，类似的探索正在多地展开，{city}的做法有自己的侧重。",
+    "记者在{district}区注意到，年轻人正在成为相关活动的积极参与者。",
+    "一位在{district}区生活了{years}年的居民说，这几年身边的变化看得见。",
+    "也有市民担心后续管理跟不上，希望{source}把工作做细。",
 )
 
 NEWS_BACKGROUND = (
     "近年来，{city}坚持把高质量发展作为首要任务，各项工作取得积极进展。",
-    "据了解，这是当地今年推出的又一项惠民举措。",
-    "此前，相关部门已经进行了多轮调研和论证。",
-    "这一做法在国内其他城市已有成功经验。",
-    "相关工作被列入今年市政府的重点民生实事。",
-    "据介绍，相关工作从去年下半年开始筹备。",
+    "据了解，这是{city}今年推出的又一项惠民举措。",
+    "此前，{source}已经进行了多轮调研和论证。",
+    "这一做法在国内其他城市已有成功经验，{city}结合本地实际作了调整。",
+    "相关工作被列入{city}今年的重点民生实事。",
+    "据{source}介绍，相关工作从去年{season2}开始筹备。",
+    "{source}去年曾在{district}区先行试点。",
+    "",
 )
 
 NEWS_OUTLOOK = (
-    "下一步，有关部门将加强跟踪评估，及时总结经验。",
-    "据悉，相关工作将在全市范围内逐步推广。",
-    "相关部门表示，欢迎市民积极参与并提出意见建议。",
-    "业内人士认为，这一举措将产生良好的示范效应。",
-    "接下来，当地还将出台配套的实施细则。",
+    "下一步，{source}将加强跟踪评估，及时总结经验。",
+    "据悉，相关工作将在{city}全市范围内逐步推广。",
+    "{source}表示，欢迎市民积极参与并提出意见建议。",
+    "业内人士认为，这一举措将在{city}周边城市产生示范效应。",
+    "接下来，{city}还将出台配套的实施细则。",
+    "{source}计划在{month2}月底前完成阶段性评估，并向社会公布结果。",
+    "{district}区居民如有意见建议，可拨打12345热线反映。",
 )
+
+NEWS_LEADS = ("据{source}介绍，", "记者从{source}了解到，", "据悉，", "目前，", "记者注意到，", "{source}相关人士透露，",
+              "据{district}区有关方面介绍，")
+NEWS_SOURCES = {
+    "经济": ("市统计局", "市发展改革委", "市工业和信息化局", "市商务局"),
+    "科技": ("市科技局", "市科协", "相关高校", "市工业和信息化局"),
+    "社会": ("市住房和城乡建设局", "市民政局", "市应急管理局", "街道办事处"),
+    "体育": ("市体育局", "赛事组委会", "市体育总会"),
+    "文化": ("市文化广电旅游局", "市博物馆", "市图书馆"),
+    "环境": ("市生态环境局", "市水务局", "市城市管理局"),
+    "交通": ("市交通运输局", "市公安局交警支队", "地铁运营公司"),
+    "教育": ("市教育局", "区教育局", "市职业技术学院"),
+}
 
 NEWS_SLOTS = {
     "field": ("钙钛矿太阳能电池", "固态电池", "工业视觉检测", "氢能储运", "柔性传感器", "新型催化材料"),
@@ -2278,25 +2508,32 @@ def news_article(rng: random.Random, section: str, story: int) -> dict:
         "n2": rng.randint(6, 48), "n3": rng.randint(120, 9800), "money": rng.randint(80, 1600),
         "month": rng.randint(1, 12), "day": rng.randint(1, 28), "line": rng.randint(2, 19),
         "km": rng.randint(18, 46), **{k: rng.choice(v) for k, v in NEWS_SLOTS.items()},
+        "source": rng.choice(NEWS_SOURCES[section]), "years": rng.choice(("十", "二十", "三十", "十几", "二十多")),
+        "season2": rng.choice(("年初", "下半年", "秋天", "年底")), "month2": rng.randint(1, 12),
     }
     year = rng.choice((2022, 2023, 2024))
-    details = picks(rng, spec["details"], rng.randint(len(spec["details"]) - 2, len(spec["details"])), ctx)
+    details = joined(rng, picks(rng, spec["details"], rng.randint(len(spec["details"]) - 2, len(spec["details"])), ctx),
+                     0.3, ("，", "，同时", "，此外"))
+    details = [with_lead(rng, d, NEWS_LEADS, ctx, 0.35) for d in details]
     half = len(details) // 2
     quotes = list(spec["quote"])
     rng.shuffle(quotes)
+    context = [with_lead(rng, c, ("在{city}，", "从{city}的情况看，", "记者了解到，", "有观点认为，", "放眼{city}全市，",
+                                  "{source}的数据也印证了这一点：", "在{district}区，"), ctx, 0.6)
+               for c in rng.sample(NEWS_CONTEXT[section], rng.randint(2, 4))]
     paras = [rng.choice(("", "", "本报讯 ", "【本报消息】")) + fill(spec["lead"], ctx)
              + "".join(picks(rng, NEWS_BACKGROUND, 2, ctx)),
              "".join(details[:half]) + quotes[0],
              "".join(details[half:]),
-             "".join(rng.sample(NEWS_CONTEXT[section], rng.randint(2, 4))),
-             quotes[1] + "".join(rng.sample(NEWS_OUTLOOK, 2))]
+             "".join(context),
+             quotes[1] + "".join(picks(rng, NEWS_OUTLOOK, rng.randint(1, 2), ctx))]
     if rng.random() < 0.7:
-        paras.insert(4, "记者观察：" + "".join(rng.sample(NEWS_COMMENTARY, rng.randint(2, 3))))
+        paras.insert(4, "记者观察：" + "".join(picks(rng, NEWS_COMMENTARY, rng.randint(2, 3), ctx)))
     if rng.random() < 0.5:
         other = rng.choice([st for st in NEWS_STORIES[section] if st is not spec])
         brief_ctx = ctx | {"city": rng.choice(CITIES), "n2": rng.randint(6, 48), "n3": rng.randint(120, 9800)}
         paras.append(rng.choice(("又讯：", "相关新闻：", "另据报道，")) + fill(other["lead"], brief_ctx)
-                     + "".join(picks(rng, other["details"], 3, brief_ctx)))
+                     + "".join(joined(rng, picks(rng, other["details"], 3, brief_ctx), 0.6, ("，", "，同时"))))
     headline = fill(NEWS_HEADLINES[section][story % len(NEWS_HEADLINES[section])], ctx)
     return {"title": headline, "text": "\n".join(paras), "section": section,
             "date": f"{year}-{ctx['month']:02d}-{ctx['day']:02d}"}
@@ -2561,8 +2798,10 @@ QA_ITEMS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "不要在高温暴晒的环境下长时间充电。")),
 )
 
-QA_OPENERS = ("您好，", "这个问题很常见。", "简单来说，", "", "谢谢提问。", "从实际经验看，")
-QA_ASKERS = ("我是一名刚入职的员工，", "想请教一下，", "家里老人问我：", "单位同事一直在讨论：", "", "")
+QA_OPENERS = ("您好，", "这个问题很常见，", "简单来说，", "", "谢谢提问，", "从实际经验看，", "很多人有同样的疑问，", "")
+QA_ASKERS = ("我是一名刚入职的员工，", "想请教一下，", "家里老人问我：", "单位同事一直在讨论：", "", "", "新手求助：",
+             "{years}年工龄的老员工了，还是想确认一下：")
+QA_LIST_OPENERS = ("主要有以下几点：", "可以从几个方面来看：", "要点如下：", "归纳起来有这么几条：", "分几点说：")
 QA_CLOSINGS = {
     "安全生产": ("具体要求请以所在企业的安全管理制度和相关国家标准为准。", "安全生产重在预防，任何环节都不能心存侥幸。",
              "建议结合岗位实际开展培训和应急演练。", "如有疑问，可以咨询企业的安全管理部门。"),
@@ -2636,29 +2875,42 @@ QA_TOPIC_LABEL = {"安全生产": "safety", "电工常识": "electrical", "职�
                   "法律": "law", "健康": "health", "计算机": "computing", "生活服务": "public_services"}
 
 
+def qa_background(rng: random.Random, topic: str, start: int, k: int) -> list[str]:
+    """k background remarks of the topic from `start` on, two of them now and then written as one."""
+    pool = QA_BACKGROUND[topic]
+    chosen = [(pool + pool)[start + i] for i in range(k)]
+    return joined(rng, chosen, 0.5, ("，", "，而且", "，同时"), limit=120)
+
+
+def qa_follow_up(rng: random.Random, index: int) -> str:
+    """A follow-up question from the same topic, answered briefly in the answerer's own words."""
+    topic = QA_ITEMS[index % len(QA_ITEMS)][0]
+    same_topic = [item for i, item in enumerate(QA_ITEMS) if item[0] == topic and i != index % len(QA_ITEMS)]
+    follow = rng.choice(same_topic)
+    points = rng.sample(follow[3], 3)
+    answer = clause(points[0]) + rng.choice(("，", "，另外", "，还要注意")) + points[1] + points[2]
+    return f"追问：{rng.choice((follow[1], follow[2]))}\n回答：{rng.choice(('简单说，', '', '一般来说，'))}{answer}"
+
+
 def qa_pair(rng: random.Random, index: int, variant: int) -> dict:
     """A question and a professional answer; variant 1 rephrases the question and lists the points."""
     topic, question, alt, points = QA_ITEMS[index % len(QA_ITEMS)]
     points = list(points)
     closings = rng.sample(QA_CLOSINGS[topic], 2)
     # the two variants of a question share only its points: background and follow-up differ
-    pool = QA_BACKGROUND[topic]
-    start = (index * 2 + variant * 3) % len(pool)
-    background = "".join((pool + pool)[start:start + 4])
-    same_topic = [i for i, item in enumerate(QA_ITEMS) if item[0] == topic and i != index % len(QA_ITEMS)]
-    follow = QA_ITEMS[same_topic[0] if variant % 2 == 0 else same_topic[-1]]
-    follow_up = f"追问：{follow[1]}\n回答：{follow[3][0]}{follow[3][1]}{follow[3][2]}"
+    background = "".join(qa_background(rng, topic, (index * 2 + variant * 3) % len(QA_BACKGROUND[topic]), 4))
+    follow_up = qa_follow_up(rng, index)
     if variant % 2 == 0:
         answer = (rng.choice(QA_OPENERS) + "".join(points[:2]) + "\n" + "".join(points[2:]) + "\n" + background
-                  + "".join(closings) + "\n" + follow_up)
+                  + clause(closings[0]) + rng.choice(("，", "。")) + closings[1] + "\n" + follow_up)
         q = question
     else:
         numerals = ("一是", "二是", "三是", "四是", "五是")
         points = [p for i, p in enumerate(points) if i != 1 + index % 3]
-        answer = (rng.choice(("主要有以下几点。", "可以从几个方面来看。", "要点如下：")) + "\n"
+        answer = (rng.choice(QA_LIST_OPENERS) + "\n"
                   + "\n".join(f"{numerals[i]}{p}" for i, p in enumerate(points)) + "\n" + "补充说明：" + background
                   + closings[0] + "\n" + follow_up)
-        q = rng.choice(QA_ASKERS) + alt
+        q = rng.choice(QA_ASKERS).format(years=rng.choice(("五", "十", "二十"))) + alt
     return {"question": q, "answer": answer, "topic": QA_TOPIC_LABEL[topic]}
 
 
