@@ -105,7 +105,8 @@ def _qa(rng: random.Random, i: int) -> dict:
     related = rng.choice(others)[3]
     parts = [rng.choice(tg.QA_OPENERS) + "".join(points),
              rng.choice(("另外，", "需要补充的是，", "顺便提一下，", "")) + "".join(rng.sample(related, rng.randint(1, 2))),
-             "".join(background) + rng.choice(tg.QA_CLOSINGS[topic]),
+             "".join(tg.joined(rng, background + [rng.choice(tg.QA_CLOSINGS[topic])], 0.5, ("，", "，所以", "。总之，"),
+                               limit=140)),
              tg.qa_follow_up(rng, index)]
     asker = rng.choice(tg.QA_ASKERS).format(years=rng.choice(("五", "十", "二十")))
     title = asker + rng.choice((question, alt))

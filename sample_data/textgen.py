@@ -1380,19 +1380,23 @@ FAULTS = (
 
 LOG_SAFETY = (
     "检修前办理了工作票，切断电源并上锁挂牌，验电确认无电压。",
-    "作业前关闭进出口阀门，泄压排空，确认压力表回零。",
+    "作业前关闭{eq}进出口阀门，泄压排空，确认压力表回零。",
     "设备已切换至备用机组运行，对故障设备进行隔离。",
     "现场设置警戒线，检修期间由{team}操作人员监护。",
     "拆检前对设备内部介质进行置换，气体检测合格。",
     "因涉及登高，作业人员系挂安全带并办理了高处作业票。",
+    "{time}办理工作票，{ws}配合停机并挂“禁止启动”牌。",
+    "断开{eq}电源后在开关柜上锁，钥匙由{team}保管。",
 )
 
 LOG_TIMELINE = (
-    "{time}接到中控室通知，维修人员约二十分钟后到达现场。",
-    "当班操作工在巡检中发现异常后立即汇报班长。",
-    "故障发生时正值交接班，由接班人员跟进处理。",
-    "该设备上周点检时已有轻微异常，本次趋势加重。",
-    "在线监测系统发出预警，维修人员按预警信息到场核实。",
+    "{time}接到中控室通知，维修人员约{mins}分钟后到达现场。",
+    "{team}操作工在巡检中发现异常后立即汇报中控室。",
+    "故障发生时正值交接班，由{team}接班人员跟进处理。",
+    "该设备{days}天前点检时已有轻微异常，本次趋势加重。",
+    "在线监测系统{time}发出预警，维修人员按预警信息到场核实。",
+    "{ws}工艺人员发现参数波动后通知维修，{time}前后到场。",
+    "夜间{time}出现报警，值班维修工先做临时处理，白天再彻底检修。",
 )
 
 LOG_READINGS = (
@@ -1402,8 +1406,8 @@ LOG_READINGS = (
 )
 
 LOG_FOLLOW = (
-    "遗留问题：备用设备需同步检查。", "建议将{eq}的点检周期缩短到{days}天。", "已通知{ws}工艺人员注意观察运行参数。",
-    "更换下来的旧件已送备件库登记。", "后续需跟踪运行{days}天。", "已将故障原因录入设备故障库，编号{year}-{count}。",
+    "遗留问题：备用{eq}需同步检查。", "建议将{eq}的点检周期缩短到{days}天。", "已通知{ws}工艺人员注意观察运行参数。",
+    "更换下来的旧件已送备件库登记，待{dept}鉴定。", "后续需跟踪运行{days}天。", "已将故障原因录入设备故障库，编号{year}-{count}。",
     "同型号设备共{n}台，计划在下次停车时一并检查。", "备件库存不足，已提交采购申请，预计{days}天到货。",
     "{team}接班后继续观察{eq}的运行情况。", "本次处理情况已向{dept}汇报。",
 )
@@ -1465,7 +1469,7 @@ def maintenance_log(rng: random.Random, *, pii: bool = False, routine: bool = Fa
         planted["pii"] += info
         text += "\n" + "".join(sents)
     elif rng.random() < 0.5:
-        text += f"\n维修班组：{ctx['team']}。"
+        text += "\n" + fill(rng.choice(("维修班组：{team}。", "维修班组：{team}（{ws}）。", "记录：{ws}维修班，{date_cn}。")), ctx)
     return {"title": "", "text": text, "category": category, "planted": planted}
 
 
@@ -2178,8 +2182,9 @@ def encyclopedia_extras(rng: random.Random, title: str, topic: str, k: int) -> l
 def retold(rng: random.Random, facts: tuple[str, ...] | list[str], k: int) -> str:
     """k of an entry's facts retold for an overview: the first kept, the others two by two in one sentence."""
     chosen = [facts[0]] + rng.sample(list(facts[1:]), min(k, len(facts)) - 1)
-    out = [chosen[0]]
-    for n in range(1, len(chosen), 2):
+    alone = rng.random() < 0.5  # the definition on its own, or joined with the next fact
+    out = [chosen[0]] if alone else []
+    for n in range(1 if alone else 0, len(chosen), 2):
         pair = chosen[n:n + 2]
         if len(pair) == 2:
             joiner = rng.choice(SURVEY_JOINERS)
@@ -2886,8 +2891,8 @@ def qa_follow_up(rng: random.Random, index: int) -> str:
     topic = QA_ITEMS[index % len(QA_ITEMS)][0]
     same_topic = [item for i, item in enumerate(QA_ITEMS) if item[0] == topic and i != index % len(QA_ITEMS)]
     follow = rng.choice(same_topic)
-    points = rng.sample(follow[3], 3)
-    answer = clause(points[0]) + rng.choice(("，", "，另外", "，还要注意")) + points[1] + points[2]
+    points = [follow[3][i] for i in sorted(rng.sample(range(len(follow[3])), 3))]  # in the answer's own order
+    answer = clause(points[0]) + rng.choice(("，", "，另外，", "，同时")) + points[1] + points[2]
     return f"追问：{rng.choice((follow[1], follow[2]))}\n回答：{rng.choice(('简单说，', '', '一般来说，'))}{answer}"
 
 
