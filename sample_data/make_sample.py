@@ -62,7 +62,7 @@ def inherit(planted: Planted, original: dict, copy: dict, text: str) -> None:
     """A duplicate carries its twin's planted items (those that survived the edits of a near-duplicate)."""
     for what in ("pii", "decoys"):
         for item in [i for i in planted.data[what] if i["doc"] == original]:
-            if item["value"] in text:
+            if item["value"] in text and item.get("cue", "") in text:  # a name whose role cue was edited away is no longer one
                 planted.add(what, **(item | {"doc": copy}))
     for item in [i for i in planted.data["clutter"] if i["doc"] == original]:
         phrases = [p for p in item["phrases"] if p in text]

@@ -889,9 +889,10 @@ def varied(rng: random.Random, pool: tuple[str, ...], k: int, ctx: dict, *, lead
            joiners: tuple[str, ...] = JOINERS) -> list[str]:
     """`k` pool sentences filled from ctx, with leads, tails and joins drawn per sentence."""
     out = []
-    for sentence in picks(rng, pool, k, ctx):
+    tails = tuple(rng.sample(tails, len(tails)))  # a tail at most once per call
+    for n, sentence in enumerate(picks(rng, pool, k, ctx)):
         if tails:
-            sentence = with_tail(rng, sentence, tails, ctx, p_tail)
+            sentence = with_tail(rng, sentence, tails[n % len(tails):n % len(tails) + 1], ctx, p_tail)
         if leads:
             sentence = with_lead(rng, sentence, leads, ctx, p_lead)
         out.append(sentence)
@@ -922,8 +923,9 @@ def inspection_report(rng: random.Random, category: str, *, pii: bool = False, c
         else:
             sub = ctx
         found = []
-        for sentence in picks(rng, FINDINGS[cat], rng.randint(3, 5), sub):
-            sentence = with_tail(rng, sentence, FINDING_TAILS, sub, 0.3)
+        tails = rng.sample(FINDING_TAILS, len(FINDING_TAILS))  # each tail at most once per section
+        for n, sentence in enumerate(picks(rng, FINDINGS[cat], rng.randint(3, 5), sub)):
+            sentence = with_tail(rng, sentence, (tails[n],), sub, 0.3)
             if found and sub["spot"] not in sentence and sub["time"] not in sentence:
                 sentence = with_lead(rng, sentence, FINDING_LEADS, sub, 0.35)
             found.append(sentence)
@@ -936,8 +938,9 @@ def inspection_report(rng: random.Random, category: str, *, pii: bool = False, c
         risk = picks(rng, RISKS[cat], rng.randint(1, 2), sub)
         if cat != "日常巡检":
             risk += [fill(rng.choice(CAUSE_LEADS), sub) + c for c in picks(rng, MANAGEMENT_CAUSES, rng.randint(1, 2), sub)]
-        act = varied(rng, ACTIONS[cat], rng.randint(2, 3), sub, leads=ACTION_LEADS, tails=ACTION_TAILS,
-                     p_lead=0.25, p_tail=0.45, p_join=0.3)
+        routine = cat == "日常巡检"  # nothing to put right: no deadlines or owners on the round's own notes
+        act = varied(rng, ACTIONS[cat], rng.randint(2, 3), sub, leads=() if routine else ACTION_LEADS,
+                     tails=() if routine else ACTION_TAILS, p_lead=0.25, p_tail=0.45, p_join=0.3)
         if len(cats) > 1:
             label = f"{numerals[index]}、{rng.choice(SUBJECTS[cat])}问题"
             paras.append(label + "。" + "".join(found))
@@ -1396,7 +1399,7 @@ LOG_TIMELINE = (
     "该设备{days}天前点检时已有轻微异常，本次趋势加重。",
     "在线监测系统{time}发出预警，维修人员按预警信息到场核实。",
     "{ws}工艺人员发现参数波动后通知维修，{time}前后到场。",
-    "夜间{time}出现报警，值班维修工先做临时处理，白天再彻底检修。",
+    "{time}出现报警，值班维修工先做临时处理，停机窗口再彻底检修。",
 )
 
 LOG_READINGS = (
