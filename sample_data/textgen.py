@@ -2936,10 +2936,14 @@ def sentences_of(text: str) -> list[str]:
     return out
 
 
-def near_duplicate(rng: random.Random, text: str, changes: int = 3) -> str:
-    """The same text with a few hanzi replaced by other hanzi from it (a near-duplicate)."""
+def near_duplicate(rng: random.Random, text: str, changes: int = 3, keep: tuple[str, ...] = ()) -> str:
+    """The same text with a few hanzi replaced by other hanzi from it (a near-duplicate). Occurrences of the
+    `keep` strings (planted personal data and its role cues) are left intact, so what planted.json says of the
+    original stays true of the copy."""
     chars = list(text)
-    cjk = [i for i, ch in enumerate(chars) if "\u4e00" <= ch <= "\u9fff"]
+    kept = {i for word in keep if word for start in range(len(text)) if text.startswith(word, start)
+            for i in range(start, start + len(word))}
+    cjk = [i for i, ch in enumerate(chars) if "\u4e00" <= ch <= "\u9fff" and i not in kept]
     pool = sorted({chars[i] for i in cjk})
     for i in rng.sample(cjk, min(changes, len(cjk))):
         chars[i] = rng.choice([c for c in pool if c != chars[i]])
