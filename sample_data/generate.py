@@ -80,9 +80,9 @@ def _encyclopedia(rng: random.Random, i: int) -> dict:
     chosen = rng.sample(entries, rng.randint(2, 4))
     paras = []
     for number, (title, _, facts) in enumerate(chosen):
-        keep = [facts[0]] + rng.sample(facts[1:], rng.randint(2, 4))
-        paras.append(f"{tg.STEP_NUMBERS[number]}、{title}\n" + "".join(keep))
-    paras.append("".join(rng.sample(tg.ENCYCLOPEDIA_EXTRA[topic], rng.randint(2, 4))))
+        paras.append(f"{tg.STEP_NUMBERS[number]}、{title}\n" + tg.retold(rng, facts, rng.randint(3, 5))
+                     + "".join(tg.encyclopedia_extras(rng, title, topic, rng.randint(0, 2))))
+    paras.append("".join(tg.encyclopedia_extras(rng, rng.choice(chosen)[0], topic, rng.randint(1, 3))))
     heading = rng.choice(("{t}知识摘编：{names}", "{names}——{t}常识", "走近{t}：{names}"))
     title = heading.format(t=topic, names="、".join(c[0] for c in chosen))
     return {"title": title, "text": "\n".join(paras), "category": tg.ENCYCLOPEDIA_CATEGORY[topic]}
@@ -95,18 +95,21 @@ def _news(rng: random.Random, i: int) -> dict:
 
 
 def _qa(rng: random.Random, i: int) -> dict:
-    """A question with a random subset of its points, background and a follow-up from the same topic."""
-    topic, question, alt, points = rng.choice(tg.QA_ITEMS)
-    points = rng.sample(points, rng.randint(2, 4))
-    background = rng.sample(tg.QA_BACKGROUND[topic], rng.randint(1, 3))
+    """A question with a random subset of its points (some written two in one), background and a follow-up from
+    the same topic."""
+    index = rng.randrange(len(tg.QA_ITEMS))
+    topic, question, alt, points = tg.QA_ITEMS[index]
+    points = tg.joined(rng, rng.sample(points, rng.randint(2, 4)), 0.4, ("，", "，而且", "，同时"), limit=140)
+    background = tg.qa_background(rng, topic, rng.randrange(len(tg.QA_BACKGROUND[topic])), rng.randint(1, 3))
     others = [item for item in tg.QA_ITEMS if item[0] == topic and item[1] != question]
-    follow = rng.choice(others)
     related = rng.choice(others)[3]
     parts = [rng.choice(tg.QA_OPENERS) + "".join(points),
              rng.choice(("另外，", "需要补充的是，", "顺便提一下，", "")) + "".join(rng.sample(related, rng.randint(1, 2))),
-             "".join(background) + rng.choice(tg.QA_CLOSINGS[topic]),
-             f"追问：{rng.choice((follow[1], follow[2]))}\n回答：{''.join(rng.sample(follow[3], rng.randint(1, 3)))}"]
-    title = rng.choice(tg.QA_ASKERS) + rng.choice((question, alt))
+             "".join(tg.joined(rng, background + [rng.choice(tg.QA_CLOSINGS[topic])], 0.5, ("，", "，所以", "。总之，"),
+                               limit=140)),
+             tg.qa_follow_up(rng, index)]
+    asker = rng.choice(tg.QA_ASKERS).format(years=rng.choice(("五", "十", "二十")))
+    title = asker + rng.choice((question, alt))
     return {"title": title, "text": "\n".join(parts), "category": tg.QA_TOPIC_LABEL[topic]}
 
 

@@ -58,11 +58,17 @@ def loc(file: str, key: str) -> dict:
     return {"file": file, "key": key}
 
 
+def planted_strings(planted: Planted, where: dict) -> tuple[str, ...]:
+    """The personal data and decoys planted in a document, with their role cues: a near-duplicate leaves them be."""
+    items = [i for what in ("pii", "decoys") for i in planted.data[what] if i["doc"] == where]
+    return tuple(s for i in items for s in (i["value"], i.get("cue", "")) if s)
+
+
 def inherit(planted: Planted, original: dict, copy: dict, text: str) -> None:
     """A duplicate carries its twin's planted items (those that survived the edits of a near-duplicate)."""
     for what in ("pii", "decoys"):
         for item in [i for i in planted.data[what] if i["doc"] == original]:
-            if item["value"] in text:
+            if item["value"] in text and item.get("cue", "") in text:  # a name whose role cue was edited away is no longer one
                 planted.add(what, **(item | {"doc": copy}))
     for item in [i for i in planted.data["clutter"] if i["doc"] == original]:
         phrases = [p for p in item["phrases"] if p in text]
@@ -141,7 +147,8 @@ def _duplicates(planted: Planted, file: str, docs: list[dict], key_field: str, t
         copy = dict(docs[i])
         copy[key_field] = make_key(len(docs) + 1)
         changes = 2 + n % 3
-        copy[text_field] = tg.near_duplicate(rng, docs[i][text_field], changes)
+        copy[text_field] = tg.near_duplicate(rng, docs[i][text_field], changes,
+                                             planted_strings(planted, loc(file, docs[i][key_field])))
         docs.append(copy)
         planted.add("near_duplicates", doc=loc(file, copy[key_field]), original=loc(file, docs[i][key_field]),
                     changed_chars=changes)
@@ -206,7 +213,8 @@ def maintenance_blocks(planted: Planted) -> dict[str, list[str]]:
         extras.append((name, texts[name][index], "exact_duplicates", {"original": index}))
     for n, index in enumerate((9, 20)):
         name = MAINTENANCE_FILES[(n + 2) % 3]
-        extras.append((name, tg.near_duplicate(rng, texts[name][index], 3), "near_duplicates",
+        keep = planted_strings(planted, loc(f"industrial/maintenance_logs/{name}", f"block:{index}"))
+        extras.append((name, tg.near_duplicate(rng, texts[name][index], 3, keep), "near_duplicates",
                        {"original": index, "changed_chars": 3}))
     for name, text, what, info in extras:
         texts[name].append(text)

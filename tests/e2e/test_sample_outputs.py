@@ -180,8 +180,9 @@ def test_words_and_terms_are_masked_whole(mask_facts):
 
 
 def test_every_example_is_masked_inside_the_band_of_its_report(mask_facts, manifest):
-    """Each example's ratio lies in the band of the report it was cut from (no sample report has 100 words or
-    fewer, so the short band is tested in test_mask_bands.py); the manifest's strict in_band agrees."""
+    """Each example's ratio lies in the band of the report it was cut from (hardly any sample report has 100 words
+    or fewer — one since the generators were reworked — so the short band is tested in test_mask_bands.py); the
+    manifest's strict in_band agrees."""
     assert mask_facts["rows"] >= 500 and mask_facts["out_of_band"] == 0
     assert manifest["mask"]["in_band"] == 1.0
     assert manifest["mask"]["by_length"][">500"]["examples"] >= 50
