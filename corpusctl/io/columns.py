@@ -6,6 +6,7 @@ would be inferred as `list<null>` and clash with the next batch.
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 
 SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("concept_id", pa.string()),
@@ -44,3 +45,24 @@ def schema_for(batch: dict) -> pa.Schema:
 
 def to_record_batch(batch: dict, schema: pa.Schema | None = None) -> pa.RecordBatch:
     return pa.RecordBatch.from_pydict(batch, schema=schema or schema_for(batch))
+
+
+# -- list columns as flat arrays (offsets + values), for stages that build them with numpy ----------------
+
+
+def list_offsets(counts: np.ndarray) -> np.ndarray:
+    """The offsets of lists with these lengths: [0, c0, c0+c1, ...] (one more than there are lists)."""
+    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    return offsets
+
+
+def list_items(offsets: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Indices of the items of `rows` (in that order) in a flat array of lists with these offsets."""
+    counts = offsets[rows + 1] - offsets[rows]
+    return np.arange(counts.sum()) + np.repeat(offsets[rows] - list_offsets(counts)[:-1], counts)
+
+
+def list_array(counts: np.ndarray, values: pa.Array) -> pa.ListArray:
+    """A list column of lists with these lengths, cut from `values` in order."""
+    return pa.ListArray.from_arrays(pa.array(list_offsets(counts), pa.int32()), values)

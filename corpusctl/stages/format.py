@@ -27,7 +27,15 @@ import pyarrow.compute as pc
 from pydantic import Field
 
 from corpusctl.config import StageSection
-from corpusctl.io.columns import COLUMN_TYPES, SENTENCE, SPAN, to_record_batch
+from corpusctl.io.columns import (
+    COLUMN_TYPES,
+    SENTENCE,
+    SPAN,
+    list_array,
+    list_items,
+    list_offsets,
+    to_record_batch,
+)
 from corpusctl.stages import stable_hash
 from corpusctl.stages.base import Stage, register
 from corpusctl.stages.budget import fill_budget
@@ -245,16 +253,8 @@ def _column(batch: pa.RecordBatch, name: str, default, type_: pa.DataType) -> pa
     return pa.array([default] * batch.num_rows, type_)
 
 
-def _offsets(counts: np.ndarray) -> np.ndarray:
-    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    return offsets
 
 
-def _items(offsets: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Indices of the items of `rows` (in that order) in a flat array of lists with these offsets."""
-    counts = offsets[rows + 1] - offsets[rows]
-    return np.arange(counts.sum()) + np.repeat(offsets[rows] - _offsets(counts)[:-1], counts)
 
 
 def _spans(batch: pa.RecordBatch, name: str) -> _Spans:
@@ -262,7 +262,7 @@ def _spans(batch: pa.RecordBatch, name: str) -> _Spans:
     values = column.flatten()
     counts = pc.fill_null(pc.list_value_length(column), 0).to_numpy(zero_copy_only=False)
     starts, ends = (values.field(f).to_numpy(zero_copy_only=False).astype(np.int64) for f in ("start", "end"))
-    return _Spans(_offsets(counts), starts, ends, values)
+    return _Spans(list_offsets(counts), starts, ends, values)
 
 
 def _docs(batch: pa.RecordBatch) -> _Docs:
@@ -312,7 +312,7 @@ def _lay_out(docs: _Docs, as_pair: Sequence[bool], config: FormatConfig, sentenc
     tt_doc = np.repeat(np.arange(n), np.diff(tt.offsets))
     keep = pair[tt_doc] & (~truncated[tt_doc] | ((tt.starts >= 0) & (tt.ends <= title_lengths[tt_doc])))
     title_refs = np.flatnonzero(keep)
-    title_offsets = _offsets(np.bincount(tt_doc[title_refs], minlength=n))
+    title_offsets = list_offsets(np.bincount(tt_doc[title_refs], minlength=n))
     offsets, starts, ends, refs = _text_terms(docs, prepended)
     bounds = sentence_bounds(texts) if sentences else None
     windows = _cut(texts, widths, offsets, starts, ends, bounds)
@@ -327,7 +327,7 @@ def _text_terms(docs: _Docs, prepended: np.ndarray) -> tuple[np.ndarray, ...]:
     t, tt = docs.terms, docs.title_terms
     t_counts, tt_counts = np.diff(t.offsets), np.diff(tt.offsets)
     head = np.where(prepended, tt_counts, 0)
-    offsets = _offsets(head + t_counts)
+    offsets = list_offsets(head + t_counts)
     starts, ends, refs = (np.empty(offsets[-1], dtype=np.int64) for _ in range(3))
     tt_doc = np.repeat(np.arange(n), tt_counts)
     moved = np.flatnonzero(prepended[tt_doc])
@@ -424,7 +424,7 @@ class FormatStage:
         copies = _column(batch, "_copy", 0, pa.int64()).fill_null(0).to_pylist()
         layouts = _lay_out(docs, as_pair, self.config, sentences=True)
         doc = layouts.win_doc
-        firsts = _offsets(np.bincount(doc, minlength=len(docs.texts)))[:-1]
+        firsts = list_offsets(np.bincount(doc, minlength=len(docs.texts)))[:-1]
         number = (np.arange(len(doc)) - firsts[doc]).tolist()
         rows, starts, ends = doc.tolist(), layouts.win_start.tolist(), layouts.win_end.tolist()
         ids = batch.column("id")
@@ -438,7 +438,7 @@ class FormatStage:
                   for d, k, how in zip(rows, number, layouts.hows, strict=True)]
         return {
             "id": [f"{names[d]}#{tags[d]}{k}{suffixes[d]}" for d, k in zip(rows, number, strict=True)],
-            "doc_ids": _list_array(np.ones(len(doc), dtype=np.int64), ids.take(doc)),
+            "doc_ids": list_array(np.ones(len(doc), dtype=np.int64), ids.take(doc)),
             "source": _column(batch, "source", "", pa.string()).take(doc),
             "domain": _column(batch, "domain", "", pa.string()).take(doc),
             "kind": _column(batch, "kind", "", pa.string()).take(doc),
@@ -448,8 +448,8 @@ class FormatStage:
             "priority": priority.take(doc),
             "label": _column(batch, "label", "", pa.string()).fill_null("").take(doc),
             "terms": _window_terms(layouts, pa.concat_arrays([docs.terms.values, docs.title_terms.values])),
-            "title_terms": _list_array(np.diff(layouts.title_offsets)[doc], docs.title_terms.values.take(
-                layouts.title_refs[_items(layouts.title_offsets, doc)])),
+            "title_terms": list_array(np.diff(layouts.title_offsets)[doc], docs.title_terms.values.take(
+                layouts.title_refs[list_items(layouts.title_offsets, doc)])),
             "sentences": _window_sentences(layouts),
             # the size of the report the example was cut from: the mask ratio band follows it (paper 3.3.1)
             "report_chars": pa.array(_report_chars(layouts)[doc].astype(np.int32)),
@@ -464,14 +464,12 @@ def _report_chars(layouts: _Layouts) -> np.ndarray:
     return texts + np.fromiter(map(len, layouts.titles), np.int64, len(layouts.titles))
 
 
-def _list_array(counts: np.ndarray, values: pa.Array) -> pa.ListArray:
-    return pa.ListArray.from_arrays(pa.array(_offsets(counts), pa.int32()), values)
 
 
 def _window_starts(layouts: _Layouts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Where each text starts in all texts joined by one separator, and each window's start and end there."""
     lengths = np.fromiter(map(len, layouts.texts), np.int64, len(layouts.texts))
-    base = _offsets(lengths + 1)[:-1]
+    base = list_offsets(lengths + 1)[:-1]
     return base, base[layouts.win_doc] + layouts.win_start, base[layouts.win_doc] + layouts.win_end
 
 
@@ -495,7 +493,7 @@ def _window_terms(layouts: _Layouts, pool: pa.StructArray) -> pa.ListArray:
               pa.array((layouts.term_ends[kept] - layouts.win_start[window]).astype(np.int32)),
               *(pool.field(name).take(refs) for name in ("concept_id", "category", "sense"))]
     values = pa.StructArray.from_arrays(fields, fields=list(SPAN))
-    return _list_array(np.bincount(window, minlength=len(window_start)), values)
+    return list_array(np.bincount(window, minlength=len(window_start)), values)
 
 
 def _skip_space(positions: np.ndarray, run_first: np.ndarray, run_last: np.ndarray, to: np.ndarray) -> np.ndarray:
@@ -513,7 +511,7 @@ def _window_sentences(layouts: _Layouts) -> pa.ListArray:
     first = np.searchsorted(window_end, start, side="right")  # the windows each sentence overlaps
     overlaps = np.maximum(np.searchsorted(window_start, end, side="left") - first, 0)
     sentence = np.repeat(np.arange(len(start)), overlaps)
-    window = first[sentence] + np.arange(len(sentence)) - _offsets(overlaps)[sentence]
+    window = first[sentence] + np.arange(len(sentence)) - list_offsets(overlaps)[sentence]
     lo, hi = np.maximum(start[sentence], window_start[window]), np.minimum(end[sentence], window_end[window])
     # the first and last position of each whitespace run in all texts (+ one past them all, so there is one)
     joined = "\x00".join(layouts.texts)
@@ -528,7 +526,7 @@ def _window_sentences(layouts: _Layouts) -> pa.ListArray:
     values = pa.StructArray.from_arrays([pa.array((lo - window_start[window]).astype(np.int32)),
                                          pa.array((hi - window_start[window]).astype(np.int32))],
                                         fields=list(SENTENCE))
-    return _list_array(np.bincount(window, minlength=len(window_start)), values)
+    return list_array(np.bincount(window, minlength=len(window_start)), values)
 
 
 def title_reconstruction_rows(batch: dict[str, list]) -> dict[str, list]:

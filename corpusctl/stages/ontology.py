@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from pydantic import Field
 
 from corpusctl.config import PROJECT_ROOT, RecipePath, StageSection
-from corpusctl.io.columns import COLUMN_TYPES, SPAN
+from corpusctl.io.columns import COLUMN_TYPES, SPAN, list_array, list_items, list_offsets
 from corpusctl.stages.base import Stage, register
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class OntologyStage:
         # events per row: the earlier ones, the text's matches', the title's matches', then enrichment
         per_label = np.fromiter((len(label[3]) for label in labels), np.int64, len(labels))
         matched = pa.array([event for label in labels for event in label[3]], pa.string())
-        events = [matched.take(_items(_offsets(per_label), inverse))]
+        events = [matched.take(list_items(list_offsets(per_label), inverse))]
         owners = [np.repeat(np.repeat(np.r_[np.arange(n) * 4 + 1, np.arange(n) * 4 + 2], counts), per_label[inverse])]
         if previous is not None:
             events.append(previous.flatten())
@@ -119,7 +119,7 @@ class OntologyStage:
             owners.append(np.repeat(np.arange(n) * 4 + 3, added))
         owner = np.concatenate(owners)
         order = np.argsort(owner, kind="stable")
-        out["_events"] = _lists(np.bincount(owner // 4, minlength=n), pa.concat_arrays(events).take(order))
+        out["_events"] = list_array(np.bincount(owner // 4, minlength=n), pa.concat_arrays(events).take(order))
         return out
 
     def _label(self, annotator: Annotator, entry: int, sense: int, resolved: bool) -> tuple[str, str, str, list[str]]:
@@ -148,27 +148,17 @@ class OntologyStage:
                 [added for _, _, added in results])
 
 
-def _offsets(counts: np.ndarray) -> np.ndarray:
-    offsets = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    return offsets
 
 
-def _items(offsets: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Indices of the items of `rows` (in that order) in a flat array of lists with these offsets."""
-    counts = offsets[rows + 1] - offsets[rows]
-    return np.arange(counts.sum()) + np.repeat(offsets[rows] - _offsets(counts)[:-1], counts)
 
 
 def _spans(flat: dict, strings: list[pa.Array], labels: np.ndarray, part: slice, counts: np.ndarray) -> pa.ListArray:
     """The span lists of some texts from the matches `part` of all matches (`labels` index `strings`)."""
     fields = [pa.array(flat["starts"][part].astype(np.int32)), pa.array(flat["ends"][part].astype(np.int32)),
               *(values.take(labels[part]) for values in strings)]
-    return _lists(counts, pa.StructArray.from_arrays(fields, fields=list(SPAN)))
+    return list_array(counts, pa.StructArray.from_arrays(fields, fields=list(SPAN)))
 
 
-def _lists(counts: np.ndarray, values: pa.Array) -> pa.ListArray:
-    return pa.ListArray.from_arrays(pa.array(_offsets(counts), pa.int32()), values)
 
 
 def enrich(text: str, spans: list[dict], matches: Matches, annotator: Annotator) -> tuple[str, list[dict], int]:
