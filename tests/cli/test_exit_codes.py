@@ -1,17 +1,15 @@
 """The exit-code table (corpusctl/cli_common.py) is what the commands return and what README.md says."""
 
 import re
-from pathlib import Path
 
 import pytest
 import typer
+from helpers import ROOT
 from typer.testing import CliRunner
 
 from corpusctl import cli
 from corpusctl.cli import app
 from corpusctl.cli_common import EXIT_BUG, EXIT_CODES, EXIT_FAILED, EXIT_USAGE, fail
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args):
