@@ -549,7 +549,7 @@ def ner_step(build: Build, examples: StageCheckpoint, final: Path, counter=None)
     recipe = build.recipe
     if not recipe.ner.enabled:
         return {"enabled": False}
-    from corpusctl.exports.ner import export_ner
+    from corpusctl.exports.ner import export_ner, iter_rows  # columnar rows (issue 21)
 
     columns = ["id", "title", "text", "terms", "title_terms", "sentences", "words", "title_words"]
     rows = iter_rows(examples.data, columns, counter)

@@ -142,9 +142,11 @@ def _entity_type(category: object) -> str:
 
 
 def _words(words: list[dict] | None) -> list[tuple[int, int, str]] | None:
-    """A row's `words` column as (start, end, UPOS name)."""
+    """A row's `words` column as (start, end, UPOS name) (rows from `iter_rows` carry them so already)."""
     if not words:
         return None
+    if isinstance(words[0], tuple):
+        return words
     from corpusctl.stages.segment import UPOS
 
     return [(int(w["start"]), int(w["end"]), UPOS[int(w["pos"])]) for w in words]
@@ -163,7 +165,9 @@ def row_sentences(row: dict, include_titles: bool, counts: Counter,
         [(title, entities)] = _sentences(title, [(0, len(title))], entities, counts)
         out.append((f"{row_id}/t", title, entities))
     text = row.get("text") or ""
-    bounds = [(int(s["start"]), int(s["end"])) for s in row.get("sentences") or []] or [(0, len(text))]
+    sentences = row.get("sentences") or []
+    bounds = (sentences if sentences and isinstance(sentences[0], tuple)
+              else [(int(s["start"]), int(s["end"])) for s in sentences]) or [(0, len(text))]
     pieces = _sentences(text, bounds, _entities(text, row.get("terms") or [], row.get("words"), rules, counts),
                         counts)
     out += [(f"{row_id}/s{index:05d}", sentence, entities) for index, (sentence, entities) in enumerate(pieces)]
@@ -173,9 +177,10 @@ def row_sentences(row: dict, include_titles: bool, counts: Counter,
 def _entities(text: str, terms: list[dict], words: list[dict] | None, rules: DistantRules,
               counts: Counter) -> list[Span]:
     """The entity spans of a title or text: term spans with a category that the distant rules keep."""
-    typed = [{**t, "category": _entity_type(t.get("category"))} for t in terms]
-    entities = [t for t in typed if t["category"]]
-    counts["non_entity_spans"] += len(typed) - len(entities)
+    entities = [{**t, "category": kind} for t in terms if (kind := _entity_type(t.get("category")))]
+    counts["non_entity_spans"] += len(terms) - len(entities)
+    if not entities:  # what refine would return, without reading the words
+        return []
     return refine(text, entities, _words(words), rules, counts)
 
 
@@ -203,6 +208,49 @@ def _sentences(full: str, bounds: list[tuple[int, int]], spans: list[Span], coun
         out.append((sentence, entities))
     counts["dropped_crossing_sentence"] += len(spans) - inside_any
     return out
+
+
+def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
+    """The rows of a checkpoint for `collect_examples`, read column by column (issue 21): sentence bounds and
+    word spans come as tuples built from the flat Arrow buffers of a batch, not as a dict per sentence and
+    per word (`build_steps.iter_rows` turned every row into nested dicts first); `counter` counts rows."""
+    from corpusctl.io.workdir import read_batches
+    from corpusctl.pipeline import BATCH_SIZE
+
+    for batch in read_batches(path, BATCH_SIZE):
+        if counter is not None:
+            counter.value += batch.num_rows
+        names = batch.schema.names
+        plain = {c: batch.column(c).to_pylist() for c in columns
+                 if c in names and c not in ("sentences", "words", "title_words")}
+        if "sentences" in columns and "sentences" in names:
+            plain["sentences"] = _span_lists(batch.column("sentences"))
+        for name in ("words", "title_words"):
+            if name in columns and name in names:
+                plain[name] = _span_lists(batch.column(name), with_pos=True)
+        keys = list(plain)
+        for values in zip(*plain.values()):
+            yield dict(zip(keys, values))
+
+
+def _span_lists(column, with_pos: bool = False) -> list:
+    """A list<struct<start, end[, pos]>> column as one list of (start, end[, UPOS name]) tuples per row
+    (None for a null row)."""
+    import pyarrow as pa
+
+    column = column if isinstance(column, pa.Array) else column.combine_chunks()
+    flat = column.flatten()
+    parts = [flat.field("start").to_numpy(zero_copy_only=False).tolist(),
+             flat.field("end").to_numpy(zero_copy_only=False).tolist()]
+    if with_pos:
+        from corpusctl.stages.segment import UPOS
+
+        names = np.array(UPOS, dtype=object)
+        parts.append(names[flat.field("pos").to_numpy(zero_copy_only=False).astype(np.int64)].tolist())
+    spans = list(zip(*parts))
+    offsets = (column.offsets.to_numpy() - column.offsets[0].as_py()).tolist()
+    valid = column.is_valid().to_numpy(zero_copy_only=False)
+    return [spans[offsets[i]:offsets[i + 1]] if valid[i] else None for i in range(len(column))]
 
 
 # -- human annotations -----------------------------------------------------------------------------------
