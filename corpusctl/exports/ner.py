@@ -5,7 +5,9 @@ entities of that type, unless `corpusctl.exports.distant` rules them out (generi
 concepts, modifiers of a longer noun, words inside organisation names, verb uses of components). Human annotations (Label Studio, doccano, CLUENER, CoNLL) override distant
 labels on the same sentence text. Memory stays bounded while rows stream: at most `max_sentences`
 distant sentences are kept, chosen by the smallest hash of (seed, sentence key) -- a deterministic
-bottom-k sample that does not depend on the order or batching of the rows.
+bottom-k sample that does not depend on the order or batching of the rows. Once both samples are full, a row
+none of whose sentence keys hashes below them is skipped unread (issue 21): the per-sentence counts of
+`distant` (too_short, with_entities …) then cover the sentences examined, and `not_examined` the others.
 """
 
 from __future__ import annotations
@@ -174,6 +176,14 @@ def row_sentences(row: dict, include_titles: bool, counts: Counter,
     return out
 
 
+def row_keys(row: dict, include_titles: bool) -> list[str]:
+    """The keys `row_sentences` gives the row's sentences, without cutting or labelling them."""
+    row_id = str(row["id"])
+    title = row.get("title") or ""
+    keys = [f"{row_id}/t"] if include_titles and title.strip() else []
+    return keys + [f"{row_id}/s{index:05d}" for index in range(max(1, len(row.get("sentences") or [])))]
+
+
 def _entities(text: str, terms: list[dict], words: list[dict] | None, rules: DistantRules,
               counts: Counter) -> list[Span]:
     """The entity spans of a title or text: term spans with a category that the distant rules keep."""
@@ -318,6 +328,16 @@ def collect_examples(rows: Iterable[dict], config: NerConfig, seed: int, human: 
     salt = f"{seed}\x1fner\x1f".encode()  # stable_hash(seed, "ner", key) spelled out: it runs per sentence
     for row in rows:
         counts["rows"] += 1
+        if not human and len(positives.heap) == positives.k and len(negatives.heap) == negatives.k:
+            # Both samples are full: a row none of whose sentences could enter either is not looked at (its
+            # keys alone decide that), so the work after the first `max_sentences` follows what is kept.
+            keys = row_keys(row, config.include_titles)
+            bar = max(-positives.heap[0][0], -negatives.heap[0][0])
+            if all(int.from_bytes(hashlib.blake2b(salt + key.encode(), digest_size=8).digest(), "little") > bar
+                   for key in keys):
+                counts["sentences"] += len(keys)
+                counts["not_examined"] += len(keys)
+                continue
         sentences = row_sentences(row, config.include_titles, stats["spans"], rules)
         counts["sentences"] += len(sentences)
         for key, text, entities in sentences:
@@ -526,7 +546,10 @@ def top_entities(examples: Iterable[NerExample], top: int = 20) -> dict[str, dic
         if example.source != "distant":
             continue
         for start, end, kind in example.entities:
-            counts.setdefault(kind, Counter())[example.text[start:end]] += 1
+            found = counts.get(kind)
+            if found is None:
+                found = counts[kind] = Counter()
+            found[example.text[start:end]] += 1
     return {kind: dict(c.most_common(top)) for kind, c in sorted(counts.items())}
 
 
