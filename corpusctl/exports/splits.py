@@ -203,23 +203,30 @@ def bucket_pairs(key: np.ndarray, limit: int = 1 << 18) -> Iterator[tuple[np.nda
         yield np.minimum(a, b), np.maximum(a, b)
 
 
-def _agreement_floor(threshold: float, perms: int, miss: float = 1e-6) -> int:
-    """The fewest agreeing signature bytes to expect of a pair at the threshold, but for a `miss` chance
-    (a row agrees with probability Jaccard, or by chance 1/256 in the lowest byte)."""
-    p = threshold + (1 - threshold) / 256
+CANDIDATE_MISS = 0.02
+"""Chance that a pair right at the threshold falls below the candidate floor of its estimated Jaccard."""
+
+
+def _agreement_floor(threshold: float, perms: int, miss: float = CANDIDATE_MISS) -> int:
+    """The fewest agreeing signature values to expect of a pair at the threshold, but for a `miss` chance (a
+    value agrees with probability Jaccard; two distinct 32-bit minima agree by chance with probability ~2^-32).
+    A pair of texts is a near-duplicate candidate, whose texts are fetched and compared, only from this
+    estimated Jaccard of the full signatures up (issue 21: on templated text the bytes-only test of before,
+    floor 24 of 48 for documents, let half the rows through as candidates)."""
     below = 0.0
     for count in range(perms + 1):
-        below += math.comb(perms, count) * p**count * (1 - p) ** (perms - count)
+        below += math.comb(perms, count) * threshold**count * (1 - threshold) ** (perms - count)
         if below > miss:
             return count
     return perms
 
 
-def _agreeing(a: np.ndarray, b: np.ndarray, low: np.ndarray, floor: int, chunk: int = 1 << 15) -> np.ndarray:
-    """Which pairs agree on at least `floor` bytes of their signatures (`low`: a row of bytes per text)."""
+def _agreeing(a: np.ndarray, b: np.ndarray, signatures: np.ndarray, floor: int, chunk: int = 1 << 15) -> np.ndarray:
+    """Which pairs agree on at least `floor` values of their signatures (texts x values)."""
     keep = np.zeros(len(a), bool)
     for lo in range(0, len(a), chunk):
-        keep[lo : lo + chunk] = np.count_nonzero(low[a[lo : lo + chunk]] == low[b[lo : lo + chunk]], axis=1) >= floor
+        keep[lo : lo + chunk] = np.count_nonzero(signatures[a[lo : lo + chunk]] == signatures[b[lo : lo + chunk]],
+                                                 axis=1) >= floor
     return keep
 
 
@@ -255,9 +262,9 @@ def _near_pairs(signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[st
     every such pair. `forms_of(rows)` gives the normalised texts of those rows; only the texts of candidate
     pairs are asked for (all, with `exact`, which compares every pair: small sets). Otherwise a pair is a
     candidate when it shares an LSH band and its whole signature agrees about as much as Jaccard >= threshold
-    implies, and it is compared only when it is new (no earlier band proposed it) and not yet connected.
-    A pair at the threshold is missed with probability < 1e-3, one further above it far more rarely
-    (datasketch: 0.05)."""
+    implies (`_agreement_floor`), and it is compared only when it is new (no earlier band proposed it) and not
+    yet connected. A pair at the threshold is missed with probability ~`CANDIDATE_MISS`, one further above it
+    far more rarely (datasketch: 0.05)."""
     m, perms = signatures.shape
     if exact:
         codes, offsets, grams = _gram_sets(forms_of(np.arange(m)), n)
@@ -265,7 +272,7 @@ def _near_pairs(signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[st
         return _confirm(a, b, codes, offsets, grams, threshold)
     bands, rows = _bands(threshold, perms)
     keys = band_keys(signatures, bands, rows)
-    low = np.ascontiguousarray(signatures.astype(np.uint8))  # a byte per value: cheap to compare
+    low = np.ascontiguousarray(signatures)
     floor = _agreement_floor(threshold, perms)
     candidates = np.flatnonzero(_in_agreeing_pairs(keys, low, floor))
     if not len(candidates):
