@@ -62,14 +62,17 @@ def timed_build(recipe: Path, output: Path, *args: str) -> tuple[float, float, d
     return seconds, peak, manifest, cpu
 
 
-def peak_rss_child(cmd: list[str]) -> tuple[float, float, float]:
+def peak_rss_child(cmd: list[str], stdout=None) -> tuple[float, float, float]:
     """Seconds, peak RSS (MB) and CPU seconds of a command run in a fresh process (`wait4` accounting, which
-    counts the processes it waited for too)."""
+    counts the processes it waited for too); `stdout`: an open file for its output and errors."""
     import os
 
     started = time.perf_counter()
     pid = os.fork()
     if pid == 0:
+        if stdout is not None:
+            os.dup2(stdout.fileno(), 1)
+            os.dup2(stdout.fileno(), 2)
         os.execvp(cmd[0], cmd)
     _, status, usage = os.wait4(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
