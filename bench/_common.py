@@ -80,12 +80,13 @@ def peak_rss_child(cmd: list[str], stdout=None) -> tuple[float, float, float]:
     return time.perf_counter() - started, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
-def short_document_corpus(out_dir: Path, size_bytes: int, seed: int = 1, piece_bytes: int = 400,
+def short_document_corpus(out_dir: Path, size_bytes: int, seed: int = 1, piece_bytes: int = 200,
                           exports: bool = True) -> Path:
-    """A generated corpus of short documents (~470 bytes each, like short reports and posts): the generator's
-    documents cut at line boundaries into pieces of at least `piece_bytes` bytes, each keeping the title.
+    """A generated corpus of about `size_bytes` in short documents (~470 bytes per JSONL line, like short
+    reports and posts; 20 MB is ~42k documents): the generator's documents cut at line boundaries into pieces
+    of at least `piece_bytes` bytes, each keeping the title (which makes the files ~1.25x the generated text).
     Returns the recipe path (the same recipe as `generated_corpus`)."""
-    recipe = generated_corpus(out_dir, size_bytes, seed=seed, exports=exports)
+    recipe = generated_corpus(out_dir, int(size_bytes * 0.8), seed=seed, exports=exports)
     for path in sorted((out_dir / "data").glob("*.jsonl")):
         lines = []
         with open(path, encoding="utf-8") as handle:
