@@ -17,17 +17,22 @@ found with numpy over all signatures at once.
 from __future__ import annotations
 
 import hashlib
-from functools import cache
+import math
 
 import numpy as np
 from pydantic import Field, field_validator
 
 from corpusctl.config import StageSection
+from corpusctl.text.minhash import MAX32 as _MAX32
+from corpusctl.text.minhash import (  # noqa: F401  (their users import them from here)
+    affine_signatures,
+    agreeing_pairs,
+    estimated_jaccard,
+    permutations,
+    signature_column,
+)
 
-MINHASH_SEED = 1
-_MAX32 = np.uint32(0xFFFFFFFF)
 _POLY = np.uint64(0x100000001B3)  # FNV prime: odd, so the polynomial hash is a bijection per position
-_CHUNK = 8192  # shingles per block: 128 permutations x 8192 x 4 bytes = 4 MB of scratch
 
 
 class DedupConfig(StageSection):
@@ -70,14 +75,6 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     h *= np.uint64(0xC4CEB9FE1A85EC53)
     h ^= h >> np.uint64(33)
     return h
-
-
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
 
 
 def codepoints(text: str) -> np.ndarray:
@@ -124,15 +121,6 @@ def shingles(text: str, n: int) -> list[str]:
     return [text[i : i + n] for i in range(len(text) - n + 1)]
 
 
-@cache
-def permutations(num_perm: int, seed: int = MINHASH_SEED) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine32 permutation parameters (a odd, b), as uint32 arrays."""
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
-
-
 def minhash_signatures(texts: list[str], shingle_size: int, num_perm: int) -> np.ndarray:
     """MinHash signatures (rows x num_perm, uint32) of character shingles, vectorized over the whole batch.
 
@@ -142,7 +130,6 @@ def minhash_signatures(texts: list[str], shingle_size: int, num_perm: int) -> np
 
 
 def _signatures(stripped: list[str], shingle_size: int, num_perm: int) -> np.ndarray:
-    a, b = permutations(num_perm)
     signatures = np.full((len(stripped), num_perm), _MAX32, dtype=np.uint32)
     if not stripped:
         return signatures
@@ -162,18 +149,7 @@ def _signatures(stripped: list[str], shingle_size: int, num_perm: int) -> np.nda
         owners = np.concatenate([owners, short])
         order = np.argsort(owners, kind="stable")
         hashes, owners = hashes[order], owners[order]
-    values = _fmix32((hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-    block = np.empty((num_perm, _CHUNK), dtype=np.uint32)
-    for lo in range(0, len(values), _CHUNK):
-        chunk = values[lo : lo + _CHUNK]
-        view = block[:, : len(chunk)]  # permutations x shingles: the min runs along contiguous memory
-        np.multiply(a[:, None], chunk[None, :], out=view)
-        view += b[:, None]
-        rows = owners[lo : lo + _CHUNK]
-        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        docs = rows[starts]
-        signatures[docs] = np.minimum(signatures[docs], np.minimum.reduceat(view, starts, axis=1).T)
-    return signatures
+    return affine_signatures(hashes, owners, signatures, num_perm)
 
 
 def _exact_key(title: str, text: str) -> str:
@@ -254,21 +230,6 @@ def _signature_matrix(minhashes: list[bytes] | np.ndarray, num_perm: int) -> np.
     return signatures
 
 
-def signature_column(column, num_perm: int) -> np.ndarray:
-    """A checkpoint's `_minhash` column (Arrow binary) as a rows x num_perm array, without Python bytes."""
-    column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
-    lengths = np.diff(np.frombuffer(column.buffers()[1], np.int32)[column.offset : column.offset + len(column) + 1])
-    if not ((lengths == 0) | (lengths == 4 * num_perm)).all():
-        raise ValueError(f"a signature does not have num_perm={num_perm} values")
-    signatures = np.full((len(column), num_perm), _MAX32, dtype=np.uint32)
-    data = column.buffers()[2]
-    if data is not None and lengths.any():
-        start = np.frombuffer(column.buffers()[1], np.int32)[column.offset]
-        values = np.frombuffer(data, "<u4")[start // 4 : start // 4 + int(lengths.sum()) // 4]
-        signatures[lengths > 0] = values.reshape(-1, num_perm)
-    return signatures
-
-
 def lsh_bands(config: DedupConfig) -> tuple[int, int]:
     """Bands and rows per band: datasketch's MinHashLSH choice (2 bands when it wants fewer)."""
     from datasketch import MinHashLSH
@@ -282,23 +243,5 @@ def lsh_bands(config: DedupConfig) -> tuple[int, int]:
 
 def _near_pairs(signatures: np.ndarray, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
     """Row pairs (a < b) that share a band and agree on >= threshold of their signature values."""
-    from corpusctl.exports.splits import band_keys, bucket_pairs
-
     bands, rows = lsh_bands(config)
-    need = config.threshold * config.num_perm
-    found_a, found_b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for key in band_keys(signatures, bands, rows):
-        for pairs_a, pairs_b in bucket_pairs(key):
-            for lo in range(0, len(pairs_a), 1 << 14):  # (bounded scratch: 2 x 16k signatures)
-                a, b = pairs_a[lo : lo + (1 << 14)], pairs_b[lo : lo + (1 << 14)]
-                agree = np.count_nonzero(signatures[a] == signatures[b], axis=1) >= need
-                found_a.append(a[agree])
-                found_b.append(b[agree])
-    a, b = np.concatenate(found_a), np.concatenate(found_b)
-    unique = np.unique(a * len(signatures) + b)  # a pair may share several bands
-    return unique // max(len(signatures), 1), unique % max(len(signatures), 1)
-
-
-def estimated_jaccard(a: bytes, b: bytes) -> float:
-    """Share of equal MinHash values of two signatures from `dedup_signatures`."""
-    return float(np.mean(np.frombuffer(a, dtype="<u4") == np.frombuffer(b, dtype="<u4")))
+    return agreeing_pairs(signatures, bands, rows, math.ceil(config.threshold * config.num_perm - 1e-9))
