@@ -102,6 +102,7 @@ def main() -> None:
     parser.add_argument("--with-datajuicer", action="store_true", help="install (once) and run Data-Juicer")
     parser.add_argument("--dj-venv", type=Path, default=Path(tempfile.gettempdir()) / "corpusctl-peer-dj-venv")
     parser.add_argument("--keep", type=Path, help="work here and keep the corpus and outputs")
+    parser.add_argument("--no-warmup", action="store_true", help="skip the untimed first run of each tool")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
@@ -116,9 +117,10 @@ def main() -> None:
         else:
             print("Data-Juicer: skipped (pass --with-datajuicer to install it into its own venv and run it)")
         peer_runs, ours_runs = [], []
-        if tool:
+        if tool and not args.no_warmup:
             run_datajuicer(tool, data, work / "dj", args.workers)  # warm-up: lazy installs, caches
-        run_corpusctl(recipe, work / "out", args.workers)  # warm-up: page cache, bytecode
+        if not args.no_warmup:
+            run_corpusctl(recipe, work / "out", args.workers)  # warm-up: page cache, bytecode
         for repeat in range(args.repeats):
             if tool:
                 peer_runs.append(run_datajuicer(tool, data, work / "dj", args.workers))
