@@ -189,12 +189,18 @@ def _agreement_floor(threshold: float, perms: int, miss: float = CANDIDATE_MISS)
     return perms
 
 
-def _agreeing(a: np.ndarray, b: np.ndarray, signatures: np.ndarray, floor: int, chunk: int = 1 << 15) -> np.ndarray:
-    """Which pairs agree on at least `floor` values of their signatures (texts x values)."""
+def _agreeing(a: np.ndarray, b: np.ndarray, signatures: tuple[np.ndarray, np.ndarray], floor: int,
+              chunk: int = 1 << 15) -> np.ndarray:
+    """Which pairs agree on at least `floor` values of their signatures; `signatures` is (the lowest byte of
+    every value, the values), texts x values each. The bytes are compared first (4x less memory to read): a
+    pair whose bytes agree less than `floor` times cannot agree more on the whole values."""
+    low, full = signatures
     keep = np.zeros(len(a), bool)
     for lo in range(0, len(a), chunk):
-        keep[lo : lo + chunk] = np.count_nonzero(signatures[a[lo : lo + chunk]] == signatures[b[lo : lo + chunk]],
-                                                 axis=1) >= floor
+        pa, pb = a[lo : lo + chunk], b[lo : lo + chunk]
+        maybe = np.flatnonzero(np.count_nonzero(low[pa] == low[pb], axis=1) >= floor)
+        pa, pb = pa[maybe], pb[maybe]
+        keep[lo + maybe] = np.count_nonzero(full[pa] == full[pb], axis=1) >= floor
     return keep
 
 
@@ -240,13 +246,13 @@ def _near_pairs(signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[st
         return _confirm(a, b, codes, offsets, grams, threshold)
     bands, rows = _bands(threshold, perms)
     keys = band_keys(signatures, bands, rows)
-    low = np.ascontiguousarray(signatures)
+    low = (np.ascontiguousarray(signatures.astype(np.uint8)), np.ascontiguousarray(signatures))
     floor = _agreement_floor(threshold, perms)
     candidates = np.flatnonzero(_in_agreeing_pairs(keys, low, floor))
     if not len(candidates):
         return candidates, candidates
     codes, offsets, grams = _gram_sets(forms_of(candidates), n)
-    keys, low = keys[:, candidates], low[candidates]
+    keys, low = keys[:, candidates], (low[0][candidates], low[1][candidates])
     roots = np.arange(len(candidates))
     found = [(np.zeros(0, np.int64), np.zeros(0, np.int64))]
     for band in range(bands):
