@@ -62,16 +62,80 @@ def timed_build(recipe: Path, output: Path, *args: str) -> tuple[float, float, d
     return seconds, peak, manifest, cpu
 
 
-def peak_rss_child(cmd: list[str]) -> tuple[float, float, float]:
+def peak_rss_child(cmd: list[str], stdout=None) -> tuple[float, float, float]:
     """Seconds, peak RSS (MB) and CPU seconds of a command run in a fresh process (`wait4` accounting, which
-    counts the processes it waited for too)."""
+    counts the processes it waited for too); `stdout`: an open file for its output and errors."""
     import os
 
     started = time.perf_counter()
     pid = os.fork()
     if pid == 0:
+        if stdout is not None:
+            os.dup2(stdout.fileno(), 1)
+            os.dup2(stdout.fileno(), 2)
         os.execvp(cmd[0], cmd)
     _, status, usage = os.wait4(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"command failed: {' '.join(cmd)}")
     return time.perf_counter() - started, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+
+
+def short_document_corpus(out_dir: Path, size_bytes: int, seed: int = 1, piece_bytes: int = 200,
+                          exports: bool = True) -> Path:
+    """A generated corpus of about `size_bytes` in short documents (~470 bytes per JSONL line, like short
+    reports and posts; 20 MB is ~42k documents): the generator's documents cut at line boundaries into pieces
+    of at least `piece_bytes` bytes, each keeping the title (which makes the files ~1.25x the generated text).
+    Returns the recipe path (the same recipe as `generated_corpus`)."""
+    recipe = generated_corpus(out_dir, int(size_bytes * 0.8), seed=seed, exports=exports)
+    for path in sorted((out_dir / "data").glob("*.jsonl")):
+        lines = []
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                doc = json.loads(line)
+                pieces, current = [], []
+                for part in doc["text"].split("\n"):
+                    current.append(part)
+                    if len("\n".join(current).encode()) >= piece_bytes:
+                        pieces.append("\n".join(current))
+                        current = []
+                if current:
+                    if pieces:
+                        pieces[-1] += "\n" + "\n".join(current)
+                    else:
+                        pieces.append("\n".join(current))
+                for index, piece in enumerate(pieces):
+                    lines.append(json.dumps({**doc, "id": f"{doc['id']}-{index}", "text": piece}, ensure_ascii=False))
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return recipe
+
+
+CPU_BUILD = """
+import runpy, sys, time
+time.perf_counter = time.process_time  # every stage and step timing of the build becomes CPU seconds
+sys.argv = ["corpusctl", *sys.argv[1:]]
+runpy.run_module("corpusctl", run_name="__main__")
+"""
+
+
+def cpu_per_stage(recipe: Path, output: Path, *args: str) -> tuple[dict[str, float], float, float, float]:
+    """Build with one worker (every stage and step in one process) with the build's timers counting CPU
+    seconds instead of wall seconds: CPU-s per stage and step, plus the run's wall, peak RSS (MB) and CPU-s.
+    Timings of steps that contain others (none today) would count twice; `other` is what no timer saw."""
+    seconds, peak, cpu = peak_rss_child([sys.executable, "-c", CPU_BUILD, "build", str(recipe), "--output",
+                                         str(output), "--quiet", "--workers", "1", *args])
+    manifest = json.loads((output / "manifest.json").read_text(encoding="utf-8"))
+    stages = {name: float(stats.get("seconds", 0) or 0) for name, stats in manifest["stages"].items()}
+    stages.update({name: float(value) for name, value in manifest.get("step_seconds", {}).items()})
+    stages["other (imports, manifest, rejects, unaccounted)"] = max(0.0, cpu - sum(stages.values()))
+    return stages, seconds, peak, cpu
+
+
+def print_stage_table(columns: dict[str, dict[str, float]]) -> None:
+    """CPU-s per stage, one column per run (e.g. before/after), sorted by the first column."""
+    names = list(columns)
+    first = columns[names[0]]
+    rows = sorted({k for c in columns.values() for k in c}, key=lambda k: -first.get(k, 0))
+    print(f"  {'stage / step':<48}" + "".join(f"{n:>14}" for n in names))
+    for row in rows:
+        print(f"  {row:<48}" + "".join(f"{columns[n].get(row, 0):14.2f}" for n in names))
+    print(f"  {'total':<48}" + "".join(f"{sum(columns[n].values()):14.2f}" for n in names))

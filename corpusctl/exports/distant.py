@@ -49,6 +49,8 @@ BOUND_SUFFIXES = "站房室间库池厂场塔楼处所馆队组科部班局管�
 """One-character noun-forming morphemes: a term right before one, standing alone, only modifies it."""
 ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "集团", "公司", "研究院", "研究所", "设计院",
                 "委员会", "协会", "大学", "学院", "银行", "医院")
+_ORG_TAILS = tuple(sorted({s[-2:] for s in ORG_SUFFIXES}))
+"""The last two characters of every suffix: a text without any of them holds no organisation name."""
 VERB_MARKERS = ("了", "着", "过")
 COMPOUNDS = {("MATERIAL", "EQUIPMENT"), ("MATERIAL", "COMPONENT"), ("MATERIAL", "LOCATION"), ("LOCATION", "LOCATION")}
 """(first type, second type) pairs that, written together, are one compound of the second type."""
@@ -81,36 +83,36 @@ class DistantRules:
     anchored_categories: frozenset[str] = frozenset(ANCHORED_CATEGORIES)
     """Types whose short terms need another entity nearby (see `ANCHORED_CATEGORIES`)."""
 
+    def __post_init__(self) -> None:
+        self._windows: dict[tuple[str, int, int], tuple[tuple[int, int] | None, bool]] = {}
+
     def container(self, text: str, start: int, end: int) -> tuple[int, int] | None:
         """The longest dictionary word in `text` that covers the span and is longer than it, if any."""
         if not self.dictionary:
             return None
-        get = self.dictionary.get
-        best = None
-        for a in range(max(0, start - _REACH), start + 1):
-            for b in range(end, min(len(text), end + _REACH) + 1):
-                if (a, b) == (start, end) or (a == start and b == end + 1 and text[end] in LOCATIVES):
-                    continue
-                if (get(text[a:b]) or 0) >= DICTIONARY_MIN_FREQ and (best is None or b - a > best[1] - best[0]):
-                    best = (a, b)
-        return best
+        return self._window(text, start, end)[0]
 
     def crossed(self, text: str, start: int, end: int) -> bool:
         """A two-character span with a dictionary word across one of its edges, at least `CROSSING_RATIO`
         times as frequent as the span's own text (and at least `CROSSING_MIN_FREQ`)."""
         if not self.dictionary or end - start != 2:  # longer terms are rarely matched by accident
             return False
-        get = self.dictionary.get
-        floor = max(CROSSING_MIN_FREQ, CROSSING_RATIO * (get(text[start:end]) or 0))
-        for a in range(start + 1, end):  # words that start inside the span and end after it
-            for b in range(end + 1, min(len(text), end + _REACH) + 1):
-                if (get(text[a:b]) or 0) >= floor:
-                    return True
-        for a in range(max(0, start - _REACH), start):  # words that start before it and end inside it
-            for b in range(start + 1, end):
-                if (get(text[a:b]) or 0) >= floor:
-                    return True
-        return False
+        return self._window(text, start, end)[1]
+
+    def _window(self, text: str, start: int, end: int) -> tuple[tuple[int, int] | None, bool]:
+        """(container, crossed) of a span: both only read the `_REACH` characters either side of it, so they
+        are computed once per distinct window (templated text repeats them; issue 21)."""
+        low = max(0, start - _REACH)
+        key = (text[low : end + _REACH], start - low, end - low)
+        found = self._windows.get(key)
+        if found is None:
+            window, a, b = key
+            found = (_container(self.dictionary, window, a, b), b - a == 2 and _crossed(self.dictionary, window, a, b))
+            if len(self._windows) >= 1_000_000:  # bounded memory on text that does not repeat
+                self._windows.clear()
+            self._windows[key] = found
+        best, crossed = found  # (the container is relative to the window)
+        return ((best[0] + low, best[1] + low) if best else None), crossed
 
     @classmethod
     def from_ontology(cls, ontology, stop: Iterable[str] = DEFAULT_STOP, min_depth: int = 1,
@@ -133,6 +135,32 @@ class DistantRules:
         return level is not None and level < self.min_depth
 
 
+def _container(dictionary: Mapping[str, int], text: str, start: int, end: int) -> tuple[int, int] | None:
+    get = dictionary.get
+    best = None
+    for a in range(max(0, start - _REACH), start + 1):
+        for b in range(end, min(len(text), end + _REACH) + 1):
+            if (a, b) == (start, end) or (a == start and b == end + 1 and text[end] in LOCATIVES):
+                continue
+            if (get(text[a:b]) or 0) >= DICTIONARY_MIN_FREQ and (best is None or b - a > best[1] - best[0]):
+                best = (a, b)
+    return best
+
+
+def _crossed(dictionary: Mapping[str, int], text: str, start: int, end: int) -> bool:
+    get = dictionary.get
+    floor = max(CROSSING_MIN_FREQ, CROSSING_RATIO * (get(text[start:end]) or 0))
+    for a in range(start + 1, end):  # words that start inside the span and end after it
+        for b in range(end + 1, min(len(text), end + _REACH) + 1):
+            if (get(text[a:b]) or 0) >= floor:
+                return True
+    for a in range(max(0, start - _REACH), start):  # words that start before it and end inside it
+        for b in range(start + 1, end):
+            if (get(text[a:b]) or 0) >= floor:
+                return True
+    return False
+
+
 def general_dictionary() -> Mapping[str, int]:
     """jieba's main dictionary (word → frequency), loaded once per process."""
     import logging
@@ -147,7 +175,9 @@ def general_dictionary() -> Mapping[str, int]:
 def organisations(text: str, words: Sequence[tuple[int, int, str]]) -> list[tuple[int, int]]:
     """(start, end) of organisation names: a word ending in an organisation suffix (有限公司, 集团 …) with the
     nouns right before it (at most 15 characters in all); a bare suffix word is no name."""
-    out = []
+    out: list[tuple[int, int]] = []
+    if not any(tail in text for tail in _ORG_TAILS):  # most texts name no organisation: no word loop
+        return out
     for i, (start, end, _) in enumerate(words):
         word = text[start:end]
         if not word.endswith(ORG_SUFFIXES):

@@ -5,7 +5,9 @@ entities of that type, unless `corpusctl.exports.distant` rules them out (generi
 concepts, modifiers of a longer noun, words inside organisation names, verb uses of components). Human annotations (Label Studio, doccano, CLUENER, CoNLL) override distant
 labels on the same sentence text. Memory stays bounded while rows stream: at most `max_sentences`
 distant sentences are kept, chosen by the smallest hash of (seed, sentence key) -- a deterministic
-bottom-k sample that does not depend on the order or batching of the rows.
+bottom-k sample that does not depend on the order or batching of the rows. Once both samples are full, a row
+none of whose sentence keys hashes below them is skipped unread (issue 21): the per-sentence counts of
+`distant` (too_short, with_entities …) then cover the sentences examined, and `not_examined` the others.
 """
 
 from __future__ import annotations
@@ -126,9 +128,11 @@ def _entity_type(category: object) -> str:
 
 
 def _words(words: list[dict] | None) -> list[tuple[int, int, str]] | None:
-    """A row's `words` column as (start, end, UPOS name)."""
+    """A row's `words` column as (start, end, UPOS name) (rows from `iter_rows` carry them so already)."""
     if not words:
         return None
+    if isinstance(words[0], tuple):
+        return words
     from corpusctl.stages.segment import UPOS
 
     return [(int(w["start"]), int(w["end"]), UPOS[int(w["pos"])]) for w in words]
@@ -147,19 +151,30 @@ def row_sentences(row: dict, include_titles: bool, counts: Counter,
         [(title, entities)] = _sentences(title, [(0, len(title))], entities, counts)
         out.append((f"{row_id}/t", title, entities))
     text = row.get("text") or ""
-    bounds = [(int(s["start"]), int(s["end"])) for s in row.get("sentences") or []] or [(0, len(text))]
+    sentences = row.get("sentences") or []
+    bounds = (sentences if sentences and isinstance(sentences[0], tuple)
+              else [(int(s["start"]), int(s["end"])) for s in sentences]) or [(0, len(text))]
     pieces = _sentences(text, bounds, _entities(text, row.get("terms") or [], row.get("words"), rules, counts),
                         counts)
     out += [(f"{row_id}/s{index:05d}", sentence, entities) for index, (sentence, entities) in enumerate(pieces)]
     return out
 
 
+def row_keys(row: dict, include_titles: bool) -> list[str]:
+    """The keys `row_sentences` gives the row's sentences, without cutting or labelling them."""
+    row_id = str(row["id"])
+    title = row.get("title") or ""
+    keys = [f"{row_id}/t"] if include_titles and title.strip() else []
+    return keys + [f"{row_id}/s{index:05d}" for index in range(max(1, len(row.get("sentences") or [])))]
+
+
 def _entities(text: str, terms: list[dict], words: list[dict] | None, rules: DistantRules,
               counts: Counter) -> list[Span]:
     """The entity spans of a title or text: term spans with a category that the distant rules keep."""
-    typed = [{**t, "category": _entity_type(t.get("category"))} for t in terms]
-    entities = [t for t in typed if t["category"]]
-    counts["non_entity_spans"] += len(typed) - len(entities)
+    entities = [{**t, "category": kind} for t in terms if (kind := _entity_type(t.get("category")))]
+    counts["non_entity_spans"] += len(terms) - len(entities)
+    if not entities:  # what refine would return, without reading the words
+        return []
     return refine(text, entities, _words(words), rules, counts)
 
 
@@ -187,6 +202,48 @@ def _sentences(full: str, bounds: list[tuple[int, int]], spans: list[Span], coun
         out.append((sentence, entities))
     counts["dropped_crossing_sentence"] += len(spans) - inside_any
     return out
+
+
+def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
+    """The rows of a checkpoint for `collect_examples`, read column by column (issue 21): sentence bounds and
+    word spans come as tuples built from the flat Arrow buffers of a batch, not as a dict per sentence and
+    per word (a row-wise read would turn every row into nested dicts first); `counter` counts rows."""
+    from corpusctl.io.workdir import read_batches
+
+    for batch in read_batches(path, 256):
+        if counter is not None:
+            counter.value += batch.num_rows
+        names = batch.schema.names
+        plain = {c: batch.column(c).to_pylist() for c in columns
+                 if c in names and c not in ("sentences", "words", "title_words")}
+        if "sentences" in columns and "sentences" in names:
+            plain["sentences"] = _span_lists(batch.column("sentences"))
+        for name in ("words", "title_words"):
+            if name in columns and name in names:
+                plain[name] = _span_lists(batch.column(name), with_pos=True)
+        keys = list(plain)
+        for values in zip(*plain.values()):
+            yield dict(zip(keys, values))
+
+
+def _span_lists(column, with_pos: bool = False) -> list:
+    """A list<struct<start, end[, pos]>> column as one list of (start, end[, UPOS name]) tuples per row
+    (None for a null row)."""
+    import pyarrow as pa
+
+    column = column if isinstance(column, pa.Array) else column.combine_chunks()
+    flat = column.flatten()
+    parts = [flat.field("start").to_numpy(zero_copy_only=False).tolist(),
+             flat.field("end").to_numpy(zero_copy_only=False).tolist()]
+    if with_pos:
+        from corpusctl.stages.segment import UPOS
+
+        names = np.array(UPOS, dtype=object)
+        parts.append(names[flat.field("pos").to_numpy(zero_copy_only=False).astype(np.int64)].tolist())
+    spans = list(zip(*parts))
+    offsets = (column.offsets.to_numpy() - column.offsets[0].as_py()).tolist()
+    valid = column.is_valid().to_numpy(zero_copy_only=False)
+    return [spans[offsets[i]:offsets[i + 1]] if valid[i] else None for i in range(len(column))]
 
 
 # -- human annotations -----------------------------------------------------------------------------------
@@ -254,6 +311,16 @@ def collect_examples(rows: Iterable[dict], config: NerConfig, seed: int, human: 
     salt = f"{seed}\x1fner\x1f".encode()  # stable_hash(seed, "ner", key) spelled out: it runs per sentence
     for row in rows:
         counts["rows"] += 1
+        if not human and len(positives.heap) == positives.k and len(negatives.heap) == negatives.k:
+            # Both samples are full: a row none of whose sentences could enter either is not looked at (its
+            # keys alone decide that), so the work after the first `max_sentences` follows what is kept.
+            keys = row_keys(row, config.include_titles)
+            bar = max(-positives.heap[0][0], -negatives.heap[0][0])
+            if all(int.from_bytes(hashlib.blake2b(salt + key.encode(), digest_size=8).digest(), "little") > bar
+                   for key in keys):
+                counts["sentences"] += len(keys)
+                counts["not_examined"] += len(keys)
+                continue
         sentences = row_sentences(row, config.include_titles, stats["spans"], rules)
         counts["sentences"] += len(sentences)
         for key, text, entities in sentences:
@@ -462,7 +529,10 @@ def top_entities(examples: Iterable[NerExample], top: int = 20) -> dict[str, dic
         if example.source != "distant":
             continue
         for start, end, kind in example.entities:
-            counts.setdefault(kind, Counter())[example.text[start:end]] += 1
+            found = counts.get(kind)
+            if found is None:
+                found = counts[kind] = Counter()
+            found[example.text[start:end]] += 1
     return {kind: dict(c.most_common(top)) for kind, c in sorted(counts.items())}
 
 
@@ -497,8 +567,6 @@ class NerExport(Output):
         return ctx.stats.get(source.name, {}).get("docs_out")
 
     def write(self, ctx, source, out: Path, counter=None) -> dict:
-        from corpusctl.io.workdir import iter_rows
-
         recipe = self.recipe
         columns = ["id", "title", "text", "terms", "title_terms", "sentences", "words", "title_words"]
         rejects: list[dict] = []

@@ -15,7 +15,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Annotated
 
 import numpy as np
@@ -23,6 +23,15 @@ from pydantic import AfterValidator
 
 from corpusctl.errors import CorpusctlError
 from corpusctl.stages import stable_hash
+from corpusctl.text.minhash import (  # noqa: F401  (_gram_sets, band_keys, bucket_pairs: for callers and tests)
+    _components,
+    _gram_sets,
+    _near_pairs,
+    band_keys,
+    bucket_pairs,
+    gram_signatures,
+    mix64,
+)
 
 EXACT_LIMIT = 200
 """Up to this many distinct texts every pair is compared; above, MinHash LSH proposes the pairs to compare."""
@@ -91,233 +100,13 @@ def normalize_all(texts: Sequence[str], chunk: int = 4096) -> list[str]:
     return _NOT_ALNUM_OR_NUL.sub("", joined.lower()).split("\0") if texts else []
 
 
-_MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-
-
-def mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finaliser: a bijection of uint64 that spreads every input bit over the output."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * _MIX1
-    x = x ^ (x >> np.uint64(27))
-    x = x * _MIX2
-    return x ^ (x >> np.uint64(31))
-
-
-def _segments(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For segments of the given lengths laid end to end: each element's segment and index within it."""
-    segment = np.repeat(np.arange(len(counts)), counts)
-    return segment, np.arange(len(segment)) - np.repeat(np.cumsum(counts) - counts, counts)
-
-
-def _gram_keys(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Every text's character n-grams (the whole text when shorter than n) as 64-bit keys, text after text,
-    and how many each text has. Up to 3 code points are packed exactly (21 bits each); longer n-grams fold
-    3-code-point chunks through a 64-bit mixer (two distinct n-grams share a key with probability ~2^-64)."""
-    lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-    # each text is followed by n NULs (never part of a normalised text): a short text's one n-gram is itself
-    points = np.frombuffer(("\0" * n).join(texts).encode("utf-32-le") + bytes(4 * n), np.uint32)
-    width = len(points) - n + 1
-    keys = None
-    for lo in range(0, n, 3):
-        part = points[lo : lo + width].astype(np.uint64)
-        for k in range(lo + 1, min(lo + 3, n)):
-            part <<= np.uint64(21)
-            part |= points[k : k + width]
-        keys = part if keys is None else mix64(keys) ^ part
-    count = np.maximum(lengths - n + 1, 1)
-    starts = np.cumsum(lengths + n) - (lengths + n)
-    edges = np.zeros(width + 1, np.int8)  # +1 where a text's n-grams start, -1 after its last one
-    edges[starts] += 1
-    edges[starts + count] -= 1  # (the start of the next text when an empty one has its NUL n-gram, n = 1)
-    return keys[np.cumsum(edges[:-1], dtype=np.int8).view(bool)], count
-
-
-def _gram_sets(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Every text's set of character n-grams as sorted codes `text * grams + gram id`, the offsets of each
-    text's codes, and the number of distinct n-grams."""
-    keys, count = _gram_keys(texts, n)
-    order = np.argsort(keys)
-    ranked = keys[order]
-    first = np.r_[True, ranked[1:] != ranked[:-1]]
-    del keys, ranked
-    codes = np.empty(len(order), np.int64)
-    codes[order] = np.cumsum(first) - 1  # dense n-gram ids, in key order: independent of the texts' order
-    grams = int(first.sum())
-    del order, first
-    codes += np.repeat(np.arange(len(texts)) * grams, count)
-    codes.sort()
-    codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
-    return codes, np.searchsorted(codes, np.arange(len(texts) + 1) * grams), grams
-
-
 def sketch(texts: Sequence[str], ngram: int, perms: int = PERMUTATIONS) -> tuple[list[bytes], np.ndarray]:
     """What grouping needs of each text, and all it keeps: a 128-bit digest of the normalised text and the
     MinHash signature (texts x perms, uint32) of its n-grams. A pure function of each text, so a corpus is
     sketched batch by batch."""
     forms = normalize_all(texts)
     digests = [hashlib.blake2b(form.encode(), digest_size=16).digest() for form in forms]
-    signatures = np.empty((len(forms), perms), np.uint32)
-    if forms:
-        keys, count = _gram_keys(forms, ngram)
-        hashes = (mix64(keys) >> np.uint64(32)).astype(np.uint32)
-        starts = np.cumsum(count) - count
-        salts = (mix64(np.arange(1, 2 * perms + 1, dtype=np.uint64)) >> np.uint64(32)).astype(np.uint32)
-        for k in range(perms):  # a permutation per row: an odd multiplier, an offset, an xorshift
-            values = hashes * (salts[2 * k] | np.uint32(1))
-            values += salts[2 * k + 1]
-            values ^= values >> np.uint32(15)
-            signatures[:, k] = np.minimum.reduceat(values, starts)
-    return digests, signatures
-
-
-def _bands(threshold: float, perms: int) -> tuple[int, int]:
-    """LSH bands and rows per band: the most rows (fewest chance candidates) that still propose a pair at
-    the threshold with probability >= 0.999 (datasketch's choice here: 0.947)."""
-    for rows in range(perms, 1, -1):
-        if 1 - (1 - threshold**rows) ** (perms // rows) >= 0.999:
-            return perms // rows, rows
-    return perms, 1
-
-
-def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """LSH band keys (bands x texts): a 64-bit hash of each text's values in each band of `rows` columns of
-    its signature (texts x values); texts with equal band values get equal keys."""
-    keys = np.zeros((bands, len(signatures)), np.uint64)
-    for k, column in enumerate(signatures.T[: bands * rows]):
-        keys[k // rows] = mix64(keys[k // rows] ^ column)
-    return keys
-
-
-def bucket_pairs(key: np.ndarray, limit: int = 1 << 18) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Every pair (a < b) of texts with equal keys, about `limit` pairs at a time."""
-    order = np.argsort(key)
-    key = key[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    lengths = np.diff(np.r_[starts, len(key)])
-    later = np.repeat(starts + lengths, lengths) - np.arange(len(key)) - 1  # members after each one in its bucket
-    ends = np.cumsum(later)
-    cuts = np.unique(np.searchsorted(ends, np.arange(limit, ends[-1] if len(ends) else 0, limit)))
-    for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, len(key)], strict=True):
-        first, step = _segments(later[lo:hi])
-        a, b = order[lo + first], order[lo + first + step + 1]
-        yield np.minimum(a, b), np.maximum(a, b)
-
-
-def _agreement_floor(threshold: float, perms: int, miss: float = 1e-6) -> int:
-    """The fewest agreeing signature bytes to expect of a pair at the threshold, but for a `miss` chance
-    (a row agrees with probability Jaccard, or by chance 1/256 in the lowest byte)."""
-    p = threshold + (1 - threshold) / 256
-    below = 0.0
-    for count in range(perms + 1):
-        below += math.comb(perms, count) * p**count * (1 - p) ** (perms - count)
-        if below > miss:
-            return count
-    return perms
-
-
-def _agreeing(a: np.ndarray, b: np.ndarray, low: np.ndarray, floor: int, chunk: int = 1 << 15) -> np.ndarray:
-    """Which pairs agree on at least `floor` bytes of their signatures (`low`: a row of bytes per text)."""
-    keep = np.zeros(len(a), bool)
-    for lo in range(0, len(a), chunk):
-        keep[lo : lo + chunk] = np.count_nonzero(low[a[lo : lo + chunk]] == low[b[lo : lo + chunk]], axis=1) >= floor
-    return keep
-
-
-def _confirm(a: np.ndarray, b: np.ndarray, codes: np.ndarray, offsets: np.ndarray, grams: int, threshold: float,
-             chunk: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs whose exact n-gram Jaccard is >= threshold. Per chunk of pairs (about `chunk` n-grams, which
-    stay in the CPU cache), both sets' n-grams tagged with the pair are sorted: a shared one appears twice."""
-    size = np.diff(offsets)
-    ids = codes - np.repeat(np.arange(len(size)) * grams, size)
-    small, large = np.minimum(size[a], size[b]), np.maximum(size[a], size[b])
-    keep = small >= threshold * large  # Jaccard <= small / large
-    a, b, total = a[keep], b[keep], small[keep] + large[keep]
-    ok = np.zeros(len(a), bool)
-    ends = np.cumsum(total)
-    lo = 0
-    while lo < len(a):
-        hi = max(int(np.searchsorted(ends, ends[lo] - total[lo] + chunk, "right")), lo + 1)
-        both = np.r_[a[lo:hi], b[lo:hi]]
-        count = size[both]
-        pair = np.arange(hi - lo)
-        index = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-        tagged = np.sort(np.repeat(np.r_[pair, pair] * grams, count) + ids[np.repeat(offsets[both], count) + index])
-        twice = tagged[1:] == tagged[:-1]
-        shared = np.bincount(tagged[1:][twice] // grams, minlength=hi - lo)
-        ok[lo:hi] = shared / (total[lo:hi] - shared) >= threshold
-        lo = hi
-    return a[ok], b[ok]
-
-
-def _near_pairs(signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[str]], threshold: float, n: int,
-                exact: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of distinct texts with n-gram Jaccard >= threshold, confirmed exactly; enough of them to connect
-    every such pair. `forms_of(rows)` gives the normalised texts of those rows; only the texts of candidate
-    pairs are asked for (all, with `exact`, which compares every pair: small sets). Otherwise a pair is a
-    candidate when it shares an LSH band and its whole signature agrees about as much as Jaccard >= threshold
-    implies, and it is compared only when it is new (no earlier band proposed it) and not yet connected.
-    A pair at the threshold is missed with probability < 1e-3, one further above it far more rarely
-    (datasketch: 0.05)."""
-    m, perms = signatures.shape
-    if exact:
-        codes, offsets, grams = _gram_sets(forms_of(np.arange(m)), n)
-        a, b = np.triu_indices(m, 1)
-        return _confirm(a, b, codes, offsets, grams, threshold)
-    bands, rows = _bands(threshold, perms)
-    keys = band_keys(signatures, bands, rows)
-    low = np.ascontiguousarray(signatures.astype(np.uint8))  # a byte per value: cheap to compare
-    floor = _agreement_floor(threshold, perms)
-    candidates = np.flatnonzero(_in_agreeing_pairs(keys, low, floor))
-    if not len(candidates):
-        return candidates, candidates
-    codes, offsets, grams = _gram_sets(forms_of(candidates), n)
-    keys, low = keys[:, candidates], low[candidates]
-    roots = np.arange(len(candidates))
-    found = [(np.zeros(0, np.int64), np.zeros(0, np.int64))]
-    for band in range(bands):
-        for a, b in bucket_pairs(keys[band]):
-            keep = roots[a] != roots[b]
-            for earlier in keys[:band]:
-                keep &= earlier[a] != earlier[b]
-            a, b = a[keep], b[keep]
-            keep = _agreeing(a, b, low, floor)
-            a, b = _confirm(a[keep], b[keep], codes, offsets, grams, threshold)
-            roots = _components(len(candidates), a, b, roots)
-            found.append((candidates[a], candidates[b]))
-    return np.concatenate([a for a, _ in found]), np.concatenate([b for _, b in found])
-
-
-def _in_agreeing_pairs(keys: np.ndarray, low: np.ndarray, floor: int) -> np.ndarray:
-    """Which texts are in some pair that shares a band and whose signatures agree enough: the only texts
-    whose n-grams must be compared (a pair of texts already both known to be in one is not looked at)."""
-    marked = np.zeros(keys.shape[1], bool)
-    for band, key in enumerate(keys):
-        for a, b in bucket_pairs(key):
-            keep = ~(marked[a] & marked[b])
-            for earlier in keys[:band]:
-                keep &= earlier[a] != earlier[b]
-            a, b = a[keep], b[keep]
-            keep = _agreeing(a, b, low, floor)
-            marked[a[keep]] = marked[b[keep]] = True
-    return marked
-
-
-def _components(m: int, a: np.ndarray, b: np.ndarray, parent: np.ndarray | None = None) -> np.ndarray:
-    """The root of every node's connected component under the edges a-b (and those behind `parent`, an earlier
-    result): its smallest member."""
-    parent = np.arange(m) if parent is None else parent
-    while True:
-        ra, rb = parent[a], parent[b]
-        differ = ra != rb
-        if not differ.any():
-            return parent
-        parent = parent.copy()
-        np.minimum.at(parent, np.maximum(ra, rb)[differ], np.minimum(ra, rb)[differ])  # hook roots to smaller ones
-        while True:  # point every node at its root
-            jumped = parent[parent]
-            if (jumped == parent).all():
-                break
-            parent = jumped
+    return digests, gram_signatures(forms, ngram, perms)
 
 
 def duplicate_groups(

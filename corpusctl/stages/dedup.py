@@ -1,7 +1,7 @@
-"""Redundancy removal: exact and near-duplicate documents, and repeated sentences inside one document
-(`merge_repeated_sentences`, which the clean stage runs on each document after removing clutter).
+"""Redundancy removal: exact and near-duplicate documents (repeated sentences inside one document are merged
+by the clean stage, see `clean.merge_repeated_sentences`).
 
-Document dedup has two parts, so the expensive half runs in parallel and the global half stays small:
+Two parts, so the expensive half runs in parallel and the global half stays small:
 1. `dedup_signatures(batch, config)` — per row, an exact hash and a MinHash signature; a pure batch function.
 2. `find_duplicates(ids, exact_hashes, minhashes, config)` — one sequential pass in input order that keeps
    only hashes and signatures in memory and decides which rows are duplicates of an earlier one.
@@ -17,7 +17,7 @@ found with numpy over all signatures at once.
 from __future__ import annotations
 
 import hashlib
-from functools import cache
+import math
 
 import numpy as np
 from pydantic import Field, field_validator
@@ -25,12 +25,16 @@ from pydantic import Field, field_validator
 from corpusctl.config import StageSection
 from corpusctl.stages.base import GlobalStep, Stage, register
 from corpusctl.text.chars import codepoints, is_space, no_spaces
+from corpusctl.text.minhash import MAX32 as _MAX32
+from corpusctl.text.minhash import (  # noqa: F401  (their users import them from here)
+    affine_signatures,
+    agreeing_pairs,
+    estimated_jaccard,
+    permutations,
+    signature_column,
+)
 from corpusctl.text.ngrams import ngram_hashes
 from corpusctl.text.sentences import sentence_bounds, split_sentences, tidy
-
-MINHASH_SEED = 1
-_MAX32 = np.uint32(0xFFFFFFFF)
-_CHUNK = 8192  # shingles per block: 128 permutations x 8192 x 4 bytes = 4 MB of scratch
 
 
 class DedupConfig(StageSection):
@@ -60,12 +64,12 @@ class DedupConfig(StageSection):
 # -- hashing -----------------------------------------------------------------------------------------------
 
 
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
+
+
+
+
+
+
 
 
 def shingle_hash32(shingle: str | bytes) -> int:
@@ -83,15 +87,6 @@ def shingles(text: str, n: int) -> list[str]:
     return [text[i : i + n] for i in range(len(text) - n + 1)]
 
 
-@cache
-def permutations(num_perm: int, seed: int = MINHASH_SEED) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine32 permutation parameters (a odd, b), as uint32 arrays."""
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
-
-
 def minhash_signatures(texts: list[str], shingle_size: int, num_perm: int) -> np.ndarray:
     """MinHash signatures (rows x num_perm, uint32) of character shingles, vectorized over the whole batch.
 
@@ -101,7 +96,6 @@ def minhash_signatures(texts: list[str], shingle_size: int, num_perm: int) -> np
 
 
 def _signatures(stripped: list[str], shingle_size: int, num_perm: int) -> np.ndarray:
-    a, b = permutations(num_perm)
     signatures = np.full((len(stripped), num_perm), _MAX32, dtype=np.uint32)
     if not stripped:
         return signatures
@@ -121,18 +115,7 @@ def _signatures(stripped: list[str], shingle_size: int, num_perm: int) -> np.nda
         owners = np.concatenate([owners, short])
         order = np.argsort(owners, kind="stable")
         hashes, owners = hashes[order], owners[order]
-    values = _fmix32((hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-    block = np.empty((num_perm, _CHUNK), dtype=np.uint32)
-    for lo in range(0, len(values), _CHUNK):
-        chunk = values[lo : lo + _CHUNK]
-        view = block[:, : len(chunk)]  # permutations x shingles: the min runs along contiguous memory
-        np.multiply(a[:, None], chunk[None, :], out=view)
-        view += b[:, None]
-        rows = owners[lo : lo + _CHUNK]
-        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        docs = rows[starts]
-        signatures[docs] = np.minimum(signatures[docs], np.minimum.reduceat(view, starts, axis=1).T)
-    return signatures
+    return affine_signatures(hashes, owners, signatures, num_perm)
 
 
 def _exact_key(title: str, text: str) -> str:
@@ -213,21 +196,6 @@ def _signature_matrix(minhashes: list[bytes] | np.ndarray, num_perm: int) -> np.
     return signatures
 
 
-def signature_column(column, num_perm: int) -> np.ndarray:
-    """A checkpoint's `_minhash` column (Arrow binary) as a rows x num_perm array, without Python bytes."""
-    column = column.combine_chunks() if hasattr(column, "combine_chunks") else column
-    lengths = np.diff(np.frombuffer(column.buffers()[1], np.int32)[column.offset : column.offset + len(column) + 1])
-    if not ((lengths == 0) | (lengths == 4 * num_perm)).all():
-        raise ValueError(f"a signature does not have num_perm={num_perm} values")
-    signatures = np.full((len(column), num_perm), _MAX32, dtype=np.uint32)
-    data = column.buffers()[2]
-    if data is not None and lengths.any():
-        start = np.frombuffer(column.buffers()[1], np.int32)[column.offset]
-        values = np.frombuffer(data, "<u4")[start // 4 : start // 4 + int(lengths.sum()) // 4]
-        signatures[lengths > 0] = values.reshape(-1, num_perm)
-    return signatures
-
-
 def lsh_bands(config: DedupConfig) -> tuple[int, int]:
     """Bands and rows per band: datasketch's MinHashLSH choice (2 bands when it wants fewer)."""
     from datasketch import MinHashLSH
@@ -241,26 +209,8 @@ def lsh_bands(config: DedupConfig) -> tuple[int, int]:
 
 def _near_pairs(signatures: np.ndarray, config: DedupConfig) -> tuple[np.ndarray, np.ndarray]:
     """Row pairs (a < b) that share a band and agree on >= threshold of their signature values."""
-    from corpusctl.exports.splits import band_keys, bucket_pairs
-
     bands, rows = lsh_bands(config)
-    need = config.threshold * config.num_perm
-    found_a, found_b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for key in band_keys(signatures, bands, rows):
-        for pairs_a, pairs_b in bucket_pairs(key):
-            for lo in range(0, len(pairs_a), 1 << 14):  # (bounded scratch: 2 x 16k signatures)
-                a, b = pairs_a[lo : lo + (1 << 14)], pairs_b[lo : lo + (1 << 14)]
-                agree = np.count_nonzero(signatures[a] == signatures[b], axis=1) >= need
-                found_a.append(a[agree])
-                found_b.append(b[agree])
-    a, b = np.concatenate(found_a), np.concatenate(found_b)
-    unique = np.unique(a * len(signatures) + b)  # a pair may share several bands
-    return unique // max(len(signatures), 1), unique % max(len(signatures), 1)
-
-
-def estimated_jaccard(a: bytes, b: bytes) -> float:
-    """Share of equal MinHash values of two signatures from `dedup_signatures`."""
-    return float(np.mean(np.frombuffer(a, dtype="<u4") == np.frombuffer(b, dtype="<u4")))
+    return agreeing_pairs(signatures, bands, rows, math.ceil(config.threshold * config.num_perm - 1e-9))
 
 
 # -- repeated sentences inside one document (run by the clean stage, per document) ---------------------------

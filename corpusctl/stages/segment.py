@@ -67,7 +67,7 @@ import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from itertools import accumulate, compress, repeat
+from itertools import accumulate, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -196,12 +196,21 @@ class _UposMapper:
             upos = self.cache[key] = to_upos(word, tag, self.table)
         return upos
 
-    def indices(self, pairs: list[tuple[str, str]]) -> np.ndarray:
+    def indices(self, pairs: list[tuple[str, str]], tags: Sequence[str] | None = None) -> np.ndarray:
         """UPOS indices of many (word, tag) pairs: what `__call__` gives, without a Python loop over the pairs
-        (only the first-seen word-dependent pairs are mapped one by one)."""
-        index = np.fromiter(map(self.static_index.get, map(itemgetter(1), pairs), repeat(-1)), np.int8, len(pairs))
+        (only the first-seen word-dependent pairs are mapped one by one). `tags`: the pairs' tags, if at hand."""
+        if tags is None:
+            tags = list(map(itemgetter(1), pairs))
+        if len(tags) > 64:  # the distinct tags looked up once (Arrow's dictionary encoding), not every tag
+            import pyarrow as pa
+
+            encoded = pa.array(tags, pa.string()).dictionary_encode()
+            table = np.fromiter(map(self.static_index.get, encoded.dictionary.to_pylist(), repeat(-1)), np.int8)
+            index = table[encoded.indices.to_numpy()]
+        else:
+            index = np.fromiter(map(self.static_index.get, tags, repeat(-1)), np.int8, len(pairs))
         dependent = index < 0
-        keys = list(compress(pairs, dependent.tolist()))
+        keys = [pairs[i] for i in np.flatnonzero(dependent).tolist()]
         if not keys:
             return index
         if len(self.index_cache) > 200_000:
@@ -371,7 +380,7 @@ class _RjiebaBackend:
         None when a word crosses a separator after all.
         """
         items = self.jieba.tag(text, self.hmm) if pos else self.jieba.cut(text, self.hmm)
-        lengths = np.fromiter(map(len, map(itemgetter(0), items) if pos else items), np.int64, len(items))
+        lengths = word_lengths(list(map(itemgetter(0), items)) if pos else items, text)
         starts = np.cumsum(lengths) - lengths
         at = np.flatnonzero(seps)
         item = np.minimum(np.searchsorted(starts, at), max(len(items) - 1, 0))
@@ -391,6 +400,16 @@ class _RjiebaBackend:
             if pieces is not None:
                 recut[i] = pieces
         return items, lengths, recut
+
+
+def word_lengths(words: Sequence[str], text: str) -> np.ndarray:
+    """len() of every word, for words that make up `text` (issue 21: a `len` per word was a third of the
+    segment stage): the words joined with a marker character, encoded once, and the markers found by numpy."""
+    if "\x01" in text:  # (the marker must not occur in the words)
+        return np.fromiter(map(len, words), np.int64, len(words))
+    codes = np.frombuffer("\x01".join(words).encode("utf-32-le", "surrogatepass"), np.uint32)
+    ends = np.append(np.flatnonzero(codes == 1), len(codes)) - np.arange(len(words))  # end of each word in text
+    return np.diff(ends, prepend=0) if len(words) else np.zeros(0, np.int64)
 
 
 MODEL_FILES = ("features.msgpack", "weights.npz")
@@ -696,11 +715,18 @@ class Segmenter:
                 at += len(piece[0] if self.pos else piece)
         keep = ~seps[start]
         keep[list(recut)] = False
-        items = list(compress(items, keep.tolist())) + extra
+        kept = np.flatnonzero(keep)
         extra_lengths = map(len, map(itemgetter(0), extra) if self.pos else extra)
-        start = np.concatenate([start[keep], np.array(extra_start, dtype=np.int64)])
-        lengths = np.concatenate([lengths[keep], np.fromiter(extra_lengths, np.int64, len(extra))])
-        pos = self.backend.upos.indices(items) if self.pos else np.full(len(items), UPOS_INDEX["X"], np.int8)
+        start = np.concatenate([start[kept], np.array(extra_start, dtype=np.int64)])
+        lengths = np.concatenate([lengths[kept], np.fromiter(extra_lengths, np.int64, len(extra))])
+        if self.pos:  # the tags of all items at once (a C-level unzip), then those kept and the extra pieces
+            tags = list(map(itemgetter(1), items))
+            pos = np.concatenate([self.backend.upos.indices(items, tags)[kept], self.backend.upos.indices(extra)])
+        else:
+            pos = np.full(len(start), UPOS_INDEX["X"], np.int8)
+
+        def item(i: int):  # the i-th word of `start` (kept items first, then the extra pieces)
+            return items[kept[i]] if i < len(kept) else extra[i - len(kept)]
         end = start + lengths
         unclean_before = np.concatenate([[0], np.cumsum(unclean)])
         dirty = unclean_before[end] > unclean_before[start]
@@ -710,7 +736,7 @@ class Segmenter:
         space_before = np.concatenate([[0], np.cumsum(space)])
         runs = [(int(start[i]) + run.start(), int(start[i]) + run.end(), pos[i])
                 for i in np.flatnonzero(dirty & (space_before[end] - space_before[start] < lengths)).tolist()
-                for run in _NON_SPACE.finditer(items[i][0] if self.pos else items[i])]
+                for run in _NON_SPACE.finditer(item(i)[0] if self.pos else item(i))]
         clean = ~dirty
         r_start, r_end, r_pos = (zip(*runs, strict=True) if runs else ((), (), ()))
         return (np.concatenate([start[clean], np.array(r_start, dtype=np.int64)]),
