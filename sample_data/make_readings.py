@@ -4,7 +4,9 @@ Deterministic (seeded): for every tag id (BY-505, P-305B …) mentioned in an in
 (its `date` field or a date in its text), readings every 6 hours from a day before to a day after that date,
 two metrics per equipment type. About a third of the equipment has one reading over its limit close to the
 document's time; three lines are malformed on purpose (a bad time, an unknown unit, a value that is not a
-number) and must end in rejects/fusion.jsonl.
+number) and must end in rejects/fusion.jsonl. Documents are read as the build reads them after its normalize
+step (NFKC, traditional → simplified), so the tag ids of a document typed full-width (ＢＹ－５０５) or written in
+traditional characters count too.
 
     python sample_data/make_readings.py
 """
@@ -15,10 +17,17 @@ import csv
 import json
 import random
 import re
+import sys
+import unicodedata
 from datetime import datetime, timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+try:
+    from corpusctl.stages.normalize import to_simplified
+except ImportError:  # a checkout without the package installed
+    sys.path.insert(0, str(HERE.parent))
+    from corpusctl.stages.normalize import to_simplified
 OUT = HERE / "operations"
 TAG = re.compile(r"(?<![A-Za-z0-9-])([A-Z]{1,3}-\d{3}[A-Z]?)(?![A-Za-z0-9])")
 DATE = re.compile(r"(\d{4})[-年](\d{1,2})[-月](\d{1,2})")
@@ -35,7 +44,13 @@ LIMITS = {"出口压力": (0.3, 1.6), "轴承温度": (None, 80.0), "排气温�
 
 
 def documents():
-    """(tag, name before it, date) of every tag id in a dated industrial document."""
+    """(text, date field) of every industrial document, normalized."""
+    for text, date in _documents():
+        yield to_simplified(unicodedata.normalize("NFKC", text)), date
+
+
+def _documents():
+    """(text, date field) of every industrial document as written."""
     for line in (HERE / "industrial" / "inspection_reports.jsonl").open(encoding="utf-8"):
         record = json.loads(line)
         yield record["content"], record.get("date")

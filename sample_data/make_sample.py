@@ -48,7 +48,7 @@ class Planted:
     def __init__(self) -> None:
         self.data: dict[str, list] = {k: [] for k in (
             "exact_duplicates", "near_duplicates", "repeated_sentences", "clutter", "pii", "decoys",
-            "long_documents", "low_quality")}
+            "long_documents", "low_quality", "noise")}
 
     def add(self, key: str, **item) -> None:
         self.data[key].append(item)
@@ -312,6 +312,95 @@ def top_up_homonyms(found: dict, inspections: list[dict], qa_rows: list[dict]) -
                 doc[field] = "\n".join(lines)
 
 
+NOISE_RATES = {  # share of a file's documents (the three maintenance files together) per kind of noise
+    "traditional": {"inspection": 0.03, "sop": 0.03, "maintenance": 0.04, "encyclopedia": 0.06, "news": 0.06, "qa": 0.06},
+    "fullwidth": {"inspection": 0.05, "sop": 0.04, "maintenance": 0.06, "encyclopedia": 0.03, "news": 0.04, "qa": 0.04},
+}
+"""Web sources (encyclopedia, news, Q&A) come from Hong Kong and Taiwan sites more often; old plant systems and
+input methods left in full-width mode write the industrial records."""
+FULLWIDTH_MIXED = 0.4
+"""Of the full-width documents, the share typed by several people: each ASCII run full-width with probability 1/2."""
+NOISE_GROUP = {"industrial/inspection_reports.jsonl": "inspection", "industrial/sops.csv": "sop",
+               "general/encyclopedia.jsonl": "encyclopedia", "general/news.csv": "news", "general/qa.jsonl": "qa"}
+
+
+def _fields(inspections, sop_rows, blocks, enc, news_rows, qa_rows):
+    """(location, record, title field or None, text field) of every document; a maintenance block is an item of
+    its file's list of blocks."""
+    out = [(loc("industrial/inspection_reports.jsonl", d["id"]), d, "title", "content") for d in inspections]
+    out += [(loc("industrial/sops.csv", d["doc_no"]), d, "title", "body") for d in sop_rows]
+    for name, texts in blocks.items():
+        out += [(loc(f"industrial/maintenance_logs/{name}", f"block:{i}"), texts, None, i) for i in range(len(texts))]
+    out += [(loc("general/encyclopedia.jsonl", d["id"]), d, "title", "text") for d in enc]
+    out += [(loc("general/news.csv", f"row:{i}"), d, "title", "body") for i, d in enumerate(news_rows)]
+    out += [(loc("general/qa.jsonl", f"line:{i + 1}"), d, "question", "answer") for i, d in enumerate(qa_rows)]
+    return out
+
+
+def add_noise(planted: Planted, documents: list, homonyms: dict) -> None:
+    """Traditional characters and full-width ASCII in a few documents, as scraped Chinese text has them: a
+    document from a Hong Kong or Taiwan source written in traditional characters (title and text, OpenCC s2t),
+    or one typed with an input method in full-width mode (ＢＹ－５０５, ２０２４年, １．３８　ＭＰａ). A document keeps
+    its noise only if every planted string in it (personal data and role cues, decoys, clutter phrases, a repeated
+    sentence, homonym sentences) is still there word for word, so planted.json stays true of the files, and only
+    if OpenCC's t2s undoes the conversion exactly (于 → 於 stays 於 in some phrases); junk and both sides of a
+    duplicate are left alone. Per file (the maintenance files together), NOISE_RATES of its documents get
+    each kind: the first that can take it in an order drawn from each document's own RNG."""
+    from corpusctl.stages.normalize import to_simplified
+
+    strings: dict[tuple[str, str], list[str]] = {}
+    for what in ("pii", "decoys"):
+        for i in planted.data[what]:
+            strings.setdefault((i["doc"]["file"], i["doc"]["key"]), []).extend(s for s in (i["value"], i.get("cue")) if s)
+    for i in planted.data["clutter"]:
+        strings.setdefault((i["doc"]["file"], i["doc"]["key"]), []).extend(p + "。" for p in i["phrases"])
+    for i in planted.data["repeated_sentences"]:
+        strings.setdefault((i["doc"]["file"], i["doc"]["key"]), []).append(i["sentence"])
+    for senses in homonyms.values():
+        for hits in senses.values():
+            for h in hits:
+                strings.setdefault((h["doc"]["file"], h["doc"]["key"]), []).append(h["sentence"])
+    untouched = {(i["doc"]["file"], i["doc"]["key"]) for what in ("exact_duplicates", "near_duplicates", "low_quality")
+                 for i in planted.data[what]}
+    untouched |= {(i["original"]["file"], i["original"]["key"]) for what in ("exact_duplicates", "near_duplicates")
+                  for i in planted.data[what]}
+    groups: dict[str, list] = {}
+    for doc in documents:
+        groups.setdefault(NOISE_GROUP.get(doc[0]["file"], "maintenance"), []).append(doc)
+    for group, docs in groups.items():
+        # a document's place in the queue is its own draw; the first that can take the noise get it
+        queue = sorted(docs, key=lambda d: rng_for("noise", d[0]["file"], d[0]["key"]).random())
+        for kind in ("traditional", "fullwidth"):
+            wanted = round(NOISE_RATES[kind][group] * len(docs))
+            for where, record, title_field, text_field in queue:
+                if wanted == 0:
+                    break
+                key = (where["file"], where["key"])
+                if key in untouched:
+                    continue
+                rng = rng_for("noise", kind, *key)
+                fields = [f for f in (title_field, text_field) if f is not None]
+                before = [record[f] for f in fields]
+                if kind == "traditional":
+                    after = [tg.traditional(v) for v in before]
+                    if any(to_simplified(a) != b for a, b in zip(after, before, strict=True)):
+                        continue
+                    info = {"kind": kind}
+                else:
+                    share = 0.5 if rng.random() < FULLWIDTH_MIXED else 1.0
+                    after = [tg.fullwidth(rng, v, share) for v in before]
+                    info = {"kind": kind, "runs": "all" if share == 1.0 else "some"}
+                if after == before or not all(s in after[-1] for s in strings.get(key, ())):
+                    continue
+                changed = sum(abs(len(a) - len(b)) + sum(x != y for x, y in zip(a, b))
+                              for a, b in zip(after, before, strict=True))
+                for f, value in zip(fields, after, strict=True):
+                    record[f] = value
+                untouched.add(key)
+                planted.add("noise", doc=where, chars=changed, **info)
+                wanted -= 1
+
+
 def long_documents(documents: list[tuple[dict, str]]) -> list[dict]:
     return [{"doc": where, "chars": len(text)} for where, text in documents if len(text) > 800]
 
@@ -354,6 +443,8 @@ def build(root: Path = HERE) -> dict:
     enc, news_rows, qa_rows = encyclopedia(), news(), qa()
     top_up_homonyms(scan_homonyms(_documents(inspections, sop_rows, blocks, enc, news_rows, qa_rows)),
                     inspections[:INSPECTION_DOCS], qa_rows)
+    add_noise(planted, _fields(inspections, sop_rows, blocks, enc, news_rows, qa_rows),
+              scan_homonyms(_documents(inspections, sop_rows, blocks, enc, news_rows, qa_rows)))
 
     write_jsonl(root / "industrial/inspection_reports.jsonl", inspections)
     write_csv(root / "industrial/sops.csv", sop_rows, ["doc_no", "title", "body", "category"])

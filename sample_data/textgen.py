@@ -10,6 +10,8 @@ under the key `planted` so the sample's README/planted.json can say exactly what
 from __future__ import annotations
 
 import random
+import re
+from functools import cache
 
 try:
     from .pii_forms import decoy_sentences, pii_sentences
@@ -2805,6 +2807,39 @@ def low_quality_text(rng: random.Random, kind: str, source_text: str = "") -> st
     # replacement characters written back as UTF-8 and read as GBK: the familiar 锟斤拷
     damaged = "".join("\ufffd\ufffd" if rng.random() < 0.6 else ch for ch in source)
     return damaged.encode("utf-8").decode("gbk", errors="replace")
+
+
+# -- noise as scraped text has it: traditional characters, full-width ASCII ---------------------------------
+
+_FULLWIDTH_SYMBOLS = "-./%+#&@*=<>_"
+"""ASCII symbols written full-width; ,:;?!()~ are not, since their full-width forms are Chinese punctuation that
+normalization keeps (a full-width colon would stay a full-width colon)."""
+_ASCII_RUN = re.compile(rf"[0-9A-Za-z](?:[0-9A-Za-z{re.escape(_FULLWIDTH_SYMBOLS)}]| (?=[0-9A-Za-z]))*")
+"""A run of letters and digits with the symbols and single spaces inside it (BY-505, 1.38 MPa, GB/T 11651-2008)."""
+
+
+def traditional(text: str) -> str:
+    """The text in traditional characters (OpenCC s2t), as a Hong Kong or Taiwan source writes it."""
+    return _s2t().convert(text)
+
+
+@cache
+def _s2t():
+    from opencc import OpenCC
+
+    return OpenCC("s2t")
+
+
+def fullwidth(rng: random.Random, text: str, share: float = 1.0) -> str:
+    """Runs of ASCII letters, digits and their symbols written full-width (ＢＹ－５０５, ２０２４, １．３８　ＭＰａ), as
+    an input method left in full-width mode types them: every run (share 1.0) or each run with that probability
+    (a document typed by several people)."""
+    def wide(match: re.Match) -> str:
+        if share < 1.0 and rng.random() >= share:
+            return match.group()
+        return "".join("\u3000" if ch == " " else chr(ord(ch) + 0xFEE0) for ch in match.group())
+
+    return _ASCII_RUN.sub(wide, text)
 
 
 # -- the industrial vocabulary the templates use (each term is in lexicons/industrial_terms.txt) ----------

@@ -242,6 +242,49 @@ def test_long_and_low_quality_documents(corpus):
         assert len(text) < 10 or cjk / len(text) < 0.2 or "\ufffd" in text or "锟斤拷" in text or "鍙" in text
 
 
+def _all_documents(corpus: dict) -> list[dict]:
+    """The planted.json location of every document of the sample."""
+    where = [{"file": "industrial/inspection_reports.jsonl", "key": d["id"]} for d in corpus["inspection"]]
+    where += [{"file": "industrial/sops.csv", "key": d["doc_no"]} for d in corpus["sop"]]
+    where += [{"file": f"industrial/maintenance_logs/{name}", "key": f"block:{n}"}
+              for name, blocks in corpus["maintenance"].items() for n in range(len(blocks))]
+    where += [{"file": "general/encyclopedia.jsonl", "key": d["id"]} for d in corpus["encyclopedia"]]
+    where += [{"file": "general/news.csv", "key": f"row:{n}"} for n in range(len(corpus["news"]))]
+    return where + [{"file": "general/qa.jsonl", "key": f"line:{n + 1}"} for n in range(len(corpus["qa"]))]
+
+
+def test_traditional_and_fullwidth_noise_is_planted_and_listed(corpus):
+    """A few documents of every kind are in traditional characters or typed full-width; planted.json lists them, and
+    no other document is (but the GBK mojibake of the junk, and 毕昇, which OpenCC's t2s turns into 毕升)."""
+    from opencc import OpenCC
+
+    t2s = OpenCC("t2s")
+    fullwidth = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+    documents = _all_documents(corpus)
+    noise = corpus["planted"]["noise"]
+    listed = {(i["doc"]["file"], i["doc"]["key"]): i["kind"] for i in noise}
+    assert len(listed) == len(noise)
+    kinds = Counter(listed.values())
+    assert set(kinds) == {"traditional", "fullwidth"}
+    for kind, n in kinds.items():
+        assert 0.03 <= n / len(documents) <= 0.06, (kind, n)
+    for kind in kinds:
+        assert {i["doc"]["file"].split("/")[1] for i in noise if i["kind"] == kind} >= {
+            "inspection_reports.jsonl", "sops.csv", "maintenance_logs", "encyclopedia.jsonl", "news.csv", "qa.jsonl"}
+    junk = {(i["doc"]["file"], i["doc"]["key"]) for i in corpus["planted"]["low_quality"]}
+    for where in documents:
+        text = text_at(corpus, where)
+        kind = listed.get((where["file"], where["key"]))
+        simplified = t2s.convert(text)
+        if kind == "traditional":
+            assert sum(a != b for a, b in zip(text, simplified)) >= 10 and not fullwidth.search(text), where
+        elif kind == "fullwidth":
+            assert fullwidth.search(text) and simplified == text, where
+        elif (where["file"], where["key"]) not in junk:
+            assert not fullwidth.search(text), where
+            assert simplified in (text, text.replace("毕昇", "毕升")), where
+
+
 def test_anomaly_terms_in_many_but_not_all_industrial_docs(corpus):
     terms = [line.split("\t")[0] for line in lexicon_entries("anomaly_terms.txt")]
     texts = [d["content"] for d in corpus["inspection"]] + [b for bs in corpus["maintenance"].values() for b in bs]

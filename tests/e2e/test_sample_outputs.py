@@ -5,9 +5,11 @@ classification/), not only taken from the manifest. The sample is built once per
 this file adds two more sample builds (same seed, then `--seed 7`) and one small recipe build.
 """
 
+import csv
 import hashlib
 import json
 import math
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -98,6 +100,72 @@ def test_same_seed_gives_byte_identical_pretrain_and_seed_7_another_sample(sampl
     seven = datasets.load_from_disk(str(other / "pretrain"))
     assert set(seven["id"]) != set(pretrain["id"])
     assert _digests(other / "pretrain") != _digests(sample_out / "pretrain")
+
+
+# -- issue 18: traditional characters and full-width ASCII in the sources, none in the output ----------------
+
+FULLWIDTH_ASCII = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
+"""Full-width digits and Latin letters (０-９, Ａ-Ｚ, ａ-ｚ)."""
+_HALFWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in "，：；？！（）～"} | {0x3000: 0x20}
+
+
+def _source_fields() -> list[str]:
+    """Every title and text of the sample's source files, read as written."""
+    data = ROOT / "sample_data"
+    fields = []
+    for name, keys in (("industrial/inspection_reports.jsonl", ("title", "content")),
+                       ("general/encyclopedia.jsonl", ("title", "text")), ("general/qa.jsonl", ("question", "answer"))):
+        for line in (data / name).open(encoding="utf-8"):
+            record = json.loads(line)
+            fields += [record[key] for key in keys]
+    for name in ("industrial/sops.csv", "general/news.csv"):
+        with open(data / name, encoding="utf-8", newline="") as handle:
+            fields += [row[key] for row in csv.DictReader(handle) for key in ("title", "body")]
+    for path in sorted((data / "industrial" / "maintenance_logs").glob("*.txt")):
+        fields += [block for block in path.read_text(encoding="utf-8").split("\n\n") if block.strip()]
+    return fields
+
+
+def test_sources_hold_traditional_and_fullwidth_noise_and_the_pretrain_texts_none(pretrain, manifest):
+    """sample_data/ has documents in traditional characters and documents typed full-width (planted.json "noise");
+    the normalize step undoes both: no pretrain title or text holds a traditional character of the noise or a
+    full-width letter or digit, and the noisy documents are in the output, simplified and half-width."""
+    from opencc import OpenCC
+
+    t2s = OpenCC("t2s")
+    fields = _source_fields()
+    traditional = [f for f in fields if t2s.convert(f) != f]
+    fullwidth = [f for f in fields if FULLWIDTH_ASCII.search(f)]
+
+    def converted(text: str) -> set[str]:  # the characters t2s changes one by one
+        return {c for c in set(text) if t2s.convert(c) != c}
+
+    # characters t2s keeps in context (毕昇) are in clean documents too; the noise brings hundreds of others
+    clean = set().union(*(converted(f) for f in fields if t2s.convert(f) == f))
+    noise = set().union(*(converted(f) for f in traditional)) - clean
+    assert len(traditional) >= 50 and len(fullwidth) >= 25 and len(noise) >= 300, (len(traditional), len(fullwidth))
+    assert sum(len(FULLWIDTH_ASCII.findall(f)) for f in fullwidth) >= 300
+
+    texts = [t for row in pretrain.select_columns(["title", "text"]) for t in (row["title"], row["text"]) if t]
+    assert not [t for t in texts if FULLWIDTH_ASCII.search(t)]
+    assert Counter(c for t in texts for c in t if c in noise) == Counter()
+    assert all(t2s.convert(t) == t for t in texts)
+
+    # the noisy documents did reach the output: a sentence of each, undone by hand, found there word for word
+    everything = "\n".join(texts)
+
+    def found(noisy: list[str], undo) -> int:
+        hits = 0
+        for field in noisy:
+            changed = [s for s in re.findall(r"[^。！？\n]{12,}[。！？]", field) if undo(s) != s]
+            hits += any(undo(s) in everything for s in changed)
+        return hits
+
+    assert found(traditional, t2s.convert) >= 20
+    assert found(fullwidth, lambda s: s.translate(_HALFWIDTH)) >= 12
+    # the manifest counts one normalize.t2s per field it converted, each of them measured above
+    assert manifest["stages"]["normalize"]["events"]["normalize.t2s"] == len(traditional)
+    assert manifest["stages"]["normalize"]["events"]["normalize.nfkc"] >= len(fullwidth)
 
 
 # -- issue 6: masking measured on masked/epoch-K against pretrain/ ------------------------------------------
