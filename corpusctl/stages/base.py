@@ -125,6 +125,13 @@ class GlobalStep(Step):
         in a process of its own with `background` (then the plan must be picklable, and `ctx` read-only)."""
         raise NotImplementedError
 
+    def plan_on_cluster(self, ctx: Build, cluster, measured: StageCheckpoint | None,
+                        checkpoint: StageCheckpoint) -> tuple[Any, dict] | None:
+        """Under `--executor ray`: the plan computed by the cluster's workers with bounded driver memory
+        (`cluster` is a `corpusctl.distributed.Cluster`: tasks over the parts of `measured`, shuffles); the
+        same plan as `plan`'s. None (the default): `plan` runs on the driver."""
+        return None
+
     applies: ClassVar[bool] = True
     """Whether `apply` changes the stream; a step that only produces a result (vocabulary, readings) does not."""
 
