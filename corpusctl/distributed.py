@@ -41,6 +41,25 @@ from corpusctl.io.workdir import (
 BATCH_SIZE = 256
 
 
+class Pickled:
+    """A value sent to workers pickled by us: Ray would hand numpy arrays over read-only (zero-copy), and
+    steps keep counters in arrays they add to."""
+
+    def __init__(self, value):
+        from ray import cloudpickle
+
+        self.data = cloudpickle.dumps(value)
+
+    def load(self):
+        import pickle
+
+        return pickle.loads(self.data)
+
+
+def unwrap(value):
+    return value.load() if isinstance(value, Pickled) else value
+
+
 def part_name(index: int) -> str:
     return f"part-{index:05d}"
 
@@ -95,6 +114,8 @@ def map_part(name: str, fn, source: str, out_dir: str, index: int) -> dict:
     """A per-record stage over one part of its input (a worker's task)."""
     from corpusctl.executor import apply
 
+    fn = unwrap(fn)
+
     def batches(counter, _rejects):
         for batch in read_batches(Path(source), BATCH_SIZE):
             counter.docs_in += batch.num_rows
@@ -106,6 +127,7 @@ def map_part(name: str, fn, source: str, out_dir: str, index: int) -> dict:
 
 def apply_part(step, plan, source: str, first_row: int, out_dir: str, index: int) -> dict:
     """A global step's decision applied to one part of its input, whose first row is `first_row`."""
+    plan = unwrap(plan)
 
     def batches(counter, _rejects):
         row = first_row
@@ -122,6 +144,8 @@ def source_part(stage, scrub, unit, stop: bool, out_dir: str, index: int) -> dic
     """One source file read, scrubbed and written by a worker (ingest)."""
     from corpusctl.executor import apply
 
+    scrub = unwrap(scrub)
+
     def batches(counter, rejects):
         for batch in stage.read_unit(rejects, counter, scrub, unit):
             yield apply(scrub, batch) if scrub else batch
@@ -137,6 +161,35 @@ def concat_files(paths: Sequence[str], dest: str, append: bool = False) -> int:
             with open(path, "rb") as handle:
                 total += shutil.copyfileobj(handle, out) or 0
     return total
+
+
+def _plan(call: Pickled):
+    step, ctx, measured, checkpoint = call.load()
+    return step.plan(ctx, measured, checkpoint)
+
+
+def _timed(call: Pickled):
+    import time
+
+    fn, args = call.load()
+    started = time.perf_counter()
+    return fn(*args), time.perf_counter() - started
+
+
+class RemoteJob:
+    """A step run as one Ray task (an output, a background plan): `result()` and `seconds` as `Background`'s."""
+
+    def __init__(self, cluster: Cluster, fn: Callable, *args):
+        self.cluster = cluster
+        self.seconds: float | None = None
+        self.ref = cluster.remote(_timed).remote(Pickled((fn, args)))
+
+    def result(self):
+        value, self.seconds = self.cluster.get(self.ref)
+        return value
+
+    def cancel(self) -> None:
+        self.cluster.ray.cancel(self.ref, force=True)
 
 
 class Cluster:
@@ -160,7 +213,7 @@ class Cluster:
         return self._remote[key]
 
     def put(self, value):
-        return self.ray.put(value)
+        return self.ray.put(Pickled(value))
 
     def run(self, fn: Callable, calls: Sequence[tuple], done: Callable[[int, Any], None] | None = None) -> list:
         """`fn(*args)` for every args of `calls` on the workers, at most 2 per cluster CPU in flight."""
@@ -194,6 +247,12 @@ class Cluster:
         except self.ray.exceptions.RayTaskError as exc:
             cause = exc.as_instanceof_cause()
             raise cause from None
+
+    def plan(self, step, ctx, measured, checkpoint) -> tuple[Any, dict]:
+        """A global step's `plan` run by a worker: (a reference to the plan, left in the object store; the
+        statistics)."""
+        plan_ref, stats_ref = self.remote(_plan, num_returns=2).remote(Pickled((step, ctx, measured, checkpoint)))
+        return plan_ref, self.get(stats_ref)
 
     # -- a stage's parts ------------------------------------------------------------------------------------
 

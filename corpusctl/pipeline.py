@@ -159,6 +159,28 @@ class Build:
         self.stop_at_reject = False
         """--strict and the step running now rejects malformed input: a reject stops the build."""
 
+    def __getstate__(self) -> dict:
+        """The build sent to a cluster's worker (an output, a plan or the manifest computed there): its
+        recipe, options, folders and statistics; no executor, cluster, progress display, jobs or open file."""
+        state = dict(self.__dict__)
+        state.update(executor=None, cluster=None, jobs={}, open_rejects=None, results={}, progress=Progress())
+        return state
+
+    def background(self, fn: Callable, *args):
+        """Run `fn(*args)` alongside the build: a Ray task on a cluster's worker (reading and writing the
+        shared work folder there), else a forked process (or at once, with one core). `.result()` waits."""
+        if self.cluster is not None:
+            from corpusctl.distributed import RemoteJob
+
+            return RemoteJob(self.cluster, fn, *args)
+        return Background(fn, *args, inline=not self.overlap)
+
+    def offload(self, fn: Callable, *args):
+        """`fn(*args)`, on a cluster's worker when there is one (IO over the work folder stays off the driver)."""
+        if self.cluster is not None:
+            return self.background(fn, *args).result()
+        return fn(*args)
+
     # -- the runner: the plan, step by step ------------------------------------------------------------
 
     def run_plan(self, plan: list[str]) -> Path:
@@ -230,20 +252,9 @@ class Build:
             for job in self.jobs.values():
                 job.job.cancel()
             raise
-        for instance, cp in ran:
-            if instance.manifest_key:
-                outputs[instance.manifest_key] = instance.summary(self, cp or self.job_checkpoints.get(instance.name))
-        write_rejects(self, self.final)
-        outputs["wall_seconds"] = round(time.perf_counter() - started, 3)  # what a person waited
-        manifest = make_manifest(self, outputs)
-        if self.recipe.report.enabled:
-            from corpusctl.report import write_report
-
-            report_started = time.perf_counter()
-            write_report(manifest, self.final)
-            manifest["step_seconds"]["report"] = round(time.perf_counter() - report_started, 3)
-        manifest["files"] = file_entries(self.final)
-        write_json(self.final / "manifest.json", manifest)
+        # the summaries read checkpoints and the manifest lists every output file with its hash: on a
+        # cluster's worker under --executor ray
+        self.offload(_finish_output, self, ran, outputs, time.perf_counter() - started)
         return self.final
 
     def run_stage(self, stage: Stage, source: StageCheckpoint | None) -> StageCheckpoint:
@@ -274,13 +285,16 @@ class Build:
             with open(cp.rejects, "w", encoding="utf-8") as rejects:
                 self.open_rejects, self.stop_at_reject = rejects, False
                 planned = step.plan_on_cluster(self, self.cluster, measured, cp) if on_cluster else None
+                if planned is None and on_cluster and step.applies:
+                    # planned on a worker; the plan stays in the object store, for the workers applying it
+                    planned = self.cluster.plan(step, self, measured, cp)
                 plan, plan_stats = planned if planned is not None else step.plan(self, measured, cp)
                 if step.applies and not on_cluster:
                     self._apply(step, plan, source, cp, counter)
             if step.applies and on_cluster:  # each part on a worker; the rejects appended to the plan's
                 from corpusctl.distributed import apply_part
 
-                plan_ref = self.cluster.put(plan)
+                plan_ref = plan if isinstance(plan, self.cluster.ray.ObjectRef) else self.cluster.put(plan)
                 calls = [(step, plan_ref, path, first) for path, first in self.cluster.inputs(source)]
                 counter = self.cluster.run_parts(cp, apply_part, calls)
             stats = {**plan_stats, **(counter.stats(0) if step.applies else {})}
@@ -311,8 +325,9 @@ class Build:
         if stats is not None:
             job = Background(lambda: None, inline=True)
         else:
-            step.counter = self.step_counter(step.name, step.progress_total(self, source))
-            job = Background(step.plan, self, source, cp, inline=not self.overlap)
+            counter = self.step_counter(step.name, step.progress_total(self, source))
+            step.counter = counter if self.cluster is None else None  # (shared memory: this machine only)
+            job = self.background(step.plan, self, source, cp)
         self.jobs[step.name] = _Job(step, cp, job)
         self.started.add(step.name)
         self.job_checkpoints[step.name] = cp
@@ -328,7 +343,7 @@ class Build:
             job = Background(lambda: stats, inline=True)
         else:
             counter = self.step_counter(output.label, output.rows(self, source))
-            job = Background(_write_output, output, self, source, cp, counter, inline=not self.overlap)
+            job = self.background(_write_output, output, self, source, cp, counter if self.cluster is None else None)
         self.jobs[output.name] = _Job(output, cp, job)
         self.started.add(output.name)
 
@@ -342,7 +357,7 @@ class Build:
         if isinstance(job.step, Output):
             files = job.checkpoint.dir / "files"
             if files.is_dir():
-                shutil.copytree(files, self.final, dirs_exist_ok=True)
+                self.offload(_copy_tree, files, self.final)
             self.progress.step_done(job.step.label)  # (a reused output never started a bar)
             self.timings[job.step.label.lower()] = round(job.job.seconds, 3)
             return value
@@ -545,6 +560,29 @@ class _Job:
     step: Step
     checkpoint: StageCheckpoint
     job: Background
+
+
+def _finish_output(ctx: Build, ran: list, outputs: dict, elapsed: float) -> None:
+    """The steps' manifest sections, the rejects, the manifest, the report and the file list, into `ctx.final`."""
+    started = time.perf_counter() - elapsed
+    for instance, cp in ran:
+        if instance.manifest_key:
+            outputs[instance.manifest_key] = instance.summary(ctx, cp or ctx.job_checkpoints.get(instance.name))
+    write_rejects(ctx, ctx.final)
+    outputs["wall_seconds"] = round(time.perf_counter() - started, 3)  # what a person waited
+    manifest = make_manifest(ctx, outputs)
+    if ctx.recipe.report.enabled:
+        from corpusctl.report import write_report
+
+        report_started = time.perf_counter()
+        write_report(manifest, ctx.final)
+        manifest["step_seconds"]["report"] = round(time.perf_counter() - report_started, 3)
+    manifest["files"] = file_entries(ctx.final)
+    write_json(ctx.final / "manifest.json", manifest)
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    shutil.copytree(source, target, dirs_exist_ok=True)
 
 
 def _write_output(output: Output, ctx: Build, source: StageCheckpoint, cp: StageCheckpoint, counter) -> dict:

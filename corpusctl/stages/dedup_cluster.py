@@ -143,7 +143,7 @@ def plan_on_cluster(cluster, measured, config) -> dict[int, tuple[str, str]]:
     if not config.near:
         return dict(sorted(found.items()))
     bands, rows_per_band = lsh_bands(config)
-    exact_rows = cluster.put(np.array(sorted(found), np.int64))
+    exact_rows = cluster.ray.put(np.array(sorted(found), np.int64))
     mapper = cluster.remote(near_map, num_returns=buckets)
     mapped = [mapper.remote(path, first, buckets, exact_rows, config.num_perm, bands, rows_per_band)
               for path, first in parts]
