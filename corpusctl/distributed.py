@@ -163,6 +163,12 @@ def concat_files(paths: Sequence[str], dest: str, append: bool = False) -> int:
     return total
 
 
+def _plan_parts(step, plan, bounds: list[tuple[int, int]]):
+    plan = unwrap(plan)
+    shares = [step.plan_part(plan, first, rows) for first, rows in bounds]
+    return shares if len(shares) > 1 else shares[0]
+
+
 def _plan(call: Pickled):
     step, ctx, measured, checkpoint = call.load()
     return step.plan(ctx, measured, checkpoint)
@@ -283,17 +289,26 @@ class Cluster:
         self.get(self.remote(concat_files).remote(rejects, str(cp.rejects), True))
         return counter
 
-    def inputs(self, source: StageCheckpoint) -> list[tuple[str, int]]:
-        """The files of a checkpoint, in order, with the number of their first row."""
+    def inputs(self, source: StageCheckpoint) -> list[tuple[str, int, int]]:
+        """The files of a checkpoint, in order, with the number of their first row and their rows (from the
+        parts' statistics; a single `data.arrow` of a local run is counted)."""
         import json
 
         files, first, out = data_files(source.data), 0, []
         for file in files:
-            out.append((str(file), first))
             meta = file.with_suffix(".json")
             if meta.exists():
-                first += json.loads(meta.read_text(encoding="utf-8"))["docs_out"]
-            elif file.exists():
-                first += rows_in(file)
+                rows = json.loads(meta.read_text(encoding="utf-8"))["docs_out"]
+            else:
+                rows = rows_in(file) if file.exists() else 0
+            out.append((str(file), first, rows))
+            first += rows
         return out
+
+    def plan_parts(self, step, plan_ref, parts: list[tuple[str, int, int]]) -> list:
+        """The plan's share for each part (`GlobalStep.plan_part`), cut by one task: references, one per part."""
+        if len(parts) == 1:
+            return [self.remote(_plan_parts).remote(step, plan_ref, [(first, rows) for _, first, rows in parts])]
+        return self.remote(_plan_parts, num_returns=len(parts)).remote(
+            step, plan_ref, [(first, rows) for _, first, rows in parts])
 

@@ -295,7 +295,12 @@ class Build:
                 from corpusctl.distributed import apply_part
 
                 plan_ref = plan if isinstance(plan, self.cluster.ray.ObjectRef) else self.cluster.put(plan)
-                calls = [(step, plan_ref, path, first) for path, first in self.cluster.inputs(source)]
+                parts = self.cluster.inputs(source)
+                if type(step).plan_part is not GlobalStep.plan_part:  # each worker gets its part's share
+                    calls = [(step, share, path, 0)
+                             for share, (path, _, _) in zip(self.cluster.plan_parts(step, plan_ref, parts), parts)]
+                else:
+                    calls = [(step, plan_ref, path, first) for path, first, _ in parts]
                 counter = self.cluster.run_parts(cp, apply_part, calls)
             stats = {**plan_stats, **(counter.stats(0) if step.applies else {})}
             stats["seconds"] = round(time.perf_counter() - step_started, 3)
@@ -427,7 +432,7 @@ class Build:
         started = time.perf_counter()
         self.progress.stage_started(name, self.stats.get(source.name, {}).get("docs_out"))
         fn_ref = self.cluster.put(fn)
-        calls = [(name, fn_ref, path) for path, _first in self.cluster.inputs(source)]
+        calls = [(name, fn_ref, path) for path, _first, _rows in self.cluster.inputs(source)]
         counter = self.cluster.run_parts(cp, map_part, calls, self.progress)
         return self._finish_stage(cp, counter, started)
 

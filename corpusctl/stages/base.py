@@ -135,6 +135,12 @@ class GlobalStep(Step):
     applies: ClassVar[bool] = True
     """Whether `apply` changes the stream; a step that only produces a result (vocabulary, readings) does not."""
 
+    def plan_part(self, plan: Any, first_row: int, rows: int) -> Any:
+        """The share of the plan that `apply` needs for the rows `first_row ... first_row + rows - 1`, to be
+        applied with row numbers counted from the share's first row (0). A cluster's worker applying the
+        plan to one part then gets only that part's share. None (the default): workers get the whole plan."""
+        return None
+
     def apply(self, batch: pa.RecordBatch, plan: Any, first_row: int) -> pa.RecordBatch:
         """The decision for the rows `first_row ...` of the input; may drop rows (via `_reject`) or repeat them."""
         return batch

@@ -7,9 +7,10 @@ The driver never holds per-document data, only what grows with the duplicates:
    (band, band key, row, id, signature), partitioned by band key; a reducer per bucket groups by
    (band, key), forms every pair (a < b) of a group -- `bucket_pairs`, as the local path does -- and keeps
    those whose signatures agree on >= threshold x num_perm values (the verification runs on the workers).
-3. the driver runs the local greedy over the verified pairs, sorted by later row then earlier: drop j when j
-   and its twin are both still kept. Its memory is the pairs and the dropped rows (a set, no per-document
-   array).
+3. a worker runs the local greedy over the verified pairs, sorted by later row then earlier: drop j when j
+   and its twin are both still kept (its memory: the pairs and the dropped rows, no per-document array).
+   The decisions stay in the object store; the workers applying them get them from there. The driver holds
+   object references only.
 """
 
 from __future__ import annotations
@@ -63,14 +64,16 @@ def exact_reduce(*tables: pa.Table) -> pa.Table:
                      "twin": ids.take(pa.array(first[later], pa.int64()))})
 
 
-def near_map(path: str, first_row: int, buckets: int, exact_rows: np.ndarray, num_perm: int, bands: int,
-             rows_per_band: int) -> list[pa.Table]:
-    """A part's eligible rows, one record per band: (band, key, row, id, signature), in tables by key."""
+def near_map(path: str, first_row: int, buckets: int, num_perm: int, bands: int, rows_per_band: int,
+             *exact: pa.Table) -> list[pa.Table]:
+    """A part's eligible rows (not in the `exact` duplicates), one record per band: (band, key, row, id,
+    signature), in tables by key."""
     from corpusctl.exports.splits import band_keys
     from corpusctl.stages.dedup import _MAX32, signature_column
 
     table = _part(path, ["id", "_minhash"])
     n = table.num_rows
+    exact_rows = np.concatenate([t.column("row").to_numpy() for t in exact] or [np.zeros(0, np.int64)])
     if n:
         signatures = signature_column(table.column("_minhash"), num_perm)
     else:
@@ -125,40 +128,50 @@ def near_reduce(need: float, num_perm: int, *tables: pa.Table) -> pa.Table:
                      "id": table.column("id").take(pa.array(a, pa.int64()))})
 
 
-def plan_on_cluster(cluster, measured, config) -> dict[int, tuple[str, str]]:
-    """`find_duplicates` over the measured checkpoint, computed by the cluster's workers (see the module)."""
-    from corpusctl.stages.dedup import lsh_bands
-
-    parts = cluster.inputs(measured)
-    buckets = max(2, min(len(parts), 4 * cluster.cpus()))
+def decide(exact_count: int, *tables: pa.Table) -> dict[int, tuple[str, str]]:
+    """The decisions from the exact reducers' duplicates (the first `exact_count` tables) and the near
+    reducers' verified pairs: the local greedy, by later row then earliest twin; drop j when j and its twin
+    are both still kept. Runs on a worker; its memory grows with the duplicates, not the documents."""
     found: dict[int, tuple[str, str]] = {}
-    if config.exact:
-        mapper = cluster.remote(exact_map, num_returns=buckets)
-        mapped = [mapper.remote(path, first, buckets) for path, first in parts]
-        reducer = cluster.remote(exact_reduce)
-        for table in [cluster.get(reducer.remote(*[m[b] for m in mapped])) for b in range(buckets)]:
-            for row, twin in zip(table.column("row").to_pylist(), table.column("twin").to_pylist(), strict=True):
-                found[row] = ("exact_duplicate", twin)
-        del mapped
-    if not config.near:
-        return dict(sorted(found.items()))
-    bands, rows_per_band = lsh_bands(config)
-    exact_rows = cluster.ray.put(np.array(sorted(found), np.int64))
-    mapper = cluster.remote(near_map, num_returns=buckets)
-    mapped = [mapper.remote(path, first, buckets, exact_rows, config.num_perm, bands, rows_per_band)
-              for path, first in parts]
-    reducer = cluster.remote(near_reduce)
-    need = config.threshold * config.num_perm
-    pairs: dict[tuple[int, int], str] = {}  # (later, earlier) -> id of earlier: grows with the duplicates
-    for b in range(buckets):
-        table = cluster.get(reducer.remote(need, config.num_perm, *[m[b] for m in mapped]))
+    for table in tables[:exact_count]:
+        for row, twin in zip(table.column("row").to_pylist(), table.column("twin").to_pylist(), strict=True):
+            found[row] = ("exact_duplicate", twin)
+    pairs: dict[tuple[int, int], str] = {}  # (later, earlier) -> id of the earlier
+    for table in tables[exact_count:]:
         for a, later, twin in zip(table.column("a").to_pylist(), table.column("b").to_pylist(),
                                   table.column("id").to_pylist(), strict=True):
             pairs[(later, a)] = twin
-    del mapped
     dropped: set[int] = set()
-    for j, i in sorted(pairs):  # by later row, then earliest twin: the local greedy
+    for j, i in sorted(pairs):
         if j not in dropped and i not in dropped:
             dropped.add(j)
             found[j] = ("near_duplicate", pairs[(j, i)])
     return dict(sorted(found.items()))
+
+
+def plan_on_cluster(cluster, measured, config):
+    """`find_duplicates` over the measured checkpoint, computed by the cluster's workers (see the module):
+    a reference to the decisions, which stay in the object store for the workers applying them (the driver
+    holds only object references and the list of parts)."""
+    from corpusctl.stages.dedup import lsh_bands
+
+    parts = cluster.inputs(measured)
+    buckets = max(2, min(len(parts), 4 * cluster.cpus()))
+    exact: list = []
+    if config.exact:
+        mapper = cluster.remote(exact_map, num_returns=buckets)
+        mapped = [mapper.remote(path, first, buckets) for path, first, _ in parts]
+        reducer = cluster.remote(exact_reduce)
+        exact = [reducer.remote(*[m[b] for m in mapped]) for b in range(buckets)]
+        del mapped
+    near: list = []
+    if config.near:
+        bands, rows_per_band = lsh_bands(config)
+        mapper = cluster.remote(near_map, num_returns=buckets)
+        mapped = [mapper.remote(path, first, buckets, config.num_perm, bands, rows_per_band, *exact)
+                  for path, first, _ in parts]
+        reducer = cluster.remote(near_reduce)
+        need = config.threshold * config.num_perm
+        near = [reducer.remote(need, config.num_perm, *[m[b] for m in mapped]) for b in range(buckets)]
+        del mapped
+    return cluster.remote(decide).remote(len(exact), *exact, *near)  # (a task failing fails the apply)
