@@ -24,16 +24,19 @@ from pathlib import Path
 from _common import ROOT, corpus_bytes, generated_corpus, parse_mb
 
 DRIVER = """
-import atexit, json, runpy, sys
+import json, runpy, sys
 def _dump():
     io = dict(line.split(': ') for line in open('/proc/self/io').read().splitlines())
     status = dict(line.split(':', 1) for line in open('/proc/self/status').read().splitlines())
     json.dump({'rchar': int(io['rchar']), 'wchar': int(io['wchar']), 'read_bytes': int(io['read_bytes']),
                'write_bytes': int(io['write_bytes']),
-               'vmhwm_kb': int(status['VmHWM'].split()[0])}, open(sys.argv[1], 'w'))
-atexit.register(_dump)
+               'vmhwm_kb': int(status['VmHWM'].split()[0])}, open(stats_file, 'w'))
+stats_file = sys.argv[1]
 sys.argv = ['corpusctl', *sys.argv[2:]]
-runpy.run_module('corpusctl', run_name='__main__')
+try:
+    runpy.run_module('corpusctl', run_name='__main__')
+finally:
+    _dump()
 """
 
 
