@@ -46,9 +46,12 @@ class Pickled:
     steps keep counters in arrays they add to."""
 
     def __init__(self, value):
+        import uuid
+
         from ray import cloudpickle
 
         self.data = cloudpickle.dumps(value)
+        self.key = uuid.uuid4().hex
 
     def load(self):
         import pickle
@@ -58,6 +61,21 @@ class Pickled:
 
 def unwrap(value):
     return value.load() if isinstance(value, Pickled) else value
+
+
+_FUNCTIONS: dict[str, Any] = {}
+
+
+def unwrap_function(value):
+    """A stage's batch function, kept by the worker process for the stage's next parts: its lazy state
+    (dictionaries, automata, a segmenter) is built once per worker, as in the local executor's pool."""
+    if not isinstance(value, Pickled):
+        return value
+    if value.key not in _FUNCTIONS:
+        if len(_FUNCTIONS) >= 2:  # (the stage before last is done)
+            _FUNCTIONS.pop(next(iter(_FUNCTIONS)))
+        _FUNCTIONS[value.key] = value.load()
+    return _FUNCTIONS[value.key]
 
 
 def part_name(index: int) -> str:
@@ -114,7 +132,7 @@ def map_part(name: str, fn, source: str, out_dir: str, index: int) -> dict:
     """A per-record stage over one part of its input (a worker's task)."""
     from corpusctl.executor import apply
 
-    fn = unwrap(fn)
+    fn = unwrap_function(fn)
 
     def batches(counter, _rejects):
         for batch in read_batches(Path(source), BATCH_SIZE):
@@ -144,7 +162,7 @@ def source_part(stage, scrub, unit, stop: bool, out_dir: str, index: int) -> dic
     """One source file read, scrubbed and written by a worker (ingest)."""
     from corpusctl.executor import apply
 
-    scrub = unwrap(scrub)
+    scrub = unwrap_function(scrub)
 
     def batches(counter, rejects):
         for batch in stage.read_unit(rejects, counter, scrub, unit):
