@@ -269,8 +269,12 @@ class Cluster:
         try:
             return self.ray.get(ref)
         except self.ray.exceptions.RayTaskError as exc:
-            cause = exc.as_instanceof_cause()
-            raise cause from None
+            from corpusctl.errors import CorpusctlError
+
+            cause = getattr(exc, "cause", None)
+            if isinstance(cause, CorpusctlError):  # a user error (--strict, a bad source): its own message
+                raise cause from None
+            raise exc.as_instanceof_cause() from None
 
     def plan(self, step, ctx, measured, checkpoint) -> tuple[Any, dict]:
         """A global step's `plan` run by a worker: (a reference to the plan, left in the object store; the

@@ -92,6 +92,24 @@ def test_dedup_decisions_on_the_cluster_equal_find_duplicates(cluster, tmp_path)
     assert got == expected
 
 
+def test_strict_stops_at_a_malformed_line_read_by_a_worker(cluster, tmp_path):
+    from corpusctl.cli import app
+    from typer.testing import CliRunner
+
+    (tmp_path / "docs").mkdir()
+    good = {"title": "配电箱巡检", "text": "配电箱门未关闭，箱内积灰严重，电工已到现场清理并更换了损坏的漏电保护器。"}
+    (tmp_path / "docs" / "a.jsonl").write_text(json.dumps(good, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp_path / "docs" / "b.jsonl").write_text('{"title": "x", "text": \n', encoding="utf-8")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("name: s\noutput: out\nsources:\n  - {name: docs, path: docs, format: jsonl, "
+                      "title_field: title, domain: industrial, kind: sop}\nmix: {enabled: false}\n"
+                      "ner: {enabled: false}\nclassification: {enabled: false}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["build", str(recipe), "--output", str(tmp_path / "out"), "--quiet", "--strict",
+                                      "--executor", "ray", "--ray-address", cluster.address])
+    assert result.exit_code != 0 and "b.jsonl:1" in result.output and "--strict" in result.output, result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
 def test_sample_build_on_the_cluster_equals_local_and_resumes_per_part(cluster, sample_out, tmp_path):
     out = build(ROOT / "recipes" / "sample.yaml", tmp_path / "out", "--executor", "ray", "--ray-address",
                 cluster.address, "--keep-work")
