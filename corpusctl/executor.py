@@ -1,8 +1,10 @@
 """Executors run a stage's batch function over Arrow record batches.
 
 The local executor keeps a bounded number of batches in flight (memory stays flat) and returns results
-in input order, so the output is identical for any number of workers. The Ray executor runs the same
-function as Ray Data `map_batches`.
+in input order, so the output is identical for any number of workers. Under `--executor ray` the build
+runs its stages as Ray tasks over part files (corpusctl/distributed.py); `RayExecutor.map` (the same
+function as Ray Data `map_batches` over batches shipped from this process) remains for callers that stream
+batches themselves.
 """
 
 from __future__ import annotations

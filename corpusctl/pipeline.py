@@ -33,6 +33,8 @@ from corpusctl.io.workdir import (
     batch_chars,
     empty_schema,
     read_batches,
+    reject_line,
+    split_bookkeeping,
     write_json,
 )
 from corpusctl.manifest import file_entries, make_manifest, write_rejects
@@ -41,7 +43,6 @@ from corpusctl.recipe import Recipe
 from corpusctl.stages.base import GlobalStep, Output, Stage, Step, step
 
 BATCH_SIZE = 256
-BOOKKEEPING = ("_reject", "_reject_detail", "_events")
 
 
 @dataclass
@@ -135,6 +136,12 @@ class Build:
         self.timings: dict[str, float] = {}
         """Seconds of the global steps that are not stage checkpoints (vocabulary, writes, exports)."""
         self.executor = make_executor(options.executor, options.workers, options.ray_address)
+        self.cluster = None
+        """Under `--executor ray`: the cluster whose workers read and write the checkpoints (distributed.py)."""
+        if self.executor.name == "ray":
+            from corpusctl.distributed import Cluster
+
+            self.cluster = Cluster(self.executor.ray, self.executor.workers)
         self.overlap = self.executor.name == "local" and self.executor.workers > 1
         """Run single-threaded global steps in processes of their own, alongside the rest (local, >1 core;
         a Ray driver is not forked)."""
@@ -151,6 +158,28 @@ class Build:
         """The rejects file of the step running on the driver now (`reject` writes to it)."""
         self.stop_at_reject = False
         """--strict and the step running now rejects malformed input: a reject stops the build."""
+
+    def __getstate__(self) -> dict:
+        """The build sent to a cluster's worker (an output, a plan or the manifest computed there): its
+        recipe, options, folders and statistics; no executor, cluster, progress display, jobs or open file."""
+        state = dict(self.__dict__)
+        state.update(executor=None, cluster=None, jobs={}, open_rejects=None, results={}, progress=Progress())
+        return state
+
+    def background(self, fn: Callable, *args):
+        """Run `fn(*args)` alongside the build: a Ray task on a cluster's worker (reading and writing the
+        shared work folder there), else a forked process (or at once, with one core). `.result()` waits."""
+        if self.cluster is not None:
+            from corpusctl.distributed import RemoteJob
+
+            return RemoteJob(self.cluster, fn, *args)
+        return Background(fn, *args, inline=not self.overlap)
+
+    def offload(self, fn: Callable, *args):
+        """`fn(*args)`, on a cluster's worker when there is one (IO over the work folder stays off the driver)."""
+        if self.cluster is not None:
+            return self.background(fn, *args).result()
+        return fn(*args)
 
     # -- the runner: the plan, step by step ------------------------------------------------------------
 
@@ -224,20 +253,9 @@ class Build:
                 job.job.cancel()
             shutil.rmtree(self.final, ignore_errors=True)  # a half-assembled output is of no use to --resume
             raise
-        for instance, cp in ran:
-            if instance.manifest_key:
-                outputs[instance.manifest_key] = instance.summary(self, cp or self.job_checkpoints.get(instance.name))
-        write_rejects(self, self.final)
-        outputs["wall_seconds"] = round(time.perf_counter() - started, 3)  # what a person waited
-        manifest = make_manifest(self, outputs)
-        if self.recipe.report.enabled:
-            from corpusctl.report import write_report
-
-            report_started = time.perf_counter()
-            write_report(manifest, self.final)
-            manifest["step_seconds"]["report"] = round(time.perf_counter() - report_started, 3)
-        manifest["files"] = file_entries(self.final)
-        write_json(self.final / "manifest.json", manifest)
+        # the summaries read checkpoints and the manifest lists every output file with its hash: on a
+        # cluster's worker under --executor ray
+        self.offload(_finish_output, self, ran, outputs, time.perf_counter() - started)
         return self.final
 
     def run_stage(self, stage: Stage, source: StageCheckpoint | None) -> StageCheckpoint:
@@ -258,16 +276,33 @@ class Build:
         measure = step.measure()
         measured = self.run_stage(measure, source) if measure is not None else None
         inputs = [cp for cp in (source, measured) if cp is not None]
-        cp, stats = self.checkpoint(step.name, *step.settings(), inputs=inputs, files=step.files())
+        on_cluster = self.cluster is not None
+        cp, stats = self.checkpoint(step.name, *step.settings(), inputs=inputs, files=step.files(),
+                                    parts=on_cluster and step.applies)
         plan = None
         if stats is None:
             step_started = time.perf_counter()
             counter = StageCounter()
             with open(cp.rejects, "w", encoding="utf-8") as rejects:
                 self.open_rejects, self.stop_at_reject = rejects, False
-                plan, plan_stats = step.plan(self, measured, cp)
-                if step.applies:
+                planned = step.plan_on_cluster(self, self.cluster, measured, cp) if on_cluster else None
+                if planned is None and on_cluster and step.applies:
+                    # planned on a worker; the plan stays in the object store, for the workers applying it
+                    planned = self.cluster.plan(step, self, measured, cp)
+                plan, plan_stats = planned if planned is not None else step.plan(self, measured, cp)
+                if step.applies and not on_cluster:
                     self._apply(step, plan, source, cp, counter)
+            if step.applies and on_cluster:  # each part on a worker; the rejects appended to the plan's
+                from corpusctl.distributed import apply_part
+
+                plan_ref = plan if isinstance(plan, self.cluster.ray.ObjectRef) else self.cluster.put(plan)
+                parts = self.cluster.inputs(source)
+                if type(step).plan_part is not GlobalStep.plan_part:  # each worker gets its part's share
+                    calls = [(step, share, path, 0)
+                             for share, (path, _, _) in zip(self.cluster.plan_parts(step, plan_ref, parts), parts)]
+                else:
+                    calls = [(step, plan_ref, path, first) for path, first, _ in parts]
+                counter = self.cluster.run_parts(cp, apply_part, calls)
             stats = {**plan_stats, **(counter.stats(0) if step.applies else {})}
             stats["seconds"] = round(time.perf_counter() - step_started, 3)
             cp.finish(stats)
@@ -296,8 +331,9 @@ class Build:
         if stats is not None:
             job = Background(lambda: None, inline=True)
         else:
-            step.counter = self.step_counter(step.name, step.progress_total(self, source))
-            job = Background(step.plan, self, source, cp, inline=not self.overlap)
+            counter = self.step_counter(step.name, step.progress_total(self, source))
+            step.counter = counter if self.cluster is None else None  # (shared memory: this machine only)
+            job = self.background(step.plan, self, source, cp)
         self.jobs[step.name] = _Job(step, cp, job)
         self.started.add(step.name)
         self.job_checkpoints[step.name] = cp
@@ -313,7 +349,7 @@ class Build:
             job = Background(lambda: stats, inline=True)
         else:
             counter = self.step_counter(output.label, output.rows(self, source))
-            job = Background(_write_output, output, self, source, cp, counter, inline=not self.overlap)
+            job = self.background(_write_output, output, self, source, cp, counter if self.cluster is None else None)
         self.jobs[output.name] = _Job(output, cp, job)
         self.started.add(output.name)
 
@@ -327,7 +363,7 @@ class Build:
         if isinstance(job.step, Output):
             files = job.checkpoint.dir / "files"
             if files.is_dir():
-                shutil.copytree(files, self.final, dirs_exist_ok=True)
+                self.offload(_copy_tree, files, self.final)
             self.progress.step_done(job.step.label)  # (a reused output never started a bar)
             self.timings[job.step.label.lower()] = round(job.job.seconds, 3)
             return value
@@ -344,6 +380,8 @@ class Build:
 
     def _source_stage(self, stage: Stage, scrub) -> StageCheckpoint:
         """Ingest: batches read from the sources (the stage counts what it reads), scrubbed by the executor."""
+        if self.cluster is not None and hasattr(stage, "units"):
+            return self._source_stage_on_cluster(stage, scrub)
         cp, stats = self.checkpoint(stage.name, *stage.settings(), files=stage.files())
         if stats is not None:
             return cp
@@ -367,10 +405,42 @@ class Build:
             raise CorpusctlError(stage.empty_message(cp))
         return self._finish_stage(cp, counter, started)
 
+    def _source_stage_on_cluster(self, stage: Stage, scrub) -> StageCheckpoint:
+        """Ingest on a cluster: each source file read, scrubbed and written as one part by a worker."""
+        from corpusctl.distributed import source_part
+
+        cp, stats = self.checkpoint(stage.name, *stage.settings(), files=stage.files(), parts=True)
+        if stats is not None:
+            return cp
+        started = time.perf_counter()
+        self.progress.stage_started(stage.name, None)
+        stop = self.strict and stage.malformed_input_rejects
+        scrub_ref = self.cluster.put(scrub)
+        calls = [(stage, scrub_ref, unit, stop) for unit in stage.units()]
+        counter = self.cluster.run_parts(cp, source_part, calls, self.progress)
+        if counter.docs_out == 0:
+            raise CorpusctlError(stage.empty_message(cp))
+        return self._finish_stage(cp, counter, started)
+
+    def _map_on_cluster(self, name: str, fn, source: StageCheckpoint, settings, files) -> StageCheckpoint:
+        """A per-record stage on a cluster: one task per part of its input, reading and writing the work
+        folder; the driver gets each part's statistics."""
+        from corpusctl.distributed import map_part
+
+        cp, stats = self.checkpoint(name, *settings, inputs=[source], files=files, parts=True)
+        if stats is not None:
+            return cp
+        started = time.perf_counter()
+        self.progress.stage_started(name, self.stats.get(source.name, {}).get("docs_out"))
+        fn_ref = self.cluster.put(fn)
+        calls = [(name, fn_ref, path) for path, _first, _rows in self.cluster.inputs(source)]
+        counter = self.cluster.run_parts(cp, map_part, calls, self.progress)
+        return self._finish_stage(cp, counter, started)
+
     # -- what steps use -----------------------------------------------------------------------------------
 
     def checkpoint(self, name: str, *settings, inputs: Iterable[StageCheckpoint] = (),
-                   files: Iterable[str | Path] = ()) -> tuple[StageCheckpoint, dict | None]:
+                   files: Iterable[str | Path] = (), parts: bool = False) -> tuple[StageCheckpoint, dict | None]:
         """The stage's checkpoint and, with --resume, its statistics if it can be reused.
 
         The fingerprint covers everything that decides the stage's output: its recipe settings, the
@@ -393,12 +463,17 @@ class Build:
             reason = "; ".join(STALE_REASONS.get(part, part) for part in changed)
             self.recomputed[name] = reason
             self.progress.message(f"{name}: checkpoint is stale ({reason}); recomputing")
-        cp.reset()
+        if parts:  # written by a cluster's workers: the finished parts of an interrupted run are kept
+            cp.start_parts(self.options.resume)
+        else:
+            cp.reset()
         return cp, None
 
     def map_stage(self, name: str, fn: Callable[[dict], dict], source: StageCheckpoint, *settings,
                   files: Iterable[str | Path] = ()) -> StageCheckpoint:
         """Run a batch function over the source checkpoint; rejects and events are split off and counted."""
+        if self.cluster is not None:
+            return self._map_on_cluster(name, fn, source, settings, files)
         cp, stats = self.checkpoint(name, *settings, inputs=[source], files=files)
         if stats is not None:
             return cp
@@ -432,31 +507,13 @@ class Build:
         return cp
 
     def _split_bookkeeping(self, stage: str, batch: pa.RecordBatch, counter: StageCounter) -> pa.RecordBatch:
-        names = batch.schema.names
-        if "_events" in names:
-            counter.add_events(batch.column("source").to_pylist() if "source" in names else [""] * batch.num_rows,
-                               batch.column("_events").to_pylist())
-        if "_reject" in names:
-            reasons = batch.column("_reject").to_pylist()
-            if any(reasons):
-                details = batch.column("_reject_detail").to_pylist() if "_reject_detail" in names else [""] * len(reasons)
-                rows = batch.to_pylist()
-                for row, reason, detail in zip(rows, reasons, details):
-                    if reason:
-                        counter.rejects[reason] += 1
-                        record = {k: v for k, v in row.items() if not k.startswith("_")}
-                        self.reject(stage, row.get("id"), row.get("source"), reason, detail, record)
-                keep = pa.array([not r for r in reasons])
-                batch = batch.filter(keep)
-        drop = [n for n in names if n in BOOKKEEPING]
-        return batch.drop_columns(drop) if drop else batch
+        return split_bookkeeping(stage, batch, counter, self.reject)
 
     def reject(self, stage: str, record_id, source, reason: str, detail: str, record) -> None:
         """Write a rejected record to the rejects file of the step running now."""
         if self.stop_at_reject:  # strict is about malformed input, not about quality filtering
             raise InputError(f"{detail or record_id}: {reason} (--strict stops the build at malformed input)")
-        self.open_rejects.write(json.dumps({"id": record_id, "source": source, "stage": stage, "reason": reason,
-                                            "detail": detail, "record": record}, ensure_ascii=False) + "\n")
+        self.open_rejects.write(reject_line(stage, record_id, source, reason, detail, record))
 
     def step_counter(self, name: str, total: int | None):
         """A row counter in shared memory that a global step advances from its own process; the progress
@@ -509,6 +566,29 @@ class _Job:
     step: Step
     checkpoint: StageCheckpoint
     job: Background
+
+
+def _finish_output(ctx: Build, ran: list, outputs: dict, elapsed: float) -> None:
+    """The steps' manifest sections, the rejects, the manifest, the report and the file list, into `ctx.final`."""
+    started = time.perf_counter() - elapsed
+    for instance, cp in ran:
+        if instance.manifest_key:
+            outputs[instance.manifest_key] = instance.summary(ctx, cp or ctx.job_checkpoints.get(instance.name))
+    write_rejects(ctx, ctx.final)
+    outputs["wall_seconds"] = round(time.perf_counter() - started, 3)  # what a person waited
+    manifest = make_manifest(ctx, outputs)
+    if ctx.recipe.report.enabled:
+        from corpusctl.report import write_report
+
+        report_started = time.perf_counter()
+        write_report(manifest, ctx.final)
+        manifest["step_seconds"]["report"] = round(time.perf_counter() - report_started, 3)
+    manifest["files"] = file_entries(ctx.final)
+    write_json(ctx.final / "manifest.json", manifest)
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    shutil.copytree(source, target, dirs_exist_ok=True)
 
 
 def _write_output(output: Output, ctx: Build, source: StageCheckpoint, cp: StageCheckpoint, counter) -> dict:

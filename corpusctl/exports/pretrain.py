@@ -59,8 +59,8 @@ class Pretrain(Output):
         from corpusctl.stages.fusion import fusion_columns
 
         started = time.perf_counter()
-        stats = write_dataset(source.data, out / "pretrain", pretrain_features(fusion_columns(self.recipe)),
-                              parse_size(self.settings_section.max_shard_size))
+        stats = ctx.offload(write_dataset, source.data, out / "pretrain", pretrain_features(fusion_columns(self.recipe)),
+                            parse_size(self.settings_section.max_shard_size))
         ctx.timings["write pretrain"] = round(time.perf_counter() - started, 3)
         return stats
 
@@ -91,8 +91,8 @@ class Mask(Output):
                 masked = ctx.map_stage(f"mask-epoch-{epoch}", stage, source, config.model_dump(mode="json"), seed,
                                        epoch)
                 # writing the shards and measuring the masks overlap the next epoch's masking
-                jobs.append(Background(masked_outputs, source.data, masked.data, out / "masked" / f"epoch-{epoch}",
-                                       MaskStatistics(config, vocab), inline=not ctx.overlap))
+                jobs.append(ctx.background(masked_outputs, source.data, masked.data, out / "masked" / f"epoch-{epoch}",
+                                           MaskStatistics(config, vocab)))
             per_epoch = {str(epoch): job.result() for epoch, job in enumerate(jobs)}
             for epoch, job in enumerate(jobs):
                 ctx.timings[f"write masked + statistics epoch-{epoch}"] = round(job.seconds, 3)
@@ -129,4 +129,4 @@ class TitleReconstruction(Output):
         features = Features({"id": Value("string"), "content": Value("string"), "title": Value("string")})
         if rows_in(rows.data) == 0:
             return {"rows": 0}
-        return write_dataset(rows.data, out / "title_reconstruction", features)
+        return ctx.offload(write_dataset, rows.data, out / "title_reconstruction", features)

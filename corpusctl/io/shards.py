@@ -54,7 +54,10 @@ def write_dataset(data: Path, out: Path, features, max_shard_size: int | None = 
         shard, written = 0, 0
         writer = ArrowWriter(features=features, path=str(partial[0]))
         for batch in read_batches(data, SHARD_BATCH_ROWS):
+            # taken afresh: the same rows then have the same bytes whatever slices of earlier batches their
+            # columns were (a checkpoint's batches differ between the local executor and a cluster's parts)
             table = pa.Table.from_batches([batch]).select(columns)
+            table = table.take(pa.array(range(table.num_rows), pa.int64()))
             while table.num_rows:
                 if written == ends[shard]:
                     writer.finalize()

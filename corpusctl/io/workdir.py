@@ -27,28 +27,55 @@ def write_json(path: Path, data) -> None:
     os.replace(tmp, path)
 
 
+PARTS = "parts"
+"""A checkpoint written by a cluster's workers: `parts/part-NNNNN.arrow` (Arrow streams, in order), each with
+its `part-NNNNN.json` (its statistics, written last) and its rejects `part-NNNNN.rejects.jsonl`."""
+
+
+def part_files(data: Path) -> list[Path]:
+    """The part files of a checkpoint written by workers, in order (none for a single `data.arrow`)."""
+    folder = data.parent / PARTS
+    return sorted(folder.glob("part-*.arrow")) if folder.is_dir() else []
+
+
+def data_files(data: Path) -> list[Path]:
+    """The files holding a checkpoint's rows, in order: `data.arrow`, or the part files of a cluster run."""
+    if data.exists() or not (data.parent / PARTS).is_dir():
+        return [data]
+    return part_files(data)
+
+
 def read_batches(path: Path, batch_size: int) -> Iterator[pa.RecordBatch]:
-    """Record batches of exactly `batch_size` rows (the last may be shorter) from an Arrow stream file.
+    """Record batches of exactly `batch_size` rows (the last may be shorter) from an Arrow stream file, or
+    from the part files of a checkpoint written by a cluster's workers (read in order, as one stream).
 
     Fixed batch boundaries make every stage's output independent of how its input was chunked. The file is
     read, not memory-mapped: mapped pages stay resident, so a pass over a large checkpoint would grow the
     process by the checkpoint's size.
     """
-    with pa.OSFile(str(path)) as source:
-        reader = pa.ipc.open_stream(source)
-        buffer: list[pa.RecordBatch] = []
-        buffered = 0
-        for batch in reader:
-            buffer.append(batch)
-            buffered += batch.num_rows
-            while buffered >= batch_size:
-                table = pa.Table.from_batches(buffer).combine_chunks()
-                yield table.slice(0, batch_size).to_batches()[0]
-                rest = table.slice(batch_size)
-                buffer = rest.to_batches() if rest.num_rows else []
-                buffered = rest.num_rows
-        if buffered:
-            yield pa.Table.from_batches(buffer).combine_chunks().to_batches()[0]
+    buffer: list[pa.RecordBatch] = []
+    buffered = 0
+    schema: pa.Schema | None = None
+    for file in data_files(path):
+        with pa.OSFile(str(file)) as source:
+            reader = pa.ipc.open_stream(source)
+            for batch in reader:
+                if not batch.num_rows:
+                    continue
+                if schema is None:
+                    schema = batch.schema
+                elif batch.schema != schema:  # (parts written apart may type an all-null column apart)
+                    batch = pa.Table.from_batches([batch]).select(schema.names).cast(schema).to_batches()[0]
+                buffer.append(batch)
+                buffered += batch.num_rows
+                while buffered >= batch_size:
+                    table = pa.Table.from_batches(buffer).combine_chunks()
+                    yield table.slice(0, batch_size).to_batches()[0]
+                    rest = table.slice(batch_size)
+                    buffer = rest.to_batches() if rest.num_rows else []
+                    buffered = rest.num_rows
+    if buffered:
+        yield pa.Table.from_batches(buffer).combine_chunks().to_batches()[0]
 
 
 class ArrowStreamWriter:
@@ -164,6 +191,33 @@ class StageCheckpoint:
         self.dir.mkdir(parents=True)
         _UNFINISHED.add(self.dir)
 
+    @property
+    def parts_dir(self) -> Path:
+        return self.dir / PARTS
+
+    def start_parts(self, resume: bool) -> None:
+        """Before workers write part files: with `resume`, the finished parts of an interrupted run of the same
+        fingerprint (`started.json`) are kept (each has its `.json`, written last), the rest removed; otherwise
+        the folder starts empty."""
+        started = self.dir / "started.json"
+        try:
+            same = resume and json.loads(started.read_text(encoding="utf-8")).get("fingerprint") == self.fingerprint
+        except (OSError, ValueError):
+            same = False
+        if same and not self.done_file.exists():
+            for path in self.parts_dir.glob("*"):
+                stem = path.name.split(".")[0]
+                if not (self.parts_dir / f"{stem}.json").exists():
+                    path.unlink()
+            for path in self.dir.iterdir():
+                if path.is_file() and path.name != "started.json":
+                    path.unlink()
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir.mkdir(parents=True)
+        self.parts_dir.mkdir(parents=True, exist_ok=True)
+        write_json(started, {"fingerprint": self.fingerprint})
+
     def finish(self, stats: dict) -> None:
         write_json(self.done_file, {"fingerprint": self.fingerprint, "parts": self.parts, "stats": stats})
         _UNFINISHED.discard(self.dir)
@@ -200,6 +254,15 @@ class StageCounter:
                 self.events.update(names)
                 self.events_by_source.setdefault(source, Counter()).update(names)
 
+    def merge(self, stats: dict) -> None:
+        """Add the statistics of a part (`stats()` of a worker's counter)."""
+        for key in ("docs_in", "docs_out", "chars_in", "chars_out"):
+            setattr(self, key, getattr(self, key) + stats[key])
+        self.rejects.update(stats["rejects"])
+        self.events.update(stats["events"])
+        for source, events in stats["events_by_source"].items():
+            self.events_by_source.setdefault(source, Counter()).update(events)
+
     def stats(self, seconds: float) -> dict:
         return {
             "docs_in": self.docs_in, "docs_out": self.docs_out,
@@ -209,6 +272,38 @@ class StageCounter:
             "events_by_source": {s: dict(sorted(c.items())) for s, c in sorted(self.events_by_source.items())},
             "seconds": round(seconds, 3),
         }
+
+
+BOOKKEEPING = ("_reject", "_reject_detail", "_events")
+
+
+def reject_line(stage: str, record_id, source, reason: str, detail: str, record) -> str:
+    """A line of a rejects file."""
+    return json.dumps({"id": record_id, "source": source, "stage": stage, "reason": reason, "detail": detail,
+                       "record": record}, ensure_ascii=False) + "\n"
+
+
+def split_bookkeeping(stage: str, batch: pa.RecordBatch, counter: StageCounter, reject) -> pa.RecordBatch:
+    """Count a batch's `_events`, hand its rejected rows to `reject(stage, id, source, reason, detail, record)`
+    and return the kept rows without the bookkeeping columns."""
+    names = batch.schema.names
+    if "_events" in names:
+        counter.add_events(batch.column("source").to_pylist() if "source" in names else [""] * batch.num_rows,
+                           batch.column("_events").to_pylist())
+    if "_reject" in names:
+        reasons = batch.column("_reject").to_pylist()
+        if any(reasons):
+            details = batch.column("_reject_detail").to_pylist() if "_reject_detail" in names else [""] * len(reasons)
+            rows = batch.to_pylist()
+            for row, reason, detail in zip(rows, reasons, details):
+                if reason:
+                    counter.rejects[reason] += 1
+                    record = {k: v for k, v in row.items() if not k.startswith("_")}
+                    reject(stage, row.get("id"), row.get("source"), reason, detail, record)
+            keep = pa.array([not r for r in reasons])
+            batch = batch.filter(keep)
+    drop = [n for n in names if n in BOOKKEEPING]
+    return batch.drop_columns(drop) if drop else batch
 
 
 def batch_chars(batch: pa.RecordBatch) -> int:
@@ -249,5 +344,8 @@ def read_columns(path: Path, columns: list[str]) -> dict[str, list]:
 
 
 def rows_in(path: Path) -> int:
-    with pa.memory_map(str(path)) as source:
-        return sum(b.num_rows for b in pa.ipc.open_stream(source))
+    total = 0
+    for file in data_files(path):
+        with pa.memory_map(str(file)) as source:
+            total += sum(b.num_rows for b in pa.ipc.open_stream(source))
+    return total

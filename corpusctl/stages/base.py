@@ -125,8 +125,21 @@ class GlobalStep(Step):
         in a process of its own with `background` (then the plan must be picklable, and `ctx` read-only)."""
         raise NotImplementedError
 
+    def plan_on_cluster(self, ctx: Build, cluster, measured: StageCheckpoint | None,
+                        checkpoint: StageCheckpoint) -> tuple[Any, dict] | None:
+        """Under `--executor ray`: the plan computed by the cluster's workers with bounded driver memory
+        (`cluster` is a `corpusctl.distributed.Cluster`: tasks over the parts of `measured`, shuffles); the
+        same plan as `plan`'s. None (the default): `plan` runs on the driver."""
+        return None
+
     applies: ClassVar[bool] = True
     """Whether `apply` changes the stream; a step that only produces a result (vocabulary, readings) does not."""
+
+    def plan_part(self, plan: Any, first_row: int, rows: int) -> Any:
+        """The share of the plan that `apply` needs for the rows `first_row ... first_row + rows - 1`, to be
+        applied with row numbers counted from the share's first row (0). A cluster's worker applying the
+        plan to one part then gets only that part's share. None (the default): workers get the whole plan."""
+        return None
 
     def apply(self, batch: pa.RecordBatch, plan: Any, first_row: int) -> pa.RecordBatch:
         """The decision for the rows `first_row ...` of the input; may drop rows (via `_reject`) or repeat them."""

@@ -310,3 +310,12 @@ class Dedup(GlobalStep):
                 reasons[offset], details[offset] = reason, f"duplicate of {twin}"
         return (batch.append_column("_reject", pa.array(reasons, pa.string()))
                 .append_column("_reject_detail", pa.array(details, pa.string())))
+
+    def plan_part(self, drops: dict[int, tuple[str, str]], first_row: int, rows: int):
+        return {row - first_row: value for row, value in drops.items() if first_row <= row < first_row + rows}
+
+    def plan_on_cluster(self, ctx, cluster, measured, checkpoint):
+        """The same decisions as `plan`, computed by shuffles on the cluster (stages/dedup_cluster.py)."""
+        from corpusctl.stages.dedup_cluster import plan_on_cluster
+
+        return plan_on_cluster(cluster, measured, self.settings_section), {}  # (a reference to the plan)

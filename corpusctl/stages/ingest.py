@@ -78,11 +78,27 @@ class Ingest(Stage):
     def read(self, ctx, counter, scrub) -> Iterator[pa.RecordBatch]:
         """Batches of raw records of every source in recipe order (with each record's fallback id when the
         scrub will need it); rejected lines are scrubbed here and written as they come."""
+        return self._batches(ctx, counter, scrub, ((source, SourceReader(source)) for source in self.recipe.sources))
+
+    def units(self) -> list[tuple[int, str, str]]:
+        """The sources' files in recipe order, (source index, file, relative name): each can be read on its
+        own, by a cluster's worker (`read_unit`), the records of all of them in order being `read`'s."""
+        return [(index, str(file), rel) for index, source in enumerate(self.recipe.sources)
+                for file, rel in source_files(source.path, source.format)]
+
+    def read_unit(self, ctx, counter, scrub, unit: tuple[int, str, str]) -> Iterator[pa.RecordBatch]:
+        """`read` of one of `units()`."""
+        index, file, rel = unit
+        source = self.recipe.sources[index]
+        items = getattr(SourceReader(source), f"_read_{source.format}")(Path(file), rel)
+        return self._batches(ctx, counter, scrub, [(source, items)])
+
+    def _batches(self, ctx, counter, scrub, sources) -> Iterator[pa.RecordBatch]:
         keys = [*COLUMNS, "_fallback_id"] if scrub else COLUMNS
         pending: dict[str, list] = {c: [] for c in keys}
-        for source in self.recipe.sources:
+        for source, items in sources:
             relative = {str(file): rel for file, rel in source_files(source.path, source.format)}
-            for item in SourceReader(source):
+            for item in items:
                 counter.docs_in += 1
                 if isinstance(item, Reject):
                     counter.rejects[item.reason] += 1

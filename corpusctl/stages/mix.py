@@ -443,6 +443,11 @@ class Mix(GlobalStep):
         first_copy = np.concatenate([[0], np.cumsum(copies, dtype=np.int64)])
         return CopyPlan(copies, as_pair, first_copy), {"mix": plan.stats}
 
+    def plan_part(self, plan: CopyPlan, first_row: int, rows: int) -> CopyPlan:
+        start, end = int(plan.first_copy[first_row]), int(plan.first_copy[first_row + rows])
+        return CopyPlan(plan.copies[first_row:first_row + rows], plan.as_pair[start:end],
+                        plan.first_copy[first_row:first_row + rows + 1] - start)
+
     def apply(self, batch: pa.RecordBatch, plan: CopyPlan, first_row: int) -> pa.RecordBatch:
         """The chosen copies of these documents, taken in Arrow (no Python rows)."""
         counts = plan.copies[first_row:first_row + batch.num_rows]
