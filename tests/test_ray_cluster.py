@@ -9,7 +9,6 @@ import os
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, build
 
 pytestmark = pytest.mark.ray
@@ -93,8 +92,9 @@ def test_dedup_decisions_on_the_cluster_equal_find_duplicates(cluster, tmp_path)
 
 
 def test_strict_stops_at_a_malformed_line_read_by_a_worker(cluster, tmp_path):
-    from corpusctl.cli import app
     from typer.testing import CliRunner
+
+    from corpusctl.cli import app
 
     (tmp_path / "docs").mkdir()
     good = {"title": "配电箱巡检", "text": "配电箱门未关闭，箱内积灰严重，电工已到现场清理并更换了损坏的漏电保护器。"}
@@ -131,8 +131,9 @@ def test_sample_build_on_the_cluster_equals_local_and_resumes_per_part(cluster, 
     (lost.parent / f"{lost.name}.partial").write_bytes(b"half a part")
     kept = {p.name: p.stat().st_mtime_ns for p in parts if p != lost}
     earlier = (work / "clean" / "done.json").stat().st_mtime_ns
-    from corpusctl.cli import app
     from typer.testing import CliRunner
+
+    from corpusctl.cli import app
 
     result = CliRunner().invoke(app, ["build", str(ROOT / "recipes" / "sample.yaml"), "--output", str(out),
                                       "--quiet", "--executor", "ray", "--ray-address", cluster.address, "--resume",

@@ -328,10 +328,6 @@ def counted(batches: Iterable[pa.RecordBatch], counter) -> Iterator[pa.RecordBat
         yield batch
 
 
-def iter_rows(path: Path, columns: list[str], counter=None, batch_size: int = 256) -> Iterator[dict]:
-    """Rows of a checkpoint as dicts of the named columns, streamed batch by batch."""
-    for batch in counted(read_batches(path, batch_size), counter):
-        yield from batch.select(columns).to_pylist()
 
 
 def read_columns(path: Path, columns: list[str]) -> dict[str, list]:

@@ -70,7 +70,7 @@ def near_map(path: str, first_row: int, buckets: int, num_perm: int, bands: int,
              *exact: pa.Table) -> list[pa.Table]:
     """A part's eligible rows (not in the `exact` duplicates, with a signature), one record per band:
     (band, key, row), in `buckets` tables by key. (No signature travels: 20 bytes per row and band.)"""
-    from corpusctl.exports.splits import band_keys
+    from corpusctl.text.minhash import band_keys
 
     signatures, rows, _ids = _signatures(path, first_row, num_perm)
     exact_rows = np.concatenate([t.column("row").to_numpy() for t in exact] or [np.zeros(0, np.int64)])
@@ -90,7 +90,7 @@ def near_map(path: str, first_row: int, buckets: int, num_perm: int, bands: int,
 
 
 def _signatures(path: str, first_row: int, num_perm: int) -> tuple[np.ndarray, np.ndarray, pa.Array]:
-    from corpusctl.stages.dedup import signature_column
+    from corpusctl.text.minhash import signature_column
 
     table = _part(path, ["id", "_minhash"])
     n = table.num_rows
@@ -106,7 +106,7 @@ def _by_part(a: np.ndarray, firsts: np.ndarray, table: pa.Table) -> list[pa.Tabl
 
 def near_reduce(firsts: np.ndarray, *tables: pa.Table) -> list[pa.Table]:
     """The candidate pairs (a < b) of rows sharing a (band, key), in one table per part of `a`."""
-    from corpusctl.exports.splits import bucket_pairs
+    from corpusctl.text.minhash import bucket_pairs
 
     tables = [t for t in tables if t.num_rows]
     if not tables:
@@ -189,12 +189,10 @@ def decide(exact_count: int, *tables: pa.Table) -> dict[int, tuple[str, str]]:
     return dict(sorted(found.items()))
 
 
-def plan_on_cluster(cluster, measured, config):
+def plan_on_cluster(cluster, measured, config, lsh_bands: tuple[int, int]):
     """`find_duplicates` over the measured checkpoint, computed by the cluster's workers (see the module):
     a reference to the decisions, which stay in the object store for the workers applying them (the driver
-    holds only object references and the list of parts)."""
-    from corpusctl.stages.dedup import lsh_bands
-
+    holds only object references and the list of parts). `lsh_bands`: (bands, rows per band) of the local path."""
     parts = cluster.inputs(measured)
     buckets = max(2, min(len(parts), 4 * cluster.cpus()))
     exact: list = []
@@ -206,7 +204,7 @@ def plan_on_cluster(cluster, measured, config):
         del mapped
     near: list = []
     if config.near:
-        bands, rows_per_band = lsh_bands(config)
+        bands, rows_per_band = lsh_bands
         firsts = np.array([first for _, first, _ in parts], np.int64)
         mapper = cluster.remote(near_map, num_returns=buckets)
         mapped = [mapper.remote(path, first, buckets, config.num_perm, bands, rows_per_band, *exact)
