@@ -27,16 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from corpusctl.config import parse_size  # noqa: E402
-from corpusctl.stages.segment import (  # noqa: E402
-    SegmentConfig,
-    Segmenter,
-    SegmentStage,
-    compare,
-    evaluate,
-    read_gold,
-    read_lexicon,
-    train_pkuseg,
-)
+from corpusctl.lexicons import user_words as read_user_words  # noqa: E402
+from corpusctl.segmenter.core import Segmenter  # noqa: E402
+from corpusctl.segmenter.evaluation import compare, evaluate, read_gold  # noqa: E402
+from corpusctl.segmenter.training import train_pkuseg  # noqa: E402
+from corpusctl.stages.segment import SegmentConfig, SegmentStage  # noqa: E402
 
 PKU_GOLD = ROOT.parent / "shared" / "external" / "seg" / "pku_test_gold.utf8"
 LEXICON = ROOT / "lexicons" / "industrial_terms.txt"
@@ -118,7 +113,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    user_words = read_lexicon(LEXICON) if LEXICON.exists() else []
+    user_words = read_user_words(LEXICON) if LEXICON.exists() else []
     terms = [w for w, _, _ in user_words] or ["离心泵", "安全阀", "泄漏", "灭火器", "接地线", "压力表"]
     texts, source = bench_texts(parse_size(args.size), args.seed, terms)
     nbytes = sum(len(t.encode("utf-8")) for t in texts)

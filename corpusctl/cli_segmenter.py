@@ -32,7 +32,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def _user_words(lexicons: list[Path] | None, no_lexicon: bool) -> list[tuple]:
     from corpusctl.lexicons import user_words
-    from corpusctl.stages.segment import merge_user_words
+    from corpusctl.segmenter.backends import merge_user_words
 
     if no_lexicon:
         return []
@@ -90,7 +90,7 @@ def train(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from corpusctl.stages.segment import train_pkuseg
+    from corpusctl.segmenter.training import train_pkuseg
 
     with user_errors():
         user_words = _user_words(lexicon, no_lexicon)
@@ -121,7 +121,7 @@ def cut(
 
     Example: corpusctl segmenter cut "操作人员应当定期检查安全阀" --backend jieba
     """
-    from corpusctl.stages.segment import Segmenter
+    from corpusctl.segmenter.core import Segmenter
 
     with user_errors():
         words = Segmenter(backend, _user_words(lexicon, no_lexicon), model=model).segment(text)
@@ -147,7 +147,8 @@ def evaluate_cmd(
 
     Example: corpusctl segmenter eval pku_test_gold.utf8 --backend jieba --backend rjieba
     """
-    from corpusctl.stages.segment import Segmenter, evaluate, read_gold
+    from corpusctl.segmenter.core import Segmenter
+    from corpusctl.segmenter.evaluation import evaluate, read_gold
 
     backends = backend or (["jieba", "rjieba"] + (["pkuseg"] if model else []))
     with user_errors():
@@ -181,7 +182,7 @@ def agreement(
 
     Example: corpusctl segmenter agreement sample_data/general/news.csv --field body --limit 100
     """
-    from corpusctl.stages.segment import agreement as measure
+    from corpusctl.segmenter.evaluation import agreement as measure
 
     with user_errors():
         texts = [text for path in textfiles for text in _read_texts(path, field)][:limit]

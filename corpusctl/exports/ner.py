@@ -133,7 +133,7 @@ def _words(words: list[dict] | None) -> list[tuple[int, int, str]] | None:
         return None
     if isinstance(words[0], tuple):
         return words
-    from corpusctl.stages.segment import UPOS
+    from corpusctl.segmenter.pos import UPOS
 
     return [(int(w["start"]), int(w["end"]), UPOS[int(w["pos"])]) for w in words]
 
@@ -236,7 +236,7 @@ def _span_lists(column, with_pos: bool = False) -> list:
     parts = [flat.field("start").to_numpy(zero_copy_only=False).tolist(),
              flat.field("end").to_numpy(zero_copy_only=False).tolist()]
     if with_pos:
-        from corpusctl.stages.segment import UPOS
+        from corpusctl.segmenter.pos import UPOS
 
         names = np.array(UPOS, dtype=object)
         parts.append(names[flat.field("pos").to_numpy(zero_copy_only=False).astype(np.int64)].tolist())

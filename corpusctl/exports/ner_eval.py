@@ -99,7 +99,8 @@ def distant_labels(texts: Sequence[str], ontology_dir: Path | str, lexicons: Seq
     import numpy as np
 
     from corpusctl.ontology import Annotator, load_ontology, read_lexicons, segmenter_terms
-    from corpusctl.stages.segment import UPOS, Segmenter
+    from corpusctl.segmenter.core import Segmenter
+    from corpusctl.segmenter.pos import UPOS
 
     from .distant import refine
     from .ner import NerConfig, _drop_overlaps, _span_order

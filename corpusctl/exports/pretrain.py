@@ -18,7 +18,7 @@ def pretrain_features(extra: list[str] = ()):
     """The pretrain/ columns; `extra` string columns (the fused context, in fusion's column mode) at the end."""
     from datasets import ClassLabel, Features, Sequence, Value
 
-    from corpusctl.stages.segment import UPOS
+    from corpusctl.segmenter.pos import UPOS
 
     ints = Sequence(Value("int32"))
     span = [{"start": Value("int32"), "end": Value("int32"), "concept_id": Value("string"), "category": Value("string"),

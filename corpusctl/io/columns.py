@@ -12,7 +12,7 @@ import pyarrow as pa
 SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("concept_id", pa.string()),
                   ("category", pa.string()), ("sense", pa.string())])
 WORD = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("pos", pa.int8())])
-"""A word over `text`/`title`; `pos` indexes `corpusctl.stages.segment.UPOS`."""
+"""A word over `text`/`title`; `pos` indexes `corpusctl.segmenter.pos.UPOS`."""
 SENTENCE = pa.struct([("start", pa.int32()), ("end", pa.int32())])
 INT_SEQ = pa.list_(pa.int32())
 

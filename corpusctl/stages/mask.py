@@ -50,8 +50,8 @@ from pydantic import Field, model_validator
 
 from corpusctl.config import StageSection
 from corpusctl.errors import CorpusctlError
+from corpusctl.segmenter.pos import UPOS
 from corpusctl.stages import stable_hash
-from corpusctl.stages.segment import UPOS
 
 CONTENT_POS = ("NOUN", "PROPN", "VERB", "ADJ", "ADV")
 MASKED_COLUMNS = ("id", "input_ids", "attention_mask", "token_type_ids", "special_tokens_mask", "labels")

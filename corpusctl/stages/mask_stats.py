@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from corpusctl.segmenter.pos import UPOS
 from corpusctl.stages.mask import (
     CONTENT_POS,
     IGNORE_INDEX,
@@ -20,7 +21,6 @@ from corpusctl.stages.mask import (
     first_per_row,
     to_batch,
 )
-from corpusctl.stages.segment import UPOS
 
 
 class MaskStatistics:

@@ -440,6 +440,6 @@ class Tokenize(Stage):
         return [self.settings_section.max_seq_len, sha256_text(self.results["vocab"].to_str())[:16]]
 
     def function(self):
-        from corpusctl.stages.segment import UPOS
+        from corpusctl.segmenter.pos import UPOS
 
         return TokenizeStage(self.results["vocab"].to_str(), self.settings_section.max_seq_len, list(UPOS))

@@ -104,7 +104,7 @@ def test_the_build_reports_progress_of_vocabulary_and_exports(tmp_path, workers)
 
 
 def test_segmenter_training_reports_each_epoch():
-    from corpusctl.stages.segment import EpochLog
+    from corpusctl.segmenter.training import EpochLog
 
     seen = []
     log = EpochLog(lambda epoch, f1: seen.append((epoch, f1)))

@@ -23,8 +23,8 @@ from typer.testing import CliRunner
 from corpusctl.cli import app
 from corpusctl.exports.schemes import read_conll, tags_to_spans, validate_file, validate_tags
 from corpusctl.recipe import load_recipe
+from corpusctl.segmenter.pos import UPOS
 from corpusctl.stages.mask import CONTENT_POS, IGNORE_INDEX
-from corpusctl.stages.segment import UPOS
 
 SAMPLE = ROOT / "recipes" / "sample.yaml"
 SPLITS = ("train", "dev", "test")
@@ -301,7 +301,7 @@ def test_two_epochs_draw_different_masks(sample_out):
 
 def test_rjieba_cuts_like_jieba_on_the_sample(pretrain, recipe):
     from corpusctl.ontology import segmenter_terms
-    from corpusctl.stages.segment import agreement
+    from corpusctl.segmenter.evaluation import agreement
 
     texts = list(pretrain["text"]) + [t for t in pretrain["title"] if t]
     words = segmenter_terms(recipe.ontology.dir, list(recipe.segment.lexicons))

@@ -17,25 +17,12 @@ from typer.testing import CliRunner
 from corpusctl.cli_segmenter import app
 from corpusctl.errors import CorpusctlError
 from corpusctl.lexicons import user_words
-from corpusctl.stages.segment import (
-    INFO_FILE,
-    JIEBA_TO_UPOS,
-    PKU_TO_UPOS,
-    POS_TABLE_FILE,
-    UPOS,
-    SegmentConfig,
-    Segmenter,
-    SegmentStage,
-    agreement,
-    compare,
-    evaluate,
-    merge_user_words,
-    read_gold,
-    summary,
-    to_upos,
-    train_pkuseg,
-    word_f1,
-)
+from corpusctl.segmenter.backends import INFO_FILE, POS_TABLE_FILE, merge_user_words
+from corpusctl.segmenter.core import Segmenter
+from corpusctl.segmenter.evaluation import agreement, compare, evaluate, read_gold, word_f1
+from corpusctl.segmenter.pos import JIEBA_TO_UPOS, PKU_TO_UPOS, UPOS, to_upos
+from corpusctl.segmenter.training import train_pkuseg
+from corpusctl.stages.segment import SegmentConfig, SegmentStage, summary
 
 PKU_GOLD = ROOT.parent / "shared" / "external" / "seg" / "pku_test_gold.utf8"
 BACKENDS = ("jieba", "rjieba", "pkuseg")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tokenizers import Tokenizer
 
 from corpusctl.io.columns import to_record_batch
-from corpusctl.stages.segment import UPOS
+from corpusctl.segmenter.pos import UPOS
 from corpusctl.stages.tokenize import BertWordPiece, TokenizeStage
 from corpusctl.stages.vocab import VocabConfig, train_tokenizer
 
