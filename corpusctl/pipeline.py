@@ -278,7 +278,7 @@ class Build:
         inputs = [cp for cp in (source, measured) if cp is not None]
         on_cluster = self.cluster is not None
         cp, stats = self.checkpoint(step.name, *step.settings(), inputs=inputs, files=step.files(),
-                                    parts=on_cluster and step.applies)
+                                    in_parts=on_cluster and step.applies)
         plan = None
         if stats is None:
             step_started = time.perf_counter()
@@ -409,7 +409,7 @@ class Build:
         """Ingest on a cluster: each source file read, scrubbed and written as one part by a worker."""
         from corpusctl.distributed import source_part
 
-        cp, stats = self.checkpoint(stage.name, *stage.settings(), files=stage.files(), parts=True)
+        cp, stats = self.checkpoint(stage.name, *stage.settings(), files=stage.files(), in_parts=True)
         if stats is not None:
             return cp
         started = time.perf_counter()
@@ -427,7 +427,7 @@ class Build:
         folder; the driver gets each part's statistics."""
         from corpusctl.distributed import map_part
 
-        cp, stats = self.checkpoint(name, *settings, inputs=[source], files=files, parts=True)
+        cp, stats = self.checkpoint(name, *settings, inputs=[source], files=files, in_parts=True)
         if stats is not None:
             return cp
         started = time.perf_counter()
@@ -440,7 +440,7 @@ class Build:
     # -- what steps use -----------------------------------------------------------------------------------
 
     def checkpoint(self, name: str, *settings, inputs: Iterable[StageCheckpoint] = (),
-                   files: Iterable[str | Path] = (), parts: bool = False) -> tuple[StageCheckpoint, dict | None]:
+                   files: Iterable[str | Path] = (), in_parts: bool = False) -> tuple[StageCheckpoint, dict | None]:
         """The stage's checkpoint and, with --resume, its statistics if it can be reused.
 
         The fingerprint covers everything that decides the stage's output: its recipe settings, the
@@ -463,7 +463,7 @@ class Build:
             reason = "; ".join(STALE_REASONS.get(part, part) for part in changed)
             self.recomputed[name] = reason
             self.progress.message(f"{name}: checkpoint is stale ({reason}); recomputing")
-        if parts:  # written by a cluster's workers: the finished parts of an interrupted run are kept
+        if in_parts:  # written by a cluster's workers: the finished parts of an interrupted run are kept
             cp.start_parts(self.options.resume)
         else:
             cp.reset()
