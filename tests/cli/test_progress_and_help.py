@@ -79,17 +79,20 @@ def test_the_build_reports_progress_of_vocabulary_and_exports(tmp_path, workers)
     from corpusctl.pipeline import BuildOptions, build
     from corpusctl.recipe import load_recipe
 
+    reports = (ROOT / "sample_data" / "industrial" / "inspection_reports.jsonl").read_text(encoding="utf-8")
+    (tmp_path / "reports.jsonl").write_text("\n".join(reports.splitlines()[:80]) + "\n", encoding="utf-8")
     recipe = tmp_path / "r.yaml"
-    recipe.write_text(textwrap.dedent(f"""\
+    recipe.write_text(textwrap.dedent("""\
         name: progress
         output: out
         sources:
-          - {{name: reports, path: {ROOT}/sample_data/industrial/inspection_reports.jsonl, format: jsonl,
+          - {name: reports, path: reports.jsonl, format: jsonl,
              text_field: content, title_field: title, label_field: category, domain: industrial,
-             kind: inspection_report}}
-        mix: {{enabled: false}}
-        vocab: {{size: 2000}}
-        mask: {{epochs: 1}}
+             kind: inspection_report}
+        mix: {enabled: false}
+        vocab: {size: 2000}
+        mask: {epochs: 1}
+        report: {enabled: false}
         """), encoding="utf-8")
     recording = Recording()
     result = build(load_recipe(recipe), BuildOptions(workers=workers), recording)

@@ -53,7 +53,7 @@ def tiny_recipe(folder: Path, extra: str = "", docs: int = 12) -> Path:
         mask: {epochs: 1}
         ner: {enabled: false}
         classification: {enabled: false}
-        """) + extra, encoding="utf-8")
+        """) + extra + "report: {enabled: false}\n", encoding="utf-8")
     return recipe
 
 

@@ -207,10 +207,3 @@ def test_background_steps_return_values_and_raise_errors():
         assert job.result() == [1, 2, 3] and job.seconds is not None
         with pytest.raises(CorpusctlError, match="no rows"):
             Background(_fail, "no rows", inline=inline).result()
-
-
-@pytest.mark.ray
-def test_ray_executor_gives_the_local_shards(sample_out, tmp_path):
-    pytest.importorskip("ray")
-    out = build(SAMPLE, tmp_path / "out", "--executor", "ray", "--workers", "2")
-    assert_same_shards(out, sample_out)
