@@ -1,9 +1,7 @@
 """Executors: same output for any number of workers and for Ray; fixed batch boundaries."""
 
-import signal
 
 import pyarrow as pa
-import pytest
 
 from corpusctl.executor import LocalExecutor
 from corpusctl.io.workdir import ArrowStreamWriter, read_batches
@@ -30,27 +28,6 @@ def test_workers_do_not_change_output():
     assert one.column("text").to_pylist()[5] == "字5字5"
 
 
-@pytest.mark.ray
-def test_ray_executor_equals_local():
-    pytest.importorskip("ray")
-    # Ray workers import functions by module, so use one from the package, not from this test file.
-    from corpusctl.executor import RayExecutor
-    from corpusctl.stages.clean import zero_priority as _zero_priority
-
-    def run(executor):
-        return pa.Table.from_batches(list(executor.map(_zero_priority, batches(1000, 64))))
-
-    handler = signal.getsignal(signal.SIGTERM)
-    executor = RayExecutor(2)
-    try:
-        ray_table = run(executor)
-    finally:
-        executor.close()
-    assert ray_table.equals(run(LocalExecutor(1)))
-    assert ray_table.column("priority").to_pylist() == [0.0] * 1000
-    # ray.init's SIGTERM handler (SystemExit) is gone with the Ray the executor started: a process forked
-    # later and terminated at once must not unwind into its parent's code
-    assert signal.getsignal(signal.SIGTERM) is handler
 
 
 def test_read_batches_rechunks_to_fixed_size(tmp_path):

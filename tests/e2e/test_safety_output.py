@@ -313,7 +313,7 @@ def test_killed_at_every_step_of_publish_leaves_a_complete_output(tmp_path, monk
 
 
 def test_rebuilds_killed_at_random_moments_never_leave_the_output_missing(tmp_path):
-    """Seven real rebuilds, every third killed with SIGKILL at a seeded random moment, with a reader polling."""
+    """Four real rebuilds, the first and the last killed with SIGKILL at a seeded random moment, with a reader polling."""
     recipe = write_project(tmp_path)
     out = tmp_path / "out"
     assert run_build(recipe).exit_code == 0
@@ -321,7 +321,7 @@ def test_rebuilds_killed_at_random_moments_never_leave_the_output_missing(tmp_pa
     poller = start_poller(out, stop)
     rng = random.Random(7)
     command = [sys.executable, "-m", "corpusctl", "build", str(recipe), "--quiet", "--workers", "1"]
-    for attempt in range(7):
+    for attempt in range(4):
         args = command + (["--resume", "--seed", str(attempt)] if attempt % 3 == 1 else ["--seed", str(attempt)])
         run = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if attempt % 3 == 0:
@@ -334,7 +334,7 @@ def test_rebuilds_killed_at_random_moments_never_leave_the_output_missing(tmp_pa
     stop.touch()
     seen = json.loads(poller.communicate(timeout=60)[0])
     assert seen["missing"] == 0 and seen["reads"] > 0, seen
-    assert json.loads((out / "manifest.json").read_text())["seed"] == 5
+    assert json.loads((out / "manifest.json").read_text())["seed"] == 2
 
 
 # -- property: no file outside corpusctl's own is ever deleted or moved ----------------------------------
