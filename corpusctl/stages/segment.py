@@ -57,6 +57,7 @@ symbols, SYM; only of digits, NUM; a UPOS name given as a lexicon POS is taken a
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -194,7 +195,9 @@ class Segment(Stage):
     arrow = True
     manifest_key = "segment"
 
-    def _user_words(self) -> list:
+    @functools.cached_property
+    def user_words(self) -> list:
+        """The segmenter's dictionary (ontology terms + lexicons); loaded once, used by the function and summary."""
         from corpusctl.ontology import segmenter_terms
 
         ontology_dir = self.recipe.ontology.dir if self.recipe.ontology.enabled else None
@@ -206,7 +209,7 @@ class Segment(Stage):
         return term_files(self.recipe)
 
     def function(self):
-        return SegmentStage(self.settings_section, self._user_words())
+        return SegmentStage(self.settings_section, self.user_words)
 
     def summary(self, ctx, checkpoint) -> dict:
-        return summary(self.settings_section, self._user_words())
+        return summary(self.settings_section, self.user_words)
