@@ -41,8 +41,8 @@ WEIGHTS: dict[str, float] = {"cue": 2.0, "gloss": 0.6, "parent": 1.2, "ancestor"
                              "example": 0.6}
 """Evidence weight per kind (see the module docstring)."""
 KINDS = tuple(WEIGHTS)
-MIN_SCORE = 0.5
-MIN_MARGIN = 0.3
+MIN_SCORE = 0.4
+MIN_MARGIN = 0.2
 NEAR = 4
 """Evidence within this many characters counts in full; farther evidence decays as 1 / (1 + (d - NEAR) / 10)."""
 SENTENCE_END = "。！？!?；;\n"
