@@ -267,6 +267,7 @@ class EvalItem:
     term: str
     sense: str
     text: str
+    file: str = ""
 
 
 def read_eval_set(path) -> list[EvalItem]:
@@ -286,7 +287,7 @@ def read_eval_set(path) -> list[EvalItem]:
         split, term, sense, text = (f.strip() for f in fields)
         if text.count(term) != 1:
             raise CorpusctlError(f"{path}:{number}: {term!r} must occur exactly once in the sentence")
-        items.append(EvalItem(number, split, term, sense, text))
+        items.append(EvalItem(number, split, term, sense, text, str(path)))
     return items
 
 
@@ -312,7 +313,7 @@ def evaluate(annotate, items: list[EvalItem], defaults: dict[str, str]) -> dict:
                 t["non_default"] += 1
                 t["non_default_correct"] += got == item.sense
         if got != item.sense:
-            errors.append({"line": item.line, "split": item.split, "term": item.term, "want": item.sense,
+            errors.append({"file": item.file, "line": item.line, "split": item.split, "term": item.term, "want": item.sense,
                            "got": got if got is not None else "(no match)", "text": item.text})
     figures = {}
     for split, t in tallies.items():
