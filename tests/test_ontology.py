@@ -100,6 +100,8 @@ EVAL_SET = DEFAULT_DIR / "eval" / "homonyms.tsv"
 """The tuning set: the sense examples are its sentences."""
 HELD_OUT = DEFAULT_DIR / "eval" / "homonyms_heldout.tsv"
 """Written after the tuning set's errors had been looked at; never an example, never tuned on."""
+HELD_OUT_FLOOR = {"accuracy": 0.92, "non_default_accuracy": 0.85, "abstention_rate": 0.05}
+"""The issue's targets; measured once on the held-out set: 96.5 %, 95.0 %, 1.7 % (ontology/README.md)."""
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,8 @@ profile of weighted evidence words, all derived from the ontology itself:
 - `general` — the everyday words of the ontology's `general.txt` (孩子, 股市, 手机 …) are evidence for
   every sense but the default one (the industrial reading a safety corpus expects).
 - `example` — character bigrams near the term in the sense's `examples`, natural sentences that use the
-  term in that sense (the starter's are the tuned half of `ontology/eval/homonyms.tsv`; the held-out half
-  is never an example), so a sense learns the words its real contexts hold, not only its listed cues.
+  term in that sense (the starter's are the tuning set `ontology/eval/homonyms.tsv`; no sentence of the
+  held-out set `homonyms_heldout.tsv` is an example), so a sense learns the words its real contexts hold, not only its listed cues.
 
 Beyond whole words, every character in the window is weak evidence (`char`): a naive-Bayes log-odds of
 the character in each sense's profile words against the homonym's other senses, so 病房 leans to the
