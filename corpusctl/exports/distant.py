@@ -20,15 +20,15 @@ span as an entity unless
   characters: a sense chosen in text with nothing else of the domain around (孩子临近高考，压力大 …) is
   not a label worth an annotator's time, whatever the sense model chose; the same holds for a
   two-character HAZARD, PROCEDURE or BEHAVIOR term (`ANCHORED_CATEGORIES`: 冰雪节, 堵塞税收漏洞, 通过验收).
-  An anchor is another entity term, not the same word again (the two
-  冰雪 of 冰雪节上开展冰雪旅游 do not vouch for each other).
+  An anchor is another entity term, not the same word again (the two 冰雪 of 冰雪节上开展冰雪旅游 do not
+  vouch for each other).
 
-An entity term right before a word for a person by duty (`ROLE_HEADS`: 司机, 管理员, 班长 …) makes one ROLE
-with it (货车司机, 仓库管理员). A generic head right after a modifying word becomes one entity with it (`compound_heads`: 接班 + 人员 →
-接班人员, ROLE; not after an adverb, as in 立即组织人员撤离), and two entities written together form one
-head-final compound of the second one's type when the first names what the second holds or where it is
-(`COMPOUNDS`: 甲醇 + 储罐 → 甲醇储罐, EQUIPMENT; 车间 + 通道 → 车间通道, LOCATION): the
-longest compound, not two labels inside it. Words are `(start, end, upos)` from the segment
+An entity term right before a word for a person by duty (`ROLE_HEADS`: 司机, 管理员, 班长 …) makes one
+ROLE with it (货车司机, 仓库管理员). A generic head right after a modifying word becomes one entity with it
+(`compound_heads`: 接班 + 人员 → 接班人员, ROLE; not after an adverb, as in 立即组织人员撤离), and two
+entities written together form one head-final compound of the second one's type when the first names what
+the second holds or where it is (`COMPOUNDS`: 甲醇 + 储罐 → 甲醇储罐, EQUIPMENT; 车间 + 通道 → 车间通道,
+LOCATION): the longest compound, not two labels inside it. Words are `(start, end, upos)` from the segment
 stage (terms are always whole words there); without words only the stop-list, depth and suffix rules apply.
 """
 
@@ -235,7 +235,7 @@ ANCHOR_REACH = 20
 
 
 def _anchored(anchors: list[tuple[int, str]], start: int, end: int, surface: str) -> bool:
-    """Another specific entity term (`(start, text)`, sorted) other than `surface` within `ANCHOR_REACH`."""
+    """Another entity term (`anchors`: sorted `(start, text)`) than `surface` within `ANCHOR_REACH`."""
     i = bisect_right(anchors, (start - ANCHOR_REACH - 1, "\uffff"))
     return any(start - ANCHOR_REACH <= a <= end + ANCHOR_REACH and not start <= a < end and word != surface
                for a, word in anchors[i:i + 8])
