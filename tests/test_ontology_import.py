@@ -276,3 +276,49 @@ ex:rod a skos:Concept ; skos:prefLabel "接地极"@zh ; skos:broader ex:groundin
     assert touchdown.gloss.startswith("触地") and touchdown.examples == ("飞机平稳接地后开始减速。",)
     assert onto.get("skos:rod").parent == "h:接地"  # narrower concepts of a sense hang under the homonym
     assert ("related", "h:接地") in onto.relations.of(onto.index["skos:leak"])
+
+
+TRICKY_TURTLE = r'''@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ex: <http://example.org/x#> .
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+# a comment line with "quotes" and <brackets>
+ex:a a skos:Concept ; skos:prefLabel "泵 #1"@zh ; skos:altLabel "C# pump"@en .   # trailing comment
+ex:b a skos:Concept ;
+    skos:prefLabel "阀门"@zh-Hans , "valve"@EN ;
+    skos:broader ex:a ;
+    .
+ex:c skos:prefLabel "含\"引号\"的词"@zh ; skos:related ex:a .
+ex:d skos:prefLabel """多行
+标签"""@zh .
+ex:e skos:prefLabel "typed"^^<http://www.w3.org/2001/XMLSchema#string> ; skos:related [ skos:prefLabel "匿名"@zh ] .
+ex:f skos:related ( ex:a ex:b ) .
+ex:g rdfs:label 'single quoted'@zh ; skos:related ex:a.
+<http://example.org/x#h> skos:broader <http://example.org/x#a> .
+ex:i.j skos:related ex:k-l .
+ex:m skos:related ex:n , ex:o ; skos:prefLabel "m"@zh ;; skos:altLabel "m2"@zh .
+'''
+
+
+def test_the_fast_statement_reader_and_rdflib_read_the_same_triples():
+    """What the plain-statement reader takes plus what rdflib reads of the rest equals rdflib on the whole
+    text: the fast path may decline a statement, never read one differently."""
+    import rdflib
+
+    from corpusctl.ontology.importer import split_simple_statements
+
+    def term(value):
+        if isinstance(value, tuple):
+            return rdflib.Literal(value[0], lang=value[1])
+        return rdflib.URIRef(value)
+
+    def plain(graph):  # blank nodes named by what they hold, so two parses compare equal
+        return {(s, p, o) for s, p, o in graph if not isinstance(s, rdflib.BNode) and not isinstance(o, rdflib.BNode)}
+
+    whole = rdflib.Graph().parse(data=TRICKY_TURTLE, format="turtle")
+    rest, triples, _ = split_simple_statements(TRICKY_TURTLE.splitlines())
+    assert triples  # the fast path read some statements
+    combined = rdflib.Graph().parse(data=rest, format="turtle")
+    for s, p, o in triples:
+        combined.add((term(s), term(p), term(o)))
+    assert len(combined) == len(whole)
+    assert plain(combined) == plain(whole)
