@@ -122,7 +122,7 @@ def _print_explanation(item: dict, shown: int = 8) -> None:
 
 
 @app.command("eval")
-def eval_(file: Path = typer.Argument(..., help="Evaluation file: split<TAB>term<TAB>sense<TAB>sentence lines"),
+def eval_(files: list[Path] = typer.Argument(..., help="Evaluation files: split<TAB>term<TAB>sense<TAB>sentence lines"),
           directory: Path = DIR_OPTION,
           window: int = typer.Option(20, "--window", min=1, help="Evidence window for homonyms, in characters"),
           errors: bool = typer.Option(False, "--errors", help="List the sentences that went wrong"),
@@ -130,20 +130,22 @@ def eval_(file: Path = typer.Argument(..., help="Evaluation file: split<TAB>term
     """Homonym sense accuracy on hand-written sentences: overall, on non-default senses, and abstentions,
     per split (e.g. tuned / heldout) and in all.
 
-    Example: corpusctl ontology eval ontology/eval/homonyms.tsv --errors
+    Example: corpusctl ontology eval ontology/eval/homonyms.tsv ontology/eval/homonyms_heldout.tsv --errors
     """
     from corpusctl.ontology import Annotator, load_ontology
     from corpusctl.ontology.senses import evaluate, read_eval_set
 
-    try:
-        with user_errors():
-            ontology = load_ontology(directory)
-            items = read_eval_set(file)
-    except OSError as exc:
-        fail(f"{file}: {exc.strerror}")
+    items = []
+    with user_errors():
+        ontology = load_ontology(directory)
+        for file in files:
+            try:
+                items += read_eval_set(file)
+            except OSError as exc:
+                fail(f"{file}: {exc.strerror}")
     terms = {c.term: c for c in ontology.homonyms}
-    unknown = [f"{file}:{i.line}: {i.term!r} is not a homonym of {directory}" for i in items if i.term not in terms]
-    unknown += [f"{file}:{i.line}: {i.term} has no sense {i.sense!r}" for i in items
+    unknown = [f"{i.file}:{i.line}: {i.term!r} is not a homonym of {directory}" for i in items if i.term not in terms]
+    unknown += [f"{i.file}:{i.line}: {i.term} has no sense {i.sense!r}" for i in items
                 if i.term in terms and i.sense not in {s.id for s in terms[i.term].senses}]
     if unknown:
         for line in unknown:
@@ -154,7 +156,7 @@ def eval_(file: Path = typer.Argument(..., help="Evaluation file: split<TAB>term
     if as_json:
         console.print(json.dumps(result if errors else result["splits"], ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"homonym senses on {file}")
+    table = Table(title=f"homonym senses on {', '.join(map(str, files))}")
     for column in ("split", "sentences", "accuracy", "non-default", "non-default accuracy", "abstained"):
         table.add_column(column, justify="right")
     for split, f in sorted(result["splits"].items(), key=lambda kv: (kv[0] == "all", kv[0])):
@@ -164,7 +166,7 @@ def eval_(file: Path = typer.Argument(..., help="Evaluation file: split<TAB>term
     console.print(table)
     if errors:
         for e in result["errors"]:
-            console.print(f"{file}:{e['line']} [{e['split']}] {e['term']}: want {e['want']}, got "
+            console.print(f"{e['file']}:{e['line']} [{e['split']}] {e['term']}: want {e['want']}, got "
                           f"{e['got'] or '(abstained)'} — {e['text']}")
 
 

@@ -59,7 +59,7 @@ def read_homonyms() -> list[tuple[str, str, list[tuple[str, str, str, str | None
     """(term, default sense, senses); a sense: (id, gloss, category or "" for a general-language sense,
     parent term or None, cue words). Cues are words that sit near the term in that sense's writing; a
     sense's `context_cues` (added from the tuned half of eval/homonyms.tsv) follow its `cues`; `examples` are
-    natural sentences using the term in that sense (the tuned half of eval/homonyms.tsv)."""
+    natural sentences using the term in that sense (the tuning set eval/homonyms.tsv)."""
     out = []
     for line in _lines("homonyms.jsonl"):
         if line.strip():

@@ -97,26 +97,32 @@ def test_relations_are_held_as_arrays_and_queryable():
 
 
 EVAL_SET = DEFAULT_DIR / "eval" / "homonyms.tsv"
+"""The tuning set: the sense examples are its sentences."""
+HELD_OUT = DEFAULT_DIR / "eval" / "homonyms_heldout.tsv"
+"""Written after the tuning set's errors had been looked at; never an example, never tuned on."""
+HELD_OUT_FLOOR = {"accuracy": 0.92, "non_default_accuracy": 0.85, "abstention_rate": 0.05}
+"""The issue's targets; measured once on the held-out set: 96.5 %, 95.0 %, 1.7 % (ontology/README.md)."""
 
 
 @pytest.fixture(scope="module")
 def eval_figures(annotator) -> dict:
     from corpusctl.ontology.senses import evaluate, read_eval_set
 
-    items = read_eval_set(EVAL_SET)
+    items = read_eval_set(EVAL_SET) + read_eval_set(HELD_OUT)
     return evaluate(annotator.annotate, items, {c.term: c.default_sense for c in SHIPPED.homonyms})["splits"]
 
 
-def test_the_eval_set_is_natural_text_covering_every_homonym():
+@pytest.mark.parametrize(("path", "split"), [(EVAL_SET, "tuned"), (HELD_OUT, "heldout")])
+def test_the_eval_sets_are_natural_text_covering_every_homonym(path, split):
     from corpusctl.ontology.senses import read_eval_set
 
-    items = read_eval_set(EVAL_SET)
+    items = read_eval_set(path)
     assert len(items) >= 200
     per_term = Counter(i.term for i in items)
     assert set(per_term) == {c.term for c in SHIPPED.homonyms} and min(per_term.values()) >= 3
     defaults = {c.term: c.default_sense for c in SHIPPED.homonyms}
     assert sum(i.sense != defaults[i.term] for i in items) >= len(items) / 2
-    assert {i.split for i in items} == {"tuned", "heldout"}
+    assert {i.split for i in items} == {split}
     senses = {(c.term, s.id) for c in SHIPPED.homonyms for s in c.senses}
     assert all((i.term, i.sense) in senses for i in items)
     # never "{cue}，{term}。": every sentence has more to it than the term and one cue word
@@ -126,11 +132,12 @@ def test_the_eval_set_is_natural_text_covering_every_homonym():
         assert rest not in cues and len(item.text) >= 8, item.text
 
 
-def test_senses_on_natural_sentences_meet_the_targets_on_the_held_out_half(eval_figures):
+def test_senses_on_natural_sentences_keep_their_held_out_figures(eval_figures):
     held = eval_figures["heldout"]
-    assert held["accuracy"] >= 0.88 and held["non_default_accuracy"] >= 0.83
-    assert held["abstention_rate"] <= 0.08
-    assert eval_figures["all"]["accuracy"] >= 0.92 and eval_figures["all"]["abstention_rate"] <= 0.05
+    assert held["accuracy"] >= HELD_OUT_FLOOR["accuracy"]
+    assert held["non_default_accuracy"] >= HELD_OUT_FLOOR["non_default_accuracy"]
+    assert held["abstention_rate"] <= HELD_OUT_FLOOR["abstention_rate"]
+    assert eval_figures["tuned"]["accuracy"] >= 0.98  # the examples are the tuning set: training accuracy
 
 
 @pytest.mark.parametrize(("text", "term", "sense"), [
@@ -394,12 +401,11 @@ def test_starter_rebuild_is_byte_identical(tmp_path):
         assert (tmp_path / name).read_bytes() == (DEFAULT_DIR / name).read_bytes(), name
 
 
-def test_sense_examples_are_the_tuned_half_and_never_a_held_out_sentence():
-    """The sense model learns from `examples`; the held-out half of the eval set must stay unseen."""
+def test_sense_examples_are_the_tuning_set_and_never_a_held_out_sentence():
+    """The sense model learns from `examples`; the held-out set must stay unseen."""
     from corpusctl.ontology.senses import read_eval_set
 
-    items = read_eval_set(EVAL_SET)
     examples = {(c.term, s.id, e) for c in SHIPPED.homonyms for s in c.senses for e in s.examples}
-    held_out = {i.text for i in items if i.split == "heldout"}
+    held_out = {i.text for i in read_eval_set(HELD_OUT)}
     assert examples and not {e for _, _, e in examples} & held_out
-    assert examples == {(i.term, i.sense, i.text) for i in items if i.split == "tuned"}
+    assert examples == {(i.term, i.sense, i.text) for i in read_eval_set(EVAL_SET)}

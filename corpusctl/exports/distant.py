@@ -20,12 +20,15 @@ span as an entity unless
   characters: a sense chosen in text with nothing else of the domain around (孩子临近高考，压力大 …) is
   not a label worth an annotator's time, whatever the sense model chose; the same holds for a
   two-character HAZARD, PROCEDURE or BEHAVIOR term (`ANCHORED_CATEGORIES`: 冰雪节, 堵塞税收漏洞, 通过验收).
+  An anchor is another entity term, not the same word again (the two 冰雪 of 冰雪节上开展冰雪旅游 do not
+  vouch for each other).
 
-A generic head right after a modifying word becomes one entity with it (`compound_heads`: 接班 + 人员 →
-接班人员, ROLE; not after an adverb, as in 立即组织人员撤离), and two entities written together form one
-head-final compound of the second one's type when the first names what the second holds or where it is
-(`COMPOUNDS`: 甲醇 + 储罐 → 甲醇储罐, EQUIPMENT; 车间 + 通道 → 车间通道, LOCATION): the
-longest compound, not two labels inside it. Words are `(start, end, upos)` from the segment
+An entity term right before a word for a person by duty (`ROLE_HEADS`: 司机, 管理员, 班长 …) makes one
+ROLE with it (货车司机, 仓库管理员). A generic head right after a modifying word becomes one entity with it
+(`compound_heads`: 接班 + 人员 → 接班人员, ROLE; not after an adverb, as in 立即组织人员撤离), and two
+entities written together form one head-final compound of the second one's type when the first names what
+the second holds or where it is (`COMPOUNDS`: 甲醇 + 储罐 → 甲醇储罐, EQUIPMENT; 车间 + 通道 → 车间通道,
+LOCATION): the longest compound, not two labels inside it. Words are `(start, end, upos)` from the segment
 stage (terms are always whole words there); without words only the stop-list, depth and suffix rules apply.
 """
 
@@ -38,11 +41,14 @@ from dataclasses import dataclass, field
 
 DEFAULT_STOP = (
     "作业 设备 人员 运行 故障 备用 停机 停用 正常 异常 损坏 部件 零部件 事故 物料 参数 场所 装置 系统 设施 工具 "
-    "车辆 机械 材料 现场 状态 隐患 风险 安全 管理 检查 人 带电 停电 办公室 地下室"
+    "车辆 机械 材料 现场 状态 隐患 风险 安全 管理 检查 人 带电 停电 办公室 地下室 过期 缺失"
 ).split()
 """Generic words that are never entities by themselves."""
 COMPOUND_HEADS = ("人员",)
 """Generic heads that make a specific entity with the word before them (接班人员, 值班人员)."""
+ROLE_HEADS = ("管理员", "操作员", "驾驶员", "司机", "班长", "组长", "队长", "主任")
+"""Words for a person by duty that are no ontology terms: an entity term written right before one names the
+person's job (货车司机, 仓库管理员, 车间主任), one ROLE entity."""
 VAGUE_MODIFIERS = frozenset("岗位 相关 有关 所有 全体 其他 其它 工作 专门 专业 一般 各类 有关部门 部门 单位 现场 在场".split())
 """Modifiers that make nothing specific: 岗位人员, 相关人员, 工作人员 stay generic."""
 BOUND_SUFFIXES = "站房室间库池厂场塔楼处所馆队组科部班局管节"
@@ -228,10 +234,23 @@ ANCHOR_REACH = 20
 """A homonym's sense is only labelled with another (unambiguous) entity term this near it."""
 
 
-def _anchored(anchors: list[int], start: int, end: int) -> bool:
-    i = bisect_right(anchors, start - ANCHOR_REACH - 1)
-    return any(start - ANCHOR_REACH <= a <= end + ANCHOR_REACH and not start <= a < end
-               for a in anchors[i:i + 8])
+def _anchored(anchors: list[tuple[int, str]], start: int, end: int, surface: str) -> bool:
+    """Another entity term (`anchors`: sorted `(start, text)`) than `surface` within `ANCHOR_REACH`."""
+    i = bisect_right(anchors, (start - ANCHOR_REACH - 1, "\uffff"))
+    return any(start - ANCHOR_REACH <= a <= end + ANCHOR_REACH and not start <= a < end and word != surface
+               for a, word in anchors[i:i + 8])
+
+
+def _role_head(text: str, end: int, words: Sequence[tuple[int, int, str]], starts: list[int]) -> str:
+    """The `ROLE_HEADS` word that starts right at `end` (a whole word when the words are known), or ""."""
+    for head in ROLE_HEADS:
+        if text.startswith(head, end):
+            if words:
+                here = _word_at(words, starts, end)
+                if here < 0 or words[here][0] != end or words[here][1] != end + len(head):
+                    continue
+            return head
+    return ""
 
 
 def _material_heads(text: str, terms: list[dict], rules: DistantRules) -> list[dict]:
@@ -280,7 +299,8 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
     starts = [w[0] for w in words]
     orgs = organisations(text, words) if words else []
     terms = _material_heads(text, list(terms), rules)
-    anchors = sorted(int(t["start"]) for t in terms if t.get("category") and not t.get("sense"))
+    anchors = sorted((int(t["start"]), text[int(t["start"]):int(t["end"])]) for t in terms
+                     if t.get("category") and not t.get("sense"))
     out = []
     for term in terms:
         kind = term.get("category") or ""
@@ -292,6 +312,12 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
             continue
         surface = text[start:end]
         extended = bool(term.get("compound"))
+        head = _role_head(text, end, words, starts)
+        if head and not rules.generic(surface, str(term.get("concept_id") or ""), str(term.get("sense") or "")) \
+                and not any(a <= start and end <= b for a, b in orgs):
+            out.append((start, end + len(head), "ROLE"))
+            counts["extended_role"] += 1
+            continue
         if surface in rules.compound_heads and words:
             here = _word_at(words, starts, start)
             if here > 0 and words[here - 1][1] == start and words[here - 1][2] in _MODIFIERS \
@@ -305,11 +331,11 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
             counts["dropped_in_organisation"] += 1
             continue
         generic = rules.generic(surface, str(term.get("concept_id") or ""), str(term.get("sense") or ""))
-        if term.get("sense") and not _anchored(anchors, start, end):
+        if term.get("sense") and not _anchored(anchors, start, end, surface):
             counts["dropped_unanchored_homonym"] += 1
             continue
         if kind in rules.anchored_categories and end - start <= ANCHORED_MAX_LEN and not extended \
-                and not _anchored(anchors, start, end):
+                and not _anchored(anchors, start, end, surface):
             counts["dropped_isolated"] += 1
             continue
         container = None if extended else rules.container(text, start, end)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,6 +261,150 @@ def read_relation_table(path: Path, resolve: Mapping[str, str], problems: list[P
 # -- SKOS -------------------------------------------------------------------------------------------------
 
 
+_PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>\s*\.?\s*$", re.IGNORECASE)
+_TOKEN = re.compile(r"""\s*(?:<([A-Za-z][\w+.-]*:[^<>"\s]*)>"""     # 1: <absolute iri>
+                    r'|"([^"\\\n]*)"(?:@([A-Za-z][A-Za-z0-9-]*))?(?![\^@\w])'  # 2, 3: "literal"@lang
+                    r"|([A-Za-z][\w-]*):((?:[\w.-]*[\w-])?)"         # 4, 5: prefix:local
+                    r"|(a)(?=[\s<])"                                  # 6: a (rdf:type)
+                    r"|([;,.]))")                                      # 7: punctuation
+_NAME = r"(<[A-Za-z][\w+.-]*:[^<>\"\s]*>|[A-Za-z][\w-]*:(?:[\w.-]*[\w-])?)"
+_ONE_LINE = re.compile(rf"\s*{_NAME}\s+{_NAME}\s+{_NAME}\s*\.\s*$")
+"""`subject predicate object .` on one line, all three IRIs or prefixed names (most `skos:related` pairs)."""
+_COMMENT = re.compile(r"\s#[^\"'<>]*$")
+"""A comment at the end of a line (no quote or IRI after the `#`)."""
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+Literal = tuple[str, "str | None"]
+"""A literal object: (text, language or None)."""
+
+
+def _statement_triples(statement: str, prefixes: Mapping[str, str]) -> list[tuple[str, str, str | Literal]] | None:
+    """The triples of one plain Turtle statement (`subject verb object, object ; verb object .` with IRIs,
+    prefixed names, `a` and plain or language-tagged literals without escapes), or None for anything else."""
+    values: list = []  # each token: ("iri", text) | ("lit", (text, lang)) | ("p", punctuation)
+    position, size = 0, len(statement)
+    while position < size:
+        match = _TOKEN.match(statement, position)
+        if match is None:
+            if statement[position:].strip():
+                return None
+            break
+        iri, literal, lang, prefix, local, a, punct = match.groups()
+        if iri is not None:
+            values.append(("iri", iri))
+        elif literal is not None:
+            values.append(("lit", (literal, lang.lower() if lang else None)))
+        elif prefix is not None:
+            if prefix not in prefixes:
+                return None
+            values.append(("iri", prefixes[prefix] + local))
+        elif a is not None:
+            values.append(("a", RDF_TYPE))
+        else:
+            values.append(("p", punct))
+        position = match.end()
+    return _triples(values)
+
+
+def _triples(values: list) -> list[tuple[str, str, str | Literal]] | None:
+    """subject (verb object (, object)*) (; verb object (, object)*)* ;? . — or None."""
+    if len(values) < 4 or values[0][0] != "iri" or values[-1] != ("p", "."):
+        return None
+    subject, out, i = values[0][1], [], 1
+    while i < len(values) - 1:
+        kind, verb = values[i]
+        if kind not in ("iri", "a"):
+            return None
+        i += 1
+        while True:
+            kind, obj = values[i]
+            if kind not in ("iri", "lit"):
+                return None
+            out.append((subject, verb, obj))
+            i += 1
+            if values[i] != ("p", ","):
+                break
+            i += 1
+        if values[i] == ("p", ";"):
+            i += 1
+            while values[i] == ("p", ";"):
+                i += 1
+        elif i != len(values) - 1:
+            return None
+    return out or None
+
+
+def split_simple_statements(lines: list[str]) -> tuple[str, list[tuple[str, str, str | Literal]], dict[str, int]]:
+    """Turtle text with its plain statements taken out (as blank lines, so rdflib's line numbers stay right),
+    those statements' triples (objects: an IRI string or a (text, language) literal), and the line where each
+    of their subjects is first described. rdflib's Turtle parser manages ~20,000 triples/s; a thesaurus is
+    mostly plain statements (`ex:c a skos:Concept ; skos:prefLabel "…"@zh ; skos:broader ex:p .`, one-line
+    `skos:related` pairs), which this reads many times faster. Anything else (blank nodes, lists, escapes,
+    datatypes, long literals, unknown prefixes, a `@base`) is left to rdflib."""
+    prefixes: dict[str, str] = {}
+    kept: list[str] = []
+    triples: list[tuple[str, str, str | Literal]] = []
+    first: dict[str, int] = {}
+    pending: list[str] = []
+    raw = in_long_literal = based = False
+    names: dict[str, str | None] = {}  # written name -> IRI (None: unknown prefix)
+
+    def expand(name: str) -> str | None:
+        if name not in names:
+            if name.startswith("<"):
+                names[name] = name[1:-1]
+            else:
+                prefix, _, local = name.partition(":")
+                names[name] = prefixes[prefix] + local if prefix in prefixes else None
+        return names[name]
+
+    for number, line in enumerate(lines, 1):
+        if not pending and not raw and not based:
+            one = _ONE_LINE.match(line)
+            if one:
+                a, b, c = one.groups()
+                s, p, o = names.get(a) or expand(a), names.get(b) or expand(b), names.get(c) or expand(c)
+                if s and p and o:
+                    triples.append((s, p, o))
+                    first.setdefault(s, number)
+                    kept.append("")
+                    continue
+        stripped = line.strip()
+        if raw or '"""' in line or "'''" in line:  # to rdflib as written, up to the statement's end
+            kept += pending
+            pending = []
+            kept.append(line)
+            if line.count('"""') % 2 or line.count("'''") % 2:
+                in_long_literal = not in_long_literal
+            raw = in_long_literal or not stripped.endswith(".")
+            continue
+        if not pending:
+            if not stripped or stripped.startswith("#"):
+                kept.append(line)
+                continue
+            if stripped[0] in "@PpBb" and stripped.lower().startswith(("@base", "base ", "@prefix", "prefix ")):
+                declared = _PREFIX.match(line)
+                if declared:
+                    prefixes[declared.group(1) or ""] = declared.group(2)
+                    names.clear()
+                else:
+                    based = True
+                kept.append(line)
+                continue
+        pending.append(_COMMENT.sub("", line) if "#" in line else line)
+        if not pending[-1].rstrip().endswith("."):
+            continue
+        found = None if based else _statement_triples("\n".join(pending), prefixes)
+        if found is None:
+            kept += pending
+        else:
+            triples += found
+            first.setdefault(found[0][0], number - len(pending) + 1)
+            kept += [""] * len(pending)
+        pending = []
+    kept += pending
+    return "\n".join(kept), triples, first
+
+
 def _iri_lines(lines: list[str]) -> dict[str, int]:
     """First line that starts with each `<iri>` or `prefix:local` token (where a subject is described), and
     for RDF/XML the line of each `rdf:about`; for RDF problems."""
@@ -267,58 +412,15 @@ def _iri_lines(lines: list[str]) -> dict[str, int]:
     token = re.compile(r"\s*(?:<([^>\s]+)>|([A-Za-z][\w-]*:[^\s;,()<>\"]*[^\s;,.()<>\"]))")
     about = re.compile(r'rdf:about="([^"]+)"')
     for number, line in enumerate(lines, 1):
+        if not line:
+            continue
         match = token.match(line)
         if match:
             first.setdefault(match.group(1) or match.group(2), number)
-        for found in about.finditer(line):
-            first.setdefault(found.group(1), number)
+        if "rdf:about" in line:
+            for found in about.finditer(line):
+                first.setdefault(found.group(1), number)
     return first
-
-
-_PREFIX = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>\s*\.?\s*$", re.IGNORECASE)
-_TERM = r"(<[^>\s]*>|[A-Za-z][\w-]*:[\w.-]*[\w-]|[A-Za-z][\w-]*:)"
-_SIMPLE = re.compile(rf"^\s*{_TERM}\s+{_TERM}\s+{_TERM}\s*\.\s*(?:#.*)?$")
-_FAST_PREDICATES = {"http://www.w3.org/2004/02/skos/core#related": "related",
-                    "http://www.w3.org/2004/02/skos/core#broader": "broader"}
-
-
-def split_simple_statements(lines: list[str]) -> tuple[str, list[tuple[str, str, str]]]:
-    """Turtle text with its one-line `subject skos:related|skos:broader object .` statements taken out (as
-    blank lines, so rdflib's line numbers stay right) and those statements as (subject IRI, "related" |
-    "broader", object IRI). rdflib's Turtle parser manages ~20,000 triples/s; a thesaurus of a million
-    `related` pairs is mostly such lines, which a regular expression reads 50 times faster. Anything else
-    (lists, literals, unknown prefixes, a statement spread over lines) is left to rdflib."""
-    prefixes: dict[str, str] = {}
-    kept: list[str] = []
-    simple: list[tuple[str, str, str]] = []
-    open_statement = in_long_literal = False
-
-    def expand(term: str) -> str | None:
-        if term.startswith("<"):
-            return term[1:-1]
-        prefix, _, local = term.partition(":")
-        return prefixes[prefix] + local if prefix in prefixes else None
-
-    for line in lines:
-        stripped = line.strip()
-        if not in_long_literal and not open_statement:
-            declared = _PREFIX.match(line)
-            if declared:
-                prefixes[declared.group(1) or ""] = declared.group(2)
-            match = None if declared else _SIMPLE.match(line)
-            if match:
-                s, p, o = (expand(t) for t in match.groups())
-                if s and o and p in _FAST_PREDICATES:
-                    simple.append((s, _FAST_PREDICATES[p], o))
-                    kept.append("")
-                    continue
-        kept.append(line)
-        if line.count('"""') % 2 or line.count("'''") % 2:
-            in_long_literal = not in_long_literal
-        if not in_long_literal and stripped and not stripped.startswith("#"):
-            open_statement = not (stripped.endswith(".") or stripped.startswith(("@prefix", "@base", "PREFIX",
-                                                                                   "BASE", "prefix", "base")))
-    return "\n".join(kept), simple
 
 
 def read_skos(path: Path, lang: str, categories: Mapping[str, str], default_category: str | None,
@@ -326,7 +428,7 @@ def read_skos(path: Path, lang: str, categories: Mapping[str, str], default_cate
               ) -> tuple[list[Draft], list[tuple[str, str, str]]]:
     """Drafts and extra relations from a SKOS file (Turtle `.ttl`, RDF/XML `.rdf`/`.owl`/`.xml`, N-Triples `.nt`)."""
     import rdflib
-    from rdflib.namespace import RDF, SKOS
+    from rdflib.namespace import SKOS
 
     fmt = {".ttl": "turtle", ".nt": "nt", ".rdf": "xml", ".owl": "xml", ".xml": "xml", ".n3": "n3"}.get(
         path.suffix.lower(), "turtle")
@@ -334,26 +436,34 @@ def read_skos(path: Path, lang: str, categories: Mapping[str, str], default_cate
         lines = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as exc:
         raise CorpusctlError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    simple: list[tuple[str, str, str]] = []
+    triples: list[tuple[str, str, str | Literal]] = []
+    where: dict[str, int] = {}
     text = "\n".join(lines)
     if fmt in ("turtle", "nt"):
-        text, simple = split_simple_statements(lines)
+        text, triples, where = split_simple_statements(lines)
+        lines = text.split("\n")
     graph = rdflib.Graph()
     try:
         graph.parse(data=text, format=fmt, publicID=path.resolve().as_uri())
     except Exception as exc:  # rdflib raises many types; each names the line for Turtle
         raise CorpusctlError(f"{path}: not valid {fmt}: {exc}") from None
     del text
-    fast: dict[str, dict[str, list[str]]] = {"broader": {}, "related": {}}
-    for subject, relation, obj in simple:
-        fast[relation].setdefault(subject, []).append(obj)
-    del simple
-    where = _iri_lines(lines)
+    # one index of everything: (subject, predicate) -> objects (IRI strings or (text, language) literals)
+    index: defaultdict[tuple[str, str], list] = defaultdict(list)
+    for s, p, o in triples:
+        index[s, p].append(o)
+    del triples
+    for s, p, o in graph:
+        index[str(s), str(p)].append((str(o), o.language.lower() if o.language else None)
+                                     if isinstance(o, rdflib.Literal) else str(o))
+    for key, number in _iri_lines(lines).items():
+        where.setdefault(key, number)
     del lines
     namespaces = [(str(ns), prefix) for prefix, ns in graph.namespaces()]
+    del graph
+    BROADER, RELATED, CONCEPT = str(SKOS.broader), str(SKOS.related), str(SKOS.Concept)
 
-    def line_of(node) -> int | None:
-        iri = str(node)
+    def line_of(iri: str) -> int | None:
         if iri in where:
             return where[iri]
         for ns, prefix in namespaces:
@@ -361,43 +471,46 @@ def read_skos(path: Path, lang: str, categories: Mapping[str, str], default_cate
                 return where[f"{prefix}:{iri[len(ns):]}"]
         return None
 
-    def local_id(node) -> str:
-        iri = str(node)
+    def local_id(iri: str) -> str:
         return re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
 
-    def label(node, predicate) -> list[str]:
-        values = [o for o in graph.objects(node, predicate) if isinstance(o, rdflib.Literal)]
-        wanted = [str(o).strip() for o in values if (o.language or "").lower().split("-")[0] == lang]
-        return wanted or [str(o).strip() for o in values if o.language is None]
+    def label(iri: str, predicate) -> list[str]:
+        values = [o for o in index.get((iri, str(predicate)), ()) if isinstance(o, tuple)]
+        wanted = [v.strip() for v, language in values if (language or "").split("-")[0] == lang]
+        return wanted or [v.strip() for v, language in values if language is None]
 
-    concepts = sorted(set(graph.subjects(RDF.type, SKOS.Concept)), key=lambda n: (line_of(n) or 0, str(n)))
+    def iris(iri: str, predicate: str) -> list[str]:
+        return [o for o in index.get((iri, predicate), ()) if isinstance(o, str)]
+
+    lines_of = {iri: line_of(iri) for (iri, predicate), objects in index.items()
+                if predicate == RDF_TYPE and CONCEPT in objects}
+    concepts = sorted(lines_of, key=lambda iri: (lines_of[iri] or 0, iri))
     ids: dict[str, str] = {}  # IRI -> concept id
     used: set[str] = set()
-    for node in concepts:
-        base = f"skos:{local_id(node)}"
-        ids[str(node)] = base if base not in used else f"skos:{node}"
-        used.add(ids[str(node)])
+    for iri in concepts:
+        base = f"skos:{local_id(iri)}"
+        ids[iri] = base if base not in used else f"skos:{iri}"
+        used.add(ids[iri])
     drafts: list[Draft] = []
     extra: list[tuple[str, str, str]] = []
-    for node in concepts:
-        iri = str(node)
+    for iri in concepts:
         cid = ids[iri]
-        line = line_of(node) or 0
-        preferred = label(node, SKOS.prefLabel)
+        line = lines_of[iri] or 0
+        preferred = label(iri, SKOS.prefLabel)
         if not preferred:
             problems.append(Problem(path.name, line, cid, f"no skos:prefLabel@{lang}"))
             continue
-        all_broader = [str(b) for b in graph.objects(node, SKOS.broader)] + fast["broader"].get(iri, [])
+        all_broader = iris(iri, BROADER)
         broader = list(dict.fromkeys(b for b in all_broader if b in ids))
         for b in dict.fromkeys(b for b in all_broader if b not in ids):
             warnings.append(Problem(path.name, line, cid, f"broader {b} is not a skos:Concept here; ignored"))
         parent = ids[broader[0]] if broader else None
         extra += [(cid, "broader", ids[b]) for b in sorted(broader[1:])]
-        related = {str(r) for r in graph.objects(node, SKOS.related)}.union(fast["related"].get(iri, ()))
+        related = set(iris(iri, RELATED))
         extra += [(cid, "related", ids[r]) for r in sorted(related) if r in ids]
-        notes = label(node, SKOS.definition) or label(node, SKOS.scopeNote)
-        drafts.append(Draft(cid, preferred[0], preferred[1:] + label(node, SKOS.altLabel), "", parent,
-                            notes[0] if notes else "", line, examples=label(node, SKOS.example)))
+        notes = label(iri, SKOS.definition) or label(iri, SKOS.scopeNote)
+        drafts.append(Draft(cid, preferred[0], preferred[1:] + label(iri, SKOS.altLabel), "", parent,
+                            notes[0] if notes else "", line, examples=label(iri, SKOS.example)))
     _categorise(drafts, categories, default_category, mapping, path.name, problems)
     return _skos_homonyms(drafts, extra, path.name, problems)
 

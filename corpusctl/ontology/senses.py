@@ -16,8 +16,8 @@ profile of weighted evidence words, all derived from the ontology itself:
 - `general` — the everyday words of the ontology's `general.txt` (孩子, 股市, 手机 …) are evidence for
   every sense but the default one (the industrial reading a safety corpus expects).
 - `example` — character bigrams near the term in the sense's `examples`, natural sentences that use the
-  term in that sense (the starter's are the tuned half of `ontology/eval/homonyms.tsv`; the held-out half
-  is never an example), so a sense learns the words its real contexts hold, not only its listed cues.
+  term in that sense (the starter's are the tuning set `ontology/eval/homonyms.tsv`; no sentence of the
+  held-out set `homonyms_heldout.tsv` is an example), so a sense learns the words its real contexts hold, not only its listed cues.
 
 Beyond whole words, every character in the window is weak evidence (`char`): a naive-Bayes log-odds of
 the character in each sense's profile words against the homonym's other senses, so 病房 leans to the
@@ -41,8 +41,8 @@ WEIGHTS: dict[str, float] = {"cue": 2.0, "gloss": 0.6, "parent": 1.2, "ancestor"
                              "example": 0.6}
 """Evidence weight per kind (see the module docstring)."""
 KINDS = tuple(WEIGHTS)
-MIN_SCORE = 0.5
-MIN_MARGIN = 0.3
+MIN_SCORE = 0.4
+MIN_MARGIN = 0.2
 NEAR = 4
 """Evidence within this many characters counts in full; farther evidence decays as 1 / (1 + (d - NEAR) / 10)."""
 SENTENCE_END = "。！？!?；;\n"
@@ -267,6 +267,7 @@ class EvalItem:
     term: str
     sense: str
     text: str
+    file: str = ""
 
 
 def read_eval_set(path) -> list[EvalItem]:
@@ -286,7 +287,7 @@ def read_eval_set(path) -> list[EvalItem]:
         split, term, sense, text = (f.strip() for f in fields)
         if text.count(term) != 1:
             raise CorpusctlError(f"{path}:{number}: {term!r} must occur exactly once in the sentence")
-        items.append(EvalItem(number, split, term, sense, text))
+        items.append(EvalItem(number, split, term, sense, text, str(path)))
     return items
 
 
@@ -312,7 +313,7 @@ def evaluate(annotate, items: list[EvalItem], defaults: dict[str, str]) -> dict:
                 t["non_default"] += 1
                 t["non_default_correct"] += got == item.sense
         if got != item.sense:
-            errors.append({"line": item.line, "split": item.split, "term": item.term, "want": item.sense,
+            errors.append({"file": item.file, "line": item.line, "split": item.split, "term": item.term, "want": item.sense,
                            "got": got if got is not None else "(no match)", "text": item.text})
     figures = {}
     for split, t in tallies.items():

@@ -90,7 +90,16 @@ def test_the_gold_set_is_hand_labelled_industrial_and_general_text():
 def test_distant_labels_on_the_gold_set_keep_their_precision():
     gold = read_sentences(GOLD)
     figures = score(gold, distant_labels([t for t, _ in gold], DEFAULT_DIR))["overall"]
-    assert figures["precision"] >= 0.83 and figures["recall"] >= 0.70
+    assert figures["precision"] >= 0.85 and figures["recall"] >= 0.70
+
+
+def test_distant_labels_on_the_held_out_gold_set():
+    """The held-out gold (written after the rules were tuned on ner_gold.jsonl, scored once): measured
+    0.711 / 0.740; the floor guards against regressions, it is not the issue's 0.85 target."""
+    gold = read_sentences(DEFAULT_DIR / "eval" / "ner_heldout.jsonl")
+    assert len(gold) >= 300
+    figures = score(gold, distant_labels([t for t, _ in gold], DEFAULT_DIR))["overall"]
+    assert figures["precision"] >= 0.69 and figures["recall"] >= 0.72
 
 
 @pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/external (public NER corpora) is not present")

@@ -216,14 +216,15 @@ def test_cli_annotate_explain_shows_evidence_per_sense():
 
 
 def test_cli_eval_prints_accuracy_non_default_and_abstentions(tmp_path):
-    result = runner.invoke(app, ["eval", str(DEFAULT_DIR / "eval" / "homonyms.tsv"), "--json"])
+    files = [str(DEFAULT_DIR / "eval" / "homonyms.tsv"), str(DEFAULT_DIR / "eval" / "homonyms_heldout.tsv")]
+    result = runner.invoke(app, ["eval", *files, "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
     assert set(figures) == {"tuned", "heldout", "all"}
-    assert figures["all"]["n"] == figures["tuned"]["n"] + figures["heldout"]["n"] >= 200
+    assert figures["all"]["n"] == figures["tuned"]["n"] + figures["heldout"]["n"] >= 400
     assert {"accuracy", "non_default_accuracy", "abstention_rate"} <= set(figures["all"])
-    table = runner.invoke(app, ["eval", str(DEFAULT_DIR / "eval" / "homonyms.tsv"), "--errors"])
-    assert table.exit_code == 0 and "heldout" in table.output and "want" in table.output
+    table = runner.invoke(app, ["eval", *files, "--errors"])
+    assert table.exit_code == 0 and "heldout" in table.output and "abstained" in table.output
     bad = tmp_path / "bad.tsv"
     bad.write_text("tuned\t接地\tflying\t飞机在跑道上接地。\nheldout\t叉车\tx\t叉车倒车。\ntuned\t接地\tgrounding\t没有那个词。\n",
                    encoding="utf-8")
