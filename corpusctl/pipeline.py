@@ -357,16 +357,21 @@ class Build:
         self.started.add(output.name)
 
     def _finish_job(self, name: str):
-        """Wait for a background step; an output's files are copied into the output folder (copies: the
-        output never shares a file with the work folder, so editing one cannot change the other)."""
+        """Wait for a background step; an output's files go into the output folder. They are moved (the work
+        folder is removed after the build; its checkpoint stops being reusable, so a build that fails later
+        writes them again on --resume), or copied with --keep-work, so that the output never shares a file
+        with the work folder and editing one cannot change the other."""
         job = self.jobs.pop(name, None)
         if job is None:
             return self.results.get(name)
         value = job.job.result()
         if isinstance(job.step, Output):
             files = job.checkpoint.dir / "files"
-            if files.is_dir():
+            if files.is_dir() and self.options.keep_work:
                 self.offload(_copy_tree, files, self.final)
+            elif files.is_dir():
+                job.checkpoint.done_file.unlink()
+                self.offload(_move_tree, files, self.final)
             self.progress.step_done(job.step.label)  # (a reused output never started a bar)
             self.timings[job.step.label.lower()] = round(job.job.seconds, 3)
             return value
@@ -594,6 +599,15 @@ def _finish_output(ctx: Build, ran: list, outputs: dict, elapsed: float) -> None
 
 def _copy_tree(source: Path, target: Path) -> None:
     shutil.copytree(source, target, dirs_exist_ok=True)
+
+
+def _move_tree(source: Path, target: Path) -> None:
+    """Move every file under `source` to the same place under `target` (renames: the same filesystem)."""
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            destination = target / path.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(path, destination)
 
 
 def _write_output(output: Output, ctx: Build, source: StageCheckpoint, cp: StageCheckpoint, counter) -> dict:

@@ -132,3 +132,41 @@ def test_resume_recomputes_the_stages_referencing_a_deleted_checkpoint(tmp_path)
     assert "ingest" in manifest["resumed_stages"] and "normalize" not in manifest["resumed_stages"]
     after = {p.relative_to(out).as_posix(): p.read_bytes() for p in (out / "pretrain").rglob("*") if p.is_file()}
     assert after == before
+
+
+def _tree(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_export_files_are_moved_into_the_output_and_rewritten_on_resume_after_a_late_failure(tmp_path, monkeypatch):
+    """Without --keep-work the exports' files are moved, not copied (the work folder goes anyway); a build
+    that fails after the move has no reusable export checkpoint, so --resume writes them again."""
+    from typer.testing import CliRunner
+
+    import corpusctl.pipeline
+    from corpusctl.cli import app
+    from e2e.test_scale import tiny_recipe
+
+    recipe = tiny_recipe(tmp_path)
+    kept = build(recipe, tmp_path / "kept", "--keep-work", "--workers", "1")
+    export_files = tmp_path / ".kept.work" / "ner-export" / "files"
+    assert _tree(export_files)  # --keep-work: copies, the checkpoint keeps its files
+    assert _tree(export_files / "ner") == _tree(kept / "ner")
+
+    def disk_gone(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(corpusctl.pipeline, "publish", disk_gone)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["build", str(recipe), "--output", str(out), "--quiet", "--workers", "1"])
+    assert result.exit_code != 0 and not out.exists()
+    work = tmp_path / ".out.work"
+    assert not (work / "ner-export" / "done.json").exists()  # its files went into the staged output
+    assert _tree(work / "final" / "ner") == _tree(kept / "ner")
+
+    monkeypatch.undo()
+    build(recipe, out, "--resume", "--workers", "1")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "ner-export" not in manifest["resumed_stages"] and "segment" in manifest["resumed_stages"]
+    for folder in ("ner", "classification"):
+        assert _tree(out / folder) == _tree(kept / folder), folder
