@@ -80,6 +80,20 @@ def peak_rss_child(cmd: list[str], stdout=None) -> tuple[float, float, float]:
     return time.perf_counter() - started, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
+def disk_writes() -> int:
+    """Bytes this process and the children it waited for have written to disk so far (/proc/self/io
+    `write_bytes`: a reaped child's counters are added to its parent's; files deleted before they reached the
+    disk count too)."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    raise RuntimeError("no write_bytes in /proc/self/io")
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
 def short_document_corpus(out_dir: Path, size_bytes: int, seed: int = 1, piece_bytes: int = 200,
                           exports: bool = True) -> Path:
     """A generated corpus of about `size_bytes` in short documents (~470 bytes per JSONL line, like short

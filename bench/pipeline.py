@@ -4,7 +4,9 @@
 
 Prints MB/s of the whole build (clean → ontology → segment + POS → mask → write, with the NER and
 classification exports unless --no-exports), seconds per stage and per global step, peak RSS (largest
-process of the build), and the baseline: plain `jieba.posseg` over the first --baseline-mb of the same text
+process of the build), the work folder's bytes written per input byte (everything the build wrote to disk
+but the output it published: checkpoints, rejects, temporary files; with the bytes each checkpoint folder
+holds at the end), and the baseline: plain `jieba.posseg` over the first --baseline-mb of the same text
 on one core (its MB/s does not depend on how much text it sees, so a slice keeps the run short).
 The last line is JSON.
 """
@@ -13,12 +15,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from _common import corpus_bytes, generated_corpus, parse_mb, timed_build
+from _common import corpus_bytes, disk_writes, folder_bytes, generated_corpus, parse_mb, timed_build
 
 
 def corpus_texts(recipe: Path, limit_bytes: int) -> list[str]:
@@ -75,10 +78,19 @@ def main() -> None:
         size_mb = corpus_bytes(recipe) / 1e6
         print(f"corpus: {size_mb:.1f} MB generated; building with {args.workers} workers, backend {args.backend}"
               f"{', no NER/classification exports' if args.no_exports else ''}")
-        seconds, peak, manifest, cpu = timed_build(recipe, work / "out", "--workers", str(args.workers))
+        written = disk_writes()
+        seconds, peak, manifest, cpu = timed_build(recipe, work / "out", "--workers", str(args.workers), "--keep-work")
+        work_bytes = disk_writes() - written - folder_bytes(work / "out")
+        work_folder = work / ".out.work"
+        checkpoints = {stage.name: folder_bytes(stage) for stage in sorted(work_folder.iterdir()) if stage.is_dir()}
+        shutil.rmtree(work_folder)
         build_mb_s = size_mb / seconds
         print(f"build: {seconds:.1f} s, {build_mb_s:.2f} MB/s, peak RSS {peak:.0f} MB, {cpu:.0f} CPU-s "
               f"({cpu / size_mb:.2f} CPU-s per MB)")
+        print(f"work folder: {work_bytes / 1e6:.0f} MB written, {work_bytes / (size_mb * 1e6):.2f} bytes per input "
+              "byte; per checkpoint at the end (MB):")
+        for name, value in checkpoints.items():
+            print(f"  {name:<52} {value / 1e6:8.1f}")
         stage_seconds = {name: stats.get("seconds", 0) for name, stats in manifest["stages"].items()}
         stage_seconds.update(manifest.get("step_seconds", {}))
         for name, value in stage_seconds.items():
@@ -92,7 +104,8 @@ def main() -> None:
                       "exports": not args.no_exports, "seconds": round(seconds, 2),
                       "mb_s": round(build_mb_s, 3), "baseline_mb_s": round(baseline, 3),
                       "speedup": round(build_mb_s / baseline, 2), "peak_rss_mb": round(peak), "cpu_seconds": round(cpu, 1),
-                      "stage_seconds": stage_seconds}))
+                      "work_bytes_per_input_byte": round(work_bytes / (size_mb * 1e6), 2),
+                      "checkpoint_bytes": checkpoints, "stage_seconds": stage_seconds}))
 
 
 if __name__ == "__main__":

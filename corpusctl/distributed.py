@@ -28,6 +28,7 @@ from corpusctl.io.workdir import (
     ArrowStreamWriter,
     StageCheckpoint,
     StageCounter,
+    apply_references,
     batch_chars,
     data_files,
     empty_schema,
@@ -101,7 +102,7 @@ class _PartRejects:
 
 
 def _write_part(name: str, out_dir: str, index: int, batches: Callable[[StageCounter, _PartRejects], Iterable],
-                empty: pa.Schema | None = None, stop: bool = False) -> dict:
+                empty: pa.Schema | None = None, stop: bool = False, refs=None) -> dict:
     """Run on a worker: write one part (rows, rejects, then its statistics, last) and return the statistics."""
     import time
 
@@ -110,7 +111,7 @@ def _write_part(name: str, out_dir: str, index: int, batches: Callable[[StageCou
     stem = part_name(index)
     counter = StageCounter()
     rejects = _PartRejects(folder / f"{stem}.rejects.jsonl", stop)
-    writer = ArrowStreamWriter(folder / f"{stem}.arrow")
+    writer = ArrowStreamWriter(folder / f"{stem}.arrow", refs)
     try:
         for out in batches(counter, rejects):
             kept = split_bookkeeping(name, out, counter, rejects.reject)
@@ -130,32 +131,35 @@ def _write_part(name: str, out_dir: str, index: int, batches: Callable[[StageCou
 
 def map_part(name: str, fn, source: str, out_dir: str, index: int) -> dict:
     """A per-record stage over one part of its input (a worker's task)."""
-    from corpusctl.executor import apply
+    from corpusctl.executor import RowIds, apply, references
 
     fn = unwrap_function(fn)
+    refs = references(fn, Path(source))
 
     def batches(counter, _rejects):
-        for batch in read_batches(Path(source), BATCH_SIZE):
+        row_ids = RowIds()
+        for batch in row_ids.strip(read_batches(Path(source), BATCH_SIZE, row_ids=refs is not None)):
             counter.docs_in += batch.num_rows
             counter.chars_in += batch_chars(batch)
-            yield apply(fn, batch)
+            yield row_ids.restore(apply(fn, batch))
 
-    return _write_part(name, out_dir, index, batches)
+    return _write_part(name, out_dir, index, batches, refs=refs)
 
 
 def apply_part(step, plan, source: str, first_row: int, out_dir: str, index: int) -> dict:
     """A global step's decision applied to one part of its input, whose first row is `first_row`."""
     plan = unwrap(plan)
+    refs = apply_references(Path(source))
 
     def batches(counter, _rejects):
         row = first_row
-        for batch in read_batches(Path(source), BATCH_SIZE):
+        for batch in read_batches(Path(source), BATCH_SIZE, row_ids=refs is not None):
             counter.docs_in += batch.num_rows
             counter.chars_in += batch_chars(batch)
             yield step.apply(batch, plan, row)
             row += batch.num_rows
 
-    return _write_part(step.name, out_dir, index, batches)
+    return _write_part(step.name, out_dir, index, batches, refs=refs)
 
 
 def source_part(stage, scrub, unit, stop: bool, out_dir: str, index: int) -> dict:

@@ -14,10 +14,12 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 
 import pyarrow as pa
 
 from corpusctl.io.columns import to_record_batch
+from corpusctl.io.workdir import References, data_files, is_row_id, owners
 
 BatchFn = Callable[[dict], dict]
 
@@ -28,15 +30,16 @@ class Columns:
     """A batch function that reads only some columns, returns only some, and carries the rest through.
 
     Only `reads` go to the worker (converting nested columns such as `terms` to Python and back, and
-    pickling them to a worker, costs more than many stages' own work); of the function's output only
-    `returns` are kept; the input's other columns (all of them when `carries` is None, else those named)
-    are taken over unchanged from the Arrow batch, which needs rows to map one to one.
+    pickling them to a worker, costs more than many stages' own work; None: the whole batch); of the
+    function's output only `returns` are kept; the input's other columns (all of them when `carries` is
+    None, else those named) are taken over unchanged from the Arrow batch, which needs rows to map one to
+    one. The checkpoint then stores only the returned columns and references the others (`unchanged`).
     """
 
-    def __init__(self, fn: BatchFn, reads: Sequence[str], returns: Sequence[str] | None = None,
+    def __init__(self, fn: BatchFn, reads: Sequence[str] | None, returns: Sequence[str] | None = None,
                  carries: Sequence[str] | None = None, arrow: bool = False):
         self.fn = fn
-        self.reads = list(reads)
+        self.reads = None if reads is None else list(reads)
         self.returns = None if returns is None else list(returns)
         self.carries = None if carries is None else list(carries)
         self.arrow = arrow
@@ -45,7 +48,16 @@ class Columns:
     def __call__(self, batch: dict) -> dict:
         return self.fn(batch)
 
+    def unchanged(self, names: Sequence[str]) -> list[str]:
+        """The input columns (of these) that every output row takes over as they are."""
+        if self.carries == [] or (self.returns is None and self.carries is None):
+            return []  # (a function returning every column may change any)
+        return [n for n in names if (self.returns is None or n not in self.returns)
+                and (self.carries is None or n in self.carries)]
+
     def select(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        if self.reads is None:
+            return batch
         missing = [c for c in self.reads if c not in batch.schema.names]
         if missing:
             raise KeyError(f"batch has no column {', '.join(missing)} (has {', '.join(batch.schema.names)})")
@@ -82,6 +94,37 @@ class Columns:
                 arrays.append(out.column(name))
         fields = [batch.schema.field(n) if n not in returned else out.schema.field(n) for n in names]
         return pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def references(fn: BatchFn, source: Path) -> References | None:
+    """How a stage's checkpoint refers to the columns it takes over unchanged from its input checkpoint
+    (`source`); None: it stores every column (it takes none over, or its input is more than one file)."""
+    files = data_files(source)
+    if not isinstance(fn, Columns) or len(files) != 1:
+        return None
+    unchanged = fn.unchanged([name for _, columns in owners(files[0]) for name in columns])
+    return References(files[0], unchanged) if unchanged else None
+
+
+class RowIds:
+    """The row numbers `read_batches(..., row_ids=True)` adds, set aside while a batch function runs (it sees
+    only the input's own columns) and put back on its output, whose rows are the input's one for one."""
+
+    def __init__(self):
+        self.pending: deque = deque()
+
+    def strip(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            ids = [name for name in batch.schema.names if is_row_id(name)]
+            self.pending.append(batch.select(ids))
+            yield batch.drop_columns(ids) if ids else batch
+
+    def restore(self, out: pa.RecordBatch) -> pa.RecordBatch:
+        """The output of the oldest batch stripped, with its row numbers (the executor keeps input order)."""
+        ids = self.pending.popleft()
+        for name, column in zip(ids.schema.names, ids.columns):
+            out = out.append_column(name, column)
+        return out
 
 
 def apply(fn: BatchFn, batch: pa.RecordBatch) -> pa.RecordBatch:

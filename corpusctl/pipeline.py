@@ -24,12 +24,13 @@ import pyarrow as pa
 from corpusctl import __version__
 from corpusctl.build_checks import gather_rejects, reject_summary
 from corpusctl.errors import CorpusctlError, InputError
-from corpusctl.executor import Background, Columns, make_executor
+from corpusctl.executor import Background, Columns, RowIds, make_executor, references
 from corpusctl.io.output import BuildLock, publish, work_folder
 from corpusctl.io.workdir import (
     ArrowStreamWriter,
     StageCheckpoint,
     StageCounter,
+    apply_references,
     batch_chars,
     empty_schema,
     read_batches,
@@ -115,6 +116,7 @@ STALE_REASONS = {
     "files": "a lexicon or ontology file it reads changed",
     "input": "its input changed (an earlier stage was recomputed)",
     "code": "the corpusctl code changed",
+    "references": "a checkpoint it references was deleted or rewritten",
 }
 
 
@@ -262,10 +264,10 @@ class Build:
         """A per-record stage over its input checkpoint (or over the sources, for ingest)."""
         fn = stage.function()
         reads, writes, carries = stage.columns()
-        if reads is not None:
+        if getattr(stage, "reads_sources", False):  # (its `writes` are the columns it reads from the sources)
+            return self._source_stage(stage, fn if reads is None else Columns(fn, reads, writes, carries, stage.arrow))
+        if reads is not None or writes is not None:
             fn = Columns(fn, reads, writes, carries, arrow=stage.arrow)
-        if getattr(stage, "reads_sources", False):
-            return self._source_stage(stage, fn)
         return self.map_stage(stage.name, fn, source, *stage.settings(), files=stage.files())
 
     def run_global(self, step: GlobalStep, source: StageCheckpoint | None) -> StageCheckpoint:
@@ -312,9 +314,10 @@ class Build:
         return cp
 
     def _apply(self, step: GlobalStep, plan, source: StageCheckpoint, cp: StageCheckpoint, counter) -> None:
-        writer = ArrowStreamWriter(cp.data)
+        refs = apply_references(source.data)  # (the rows dropped or repeated, every column unchanged)
+        writer = ArrowStreamWriter(cp.data, refs)
         first_row = 0
-        for batch in read_batches(source.data, BATCH_SIZE):
+        for batch in read_batches(source.data, BATCH_SIZE, row_ids=refs is not None):
             counter.docs_in += batch.num_rows
             counter.chars_in += batch_chars(batch)
             kept = self._split_bookkeeping(step.name, step.apply(batch, plan, first_row), counter)
@@ -354,16 +357,21 @@ class Build:
         self.started.add(output.name)
 
     def _finish_job(self, name: str):
-        """Wait for a background step; an output's files are copied into the output folder (copies: the
-        output never shares a file with the work folder, so editing one cannot change the other)."""
+        """Wait for a background step; an output's files go into the output folder. They are moved (the work
+        folder is removed after the build; its checkpoint stops being reusable, so a build that fails later
+        writes them again on --resume), or copied with --keep-work, so that the output never shares a file
+        with the work folder and editing one cannot change the other."""
         job = self.jobs.pop(name, None)
         if job is None:
             return self.results.get(name)
         value = job.job.result()
         if isinstance(job.step, Output):
             files = job.checkpoint.dir / "files"
-            if files.is_dir():
+            if files.is_dir() and self.options.keep_work:
                 self.offload(_copy_tree, files, self.final)
+            elif files.is_dir():
+                job.checkpoint.done_file.unlink()
+                self.offload(_move_tree, files, self.final)
             self.progress.step_done(job.step.label)  # (a reused output never started a bar)
             self.timings[job.step.label.lower()] = round(job.job.seconds, 3)
             return value
@@ -479,11 +487,13 @@ class Build:
             return cp
         started = time.perf_counter()
         counter = StageCounter()
-        writer = ArrowStreamWriter(cp.data)
+        refs = references(fn, source.data)
+        writer = ArrowStreamWriter(cp.data, refs)
+        row_ids = RowIds()
         self.progress.stage_started(name, self.stats.get(source.name, {}).get("docs_out"))
 
         def counted_input():
-            for batch in read_batches(source.data, BATCH_SIZE):
+            for batch in read_batches(source.data, BATCH_SIZE, row_ids=refs is not None):
                 counter.docs_in += batch.num_rows
                 counter.chars_in += batch_chars(batch)
                 self.progress.advance(batch.num_rows, 0)
@@ -491,8 +501,8 @@ class Build:
 
         with open(cp.rejects, "w", encoding="utf-8") as rejects:
             self.open_rejects, self.stop_at_reject = rejects, False
-            for out in self.executor.map(fn, counted_input()):
-                kept = self._split_bookkeeping(name, out, counter)
+            for out in self.executor.map(fn, row_ids.strip(counted_input())):
+                kept = self._split_bookkeeping(name, row_ids.restore(out), counter)
                 writer.write(kept)
                 counter.docs_out += kept.num_rows
                 counter.chars_out += batch_chars(kept)
@@ -589,6 +599,15 @@ def _finish_output(ctx: Build, ran: list, outputs: dict, elapsed: float) -> None
 
 def _copy_tree(source: Path, target: Path) -> None:
     shutil.copytree(source, target, dirs_exist_ok=True)
+
+
+def _move_tree(source: Path, target: Path) -> None:
+    """Move every file under `source` to the same place under `target` (renames: the same filesystem)."""
+    for path in sorted(source.rglob("*")):
+        if path.is_file():
+            destination = target / path.relative_to(source)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(path, destination)
 
 
 def _write_output(output: Output, ctx: Build, source: StageCheckpoint, cp: StageCheckpoint, counter) -> dict:

@@ -93,9 +93,11 @@ class Stage(Step):
     reads: ClassVar[list[str] | None] = None
     """Columns the function gets; None: the whole batch (and it returns the whole batch)."""
     writes: ClassVar[list[str] | None] = None
-    """Columns it returns (`_reject`, `_reject_detail`, `_events` included when it uses them)."""
+    """Columns it returns (`_reject`, `_reject_detail`, `_events` included when it uses them); with `reads`
+    None it gets and returns the whole batch, and `writes` names the columns it changes or adds."""
     carries: ClassVar[list[str] | None] = None
-    """Input columns passed through unchanged; None: all not written; []: none (rows need not map 1:1)."""
+    """Input columns passed through unchanged; None: all not written; []: none (rows need not map 1:1).
+    Its checkpoint stores what it writes; the columns it carries are references to the files holding them."""
     arrow: ClassVar[bool] = False
     """The function takes the Arrow record batch itself (and may return Arrow arrays)."""
 
@@ -142,7 +144,9 @@ class GlobalStep(Step):
         return None
 
     def apply(self, batch: pa.RecordBatch, plan: Any, first_row: int) -> pa.RecordBatch:
-        """The decision for the rows `first_row ...` of the input; may drop rows (via `_reject`) or repeat them."""
+        """The decision for the rows `first_row ...` of the input; may drop rows (via `_reject`) or repeat them
+        (in order) and add columns, and keeps the input's columns as they are, row numbers `_row0`... included:
+        the checkpoint stores the added columns and references the others."""
         return batch
 
     def result(self, ctx: Build, checkpoint: StageCheckpoint, plan: Any) -> Any:

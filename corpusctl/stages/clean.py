@@ -410,5 +410,11 @@ class Clean(Stage):
         clean = self.settings_section
         return [s.lexicon for s in (clean.clutter, clean.anomaly) if s.enabled] if clean.enabled else []
 
+    def columns(self):
+        """It gets the whole batch and changes only these columns (the others stay as they are)."""
+        if not self.settings_section.enabled:
+            return None, ["priority"], None
+        return None, ["text", "priority", "_reject", "_reject_detail", "_events"], None
+
     def function(self):
         return CleanStage(self.settings_section) if self.settings_section.enabled else zero_priority

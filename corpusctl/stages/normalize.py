@@ -280,6 +280,7 @@ class Normalize(Stage):
 
     name = "normalize"
     section = "clean.normalize"
+    writes = ["title", "text", "_events"]  # (it gets the whole batch; the other columns stay as they are)
 
     def function(self):
         return NormalizeStage(self.settings_section)
