@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -96,10 +97,30 @@ def files_digest(paths: Iterable[str | Path]) -> str:
     """A hash of the files' contents (lexicons, ontology): editing one in place invalidates its stages.
 
     Input corpora are fingerprinted by size and modification time instead (hashing 100 GB per resume
-    would cost as much as a stage).
+    would cost as much as a stage). Memoised in the process by each file's size and change times: the steps
+    that name the same files (the ontology's term files: ontology, segment, NER export) hash them once.
     """
+    paths = sorted(str(p) for p in paths)
+    key = tuple((path, _file_stamp(path)) for path in paths)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = _contents_digest(paths)
+    return _DIGESTS[key]
+
+
+_DIGESTS: dict[tuple, str] = {}
+
+
+def _file_stamp(path: str) -> tuple[int, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
+def _contents_digest(paths: list[str]) -> str:
     digest = hashlib.sha256()
-    for path in sorted(str(p) for p in paths):
+    for path in paths:
         digest.update(path.encode() + b"\0")
         try:
             with open(path, "rb") as handle:
@@ -527,10 +548,11 @@ class Build:
     # -- the whole build ------------------------------------------------------------------------------
 
     def run(self) -> BuildResult:
-        import datasets
+        if self.cluster is None:  # (a Ray driver reads and writes no dataset: its workers do, in their own logs)
+            import datasets
 
-        datasets.disable_progress_bars()
-        datasets.logging.set_verbosity_error()
+            datasets.disable_progress_bars()
+            datasets.logging.set_verbosity_error()
         lock = BuildLock(self.work, self.output)
         lock.acquire()
         try:

@@ -319,5 +319,6 @@ class Dedup(GlobalStep):
         from corpusctl.stages.dedup_cluster import plan_on_cluster
 
         config = self.settings_section
-        bands = lsh_bands(config) if config.near else (0, 0)
+        # datasketch's choice of bands imports scipy: a worker computes it, not the driver
+        bands = cluster.get(cluster.remote(lsh_bands).remote(config)) if config.near else (0, 0)
         return plan_on_cluster(cluster, measured, config, bands), {}  # (a reference to the plan)
