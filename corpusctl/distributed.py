@@ -223,6 +223,8 @@ class Cluster:
         self.ray = ray
         self.workers = workers
         self._remote: dict[Callable, Any] = {}
+        self.part_rows: dict[str, int] = {}
+        """The rows of every part file the workers wrote in this run, by path (`inputs` reads no `.json`)."""
 
     def cpus(self) -> int:
         try:
@@ -305,21 +307,25 @@ class Cluster:
 
         for args, result in zip(todo, self.run(fn, todo, finished), strict=True):
             stats[args[-1]] = result
-        for part in stats:
+        for index, part in enumerate(stats):
             counter.merge(part)
+            self.part_rows[str(cp.parts_dir / f"{part_name(index)}.arrow")] = part["docs_out"]
         rejects = [str(cp.parts_dir / f"{part_name(i)}.rejects.jsonl") for i in range(len(calls))]
         self.get(self.remote(concat_files).remote(rejects, str(cp.rejects), True))
         return counter
 
     def inputs(self, source: StageCheckpoint) -> list[tuple[str, int, int]]:
         """The files of a checkpoint, in order, with the number of their first row and their rows (from the
-        parts' statistics; a single `data.arrow` of a local run is counted)."""
+        parts' statistics, kept from `run_parts` or read from their `.json`; a single `data.arrow` of a local
+        run is counted)."""
         import json
 
         files, first, out = data_files(source.data), 0, []
         for file in files:
             meta = file.with_suffix(".json")
-            if meta.exists():
+            if str(file) in self.part_rows:
+                rows = self.part_rows[str(file)]
+            elif meta.exists():
                 rows = json.loads(meta.read_text(encoding="utf-8"))["docs_out"]
             else:
                 rows = rows_in(file) if file.exists() else 0
