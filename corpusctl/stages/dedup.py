@@ -318,7 +318,4 @@ class Dedup(GlobalStep):
         """The same decisions as `plan`, computed by shuffles on the cluster (stages/dedup_cluster.py)."""
         from corpusctl.stages.dedup_cluster import plan_on_cluster
 
-        config = self.settings_section
-        # datasketch's choice of bands imports scipy: a worker computes it, not the driver
-        bands = cluster.get(cluster.remote(lsh_bands).remote(config)) if config.near else (0, 0)
-        return plan_on_cluster(cluster, measured, config, bands), {}  # (a reference to the plan)
+        return plan_on_cluster(cluster, measured, self.settings_section), {}  # (a reference to the plan)
