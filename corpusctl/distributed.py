@@ -145,7 +145,7 @@ def map_part(name: str, fn, source: str, out_dir: str, index: int) -> dict:
 
 def apply_part(step, plan, source: str, first_row: int, out_dir: str, index: int) -> dict:
     """A global step's decision applied to one part of its input, whose first row is `first_row`."""
-    plan = unwrap(plan)
+    step, plan = unwrap(step), unwrap(plan)
 
     def batches(counter, _rejects):
         row = first_row
@@ -162,7 +162,7 @@ def source_part(stage, scrub, unit, stop: bool, out_dir: str, index: int) -> dic
     """One source file read, scrubbed and written by a worker (ingest)."""
     from corpusctl.executor import apply
 
-    scrub = unwrap_function(scrub)
+    stage, scrub = unwrap(stage), unwrap_function(scrub)
 
     def batches(counter, rejects):
         for batch in stage.read_unit(rejects, counter, scrub, unit):

@@ -318,11 +318,12 @@ class Build:
 
                 plan_ref = plan if isinstance(plan, self.cluster.ray.ObjectRef) else self.cluster.put(plan)
                 parts = self.cluster.inputs(source)
+                step_ref = self.cluster.put(step)  # (stored once, not copied into every part's task)
                 if type(step).plan_part is not GlobalStep.plan_part:  # each worker gets its part's share
-                    calls = [(step, share, path, 0)
+                    calls = [(step_ref, share, path, 0)
                              for share, (path, _, _) in zip(self.cluster.plan_parts(step, plan_ref, parts), parts)]
                 else:
-                    calls = [(step, plan_ref, path, first) for path, first, _ in parts]
+                    calls = [(step_ref, plan_ref, path, first) for path, first, _ in parts]
                 counter = self.cluster.run_parts(cp, apply_part, calls)
             stats = {**plan_stats, **(counter.stats(0) if step.applies else {})}
             stats["seconds"] = round(time.perf_counter() - step_started, 3)
@@ -437,7 +438,8 @@ class Build:
         self.progress.stage_started(stage.name, None)
         stop = self.strict and stage.malformed_input_rejects
         scrub_ref = self.cluster.put(scrub)
-        calls = [(stage, scrub_ref, unit, stop) for unit in stage.units()]
+        stage_ref = self.cluster.put(stage)  # (stored once, not copied into every file's task)
+        calls = [(stage_ref, scrub_ref, unit, stop) for unit in stage.units()]
         counter = self.cluster.run_parts(cp, source_part, calls, self.progress)
         if counter.docs_out == 0:
             raise CorpusctlError(stage.empty_message(cp))
