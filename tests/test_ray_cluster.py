@@ -81,11 +81,12 @@ def test_dedup_decisions_on_the_cluster_equal_find_duplicates(cluster, tmp_path)
         write_json(measured.parts_dir / f"part-{index:05d}.json", {"docs_out": hi - lo})
     expected = find_duplicates(ids, exact, sigs, config)
     assert {r for r, _ in expected.values()} == {"exact_duplicate", "near_duplicate"}
+    from corpusctl.stages.dedup import lsh_bands
     from corpusctl.stages.dedup_cluster import plan_on_cluster
 
     ray.init(address=cluster.address, log_to_driver=False)
     try:
-        got = ray.get(plan_on_cluster(Cluster(ray, 3), measured, config))
+        got = ray.get(plan_on_cluster(Cluster(ray, 3), measured, config, lsh_bands))
     finally:
         ray.shutdown()
     assert got == expected

@@ -318,4 +318,4 @@ class Dedup(GlobalStep):
         """The same decisions as `plan`, computed by shuffles on the cluster (stages/dedup_cluster.py)."""
         from corpusctl.stages.dedup_cluster import plan_on_cluster
 
-        return plan_on_cluster(cluster, measured, self.settings_section), {}  # (a reference to the plan)
+        return plan_on_cluster(cluster, measured, self.settings_section, lsh_bands), {}  # (a reference to the plan)

@@ -190,24 +190,24 @@ def decide(exact_count: int, *tables: pa.Table) -> dict[int, tuple[str, str]]:
     return dict(sorted(found.items()))
 
 
-def plan_on_cluster(cluster, measured, config):
+def plan_on_cluster(cluster, measured, config, lsh_bands):
     """`find_duplicates` over the measured checkpoint, computed by the cluster's workers (see the module):
     a reference to the decisions, which stay in the object store for the workers applying them.
 
     One task on a worker drives the shuffles, not the driver: the tables they pass are small objects, which
     Ray keeps in the memory of the process that submitted the tasks making them and copies into the tasks
     reading them; submitted by the driver, every shuffled byte would go through its sockets twice (14 MB for
-    a 21 MB corpus, measured). The driver holds one object reference and the list of parts."""
-    return cluster.remote(_coordinate).remote(cluster.inputs(measured), config)
+    a 21 MB corpus, measured). The driver holds one object reference and the list of parts. `lsh_bands`:
+    the local path's choice of (bands, rows per band) for a config, called there (datasketch imports scipy)."""
+    return cluster.remote(_coordinate).remote(cluster.inputs(measured), config, lsh_bands)
 
 
-def _coordinate(parts: list[tuple[str, int, int]], config) -> dict[int, tuple[str, str]]:
+def _coordinate(parts: list[tuple[str, int, int]], config, lsh_bands) -> dict[int, tuple[str, str]]:
     """The shuffles submitted from a worker, which waits for the decisions (Ray lends its CPU to the shuffle's
-    tasks meanwhile). The bands are the local path's choice (`lsh_bands`: datasketch, which imports scipy)."""
+    tasks meanwhile)."""
     import ray
 
     from corpusctl.distributed import Cluster
-    from corpusctl.stages.dedup import lsh_bands
 
     cluster = Cluster(ray, 1)
     bands = lsh_bands(config) if config.near else (0, 0)
