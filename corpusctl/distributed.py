@@ -148,7 +148,7 @@ def map_part(name: str, fn, source: str, out_dir: str, index: int) -> dict:
 
 def apply_part(step, plan, source: str, first_row: int, out_dir: str, index: int) -> dict:
     """A global step's decision applied to one part of its input, whose first row is `first_row`."""
-    plan = unwrap(plan)
+    step, plan = unwrap(step), unwrap(plan)
     refs = apply_references(Path(source))
 
     def batches(counter, _rejects):
@@ -166,7 +166,7 @@ def source_part(stage, scrub, unit, stop: bool, out_dir: str, index: int) -> dic
     """One source file read, scrubbed and written by a worker (ingest)."""
     from corpusctl.executor import apply
 
-    scrub = unwrap_function(scrub)
+    stage, scrub = unwrap(stage), unwrap_function(scrub)
 
     def batches(counter, rejects):
         for batch in stage.read_unit(rejects, counter, scrub, unit):
@@ -227,6 +227,8 @@ class Cluster:
         self.ray = ray
         self.workers = workers
         self._remote: dict[Callable, Any] = {}
+        self.part_rows: dict[str, int] = {}
+        """The rows of every part file the workers wrote in this run, by path (`inputs` reads no `.json`)."""
 
     def cpus(self) -> int:
         try:
@@ -309,21 +311,25 @@ class Cluster:
 
         for args, result in zip(todo, self.run(fn, todo, finished), strict=True):
             stats[args[-1]] = result
-        for part in stats:
+        for index, part in enumerate(stats):
             counter.merge(part)
+            self.part_rows[str(cp.parts_dir / f"{part_name(index)}.arrow")] = part["docs_out"]
         rejects = [str(cp.parts_dir / f"{part_name(i)}.rejects.jsonl") for i in range(len(calls))]
         self.get(self.remote(concat_files).remote(rejects, str(cp.rejects), True))
         return counter
 
     def inputs(self, source: StageCheckpoint) -> list[tuple[str, int, int]]:
         """The files of a checkpoint, in order, with the number of their first row and their rows (from the
-        parts' statistics; a single `data.arrow` of a local run is counted)."""
+        parts' statistics, kept from `run_parts` or read from their `.json`; a single `data.arrow` of a local
+        run is counted)."""
         import json
 
         files, first, out = data_files(source.data), 0, []
         for file in files:
             meta = file.with_suffix(".json")
-            if meta.exists():
+            if str(file) in self.part_rows:
+                rows = self.part_rows[str(file)]
+            elif meta.exists():
                 rows = json.loads(meta.read_text(encoding="utf-8"))["docs_out"]
             else:
                 rows = rows_in(file) if file.exists() else 0

@@ -257,13 +257,16 @@ class RayExecutor:
             else:
                 ray.init(num_cpus=self.workers, include_dashboard=False, **options)
             self.started = True
+
+    def map(self, fn: BatchFn, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        ray = self.ray
+        # Ray Data is imported here, not when the executor starts: a build on a cluster runs its stages as
+        # plain tasks (corpusctl/distributed.py), and importing ray.data (pandas with it) costs the driver
+        # ~15 MB of reads and ~60 MB of memory
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False
         context.print_on_execution_start = False
-
-    def map(self, fn: BatchFn, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        ray = self.ray
         chunk: list[pa.RecordBatch] = []
         for batch in batches:
             chunk.append(batch)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -97,10 +98,30 @@ def files_digest(paths: Iterable[str | Path]) -> str:
     """A hash of the files' contents (lexicons, ontology): editing one in place invalidates its stages.
 
     Input corpora are fingerprinted by size and modification time instead (hashing 100 GB per resume
-    would cost as much as a stage).
+    would cost as much as a stage). Memoised in the process by each file's size and change times: the steps
+    that name the same files (the ontology's term files: ontology, segment, NER export) hash them once.
     """
+    paths = sorted(str(p) for p in paths)
+    key = tuple((path, _file_stamp(path)) for path in paths)
+    if key not in _DIGESTS:
+        _DIGESTS[key] = _contents_digest(paths)
+    return _DIGESTS[key]
+
+
+_DIGESTS: dict[tuple, str] = {}
+
+
+def _file_stamp(path: str) -> tuple[int, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+
+
+def _contents_digest(paths: list[str]) -> str:
     digest = hashlib.sha256()
-    for path in sorted(str(p) for p in paths):
+    for path in paths:
         digest.update(path.encode() + b"\0")
         try:
             with open(path, "rb") as handle:
@@ -299,11 +320,12 @@ class Build:
 
                 plan_ref = plan if isinstance(plan, self.cluster.ray.ObjectRef) else self.cluster.put(plan)
                 parts = self.cluster.inputs(source)
+                step_ref = self.cluster.put(step)  # (stored once, not copied into every part's task)
                 if type(step).plan_part is not GlobalStep.plan_part:  # each worker gets its part's share
-                    calls = [(step, share, path, 0)
+                    calls = [(step_ref, share, path, 0)
                              for share, (path, _, _) in zip(self.cluster.plan_parts(step, plan_ref, parts), parts)]
                 else:
-                    calls = [(step, plan_ref, path, first) for path, first, _ in parts]
+                    calls = [(step_ref, plan_ref, path, first) for path, first, _ in parts]
                 counter = self.cluster.run_parts(cp, apply_part, calls)
             stats = {**plan_stats, **(counter.stats(0) if step.applies else {})}
             stats["seconds"] = round(time.perf_counter() - step_started, 3)
@@ -424,7 +446,8 @@ class Build:
         self.progress.stage_started(stage.name, None)
         stop = self.strict and stage.malformed_input_rejects
         scrub_ref = self.cluster.put(scrub)
-        calls = [(stage, scrub_ref, unit, stop) for unit in stage.units()]
+        stage_ref = self.cluster.put(stage)  # (stored once, not copied into every file's task)
+        calls = [(stage_ref, scrub_ref, unit, stop) for unit in stage.units()]
         counter = self.cluster.run_parts(cp, source_part, calls, self.progress)
         if counter.docs_out == 0:
             raise CorpusctlError(stage.empty_message(cp))
@@ -537,10 +560,11 @@ class Build:
     # -- the whole build ------------------------------------------------------------------------------
 
     def run(self) -> BuildResult:
-        import datasets
+        if self.cluster is None:  # (a Ray driver reads and writes no dataset: its workers do, in their own logs)
+            import datasets
 
-        datasets.disable_progress_bars()
-        datasets.logging.set_verbosity_error()
+            datasets.disable_progress_bars()
+            datasets.logging.set_verbosity_error()
         lock = BuildLock(self.work, self.output)
         lock.acquire()
         try:

@@ -86,7 +86,7 @@ def test_dedup_decisions_on_the_cluster_equal_find_duplicates(cluster, tmp_path)
 
     ray.init(address=cluster.address, log_to_driver=False)
     try:
-        got = ray.get(plan_on_cluster(Cluster(ray, 3), measured, config, lsh_bands(config)))
+        got = ray.get(plan_on_cluster(Cluster(ray, 3), measured, config, lsh_bands))
     finally:
         ray.shutdown()
     assert got == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 from corpusctl.config import parse_size
@@ -59,7 +60,8 @@ class Pretrain(Output):
         from corpusctl.stages.fusion import fusion_columns
 
         started = time.perf_counter()
-        stats = ctx.offload(write_dataset, source.data, out / "pretrain", pretrain_features(fusion_columns(self.recipe)),
+        stats = ctx.offload(_write_dataset, source.data, out / "pretrain",
+                            partial(pretrain_features, fusion_columns(self.recipe)),
                             parse_size(self.settings_section.max_shard_size))
         ctx.timings["write pretrain"] = round(time.perf_counter() - started, 3)
         return stats
@@ -120,13 +122,22 @@ class TitleReconstruction(Output):
     manifest_key = "title_reconstruction"
 
     def write(self, ctx, source, out: Path, counter=None) -> dict:
-        from datasets import Features, Value
-
         from corpusctl.stages.format import title_reconstruction_rows
 
         stage = Columns(title_reconstruction_rows, ["id", "format", "title", "text"], carries=[])
         rows = ctx.map_stage("title-reconstruction", stage, source, "v1")
-        features = Features({"id": Value("string"), "content": Value("string"), "title": Value("string")})
         if rows_in(rows.data) == 0:
             return {"rows": 0}
-        return ctx.offload(write_dataset, rows.data, out / "title_reconstruction", features)
+        return ctx.offload(_write_dataset, rows.data, out / "title_reconstruction", title_reconstruction_features)
+
+
+def title_reconstruction_features():
+    from datasets import Features, Value
+
+    return Features({"id": Value("string"), "content": Value("string"), "title": Value("string")})
+
+
+def _write_dataset(data: Path, out: Path, features, *args) -> dict:
+    """`write_dataset` with its features made where it runs (`features()`): under `--executor ray` on a
+    cluster's worker, so the driver never imports `datasets` (~8 MB of modules read)."""
+    return write_dataset(data, out, features(), *args)

@@ -318,6 +318,4 @@ class Dedup(GlobalStep):
         """The same decisions as `plan`, computed by shuffles on the cluster (stages/dedup_cluster.py)."""
         from corpusctl.stages.dedup_cluster import plan_on_cluster
 
-        config = self.settings_section
-        bands = lsh_bands(config) if config.near else (0, 0)
-        return plan_on_cluster(cluster, measured, config, bands), {}  # (a reference to the plan)
+        return plan_on_cluster(cluster, measured, self.settings_section, lsh_bands), {}  # (a reference to the plan)

@@ -11,8 +11,9 @@ The driver never holds per-document data, only what grows with the duplicates:
    values. Signatures never travel through the shuffle, only with the candidate pairs.
 3. a worker runs the local greedy over the verified pairs, sorted by later row then earlier: drop j when j
    and its twin are both still kept (its memory: the pairs and the dropped rows, no per-document array).
-   The decisions stay in the object store; the workers applying them get them from there. The driver holds
-   object references only.
+   The decisions stay in the object store; the workers applying them get them from there.
+A task on a worker submits all of this and waits for the decisions: the tables between the steps never reach
+the driver, which holds one object reference.
 """
 
 from __future__ import annotations
@@ -189,11 +190,32 @@ def decide(exact_count: int, *tables: pa.Table) -> dict[int, tuple[str, str]]:
     return dict(sorted(found.items()))
 
 
-def plan_on_cluster(cluster, measured, config, lsh_bands: tuple[int, int]):
+def plan_on_cluster(cluster, measured, config, lsh_bands):
     """`find_duplicates` over the measured checkpoint, computed by the cluster's workers (see the module):
-    a reference to the decisions, which stay in the object store for the workers applying them (the driver
-    holds only object references and the list of parts). `lsh_bands`: (bands, rows per band) of the local path."""
-    parts = cluster.inputs(measured)
+    a reference to the decisions, which stay in the object store for the workers applying them.
+
+    One task on a worker drives the shuffles, not the driver: the tables they pass are small objects, which
+    Ray keeps in the memory of the process that submitted the tasks making them and copies into the tasks
+    reading them; submitted by the driver, every shuffled byte would go through its sockets twice (14 MB for
+    a 21 MB corpus, measured). The driver holds one object reference and the list of parts. `lsh_bands`:
+    the local path's choice of (bands, rows per band) for a config, called there (datasketch imports scipy)."""
+    return cluster.remote(_coordinate).remote(cluster.inputs(measured), config, lsh_bands)
+
+
+def _coordinate(parts: list[tuple[str, int, int]], config, lsh_bands) -> dict[int, tuple[str, str]]:
+    """The shuffles submitted from a worker, which waits for the decisions (Ray lends its CPU to the shuffle's
+    tasks meanwhile)."""
+    import ray
+
+    from corpusctl.distributed import Cluster
+
+    cluster = Cluster(ray, 1)
+    bands = lsh_bands(config) if config.near else (0, 0)
+    return cluster.get(_shuffle(cluster, parts, config, bands))
+
+
+def _shuffle(cluster, parts: list[tuple[str, int, int]], config, lsh_bands: tuple[int, int]):
+    """The tasks of the shuffles (see the module); a reference to the decisions."""
     buckets = max(2, min(len(parts), 4 * cluster.cpus()))
     exact: list = []
     if config.exact:

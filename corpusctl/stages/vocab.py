@@ -165,6 +165,15 @@ def hf_tokenizer_config(model_max_length: int) -> dict[str, dict]:
     return {"tokenizer_config.json": config, "special_tokens_map.json": special}
 
 
+def publish_vocabulary(folder: Path, out_dir: Path, model_max_length: int) -> None:
+    """The vocabulary and tokenizer files into the output folder (on a cluster's worker under Ray)."""
+    import shutil
+
+    for name in ("vocab.txt", "tokenizer.json"):
+        shutil.copyfile(folder / name, out_dir / name)
+    write_hf_tokenizer_files(out_dir, model_max_length)
+
+
 def write_hf_tokenizer_files(out_dir: Path, model_max_length: int) -> None:
     for name, content in hf_tokenizer_config(model_max_length).items():
         (out_dir / name).write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -260,13 +269,9 @@ class Vocab(GlobalStep):
                                      checkpoint.dir, self.recipe.seed, self.counter)
 
     def result(self, ctx, checkpoint, plan):
-        import shutil
-
         from tokenizers import Tokenizer
 
-        for name in ("vocab.txt", "tokenizer.json"):
-            shutil.copyfile(checkpoint.dir / name, ctx.final / name)
-        write_hf_tokenizer_files(ctx.final, self.recipe.format.max_seq_len)
+        ctx.offload(publish_vocabulary, checkpoint.dir, ctx.final, self.recipe.format.max_seq_len)
         return Tokenizer.from_file(str(checkpoint.dir / "tokenizer.json"))
 
     def summary(self, ctx, checkpoint) -> dict:
