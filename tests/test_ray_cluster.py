@@ -15,7 +15,9 @@ pytestmark = pytest.mark.ray
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(sample_out):
+    """Three nodes. The local sample build (sample_out) comes first: a process pool forked by this process
+    after it connected to Ray waits forever at shutdown for a worker that never exits."""
     pytest.importorskip("ray")
     from ray.cluster_utils import Cluster
 
