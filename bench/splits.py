@@ -5,7 +5,9 @@
 WORK_DIR is a build's work folder (e.g. /work/frozen20/work). The NER input is rebuilt from the `format`
 checkpoint as `export_ner` does (sampling included); the classification input from the `ontology` checkpoint
 (title + text, grouped by document). Prints the median CPU seconds of `normalize_all`, `duplicate_groups` and
-`assign_splits` for each, the grouping counts and peak RSS; the last line is one JSON object.
+`assign_splits` for each, the grouping counts, the LSH candidate share (distinct texts in some candidate pair,
+whose texts the export fetches and compares exactly, per text; with the export's permutations) and peak RSS;
+the last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from corpusctl.exports.classification import ClassificationConfig, document_of, label_of  # noqa: E402
 from corpusctl.exports.ner import NerConfig, _signature, collect_examples  # noqa: E402
-from corpusctl.exports.splits import assign_splits, duplicate_groups, normalize_all  # noqa: E402
+from corpusctl.exports.splits import PERMUTATIONS, assign_splits, duplicate_groups, normalize_all, sketch  # noqa: E402
+from corpusctl.text.minhash import lsh_candidates  # noqa: E402
 from corpusctl.io.workdir import read_batches  # noqa: E402
 
 
@@ -35,7 +38,7 @@ def ner_input(work: Path, max_sentences: int) -> dict:
     stats = {"distant": Counter(), "spans": Counter(), "human": Counter(), "rejects": Counter()}
     examples = collect_examples(rows, config, 42, {}, stats)
     return {"keys": [e.key for e in examples], "texts": [e.text for e in examples], "strata": [_signature(e.entities) for e in examples],
-            "threshold": config.near_duplicate_threshold, "ngram": config.ngram, "links": None}
+            "threshold": config.near_duplicate_threshold, "ngram": config.ngram, "links": None, "perms": PERMUTATIONS}
 
 
 def classification_input(work: Path) -> dict:
@@ -44,7 +47,17 @@ def classification_input(work: Path) -> dict:
     rows.sort(key=lambda r: r["id"])
     return {"keys": [r["id"] for r in rows], "texts": [f"{r['title'] or ''}\n{r['text'] or ''}" for r in rows],
             "strata": [label_of(r, config.label_from) for r in rows], "threshold": config.near_duplicate_threshold,
-            "ngram": config.ngram, "links": [document_of(r["id"]) for r in rows]}
+            "ngram": config.ngram, "links": [document_of(r["id"]) for r in rows],
+            "perms": PERMUTATIONS // 2}  # (the classification export's: documents get half the permutations)
+
+
+def candidates(texts: list[str], ngram: int, perms: int, threshold: float) -> int:
+    """How many texts are in some LSH candidate pair among the distinct normalised texts."""
+    digests, signatures = sketch(texts, ngram, perms)
+    first: dict[bytes, int] = {}
+    for i, digest in enumerate(digests):
+        first.setdefault(digest, i)
+    return int(lsh_candidates(signatures[list(first.values())], threshold).sum())
 
 
 def cpu(function, repeats: int) -> tuple[float, object]:
@@ -68,10 +81,13 @@ def main() -> None:
         normalize_s, _ = cpu(lambda: normalize_all(texts), args.repeats)  # noqa: B023
         groups_s, (groups, counts) = cpu(lambda: duplicate_groups(texts, data["threshold"], data["ngram"], data["links"]), args.repeats)  # noqa: B023
         assign_s, _ = cpu(lambda: assign_splits(data["keys"], data["strata"], groups, (0.8, 0.1, 0.1), 42), args.repeats)  # noqa: B023
+        found = candidates(texts, data["ngram"], data["perms"], data["threshold"]) if len(texts) > 1 else 0
+        share = found / max(1, len(texts))
         report[name] = {"texts": len(texts), "chars": sum(map(len, texts)), "normalize_all_cpu_s": round(normalize_s, 3),
-                        "duplicate_groups_cpu_s": round(groups_s, 3), "assign_splits_cpu_s": round(assign_s, 3), **counts}
+                        "duplicate_groups_cpu_s": round(groups_s, 3), "assign_splits_cpu_s": round(assign_s, 3),
+                        "lsh_candidates": found, "lsh_candidate_share": round(share, 4), **counts}
         print(f"{name}: {len(texts)} texts, duplicate_groups {groups_s:.2f} CPU-s (normalize_all {normalize_s:.2f}), "
-              f"assign_splits {assign_s:.2f} CPU-s, {counts}")
+              f"assign_splits {assign_s:.2f} CPU-s, LSH candidates {found} ({100 * share:.1f} % of texts), {counts}")
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(report))
 

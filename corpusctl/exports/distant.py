@@ -91,6 +91,7 @@ class DistantRules:
 
     def __post_init__(self) -> None:
         self._windows: dict[tuple[str, int, int], tuple[tuple[int, int] | None, bool]] = {}
+        self._closed = prefix_closed(self.dictionary)
 
     def container(self, text: str, start: int, end: int) -> tuple[int, int] | None:
         """The longest dictionary word in `text` that covers the span and is longer than it, if any."""
@@ -113,7 +114,8 @@ class DistantRules:
         found = self._windows.get(key)
         if found is None:
             window, a, b = key
-            found = (_container(self.dictionary, window, a, b), b - a == 2 and _crossed(self.dictionary, window, a, b))
+            found = (_container(self.dictionary, window, a, b, self._closed),
+                     b - a == 2 and _crossed(self.dictionary, window, a, b, self._closed))
             if len(self._windows) >= 1_000_000:  # bounded memory on text that does not repeat
                 self._windows.clear()
             self._windows[key] = found
@@ -141,28 +143,48 @@ class DistantRules:
         return level is not None and level < self.min_depth
 
 
-def _container(dictionary: Mapping[str, int], text: str, start: int, end: int) -> tuple[int, int] | None:
+def prefix_closed(dictionary: Mapping[str, int] | None) -> bool:
+    """Whether every prefix of a word is a key too, so that a scan of ever longer slices can stop at the first
+    one that is not a key: jieba's dictionary holds every prefix of its words (frequency 0; issue 21)."""
+    if not dictionary:
+        return False
+    import jieba
+
+    return dictionary is jieba.dt.FREQ
+
+
+def _container(dictionary: Mapping[str, int], text: str, start: int, end: int,
+               closed: bool = False) -> tuple[int, int] | None:
     get = dictionary.get
     best = None
     for a in range(max(0, start - _REACH), start + 1):
         for b in range(end, min(len(text), end + _REACH) + 1):
+            freq = get(text[a:b])
+            if freq is None and closed:  # no longer slice from `a` is a word either
+                break
             if (a, b) == (start, end) or (a == start and b == end + 1 and text[end] in LOCATIVES):
                 continue
-            if (get(text[a:b]) or 0) >= DICTIONARY_MIN_FREQ and (best is None or b - a > best[1] - best[0]):
+            if (freq or 0) >= DICTIONARY_MIN_FREQ and (best is None or b - a > best[1] - best[0]):
                 best = (a, b)
     return best
 
 
-def _crossed(dictionary: Mapping[str, int], text: str, start: int, end: int) -> bool:
+def _crossed(dictionary: Mapping[str, int], text: str, start: int, end: int, closed: bool = False) -> bool:
     get = dictionary.get
     floor = max(CROSSING_MIN_FREQ, CROSSING_RATIO * (get(text[start:end]) or 0))
     for a in range(start + 1, end):  # words that start inside the span and end after it
         for b in range(end + 1, min(len(text), end + _REACH) + 1):
-            if (get(text[a:b]) or 0) >= floor:
+            freq = get(text[a:b])
+            if freq is None and closed:
+                break
+            if (freq or 0) >= floor:
                 return True
     for a in range(max(0, start - _REACH), start):  # words that start before it and end inside it
         for b in range(start + 1, end):
-            if (get(text[a:b]) or 0) >= floor:
+            freq = get(text[a:b])
+            if freq is None and closed:
+                break
+            if (freq or 0) >= floor:
                 return True
     return False
 
@@ -338,7 +360,8 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
                 and not _anchored(anchors, start, end, surface):
             counts["dropped_isolated"] += 1
             continue
-        container = None if extended else rules.container(text, start, end)
+        # a generic word that was not extended is dropped whatever contains it: no dictionary look-up
+        container = None if extended or generic else rules.container(text, start, end)
         if container is not None and container[1] == end and not generic \
                 and not any(a <= container[0] < b for a, b in orgs):
             start, container, extended = container[0], None, True

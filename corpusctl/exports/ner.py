@@ -293,6 +293,14 @@ class _BottomK:
         elif item[:2] > self.heap[0][:2]:
             heapq.heapreplace(self.heap, item)
 
+    def beyond(self, priority: int) -> bool:
+        """Whether an item of this priority cannot enter (the sample is full of smaller ones); it is then only
+        counted, and the caller builds no example for it."""
+        if len(self.heap) < self.k or priority <= -self.heap[0][0]:
+            return False
+        self.seen += 1
+        return True
+
     def smallest(self, n: int) -> list[NerExample]:
         """The n examples of smallest (priority, key), in the order they were added (rows usually come in
         id order, which makes sorting the sample by row id nearly free)."""
@@ -334,10 +342,13 @@ def collect_examples(rows: Iterable[dict], config: NerConfig, seed: int, human: 
                 counts["overridden_by_human"] += 1
                 overridden.add(text)
                 continue
+            priority = int.from_bytes(hashlib.blake2b(salt + key.encode(), digest_size=8).digest(), "little")
+            sample = positives if entities else negatives
+            if sample.beyond(priority):
+                continue
             doc_id, _, index = key.rpartition("/")
             example = NerExample((doc_id, "" if index == "t" else index), key, text, entities, "distant")  # title first
-            priority = int.from_bytes(hashlib.blake2b(salt + key.encode(), digest_size=8).digest(), "little")
-            (positives if entities else negatives).add(priority, example)
+            sample.add(priority, example)
     kept = positives.smallest(positives.k)
     n_empty = len(kept) * config.empty_share / (1 - config.empty_share) if config.empty_share else 0
     kept_empty = negatives.smallest(int(n_empty))

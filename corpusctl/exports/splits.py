@@ -112,8 +112,12 @@ def sketch(texts: Sequence[str], ngram: int, perms: int = PERMUTATIONS) -> tuple
 def duplicate_groups(
     texts: Sequence[str], threshold: float = 0.8, ngram: int = 3, links: Sequence[str] | None = None, method: str = "auto"
 ) -> tuple[list[int], dict]:
-    """`group_duplicates` of texts held in memory."""
-    digests, signatures = sketch(texts, ngram)
+    """`group_duplicates` of texts held in memory. Each distinct text is sketched once (templated sentences
+    repeat: half the NER sentences of a generated corpus are copies; issue 21)."""
+    first: dict[str, int] = {}
+    copy_of = [first.setdefault(text, len(first)) for text in texts]
+    digests, signatures = sketch(list(first), ngram)
+    digests, signatures = [digests[i] for i in copy_of], signatures[copy_of]
     return group_duplicates(digests, signatures, lambda rows: normalize_all([texts[i] for i in rows]), threshold,
                             ngram, links, method)
 

@@ -244,10 +244,8 @@ def _near_pairs(signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[st
         codes, offsets, grams = _gram_sets(forms_of(np.arange(m)), n)
         a, b = np.triu_indices(m, 1)
         return _confirm(a, b, codes, offsets, grams, threshold)
-    bands, rows = _bands(threshold, perms)
-    keys = band_keys(signatures, bands, rows)
-    low = (np.ascontiguousarray(signatures.astype(np.uint8)), np.ascontiguousarray(signatures))
-    floor = _agreement_floor(threshold, perms)
+    bands = _bands(threshold, perms)[0]
+    keys, low, floor = _lsh(signatures, threshold)
     candidates = np.flatnonzero(_in_agreeing_pairs(keys, low, floor))
     if not len(candidates):
         return candidates, candidates
@@ -266,6 +264,20 @@ def _near_pairs(signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[st
             roots = _components(len(candidates), a, b, roots)
             found.append((candidates[a], candidates[b]))
     return np.concatenate([a for a, _ in found]), np.concatenate([b for _, b in found])
+
+
+def _lsh(signatures: np.ndarray, threshold: float) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], int]:
+    """What the candidate test reads: the band keys, (the lowest byte of every value, the values) and the
+    agreement floor."""
+    bands, rows = _bands(threshold, signatures.shape[1])
+    low = (np.ascontiguousarray(signatures.astype(np.uint8)), np.ascontiguousarray(signatures))
+    return band_keys(signatures, bands, rows), low, _agreement_floor(threshold, signatures.shape[1])
+
+
+def lsh_candidates(signatures: np.ndarray, threshold: float) -> np.ndarray:
+    """Which texts (signatures of distinct texts) are in some candidate pair: the texts whose n-grams
+    `_near_pairs` fetches and compares exactly (the benchmarks report their share, issue 21)."""
+    return _in_agreeing_pairs(*_lsh(signatures, threshold))
 
 
 def _in_agreeing_pairs(keys: np.ndarray, low: np.ndarray, floor: int) -> np.ndarray:

@@ -145,3 +145,27 @@ def test_cli_ner_eval_distant_labels_and_saves_them(tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["overall"]["f1"] == 1.0
     assert json.loads(saved.read_text(encoding="utf-8"))["entities"] == [[0, 3, "LOCATION"]]
+
+
+def test_the_prefix_scan_of_jieba_s_dictionary_finds_what_the_full_scan_finds():
+    """jieba's dictionary holds every prefix of its words, so a scan may stop at the first slice that is no key
+    (issue 21); on any other mapping it reads every slice."""
+    import random
+
+    from corpusctl.exports.distant import _container, _crossed, general_dictionary, prefix_closed
+
+    dictionary = general_dictionary()
+    assert prefix_closed(dictionary) and not prefix_closed({"法兰克福": 5}) and not prefix_closed(None)
+    assert _container({"法兰克福": 5}, "法兰克福", 0, 2) == (0, 4)  # no prefix 法兰克 in a plain mapping
+    rng = random.Random(3)
+    texts = [line.strip() for line in GOLD.read_text("utf-8").splitlines()[:80]]
+    texts = [json.loads(t)["text"] for t in texts if t]
+    checked = 0
+    for text in texts:
+        for _ in range(20):
+            start = rng.randrange(len(text) - 1)
+            end = min(len(text), start + rng.choice((2, 2, 3, 4)))
+            assert _container(dictionary, text, start, end, True) == _container(dictionary, text, start, end)
+            assert _crossed(dictionary, text, start, end, True) == _crossed(dictionary, text, start, end)
+            checked += 1
+    assert checked > 1000

@@ -111,3 +111,31 @@ def test_minhash_finds_the_planted_near_duplicates_whatever_the_order():
     shuffled, _ = duplicate_groups([items[i] for i in order], threshold=0.8, ngram=2)
     # the same partition, each group named by its first member in the new order
     assert len({(exact[i], shuffled[k]) for k, i in enumerate(order)}) == len(set(exact))
+
+
+def test_copies_are_sketched_once_and_group_as_the_full_sketch_does():
+    """duplicate_groups sketches each distinct text once (issue 21): the groups and counts are those of
+    group_duplicates over the sketch of every text."""
+    from corpusctl.exports.splits import group_duplicates, sketch
+
+    rng = random.Random(7)
+    alphabet = [chr(0x4E00 + i) for i in range(200)]
+    base = ["".join(rng.choice(alphabet) for _ in range(rng.randint(10, 30))) for _ in range(300)]
+    items = [rng.choice(base) for _ in range(900)] + [t[:-1] + "甲" for t in base[:100]]
+    digests, signatures = sketch(items, 2)
+    full = group_duplicates(digests, signatures, lambda rows: normalize_all([items[i] for i in rows]), 0.8, 2,
+                            method="minhash")
+    assert duplicate_groups(items, 0.8, 2, method="minhash") == full
+    assert full[1]["exact_duplicates"] > 600 and full[1]["near_duplicate_merges"] > 0
+
+
+def test_lsh_candidates_are_the_texts_of_near_pairs():
+    from corpusctl.exports.splits import sketch
+    from corpusctl.text.minhash import lsh_candidates
+
+    rng = random.Random(5)
+    alphabet = [chr(0x4E00 + i) for i in range(3000)]
+    base = ["".join(rng.choice(alphabet) for _ in range(60)) for _ in range(200)]
+    items = base + [base[0][:59] + "甲", base[1][1:] + "乙"]  # two near copies, Jaccard ~0.97
+    marked = lsh_candidates(sketch(items, 2)[1], 0.8)
+    assert set(marked.nonzero()[0].tolist()) == {0, 1, 200, 201}
