@@ -19,3 +19,23 @@ def build(recipe: Path, out: Path, *args: str) -> Path:
     result = CliRunner().invoke(app, ["build", str(recipe), "--output", str(out), "--quiet", *args])
     assert result.exit_code == 0, result.output
     return out
+
+
+def disk_blobs(path: Path) -> list[bytes]:
+    """What a search for a string in a file on disk must look at: its bytes, and the same data decompressed
+    (a .spacy DocBin is zlib; checkpoint .arrow streams are LZ4-compressed Arrow: their stored columns,
+    written out again without compression)."""
+    import zlib
+
+    import pyarrow as pa
+
+    data = path.read_bytes()
+    if path.suffix == ".spacy":
+        return [data, zlib.decompress(data)]
+    if path.suffix == ".arrow" and data[:4] == b"\xff\xff\xff\xff":  # an Arrow stream (not a datasets file)
+        table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        return [data, sink.getvalue().to_pybytes()]
+    return [data]

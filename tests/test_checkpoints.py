@@ -141,11 +141,11 @@ def _tree(folder):
 def test_export_files_are_moved_into_the_output_and_rewritten_on_resume_after_a_late_failure(tmp_path, monkeypatch):
     """Without --keep-work the exports' files are moved, not copied (the work folder goes anyway); a build
     that fails after the move has no reusable export checkpoint, so --resume writes them again."""
+    from e2e.test_scale import tiny_recipe
     from typer.testing import CliRunner
 
     import corpusctl.pipeline
     from corpusctl.cli import app
-    from e2e.test_scale import tiny_recipe
 
     recipe = tiny_recipe(tmp_path)
     kept = build(recipe, tmp_path / "kept", "--keep-work", "--workers", "1")

@@ -3,13 +3,12 @@ the default privacy step; no planted item may survive in any byte of any file th
 
 import json
 import re
-import zlib
 from collections import Counter
 from pathlib import Path
 
 import datasets
 import pytest
-from helpers import ROOT, build
+from helpers import ROOT, build, disk_blobs
 from typer.testing import CliRunner
 
 from corpusctl.cli import app
@@ -101,8 +100,7 @@ def leaks(out: Path, forbidden: set[str]) -> dict[str, set[str]]:
     as_text = _automaton(forbidden)
     found: dict[str, set[str]] = {}
     for path in files:
-        data = path.read_bytes()
-        blobs = [data, zlib.decompress(data)] if path.suffix == ".spacy" else [data]
+        blobs = disk_blobs(path)
         hits = set().union(*(_found(as_bytes, blob.decode("latin-1")) for blob in blobs))
         if hits:
             found[str(path)] = {h.encode("latin-1").decode("utf-8") for h in hits}
