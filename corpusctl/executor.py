@@ -9,6 +9,7 @@ batches themselves.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -159,6 +160,17 @@ def _die_with_parent() -> None:
         pass
 
 
+@contextlib.contextmanager
+def ctrl_c_held():
+    """Hold Ctrl-C while processes are forked: a KeyboardInterrupt raised inside one of the interpreter's
+    at-fork handlers is printed and ignored, and the build would run on. Released, it is raised here."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _run(fn: BatchFn, batch: pa.RecordBatch) -> pa.RecordBatch:
     """What a worker does: a Columns function gets its selected columns and returns only its own columns
     (the caller assembles them with the rest of the batch)."""
@@ -208,7 +220,9 @@ class LocalExecutor:
                 yield apply(fn, batch)
             return
         context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_init_worker, initargs=(fn,)) as pool:
+        with ctrl_c_held():
+            pool = context.Pool(workers, initializer=_init_worker, initargs=(fn,))
+        with pool:
             pending: deque = deque()
             for batch in batches:
                 pending.append((batch, pool.apply_async(_run_in_worker, (_send(fn, batch),))))
@@ -335,7 +349,8 @@ class Background:
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self.process = context.Process(target=_background_main, args=(send, fn, args), daemon=True)
-        self.process.start()
+        with ctrl_c_held():
+            self.process.start()
         send.close()
         Background._started.append(self)
 
