@@ -305,13 +305,18 @@ def test_item16_duplicate_key_names_both_lines(tmp_path):
 # -- item 17: Ctrl-C ----------------------------------------------------------------------------------------
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """A process started with SIGINT ignored keeps ignoring it (pytest-xdist's workers do): as in a shell."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_item17_sigint_prints_what_happened_and_exits_130(tmp_path):
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-m", "corpusctl", "build", str(ROOT / "recipes" / "sample.yaml"),
                                 "--output", str(out), "--quiet", "--workers", "2"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=_ctrl_c_as_in_a_terminal)
     deadline = time.time() + 120
     while not (tmp_path / ".out.work" / "ingest" / "done.json").exists() and time.time() < deadline:
         assert process.poll() is None, process.communicate()
