@@ -355,7 +355,7 @@ class StageCheckpoint:
     def intact(self) -> bool:
         """Whether its files, and the files of earlier checkpoints they reference, are as it wrote them (a
         stage recomputed since, or a folder deleted, makes the references stale)."""
-        return all(references_intact(file) for file in data_files(self.data))
+        return all(references_intact(file) for file in data_files(self.data) if file.exists())  # (outputs have none)
 
     def changed_parts(self) -> list[str]:
         """Which parts of the fingerprint differ from the finished checkpoint's (none if there is none); with
