@@ -23,7 +23,7 @@ def build(recipe: Path, out: Path, *args: str) -> Path:
 
 def disk_blobs(path: Path) -> list[bytes]:
     """What a search for a string in a file on disk must look at: its bytes, and the same data decompressed
-    (a .spacy DocBin is zlib; checkpoint .arrow streams are LZ4-compressed Arrow: their stored columns,
+    (a .spacy DocBin is zlib; checkpoint .arrow streams are compressed Arrow: their stored columns,
     written out again without compression)."""
     import zlib
 
