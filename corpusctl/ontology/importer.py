@@ -362,7 +362,7 @@ def split_simple_statements(lines: list[str]) -> tuple[str, list[tuple[str, str,
             one = _ONE_LINE.match(line)
             if one:
                 a, b, c = one.groups()
-                s, p, o = names.get(a) or expand(a), names.get(b) or expand(b), names.get(c) or expand(c)
+                s, p, o = expand(a), expand(b), expand(c)
                 if s and p and o:
                     triples.append((s, p, o))
                     first.setdefault(s, number)
