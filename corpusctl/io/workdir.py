@@ -28,7 +28,8 @@ from corpusctl.io.columns import COLUMN_TYPES
 COMPRESSION = "zstd"
 """Of checkpoint files. On a 10 MB generated corpus (full build, --keep-work, one worker, medians of 3
 interleaved runs) the checkpoints held 31 MB with zstd and 53 MB with LZ4, for 6 % more CPU (49.7 vs 46.5
-CPU-s): zstd keeps a build's work-folder writes under 5 bytes per input byte (bench/pipeline.py)."""
+CPU-s; `bench/compression.py`): zstd keeps a build's work-folder writes under 5 bytes per input byte
+(bench/pipeline.py)."""
 
 
 def write_json(path: Path, data) -> None:
