@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT))
 from corpusctl.exports.classification import ClassificationConfig, document_of, label_of  # noqa: E402
 from corpusctl.exports.ner import NerConfig, _signature, collect_examples  # noqa: E402
 from corpusctl.exports.splits import PERMUTATIONS, assign_splits, duplicate_groups, normalize_all, sketch  # noqa: E402
-from corpusctl.text.minhash import lsh_candidates  # noqa: E402
 from corpusctl.io.workdir import read_batches  # noqa: E402
+from corpusctl.text.minhash import lsh_candidates  # noqa: E402
 
 
 def ner_input(work: Path, max_sentences: int) -> dict:
