@@ -189,6 +189,8 @@ def _read_relations(root: Path, ids: Sequence[str]) -> tuple[Relations, list[Pro
     import pyarrow.compute as pc
     import pyarrow.csv as pcsv
 
+    from corpusctl.io.columns import int_values, string_array
+
     columns = ["head", "relation", "tail"]
     problems: list[Problem] = []
     try:
@@ -205,12 +207,11 @@ def _read_relations(root: Path, ids: Sequence[str]) -> tuple[Relations, list[Pro
         *values, line_list, problems = _read_relations_slowly(path)
         table = pa.table(dict(zip(columns, (pa.array(v, pa.string()) for v in values), strict=True)))
         lines = np.asarray(line_list, dtype=np.int64)
-    value_set = pa.array(list(ids), pa.string())
-    heads = pc.fill_null(pc.index_in(table["head"], value_set=value_set), -1).to_numpy().astype(np.int32)
-    tails = pc.fill_null(pc.index_in(table["tail"], value_set=value_set), -1).to_numpy().astype(np.int32)
+    value_set = string_array(ids)
+    heads, tails = (int_values(pc.index_in(table[column], value_set=value_set)).astype(np.int32) for column in ("head", "tail"))
     encoded = table["relation"].combine_chunks().dictionary_encode()
     names = encoded.dictionary.to_pylist()
-    kinds = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int16)
+    kinds = int_values(encoded.indices).astype(np.int16)
     for k, name in enumerate(names):
         if not _RELATION_NAME.match(name):
             line = int(lines[np.argmax(kinds == k)])
