@@ -212,7 +212,7 @@ def test_a_term_wins_over_an_overlapping_placeholder(segmenters):
 TEXT_PIECES = st.one_of(
     st.sampled_from(list("离心泵安全阀检查了的和，。！？、“”—…%℃+-.[]_ABZaz09 \t\n\r\u3000\xa0\u200b\x00😀")),
     st.sampled_from(["[MOBILE]", "[PERSON]", "可燃气体报警仪", "hello world", "3.14", "\r\n", "  "]),
-    st.characters(),
+    st.characters(codec="utf-8"),  # text a build can hold: ingest rejects lone surrogates (\ud800), Arrow cannot store them
 )
 
 
