@@ -64,6 +64,12 @@ VERB_MARKERS = ("了", "着", "过")
 COMPOUNDS = {("MATERIAL", "EQUIPMENT"), ("MATERIAL", "COMPONENT"), ("MATERIAL", "LOCATION"), ("LOCATION", "LOCATION"),
              ("HAZARD", "HAZARD")}
 """(first type, second type) pairs that, written together, are one compound of the second type."""
+SPLIT = {(first, "HAZARD", "HAZARD") for first in ("EQUIPMENT", "COMPONENT", "MATERIAL")} | {
+    ("EQUIPMENT", "COMPONENT", "COMPONENT"), ("COMPONENT", "COMPONENT", "COMPONENT")}
+"""(first part's type, second part's type, the whole term's type) of the ontology's compositional terms that
+are two entities in running text (ontology/eval/GUIDELINES.md: a part and its defect, 钢丝绳 + 断丝, 氯气 +
+泄漏; equipment and a named part, 储罐 + 液位计, 砂轮机 + 防护罩), unlike an established compound of one
+thing (甲醇储罐, `COMPOUNDS`)."""
 PROHIBITIONS = ("严禁", "禁止", "不得", "请勿", "切勿", "不要", "不准", "随意", "频繁", "反复", "经常")
 _NOUNISH = {"NOUN", "PROPN", "X"}
 DICTIONARY_MIN_FREQ = 5
@@ -92,6 +98,8 @@ class DistantRules:
     """General word frequencies (jieba's dictionary, by default); None: no dictionary rules."""
     anchored_categories: frozenset[str] = frozenset(ANCHORED_CATEGORIES)
     """Types whose short terms need another entity nearby (see `ANCHORED_CATEGORIES`)."""
+    categories: Mapping[str, str] = field(default_factory=dict)
+    """Category by surface of the ontology's unambiguous terms; empty: no compositional split."""
 
     def __post_init__(self) -> None:
         self._windows: dict[tuple[str, int, int], tuple[tuple[int, int] | None, bool]] = {}
@@ -130,12 +138,27 @@ class DistantRules:
     def from_ontology(cls, ontology, stop: Iterable[str] = DEFAULT_STOP, min_depth: int = 1,
                       compound_heads: Iterable[str] = COMPOUND_HEADS) -> DistantRules:
         depth: dict[str, int] = {}
+        categories: dict[str, str] = {}
         if ontology is not None:
             for concept in ontology.concepts:
                 depth[concept.id] = len(ontology.ancestors(concept.id))
                 for sense in concept.senses:
                     depth[f"{concept.id}#{sense.id}"] = len(ontology.sense_ancestors(sense))
-        return cls(frozenset(stop), min_depth, depth, frozenset(compound_heads), general_dictionary())
+                if concept.category and not concept.senses:
+                    categories.update(dict.fromkeys(concept.surfaces, concept.category))
+        return cls(frozenset(stop), min_depth, depth, frozenset(compound_heads), general_dictionary(),
+                   categories=categories)
+
+    def parts(self, surface: str, category: str) -> tuple[int, str, str] | None:
+        """Where a term written as two other terms splits, and their types, when it is a composition that
+        names two entities (`SPLIT`: 钢丝绳 + 断丝, 储罐 + 液位计), the longest first part first."""
+        if not self.categories:
+            return None
+        for cut in range(len(surface) - 1, 0, -1):
+            first, second = self.categories.get(surface[:cut]), self.categories.get(surface[cut:])
+            if first and second and (first, second, category) in SPLIT:
+                return cut, first, second
+        return None
 
     def generic(self, text: str, concept_id: str, sense: str) -> bool:
         if text in self.stop:
@@ -303,6 +326,21 @@ def _material_heads(text: str, terms: list[dict], rules: DistantRules) -> list[d
     return out
 
 
+def _split_compositions(text: str, terms: Iterable[Mapping], rules: DistantRules) -> list[Mapping]:
+    """Terms that are two entities written together (`DistantRules.parts`) as their two parts."""
+    out: list[Mapping] = []
+    for term in terms:
+        start, end = int(term["start"]), int(term["end"])
+        found = rules.parts(text[start:end], term.get("category") or "") if not term.get("sense") else None
+        if found is None:
+            out.append(term)
+            continue
+        cut, first, second = found
+        out.append({"start": start, "end": start + cut, "category": first, "concept_id": "", "sense": ""})
+        out.append({"start": start + cut, "end": end, "category": second, "concept_id": "", "sense": ""})
+    return out
+
+
 def _predicate(words: Sequence[tuple[int, int, str]], modifier: int, end: int, starts: list[int]) -> bool:
     """A verb before a head is its predicate, not its modifier, after an adverb (立即组织人员) or when a verb
     follows the head (组织人员撤离)."""
@@ -333,7 +371,7 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
     words = list(words) if words else []
     starts = [w[0] for w in words]
     orgs = organisations(text, words) if words else []
-    terms = _material_heads(text, list(terms), rules)
+    terms = _material_heads(text, _split_compositions(text, terms, rules), rules)
     term_starts = {int(t["start"]) for t in terms if t.get("category")}
     anchors = sorted((int(t["start"]), text[int(t["start"]):int(t["end"])]) for t in terms
                      if t.get("category") and not t.get("sense"))

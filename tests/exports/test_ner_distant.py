@@ -59,6 +59,13 @@ def test_two_hazards_written_together_are_one():
     assert ("疲劳裂纹", "HAZARD") in found and ("裂纹", "HAZARD") not in found
 
 
+def test_a_part_and_its_defect_written_as_one_term_are_two_entities():
+    """The ontology's compositional terms (钢丝绳断丝, HAZARD) are labelled as the two things they name."""
+    found = labels("检查发现提升机的钢丝绳断丝已超过报废标准。")
+    assert ("钢丝绳", "COMPONENT") in found and ("断丝", "HAZARD") in found and ("钢丝绳断丝", "HAZARD") not in found
+    assert ("甲醇储罐", "EQUIPMENT") in labels("甲醇储罐的呼吸阀被冻住了。")  # one thing: stays whole
+
+
 def test_a_homonym_next_to_other_entities_keeps_its_label():
     assert ("压力", "PARAMETER") in labels("反应釜内压力升到了零点八兆帕，操作工立即打开了放空阀。")
 
