@@ -109,12 +109,13 @@ def test_distant_labels_on_the_gold_set_keep_their_precision():
 
 
 @pytest.mark.parametrize(("name", "precision", "recall"), [
-    ("ner_heldout.jsonl", 0.83, 0.64),  # reviewed blind against GUIDELINES.md; measured 0.849 / 0.664
-    ("ner_fresh.jsonl", 0.79, 0.59),  # scored once, after the last rule change; measured 0.807 / 0.611
+    ("ner_heldout.jsonl", 0.84, 0.66),  # reviewed blind against GUIDELINES.md; measured 0.858 / 0.677
+    ("ner_fresh.jsonl", 0.80, 0.61),  # measured 0.819 / 0.630
+    ("ner_fresh2.jsonl", 0.76, 0.50),  # never tuned on; measured 0.779 / 0.518
 ])
 def test_distant_labels_on_the_held_out_gold_sets(name, precision, recall):
-    """Regression floors a little under what was measured (ontology/README.md), not the issue's 0.85 target:
-    the fresh set stays below it."""
+    """Regression floors a little under what was measured (ontology/README.md), not the issue's 0.85 / 0.6
+    target, which text the rules were never tuned on (ner_fresh2) does not reach."""
     gold = read_sentences(DEFAULT_DIR / "eval" / name)
     assert len(gold) >= 150
     figures = score(gold, distant_labels([t for t, _ in gold], DEFAULT_DIR))["overall"]
