@@ -209,7 +209,7 @@ def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
     per word (a row-wise read would turn every row into nested dicts first); `counter` counts rows."""
     from corpusctl.io.workdir import read_batches
 
-    for batch in read_batches(path, 256):
+    for batch in read_batches(path, 256, columns=columns):  # (the columns it does not read stay undecoded)
         if counter is not None:
             counter.value += batch.num_rows
         names = batch.schema.names
