@@ -88,6 +88,28 @@ def test_references_follow_rows_through_drops_and_repeats_to_the_files_holding_t
     assert stored_columns(segment) == ["len", "_row0", "_row1", "_row2"]  # mix, clean and ingest
 
 
+def test_reading_some_columns_opens_only_the_files_holding_them(tmp_path, monkeypatch):
+    """`read_batches(columns=...)` gives what a full read gives for those columns (in the checkpoint's order),
+    without decoding the others nor opening a referenced file that holds none of them (issue 21)."""
+    import corpusctl.io.workdir as workdir
+
+    source = first_stage(tmp_path)
+    clean = tmp_path / "clean.arrow"
+    run_stage(Columns(drop_odd_and_mark, ["id", "text"], ["text", "n", "_reject"]), source, clean)
+    opened = []
+    monkeypatch.setattr(workdir, "_Rows", lambda file, columns, _rows=workdir._Rows: (
+        opened.append((file.name, list(columns))), _rows(file, columns))[1])
+    for columns, files in ((["n", "text"], []), (["n", "id"], [("ingest.arrow", ["id"])]),
+                           (["meta"], [("ingest.arrow", ["meta"])])):
+        for batch_size in (1, 3, 100):
+            whole = pa.Table.from_batches(list(read_batches(clean, batch_size)))
+            opened.clear()
+            some = pa.Table.from_batches(list(read_batches(clean, batch_size, columns=columns)))
+            assert some.column_names == [c for c in whole.column_names if c in columns]
+            assert some.equals(whole.select(some.column_names)), columns
+            assert opened == files, columns
+
+
 def test_a_stage_without_carried_columns_stores_everything(tmp_path):
     source = first_stage(tmp_path)
     fn = Columns(lambda b: {"id": b["id"] * 2}, ["id"], carries=[])

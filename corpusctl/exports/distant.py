@@ -34,10 +34,13 @@ stage (terms are always whole words there); without words only the stop-list, de
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 DEFAULT_STOP = (
     "作业 设备 人员 运行 故障 备用 停机 停用 正常 异常 损坏 部件 零部件 事故 物料 参数 场所 装置 系统 设施 工具 "
@@ -52,6 +55,8 @@ COMPOUND_HEADS = ("人员",)
 ROLE_HEADS = ("管理员", "操作员", "驾驶员", "司机", "班长", "组长", "队长", "主任")
 """Words for a person by duty that are no ontology terms: an entity term written right before one names the
 person's job (货车司机, 仓库管理员, 车间主任), one ROLE entity."""
+_ROLE_FIRST = frozenset(head[0] for head in ROLE_HEADS)
+"""Their first characters: no other character after a term can start one (most terms: no head to look for)."""
 VAGUE_MODIFIERS = frozenset("岗位 相关 有关 所有 全体 其他 其它 工作 专门 专业 一般 各类 有关部门 部门 单位 现场 在场".split())
 """Modifiers that make nothing specific: 岗位人员, 相关人员, 工作人员 stay generic."""
 BOUND_SUFFIXES = "站房室间库池厂场塔楼处所馆队组科部班局管节"
@@ -170,14 +175,13 @@ class DistantRules:
         return level is not None and level < self.min_depth
 
 
-def prefix_closed(dictionary: Mapping[str, int] | None) -> bool:
-    """Whether every prefix of a word is a key too, so that a scan of ever longer slices can stop at the first
-    one that is not a key: jieba's dictionary holds every prefix of its words (frequency 0; issue 21)."""
-    if not dictionary:
-        return False
-    import jieba
+class PrefixClosed(dict):
+    """A word → frequency mapping that holds every prefix of its words too (frequency 0 when no word itself),
+    so that a scan of ever longer slices can stop at the first one that is not a key (issue 21)."""
 
-    return dictionary is jieba.dt.FREQ
+
+def prefix_closed(dictionary: Mapping[str, int] | None) -> bool:
+    return isinstance(dictionary, PrefixClosed)
 
 
 def _container(dictionary: Mapping[str, int], text: str, start: int, end: int,
@@ -216,15 +220,26 @@ def _crossed(dictionary: Mapping[str, int], text: str, start: int, end: int, clo
     return False
 
 
-def general_dictionary() -> Mapping[str, int]:
-    """jieba's main dictionary (word → frequency), loaded once per process."""
-    import logging
+@lru_cache(maxsize=1)
+def general_dictionary() -> PrefixClosed:
+    """The words of jieba's main dictionary (dict.txt) the rules can use, with their frequencies: those of
+    frequency >= `DICTIONARY_MIN_FREQ` (a rarer word neither contains a term nor crosses one, `_crossed`'s
+    floor being higher still), and their prefixes. Read once per process from the file (~0.4 CPU-s); jieba's
+    own load of all its words and prefixes takes ~1.2 (issue 21). The rules find what they would in
+    `jieba.dt.FREQ` (tests/exports/test_ner_distant.py)."""
+    import importlib.util
 
-    import jieba
+    path = Path(importlib.util.find_spec("jieba").origin).parent / "dict.txt"
+    words = PrefixClosed((word, int(freq)) for word, freq in _FREQUENT.findall(path.read_text(encoding="utf-8")))
+    for word in list(words):
+        for end in range(1, len(word)):
+            if word[:end] not in words:
+                words[word[:end]] = 0
+    return words
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.dt.check_initialized()
-    return jieba.dt.FREQ
+
+_FREQUENT = re.compile(r"^(\S+) ([5-9]|[1-9][0-9]+) ", re.M)
+"""A dict.txt line (`word frequency tag`) of a word of frequency >= `DICTIONARY_MIN_FREQ` (5)."""
 
 
 def organisations(text: str, words: Sequence[tuple[int, int, str]]) -> list[tuple[int, int]]:
@@ -385,10 +400,11 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
             out.append((start, end, kind))
             continue
         surface = text[start:end]
+        sense = term.get("sense")
         extended = bool(term.get("compound"))
-        head = _role_head(text, end, words, starts)
-        if head and not rules.generic(surface, str(term.get("concept_id") or ""), str(term.get("sense") or "")) \
-                and not any(a <= start and end <= b for a, b in orgs):
+        generic = rules.generic(surface, str(term.get("concept_id") or ""), str(sense or ""))
+        head = _role_head(text, end, words, starts) if text[end:end + 1] in _ROLE_FIRST else ""
+        if head and not generic and not (orgs and any(a <= start and end <= b for a, b in orgs)):
             out.append((start, end + len(head), "ROLE"))
             counts["extended_role"] += 1
             continue
@@ -401,11 +417,10 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
                         and modifier not in rules.stop and modifier not in VAGUE_MODIFIERS:
                     start, extended = words[here - 1][0], True
                     counts["extended_compound"] += 1
-        if any(a <= start and end <= b for a, b in orgs):
+        if orgs and any(a <= start and end <= b for a, b in orgs):
             counts["dropped_in_organisation"] += 1
             continue
-        generic = rules.generic(surface, str(term.get("concept_id") or ""), str(term.get("sense") or ""))
-        if term.get("sense") and not _anchored(anchors, start, end, surface):
+        if sense and not _anchored(anchors, start, end, surface):
             counts["dropped_unanchored_homonym"] += 1
             continue
         if kind in rules.anchored_categories and end - start <= ANCHORED_MAX_LEN and not extended \
@@ -415,7 +430,7 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
         # a generic word that was not extended is dropped whatever contains it: no dictionary look-up
         container = None if extended or generic else rules.container(text, start, end)
         if container is not None and container[1] == end and not generic \
-                and not any(a <= container[0] < b for a, b in orgs):
+                and not (orgs and any(a <= container[0] < b for a, b in orgs)):
             start, container, extended = container[0], None, True
             counts["extended_compound"] += 1
         if not extended and generic:

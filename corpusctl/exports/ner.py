@@ -18,13 +18,11 @@ import heapq
 import json
 import os
 import shutil
-import zlib
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
-from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -38,6 +36,7 @@ from corpusctl.stages.base import Output, register
 from corpusctl.stages.pii import PLACEHOLDER
 
 from .distant import COMPOUND_HEADS, DEFAULT_STOP, DistantRules, refine
+from .docbin import write_docbin  # noqa: F401  (re-exported for callers and tests)
 from .schemes import WHITESPACE, Span, char_conll, clean_sentence, tag_set
 from .splits import SplitShares, leak_free_split
 
@@ -210,7 +209,7 @@ def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
     per word (a row-wise read would turn every row into nested dicts first); `counter` counts rows."""
     from corpusctl.io.workdir import read_batches
 
-    for batch in read_batches(path, 256):
+    for batch in read_batches(path, 256, columns=columns):  # (the columns it does not read stay undecoded)
         if counter is not None:
             counter.value += batch.num_rows
         names = batch.schema.names
@@ -367,13 +366,13 @@ def _signature(entities: list[Span]) -> str:
     return "+".join(sorted({kind for _, _, kind in entities})) or "-"
 
 
-def _write_split(folder: Path, name: str, examples: list[NerExample], scheme: str, vocab) -> None:
+def _write_split(folder: Path, name: str, examples: list[NerExample], scheme: str) -> None:
     def conll(part: list[NerExample]) -> str:
         return "".join([char_conll(e.text, e.entities, scheme) for e in part])
 
     _write_chunks(folder / f"{name}.txt", examples, conll)
     _write_chunks(folder / f"{name}.jsonl", examples, _jsonl)
-    write_docbin(folder / f"{name}.spacy", [e.text for e in examples], [e.entities for e in examples], vocab)
+    write_docbin(folder / f"{name}.spacy", [e.text for e in examples], [e.entities for e in examples])
 
 
 def _write_chunks(path: Path, examples: list[NerExample], render: Callable[[list], str], size: int = 10_000) -> None:
@@ -393,52 +392,6 @@ def _jsonl(examples: list[NerExample]) -> str:
         text, key, source = quote(e.text), quote(e.key), quote(e.source)
         lines.append(f'{{"text": {text}, "entities": [{spans}], "id": {key}, "source": {source}}}\n')
     return "".join(lines)
-
-
-def write_docbin(path: Path, texts: list[str], entities: list[Sequence[Span]], vocab) -> None:
-    """Write the .spacy file that a DocBin(attrs=[ORTH, ENT_IOB, ENT_TYPE]) holding one Doc per text -- a token
-    per character, no spaces, the spans as `doc.ents` -- would write, byte for byte, from arrays over all
-    texts (a Doc per sentence costs ~50 us, and DocBin.to_bytes loops over per-Doc arrays).
-    Spans must be in range and non-overlapping."""
-    import srsly
-    from spacy.attrs import ENT_IOB, ENT_TYPE, ORTH
-    from spacy.tokens import Doc, DocBin
-
-    docs = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"])  # for the format version and the column order
-    orth, iob, ent_type = (docs.attrs.index(attr) for attr in (ORTH, ENT_IOB, ENT_TYPE))
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype="<u4")
-    tokens = np.zeros((len(codes), len(docs.attrs)), dtype=np.uint64)
-    chars = [chr(c) for c in np.flatnonzero(np.bincount(codes)).tolist()]  # the distinct characters
-    orth_of = np.zeros(ord(chars[-1]) + 1 if chars else 0, dtype=np.uint64)
-    orth_of[[ord(c) for c in chars]] = [vocab.strings.add(c) for c in chars]
-    tokens[:, orth] = orth_of[codes]
-    tokens[:, iob] = 2  # spaCy's ENT_IOB codes: 1 = I, 2 = O, 3 = B
-    labels: dict[str, int] = {}
-    starts = (np.cumsum(lengths) - lengths).tolist()
-    flat = [(base + s, e - s, labels.setdefault(k, len(labels)))  # (first character, length, label) per entity
-            for base, spans in zip(starts, entities) for s, e, k in spans]
-    if flat:
-        first, length, label = np.fromiter(chain.from_iterable(flat), np.int64, count=3 * len(flat)).reshape(-1, 3).T
-        label_ids = np.array([vocab.strings.add(k) for k in labels], dtype=np.uint64)
-        covered = np.repeat(first - np.cumsum(length) + length, length) + np.arange(length.sum())  # their characters
-        tokens[covered, iob] = 1
-        tokens[first, iob] = 3
-        tokens[covered, ent_type] = label_ids[np.repeat(label, length)]
-    # what DocBin.add keeps per token (text, norm, entity label, the empty tag/lemma/morph/dep/kb ids) and per Doc
-    strings = {*chars, *(vocab[c].norm_ for c in chars), *labels, ""} if len(codes) else set()
-    msg = {
-        "version": docs.version,
-        "attrs": docs.attrs,
-        "tokens": tokens.tobytes("C"),
-        "spaces": bytes(len(codes)),  # bool False per token
-        "lengths": lengths.astype(np.int32).tobytes("C"),
-        "strings": sorted(strings),
-        "cats": [{}] * len(texts),
-        "flags": [{"has_unknown_spaces": False}] * len(texts),
-        "span_groups": [Doc(vocab, words=[]).spans.to_bytes()] * len(texts),
-    }
-    Path(path).write_bytes(zlib.compress(srsly.msgpack_dumps(msg)))
 
 
 def replace_dir(temp: Path, target: Path) -> None:
@@ -472,8 +425,6 @@ def export_ner(
     """Write `out_dir` (usually OUT/ner): {train,dev,test}.{txt,jsonl,spacy} and labels.json.
     Rows are pre-training examples (`id`, `text`, `terms`, `sentences`, `title`, `title_terms`).
     Rejected annotation records are appended to `rejects` (rejects/*.jsonl lines). Returns manifest stats."""
-    import spacy
-
     out_dir = Path(out_dir)
     stats: dict = {
         "distant": Counter(dict.fromkeys(["rows", "sentences", "too_short", "too_long", "overridden_by_human"], 0)),
@@ -513,9 +464,8 @@ def export_ner(
     temp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(temp, ignore_errors=True)
     temp.mkdir()
-    vocab = spacy.blank("zh").vocab
     for name, items in by_split.items():
-        _write_split(temp, name, items, config.scheme, vocab)
+        _write_split(temp, name, items, config.scheme)
     (temp / "labels.json").write_text(json.dumps(labels, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     replace_dir(temp, out_dir)
     empty = sum(1 for e in examples if not e.entities)
@@ -548,11 +498,14 @@ def top_entities(examples: Iterable[NerExample], top: int = 20) -> dict[str, dic
 
 
 def count_leaks(by_split: dict[str, list[NerExample]]) -> int:
-    """Test or dev sentences whose normalised text also occurs in train (0 by construction; reported as a check)."""
+    """Test or dev sentences whose normalised text also occurs in train (0 by construction; reported as a check).
+    Each distinct text is normalised once (templated sentences repeat)."""
     from .splits import normalize_all
 
-    train = set(normalize_all([e.text for e in by_split["train"]]))
-    return sum(text in train for text in normalize_all([e.text for name in ("dev", "test") for e in by_split[name]]))
+    distinct = list(dict.fromkeys(e.text for items in by_split.values() for e in items))
+    form = dict(zip(distinct, normalize_all(distinct), strict=True))
+    train = {form[e.text] for e in by_split["train"]}
+    return sum(form[e.text] in train for name in ("dev", "test") for e in by_split[name])
 
 
 @register

@@ -57,12 +57,14 @@ def data_files(data: Path) -> list[Path]:
     return part_files(data)
 
 
-def read_batches(path: Path, batch_size: int, row_ids: bool = False) -> Iterator[pa.RecordBatch]:
+def read_batches(path: Path, batch_size: int, row_ids: bool = False,
+                 columns: Iterable[str] | None = None) -> Iterator[pa.RecordBatch]:
     """Record batches of exactly `batch_size` rows (the last may be shorter) from an Arrow stream file, or
     from the part files of a checkpoint written by a cluster's workers (read in order, as one stream).
     Columns a file references are read from the files holding them. `row_ids` (a single file only): each
     row also gets its row number in every file holding its columns (`_row0` in `path` itself, `_row1`... in
-    the files of `owners(path)`), which a stage writing references keeps with its rows.
+    the files of `owners(path)`), which a stage writing references keeps with its rows. `columns` (not with
+    `row_ids`): only these of the checkpoint's columns, in its order, the others not decoded (issue 21).
 
     Fixed batch boundaries make every stage's output independent of how its input was chunked. The file is
     read, not memory-mapped: mapped pages stay resident, so a pass over a large checkpoint would grow the
@@ -74,8 +76,11 @@ def read_batches(path: Path, batch_size: int, row_ids: bool = False) -> Iterator
     files = data_files(path)
     if row_ids and len(files) != 1:
         raise ValueError(f"row numbers are those of one file; {path} has {len(files)}")
+    if row_ids and columns is not None:
+        raise ValueError("row numbers are those of all columns")
+    wanted = None if columns is None else set(columns)
     for file in files:
-        for batch in _file_batches(file, row_ids):
+        for batch in _file_batches(file, row_ids, wanted):
             if not batch.num_rows:
                 continue
             if schema is None:
@@ -174,15 +179,25 @@ class _Rows:
         self.source.close()
 
 
-def _file_batches(file: Path, row_ids: bool) -> Iterator[pa.RecordBatch]:
-    """The batches of one checkpoint file, with the columns it references read from their files."""
+def _file_batches(file: Path, row_ids: bool, wanted: set[str] | None = None) -> Iterator[pa.RecordBatch]:
+    """The batches of one checkpoint file, with the columns it references read from their files (of the
+    `wanted` columns only, when given)."""
     with pa.OSFile(str(file)) as source:
         reader = pa.ipc.open_stream(source)
         layout = _layout(reader.schema)
+        refs = (layout or {}).get("refs", [])
+        if wanted is not None:
+            refs = [{**ref, "columns": [c for c in ref["columns"] if c in wanted]} for ref in refs]
+            refs = [ref for ref in refs if ref["columns"]]
+            keep = wanted | {ref["rows"] for ref in refs}
+            fields = [i for i, name in enumerate(reader.schema.names) if name in keep]
+            source.seek(0)
+            reader = pa.ipc.open_stream(source, options=pa.ipc.IpcReadOptions(included_fields=fields))
+            if layout is not None:
+                layout = {**layout, "columns": [c for c in layout["columns"] if c in wanted]}
         if layout is None and not row_ids:
             yield from reader
             return
-        refs = (layout or {}).get("refs", [])
         sources = [_Rows(file.parent / ref["file"], ref["columns"]) for ref in refs]
         try:
             first = 0

@@ -196,3 +196,28 @@ def test_the_prefix_scan_of_jieba_s_dictionary_finds_what_the_full_scan_finds():
             assert _crossed(dictionary, text, start, end, True) == _crossed(dictionary, text, start, end)
             checked += 1
     assert checked > 1000
+
+
+def test_the_general_dictionary_decides_what_jieba_s_full_dictionary_decides():
+    """`general_dictionary` keeps jieba's words of frequency >= DICTIONARY_MIN_FREQ and their prefixes, read from
+    dict.txt without loading jieba (issue 21): every frequency the rules compare is jieba's, and the container
+    and crossing checks agree with a scan of `jieba.dt.FREQ` itself."""
+    import random
+
+    import jieba
+
+    from corpusctl.exports.distant import DICTIONARY_MIN_FREQ, _container, _crossed, general_dictionary
+
+    jieba.dt.check_initialized()
+    full, reduced = jieba.dt.FREQ, general_dictionary()
+    assert {w for w, f in full.items() if f >= DICTIONARY_MIN_FREQ} == {w for w, f in reduced.items() if f}
+    assert all(full[w] == f or (f == 0 and full[w] < DICTIONARY_MIN_FREQ) for w, f in reduced.items())
+    assert len(reduced) < len(full) / 2
+    rng = random.Random(5)
+    texts = [json.loads(line)["text"] for line in GOLD.read_text("utf-8").splitlines() if line.strip()]
+    for text in texts:
+        for _ in range(20):
+            start = rng.randrange(len(text) - 1)
+            end = min(len(text), start + rng.choice((2, 2, 3, 4)))
+            assert _container(reduced, text, start, end, True) == _container(full, text, start, end)
+            assert _crossed(reduced, text, start, end, True) == _crossed(full, text, start, end)

@@ -6,6 +6,8 @@ import io
 import json
 import random
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -287,9 +289,13 @@ def test_write_docbin_is_byte_identical_to_a_docbin_of_docs(tmp_path):
     import spacy
     from spacy.tokens import Doc, DocBin
 
-    # characters whose spaCy norm is not themselves (case, BASE_NORMS), one outside the BMP, and an empty Doc list
-    texts = ["阀门泄漏…", "Ａ’A1¥€—“”😀", "x", "缸体"]
-    entities = [[(0, 2, "DEVICE"), (2, 4, "FAULT")], [(3, 6, "Y_Z"), (0, 1, "X")], [(0, 1, "DEVICE")], []]
+    # characters whose spaCy norm is not themselves (case, BASE_NORMS), one outside the BMP, characters and labels
+    # that are spaCy symbols (X, _, LOC, ORG: fixed ids, not hashes), label strings of every length mod 8, and
+    # an empty Doc list
+    texts = ["阀门泄漏…", "Ａ’A1¥€—“”😀", "x", "缸体", "X_ab_X", "ABCDEFGHIJKLMNOPQ"]
+    entities = [[(0, 2, "DEVICE"), (2, 4, "FAULT")], [(3, 6, "Y_Z"), (0, 1, "X")], [(0, 1, "DEVICE")], [],
+                [(0, 1, "LOC"), (1, 2, "_"), (2, 4, "ORG"), (5, 6, "设备")],
+                [(i, i + 1, "T" * (i + 1)) for i in range(17)]]
     for n in (len(texts), 1, 0):
         vocab = spacy.blank("zh").vocab
         expected = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"])
@@ -297,8 +303,32 @@ def test_write_docbin_is_byte_identical_to_a_docbin_of_docs(tmp_path):
             doc = Doc(vocab, words=list(text), spaces=[False] * len(text))
             doc.ents = [doc.char_span(s, e, label=k) for s, e, k in spans]
             expected.add(doc)
-        write_docbin(tmp_path / "docs.spacy", texts[:n], entities[:n], spacy.blank("zh").vocab)
+        write_docbin(tmp_path / "docs.spacy", texts[:n], entities[:n])
         assert (tmp_path / "docs.spacy").read_bytes() == expected.to_bytes(), n
+
+
+def test_docbin_string_ids_and_norms_are_spacys():
+    """The hash, the symbol table and the norms `docbin` uses are the ones a blank zh vocabulary uses."""
+    import spacy
+    from spacy.symbols import IDS
+
+    from corpusctl.exports.docbin import norm, string_id
+
+    vocab = spacy.blank("zh").vocab
+    samples = [*IDS, *map(chr, range(0x20, 0x3100)), "阀门泄漏", "", "a" * 64, "😀", "LOCATION", "ACCIDENT"]
+    assert [string_id(s) for s in samples] == [vocab.strings.add(s) for s in samples]
+    chars = [chr(c) for c in range(0x20, 0x3100)] + ["😀", "𠀀"]
+    assert [norm(c) for c in chars] == [vocab[c].norm_ for c in chars]
+
+
+def test_the_export_does_not_import_spacy(tmp_path):
+    """`import spacy` costs ~3 CPU-s per export (issue 21); the DocBin writer does without it."""
+    code = ("import sys; sys.path.insert(0, 'tests'); from ner_rows import make_rows; from corpusctl.exports.ner import NerConfig, export_ner; "
+            f"export_ner(make_rows(30), __import__('pathlib').Path({str(tmp_path / 'ner')!r}), NerConfig(), seed=1); "
+            "assert not [m for m in sys.modules if m == 'spacy' or m.startswith(('spacy.', 'thinc', 'torch'))], "
+            "sorted(m for m in sys.modules if 'spacy' in m)")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+    assert (tmp_path / "ner" / "train.spacy").exists()
 
 
 def test_human_annotations_override_distant_labels(tmp_path):
