@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections import Counter
 from pathlib import Path
 
@@ -174,27 +175,29 @@ def test_cli_ner_eval_distant_labels_and_saves_them(tmp_path: Path):
     assert json.loads(saved.read_text(encoding="utf-8"))["entities"] == [[0, 3, "LOCATION"]]
 
 
+def random_spans(sentences: int | None, seed: int):
+    """(text, start, end): 20 seeded spans of 2-4 characters in each of the first `sentences` gold texts."""
+    rng = random.Random(seed)
+    lines = [line for line in GOLD.read_text("utf-8").splitlines() if line.strip()][:sentences]
+    for text in (json.loads(line)["text"] for line in lines):
+        for _ in range(20):
+            start = rng.randrange(len(text) - 1)
+            yield text, start, min(len(text), start + rng.choice((2, 2, 3, 4)))
+
+
 def test_the_prefix_scan_of_jieba_s_dictionary_finds_what_the_full_scan_finds():
     """jieba's dictionary holds every prefix of its words, so a scan may stop at the first slice that is no key
     (issue 21); on any other mapping it reads every slice."""
-    import random
-
     from corpusctl.exports.distant import _container, _crossed, general_dictionary, prefix_closed
 
     dictionary = general_dictionary()
     assert prefix_closed(dictionary) and not prefix_closed({"法兰克福": 5}) and not prefix_closed(None)
     assert _container({"法兰克福": 5}, "法兰克福", 0, 2) == (0, 4)  # no prefix 法兰克 in a plain mapping
-    rng = random.Random(3)
-    texts = [line.strip() for line in GOLD.read_text("utf-8").splitlines()[:80]]
-    texts = [json.loads(t)["text"] for t in texts if t]
     checked = 0
-    for text in texts:
-        for _ in range(20):
-            start = rng.randrange(len(text) - 1)
-            end = min(len(text), start + rng.choice((2, 2, 3, 4)))
-            assert _container(dictionary, text, start, end, True) == _container(dictionary, text, start, end)
-            assert _crossed(dictionary, text, start, end, True) == _crossed(dictionary, text, start, end)
-            checked += 1
+    for text, start, end in random_spans(80, seed=3):
+        assert _container(dictionary, text, start, end, True) == _container(dictionary, text, start, end)
+        assert _crossed(dictionary, text, start, end, True) == _crossed(dictionary, text, start, end)
+        checked += 1
     assert checked > 1000
 
 
@@ -202,8 +205,6 @@ def test_the_general_dictionary_decides_what_jieba_s_full_dictionary_decides():
     """`general_dictionary` keeps jieba's words of frequency >= DICTIONARY_MIN_FREQ and their prefixes, read from
     dict.txt without loading jieba (issue 21): every frequency the rules compare is jieba's, and the container
     and crossing checks agree with a scan of `jieba.dt.FREQ` itself."""
-    import random
-
     import jieba
 
     from corpusctl.exports.distant import DICTIONARY_MIN_FREQ, _container, _crossed, general_dictionary
@@ -213,11 +214,6 @@ def test_the_general_dictionary_decides_what_jieba_s_full_dictionary_decides():
     assert {w for w, f in full.items() if f >= DICTIONARY_MIN_FREQ} == {w for w, f in reduced.items() if f}
     assert all(full[w] == f or (f == 0 and full[w] < DICTIONARY_MIN_FREQ) for w, f in reduced.items())
     assert len(reduced) < len(full) / 2
-    rng = random.Random(5)
-    texts = [json.loads(line)["text"] for line in GOLD.read_text("utf-8").splitlines() if line.strip()]
-    for text in texts:
-        for _ in range(20):
-            start = rng.randrange(len(text) - 1)
-            end = min(len(text), start + rng.choice((2, 2, 3, 4)))
-            assert _container(reduced, text, start, end, True) == _container(full, text, start, end)
-            assert _crossed(reduced, text, start, end, True) == _crossed(full, text, start, end)
+    for text, start, end in random_spans(None, seed=5):
+        assert _container(reduced, text, start, end, True) == _container(full, text, start, end)
+        assert _crossed(reduced, text, start, end, True) == _crossed(full, text, start, end)
