@@ -22,7 +22,6 @@ import numpy as np
 from pydantic import AfterValidator
 
 from corpusctl.errors import CorpusctlError
-from corpusctl.stages import stable_hash
 from corpusctl.text.minhash import (  # noqa: F401  (_gram_sets, band_keys, bucket_pairs: for callers and tests)
     _components,
     _gram_sets,
@@ -172,16 +171,28 @@ def assign_splits(keys: Sequence[str], strata: Sequence[str], groups: Sequence[i
     members: dict[int, list[int]] = defaultdict(list)
     for i, group in enumerate(groups):
         members[group].append(i)
-    names = {group: min(keys[i] for i in items) for group, items in members.items()}  # input-order independent
+    # most groups are one item: its key and stratum, without a min or a Counter (issue 21)
+    names = {group: keys[items[0]] if len(items) == 1 else min(keys[i] for i in items)  # input-order independent
+             for group, items in members.items()}
     by_stratum: dict[str, list[int]] = defaultdict(list)
     for group, items in members.items():
-        counts = Counter(strata[i] for i in items)
-        stratum = min(counts, key=lambda s: (-counts[s], s))  # the group's most common stratum
+        if len(items) == 1:
+            stratum = strata[items[0]]
+        else:
+            counts = Counter(strata[i] for i in items)
+            stratum = min(counts, key=lambda s: (-counts[s], s))  # the group's most common stratum
         by_stratum[stratum].append(group)
+    salt = f"{seed}\x1fsplit\x1f"  # stable_hash(seed, "split", name), spelled out: it runs per group
+
+    def order_key(group: int) -> tuple:
+        name = names[group]
+        digest = hashlib.blake2b((salt + name).encode("utf-8"), digest_size=8).digest()
+        return -len(members[group]), int.from_bytes(digest, "little"), name
+
     result = [0] * len(keys)
     overall = [0, 0, 0]
     for stratum in sorted(by_stratum):
-        order = sorted(by_stratum[stratum], key=lambda g: (-len(members[g]), stable_hash(seed, "split", names[g]), names[g]))
+        order = sorted(by_stratum[stratum], key=order_key)
         filled = [0, 0, 0]
         for group in order:
             size = len(members[group])
