@@ -20,7 +20,7 @@ import os
 import shutil
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from itertools import repeat
@@ -39,7 +39,7 @@ from corpusctl.stages.pii import PLACEHOLDER
 from .distant import COMPOUND_HEADS, DEFAULT_STOP, DistantRules, as_term, refine_terms
 from .docbin import write_docbin  # noqa: F401  (re-exported for callers and tests)
 from .schemes import WHITESPACE, Span, char_conll, clean_sentence, tag_set
-from .splits import SplitShares, leak_free_split
+from .splits import SplitShares, leak_free_split, normalize_all
 
 Scheme = Literal["BMEO", "BIO", "BIOES", "BMES"]
 SPLITS = ("train", "dev", "test")
@@ -468,6 +468,8 @@ def export_ner(
     examples = collect_examples(rows, config, seed, human, stats, config.rules(ontology))
     if not examples:
         raise CorpusctlError("NER export: no sentences to export (no rows, or every sentence was filtered out)")
+    distinct = list(dict.fromkeys(e.text for e in examples))
+    forms = dict(zip(distinct, normalize_all(distinct), strict=True))  # for the split and the leak count, once
     assignment, dedup = leak_free_split(
         [e.key for e in examples],
         [e.text for e in examples],
@@ -476,6 +478,7 @@ def export_ner(
         seed,
         threshold=config.near_duplicate_threshold,
         ngram=config.ngram,
+        forms=forms,
     )
     by_split = {name: [e for e, a in zip(examples, assignment, strict=True) if a == i] for i, name in enumerate(SPLITS)}
     kinds = {name: Counter(kind for e in items for _, _, kind in e.entities) for name, items in by_split.items()}
@@ -505,7 +508,7 @@ def export_ner(
         "human": dict(stats["human"]),
         "rejects": dict(stats["rejects"]),
         "dedup": dedup,
-        "leaks": count_leaks(by_split),
+        "leaks": count_leaks(by_split, forms),
         "top_entities": top_entities(examples),
     }
 
@@ -524,15 +527,15 @@ def top_entities(examples: Iterable[NerExample], top: int = 20) -> dict[str, dic
     return {kind: dict(c.most_common(top)) for kind, c in sorted(counts.items())}
 
 
-def count_leaks(by_split: dict[str, list[NerExample]]) -> int:
+def count_leaks(by_split: dict[str, list[NerExample]], forms: Mapping[str, str] | None = None) -> int:
     """Test or dev sentences whose normalised text also occurs in train (0 by construction; reported as a check).
-    Each distinct text is normalised once (templated sentences repeat)."""
-    from .splits import normalize_all
-
-    distinct = list(dict.fromkeys(e.text for items in by_split.values() for e in items))
-    form = dict(zip(distinct, normalize_all(distinct), strict=True))
-    train = {form[e.text] for e in by_split["train"]}
-    return sum(form[e.text] in train for name in ("dev", "test") for e in by_split[name])
+    Each distinct text is normalised once (templated sentences repeat); `forms`: the `normalize` of each text,
+    when known already."""
+    if forms is None:
+        distinct = list(dict.fromkeys(e.text for items in by_split.values() for e in items))
+        forms = dict(zip(distinct, normalize_all(distinct), strict=True))
+    train = {forms[e.text] for e in by_split["train"]}
+    return sum(forms[e.text] in train for name in ("dev", "test") for e in by_split[name])
 
 
 @register

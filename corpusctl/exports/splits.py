@@ -15,7 +15,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated
 
 import numpy as np
@@ -103,21 +103,29 @@ def sketch(texts: Sequence[str], ngram: int, perms: int = PERMUTATIONS) -> tuple
     """What grouping needs of each text, and all it keeps: a 128-bit digest of the normalised text and the
     MinHash signature (texts x perms, uint32) of its n-grams. A pure function of each text, so a corpus is
     sketched batch by batch."""
-    forms = normalize_all(texts)
+    return sketch_forms(normalize_all(texts), ngram, perms)
+
+
+def sketch_forms(forms: Sequence[str], ngram: int, perms: int = PERMUTATIONS) -> tuple[list[bytes], np.ndarray]:
+    """`sketch` of texts already normalised."""
     digests = [hashlib.blake2b(form.encode(), digest_size=16).digest() for form in forms]
     return digests, gram_signatures(forms, ngram, perms)
 
 
 def duplicate_groups(
-    texts: Sequence[str], threshold: float = 0.8, ngram: int = 3, links: Sequence[str] | None = None, method: str = "auto"
+    texts: Sequence[str], threshold: float = 0.8, ngram: int = 3, links: Sequence[str] | None = None, method: str = "auto",
+    forms: Mapping[str, str] | None = None,
 ) -> tuple[list[int], dict]:
-    """`group_duplicates` of texts held in memory. Each distinct text is sketched once (templated sentences
-    repeat: half the NER sentences of a generated corpus are copies; issue 21)."""
+    """`group_duplicates` of texts held in memory. Each distinct text is normalised and sketched once (templated
+    sentences repeat: half the NER sentences of a generated corpus are copies; issue 21); `forms`: the
+    `normalize` of each text, when the caller has them already."""
     first: dict[str, int] = {}
     copy_of = [first.setdefault(text, len(first)) for text in texts]
-    digests, signatures = sketch(list(first), ngram)
+    distinct = list(first)
+    distinct_forms = [forms[t] for t in distinct] if forms is not None else normalize_all(distinct)
+    digests, signatures = sketch_forms(distinct_forms, ngram)
     digests, signatures = [digests[i] for i in copy_of], signatures[copy_of]
-    return group_duplicates(digests, signatures, lambda rows: normalize_all([texts[i] for i in rows]), threshold,
+    return group_duplicates(digests, signatures, lambda rows: [distinct_forms[copy_of[i]] for i in rows], threshold,
                             ngram, links, method)
 
 
@@ -220,7 +228,9 @@ def leak_free_split(
     threshold: float = 0.8,
     ngram: int = 3,
     links: Sequence[str] | None = None,
+    forms: Mapping[str, str] | None = None,
 ) -> tuple[list[int], dict]:
-    """Group duplicates, then assign groups by stratum: the split index per item and the grouping counts."""
-    groups, stats = duplicate_groups(texts, threshold=threshold, ngram=ngram, links=links)
+    """Group duplicates, then assign groups by stratum: the split index per item and the grouping counts
+    (`forms`: as for `duplicate_groups`)."""
+    groups, stats = duplicate_groups(texts, threshold=threshold, ngram=ngram, links=links, forms=forms)
     return assign_splits(keys, strata, groups, fractions, seed), stats

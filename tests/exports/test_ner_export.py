@@ -406,3 +406,13 @@ def test_term_spans_read_as_tuples_label_like_term_dicts():
         got, expected = Counter(), Counter()
         assert row_sentences(as_tuples, True, got) == row_sentences(row, True, expected)
         assert got == expected
+
+
+def test_leaks_counted_from_given_forms_match_a_fresh_count():
+    """The export hands count_leaks the forms it normalised for the split (issue 21)."""
+    from corpusctl.exports.ner import NerExample, count_leaks
+
+    examples = [NerExample((i,), f"k{i}", text, [], "distant") for i, text in enumerate(["阀门漏", "阀门 漏！", "泵", "泵。"])]
+    by_split = {"train": examples[:1], "dev": examples[1:3], "test": examples[3:]}
+    forms = {e.text: normalize(e.text) for e in examples}
+    assert count_leaks(by_split, forms) == count_leaks(by_split) == 1

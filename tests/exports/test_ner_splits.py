@@ -182,3 +182,18 @@ def test_assign_splits_places_groups_as_the_plain_algorithm():
         groups = [rnd.choice([i, rnd.randint(0, i)]) for i in range(n)]
         for fractions in ((0.8, 0.1, 0.1), (0.5, 0.0, 0.5)):
             assert assign_splits(keys, strata, groups, fractions, 9) == _reference_assign(keys, strata, groups, fractions, 9)
+
+
+def test_given_forms_are_not_normalised_again(monkeypatch):
+    """The NER export normalises each distinct sentence once, for the split and the leak count (issue 21):
+    with `forms` given, grouping normalises nothing and groups as it does on its own."""
+    import corpusctl.exports.splits as splits
+
+    rng = random.Random(3)
+    alphabet = [chr(0x4E00 + i) for i in range(50)] + list("，。 ")
+    base = ["".join(rng.choice(alphabet) for _ in range(rng.randint(4, 20))) for _ in range(200)]
+    items = [rng.choice(base) for _ in range(500)] + [t[:-1] + "甲" for t in base[:60]]
+    alone = duplicate_groups(items, 0.8, 2, method="minhash")
+    forms = {t: normalize(t) for t in items}
+    monkeypatch.setattr(splits, "normalize_all", lambda texts: pytest.fail("normalised again"))
+    assert duplicate_groups(items, 0.8, 2, method="minhash", forms=forms) == alone
