@@ -108,6 +108,7 @@ class DistantRules:
 
     def __post_init__(self) -> None:
         self._windows: dict[tuple[str, int, int], tuple[tuple[int, int] | None, bool]] = {}
+        self._parts: dict[tuple[str, str], tuple[int, str, str] | None] = {}
         self._closed = prefix_closed(self.dictionary)
 
     def container(self, text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -159,11 +160,12 @@ class DistantRules:
         names two entities (`SPLIT`: 钢丝绳 + 断丝, 储罐 + 液位计), the longest first part first."""
         if not self.categories:
             return None
-        for cut in range(len(surface) - 1, 0, -1):
-            first, second = self.categories.get(surface[:cut]), self.categories.get(surface[cut:])
-            if first and second and (first, second, category) in SPLIT:
-                return cut, first, second
-        return None
+        key = (surface, category)  # once per distinct term (its cuts cost ~1 CPU-s per 20 MB; issue 21)
+        try:
+            return self._parts[key]
+        except KeyError:
+            found = self._parts[key] = _parts(self.categories, surface, category)
+            return found
 
     def generic(self, text: str, concept_id: str, sense: str) -> bool:
         if text in self.stop:
@@ -173,6 +175,14 @@ class DistantRules:
         key = f"{concept_id}#{sense}" if sense else concept_id
         level = self.depth.get(key)
         return level is not None and level < self.min_depth
+
+
+def _parts(categories: Mapping[str, str], surface: str, category: str) -> tuple[int, str, str] | None:
+    for cut in range(len(surface) - 1, 0, -1):
+        first, second = categories.get(surface[:cut]), categories.get(surface[cut:])
+        if first and second and (first, second, category) in SPLIT:
+            return cut, first, second
+    return None
 
 
 class PrefixClosed(dict):
@@ -326,33 +336,43 @@ def _role_head(text: str, end: int, words: Sequence[tuple[int, int, str]], start
     return ""
 
 
-def _material_heads(text: str, terms: list[dict], rules: DistantRules) -> list[dict]:
+Term = tuple[int, int, str, str, str, bool]
+"""A term span as `refine` works on it: (start, end, category, concept id, sense, compound)."""
+
+
+def as_term(term: Mapping, category: str | None = None) -> Term:
+    """A term span (`start`, `end`, `category`, `concept_id`, `sense`, `compound`) as a `Term`; `category`
+    replaces the span's own. Unpacked once, not looked up again by each rule (issue 21)."""
+    return (int(term["start"]), int(term["end"]), term.get("category") or "" if category is None else category,
+            str(term.get("concept_id") or ""), str(term.get("sense") or ""), bool(term.get("compound")))
+
+
+def _material_heads(text: str, terms: list[Term], rules: DistantRules) -> list[Term]:
     """A material written right before a generic head is one specific entity of the head's type
     (乙烯 + 装置 → 乙烯装置, EQUIPMENT), marked `compound`."""
-    out: list[dict] = []
+    out: list[Term] = []
     for term in terms:
-        if out and out[-1].get("category") == "MATERIAL" and int(out[-1]["end"]) == int(term["start"]) \
-                and not out[-1].get("compound") \
-                and rules.generic(text[int(term["start"]):int(term["end"])], str(term.get("concept_id") or ""),
-                                  str(term.get("sense") or "")):
-            out[-1] = {**term, "start": out[-1]["start"], "sense": "", "compound": True}
+        start, end, kind, concept, sense, _ = term
+        if out and out[-1][2] == "MATERIAL" and out[-1][1] == start and not out[-1][5] \
+                and rules.generic(text[start:end], concept, sense):
+            out[-1] = (out[-1][0], end, kind, concept, "", True)
         else:
             out.append(term)
     return out
 
 
-def _split_compositions(text: str, terms: Iterable[Mapping], rules: DistantRules) -> list[Mapping]:
+def _split_compositions(text: str, terms: Iterable[Term], rules: DistantRules) -> list[Term]:
     """Terms that are two entities written together (`DistantRules.parts`) as their two parts."""
-    out: list[Mapping] = []
+    out: list[Term] = []
     for term in terms:
-        start, end = int(term["start"]), int(term["end"])
-        found = rules.parts(text[start:end], term.get("category") or "") if not term.get("sense") else None
+        start, end, kind, _, sense, _ = term
+        found = rules.parts(text[start:end], kind) if not sense else None
         if found is None:
             out.append(term)
             continue
         cut, first, second = found
-        out.append({"start": start, "end": start + cut, "category": first, "concept_id": "", "sense": ""})
-        out.append({"start": start + cut, "end": end, "category": second, "concept_id": "", "sense": ""})
+        out.append((start, start + cut, first, "", "", False))
+        out.append((start + cut, end, second, "", "", False))
     return out
 
 
@@ -383,26 +403,27 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
            counts: Counter) -> list[tuple[int, int, str]]:
     """The entities `(start, end, type)` among a text's term spans (`start`, `end`, `category`,
     `concept_id`, `sense`), in span order; what was dropped or extended is counted in `counts`."""
+    return refine_terms(text, [as_term(t) for t in terms], words, rules, counts)
+
+
+def refine_terms(text: str, terms: list[Term], words: Sequence[tuple[int, int, str]] | None, rules: DistantRules,
+                 counts: Counter) -> list[tuple[int, int, str]]:
+    """`refine` of terms given as `Term` tuples."""
     words = list(words) if words else []
     starts = [w[0] for w in words]
     orgs = organisations(text, words) if words else []
     terms = _material_heads(text, _split_compositions(text, terms, rules), rules)
-    term_starts = {int(t["start"]) for t in terms if t.get("category")}
-    anchors = sorted((int(t["start"]), text[int(t["start"]):int(t["end"])]) for t in terms
-                     if t.get("category") and not t.get("sense"))
+    term_starts = {t[0] for t in terms if t[2]}
+    anchors = sorted((t[0], text[t[0]:t[1]]) for t in terms if t[2] and not t[4])
     out = []
-    for term in terms:
-        kind = term.get("category") or ""
+    for start, end, kind, concept, sense, extended in terms:
         if not kind:
             continue
-        start, end = int(term["start"]), int(term["end"])
         if not 0 <= start < end <= len(text):  # not a span of this text: the caller counts and drops it
             out.append((start, end, kind))
             continue
         surface = text[start:end]
-        sense = term.get("sense")
-        extended = bool(term.get("compound"))
-        generic = rules.generic(surface, str(term.get("concept_id") or ""), str(sense or ""))
+        generic = rules.generic(surface, concept, sense)
         head = _role_head(text, end, words, starts) if text[end:end + 1] in _ROLE_FIRST else ""
         if head and not generic and not (orgs and any(a <= start and end <= b for a, b in orgs)):
             out.append((start, end + len(head), "ROLE"))

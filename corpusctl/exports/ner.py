@@ -20,9 +20,10 @@ import os
 import shutil
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Literal, NamedTuple
@@ -35,10 +36,10 @@ from corpusctl.errors import CorpusctlError
 from corpusctl.stages.base import Output, register
 from corpusctl.stages.pii import PLACEHOLDER
 
-from .distant import COMPOUND_HEADS, DEFAULT_STOP, DistantRules, refine
+from .distant import COMPOUND_HEADS, DEFAULT_STOP, DistantRules, as_term, refine_terms
 from .docbin import write_docbin  # noqa: F401  (re-exported for callers and tests)
 from .schemes import WHITESPACE, Span, char_conll, clean_sentence, tag_set
-from .splits import SplitShares, leak_free_split
+from .splits import SplitShares, leak_free_split, normalize_all
 
 Scheme = Literal["BMEO", "BIO", "BIOES", "BMES"]
 SPLITS = ("train", "dev", "test")
@@ -170,11 +171,15 @@ def row_keys(row: dict, include_titles: bool) -> list[str]:
 def _entities(text: str, terms: list[dict], words: list[dict] | None, rules: DistantRules,
               counts: Counter) -> list[Span]:
     """The entity spans of a title or text: term spans with a category that the distant rules keep."""
-    entities = [{**t, "category": kind} for t in terms if (kind := _entity_type(t.get("category")))]
+    if terms and isinstance(terms[0], tuple):  # `Term`s from `iter_rows`, with the ontology's category
+        entities = [(start, end, kind, concept, sense, compound) for start, end, category, concept, sense, compound
+                    in terms if (kind := _entity_type(category))]
+    else:
+        entities = [as_term(t, kind) for t in terms if (kind := _entity_type(t.get("category")))]
     counts["non_entity_spans"] += len(terms) - len(entities)
     if not entities:  # what refine would return, without reading the words
         return []
-    return refine(text, entities, _words(words), rules, counts)
+    return refine_terms(text, entities, _words(words), rules, counts)
 
 
 def _sentences(full: str, bounds: list[tuple[int, int]], spans: list[Span], counts: Counter) -> list[tuple[str, list]]:
@@ -204,9 +209,9 @@ def _sentences(full: str, bounds: list[tuple[int, int]], spans: list[Span], coun
 
 
 def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
-    """The rows of a checkpoint for `collect_examples`, read column by column (issue 21): sentence bounds and
-    word spans come as tuples built from the flat Arrow buffers of a batch, not as a dict per sentence and
-    per word (a row-wise read would turn every row into nested dicts first); `counter` counts rows."""
+    """The rows of a checkpoint for `collect_examples`, read column by column (issue 21): sentence bounds, word
+    spans and term spans come as tuples built from the flat Arrow buffers of a batch, not as a dict per sentence,
+    word and term (a row-wise read would turn every row into nested dicts first); `counter` counts rows."""
     from corpusctl.io.workdir import read_batches
 
     for batch in read_batches(path, 256, columns=columns):  # (the columns it does not read stay undecoded)
@@ -214,12 +219,15 @@ def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
             counter.value += batch.num_rows
         names = batch.schema.names
         plain = {c: batch.column(c).to_pylist() for c in columns
-                 if c in names and c not in ("sentences", "words", "title_words")}
+                 if c in names and c not in ("sentences", "words", "title_words", "terms", "title_terms")}
         if "sentences" in columns and "sentences" in names:
             plain["sentences"] = _span_lists(batch.column("sentences"))
         for name in ("words", "title_words"):
             if name in columns and name in names:
                 plain[name] = _span_lists(batch.column(name), with_pos=True)
+        for name in ("terms", "title_terms"):
+            if name in columns and name in names:
+                plain[name] = _term_lists(batch.column(name))
         keys = list(plain)
         for values in zip(*plain.values()):
             yield dict(zip(keys, values))
@@ -243,6 +251,25 @@ def _span_lists(column, with_pos: bool = False) -> list:
     offsets = (column.offsets.to_numpy() - column.offsets[0].as_py()).tolist()
     valid = column.is_valid().to_numpy(zero_copy_only=False)
     return [spans[offsets[i]:offsets[i + 1]] if valid[i] else None for i in range(len(column))]
+
+
+def _term_lists(column) -> list:
+    """A list<struct<start, end, concept_id, category, sense>> column as one list of `Term` tuples per row, the
+    category as written (None for a null row); a column of another shape as dicts."""
+    import pyarrow as pa
+
+    column = column if isinstance(column, pa.Array) else column.combine_chunks()
+    fields = ("start", "end", "category", "concept_id", "sense")
+    if {f.name for f in column.type.value_type} != set(fields):
+        return column.to_pylist()
+    flat = column.flatten()
+    start, end, category, concept, sense = (flat.field(name) for name in fields)
+    terms = list(zip(start.to_numpy(zero_copy_only=False).tolist(), end.to_numpy(zero_copy_only=False).tolist(),
+                     category.to_pylist(), [c or "" for c in concept.to_pylist()], [s or "" for s in sense.to_pylist()],
+                     repeat(False)))
+    offsets = (column.offsets.to_numpy() - column.offsets[0].as_py()).tolist()
+    valid = column.is_valid().to_numpy(zero_copy_only=False)
+    return [terms[offsets[i]:offsets[i + 1]] if valid[i] else None for i in range(len(column))]
 
 
 # -- human annotations -----------------------------------------------------------------------------------
@@ -441,6 +468,8 @@ def export_ner(
     examples = collect_examples(rows, config, seed, human, stats, config.rules(ontology))
     if not examples:
         raise CorpusctlError("NER export: no sentences to export (no rows, or every sentence was filtered out)")
+    distinct = list(dict.fromkeys(e.text for e in examples))
+    forms = dict(zip(distinct, normalize_all(distinct), strict=True))  # for the split and the leak count, once
     assignment, dedup = leak_free_split(
         [e.key for e in examples],
         [e.text for e in examples],
@@ -449,6 +478,7 @@ def export_ner(
         seed,
         threshold=config.near_duplicate_threshold,
         ngram=config.ngram,
+        forms=forms,
     )
     by_split = {name: [e for e, a in zip(examples, assignment, strict=True) if a == i] for i, name in enumerate(SPLITS)}
     kinds = {name: Counter(kind for e in items for _, _, kind in e.entities) for name, items in by_split.items()}
@@ -478,7 +508,7 @@ def export_ner(
         "human": dict(stats["human"]),
         "rejects": dict(stats["rejects"]),
         "dedup": dedup,
-        "leaks": count_leaks(by_split),
+        "leaks": count_leaks(by_split, forms),
         "top_entities": top_entities(examples),
     }
 
@@ -497,15 +527,15 @@ def top_entities(examples: Iterable[NerExample], top: int = 20) -> dict[str, dic
     return {kind: dict(c.most_common(top)) for kind, c in sorted(counts.items())}
 
 
-def count_leaks(by_split: dict[str, list[NerExample]]) -> int:
+def count_leaks(by_split: dict[str, list[NerExample]], forms: Mapping[str, str] | None = None) -> int:
     """Test or dev sentences whose normalised text also occurs in train (0 by construction; reported as a check).
-    Each distinct text is normalised once (templated sentences repeat)."""
-    from .splits import normalize_all
-
-    distinct = list(dict.fromkeys(e.text for items in by_split.values() for e in items))
-    form = dict(zip(distinct, normalize_all(distinct), strict=True))
-    train = {form[e.text] for e in by_split["train"]}
-    return sum(form[e.text] in train for name in ("dev", "test") for e in by_split[name])
+    Each distinct text is normalised once (templated sentences repeat); `forms`: the `normalize` of each text,
+    when known already."""
+    if forms is None:
+        distinct = list(dict.fromkeys(e.text for items in by_split.values() for e in items))
+        forms = dict(zip(distinct, normalize_all(distinct), strict=True))
+    train = {forms[e.text] for e in by_split["train"]}
+    return sum(forms[e.text] in train for name in ("dev", "test") for e in by_split[name])
 
 
 @register

@@ -15,14 +15,13 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated
 
 import numpy as np
 from pydantic import AfterValidator
 
 from corpusctl.errors import CorpusctlError
-from corpusctl.stages import stable_hash
 from corpusctl.text.minhash import (  # noqa: F401  (_gram_sets, band_keys, bucket_pairs: for callers and tests)
     _components,
     _gram_sets,
@@ -104,21 +103,29 @@ def sketch(texts: Sequence[str], ngram: int, perms: int = PERMUTATIONS) -> tuple
     """What grouping needs of each text, and all it keeps: a 128-bit digest of the normalised text and the
     MinHash signature (texts x perms, uint32) of its n-grams. A pure function of each text, so a corpus is
     sketched batch by batch."""
-    forms = normalize_all(texts)
+    return sketch_forms(normalize_all(texts), ngram, perms)
+
+
+def sketch_forms(forms: Sequence[str], ngram: int, perms: int = PERMUTATIONS) -> tuple[list[bytes], np.ndarray]:
+    """`sketch` of texts already normalised."""
     digests = [hashlib.blake2b(form.encode(), digest_size=16).digest() for form in forms]
     return digests, gram_signatures(forms, ngram, perms)
 
 
 def duplicate_groups(
-    texts: Sequence[str], threshold: float = 0.8, ngram: int = 3, links: Sequence[str] | None = None, method: str = "auto"
+    texts: Sequence[str], threshold: float = 0.8, ngram: int = 3, links: Sequence[str] | None = None, method: str = "auto",
+    forms: Mapping[str, str] | None = None,
 ) -> tuple[list[int], dict]:
-    """`group_duplicates` of texts held in memory. Each distinct text is sketched once (templated sentences
-    repeat: half the NER sentences of a generated corpus are copies; issue 21)."""
+    """`group_duplicates` of texts held in memory. Each distinct text is normalised and sketched once (templated
+    sentences repeat: half the NER sentences of a generated corpus are copies; issue 21); `forms`: the
+    `normalize` of each text, when the caller has them already."""
     first: dict[str, int] = {}
     copy_of = [first.setdefault(text, len(first)) for text in texts]
-    digests, signatures = sketch(list(first), ngram)
+    distinct = list(first)
+    distinct_forms = [forms[t] for t in distinct] if forms is not None else normalize_all(distinct)
+    digests, signatures = sketch_forms(distinct_forms, ngram)
     digests, signatures = [digests[i] for i in copy_of], signatures[copy_of]
-    return group_duplicates(digests, signatures, lambda rows: normalize_all([texts[i] for i in rows]), threshold,
+    return group_duplicates(digests, signatures, lambda rows: [distinct_forms[copy_of[i]] for i in rows], threshold,
                             ngram, links, method)
 
 
@@ -172,16 +179,28 @@ def assign_splits(keys: Sequence[str], strata: Sequence[str], groups: Sequence[i
     members: dict[int, list[int]] = defaultdict(list)
     for i, group in enumerate(groups):
         members[group].append(i)
-    names = {group: min(keys[i] for i in items) for group, items in members.items()}  # input-order independent
+    # most groups are one item: its key and stratum, without a min or a Counter (issue 21)
+    names = {group: keys[items[0]] if len(items) == 1 else min(keys[i] for i in items)  # input-order independent
+             for group, items in members.items()}
     by_stratum: dict[str, list[int]] = defaultdict(list)
     for group, items in members.items():
-        counts = Counter(strata[i] for i in items)
-        stratum = min(counts, key=lambda s: (-counts[s], s))  # the group's most common stratum
+        if len(items) == 1:
+            stratum = strata[items[0]]
+        else:
+            counts = Counter(strata[i] for i in items)
+            stratum = min(counts, key=lambda s: (-counts[s], s))  # the group's most common stratum
         by_stratum[stratum].append(group)
+    salt = f"{seed}\x1fsplit\x1f"  # stable_hash(seed, "split", name), spelled out: it runs per group
+
+    def order_key(group: int) -> tuple:
+        name = names[group]
+        digest = hashlib.blake2b((salt + name).encode("utf-8"), digest_size=8).digest()
+        return -len(members[group]), int.from_bytes(digest, "little"), name
+
     result = [0] * len(keys)
     overall = [0, 0, 0]
     for stratum in sorted(by_stratum):
-        order = sorted(by_stratum[stratum], key=lambda g: (-len(members[g]), stable_hash(seed, "split", names[g]), names[g]))
+        order = sorted(by_stratum[stratum], key=order_key)
         filled = [0, 0, 0]
         for group in order:
             size = len(members[group])
@@ -209,7 +228,9 @@ def leak_free_split(
     threshold: float = 0.8,
     ngram: int = 3,
     links: Sequence[str] | None = None,
+    forms: Mapping[str, str] | None = None,
 ) -> tuple[list[int], dict]:
-    """Group duplicates, then assign groups by stratum: the split index per item and the grouping counts."""
-    groups, stats = duplicate_groups(texts, threshold=threshold, ngram=ngram, links=links)
+    """Group duplicates, then assign groups by stratum: the split index per item and the grouping counts
+    (`forms`: as for `duplicate_groups`)."""
+    groups, stats = duplicate_groups(texts, threshold=threshold, ngram=ngram, links=links, forms=forms)
     return assign_splits(keys, strata, groups, fractions, seed), stats

@@ -381,3 +381,38 @@ def test_other_scheme_and_config_errors(tmp_path):
         NerConfig(shceme="BIO")
     with pytest.raises(CorpusctlError, match="no sentences"):
         export_ner([], tmp_path / "empty", NerConfig(), seed=1)
+
+
+def test_term_spans_read_as_tuples_label_like_term_dicts():
+    """`iter_rows` reads term spans from Arrow as `Term` tuples (issue 21): the labels and counts are those of
+    the same spans as dicts, nulls and homonym senses included."""
+    import pyarrow as pa
+
+    from corpusctl.exports.ner import _term_lists
+
+    rows = make_rows(60, seed=5)
+    rows[0]["terms"] = [{**t, "sense": "s1", "concept_id": None} for t in rows[0]["terms"]]
+    rows[1]["terms"] = [{**t, "category": None} for t in rows[1]["terms"]]
+    rows[2]["terms"] = None
+    term = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("concept_id", pa.string()),
+                      ("category", pa.string()), ("sense", pa.string())])
+    for name in ("terms", "title_terms"):
+        tuples = _term_lists(pa.chunked_array([pa.array([row[name] for row in rows], pa.list_(term))]))
+        assert all(isinstance(t, tuple) for terms in tuples if terms for t in terms)
+        for row, terms in zip(rows, tuples, strict=True):
+            row[f"{name}_tuples"] = terms
+    for row in rows:
+        as_tuples = {**row, "terms": row["terms_tuples"], "title_terms": row["title_terms_tuples"]}
+        got, expected = Counter(), Counter()
+        assert row_sentences(as_tuples, True, got) == row_sentences(row, True, expected)
+        assert got == expected
+
+
+def test_leaks_counted_from_given_forms_match_a_fresh_count():
+    """The export hands count_leaks the forms it normalised for the split (issue 21)."""
+    from corpusctl.exports.ner import NerExample, count_leaks
+
+    examples = [NerExample((i,), f"k{i}", text, [], "distant") for i, text in enumerate(["阀门漏", "阀门 漏！", "泵", "泵。"])]
+    by_split = {"train": examples[:1], "dev": examples[1:3], "test": examples[3:]}
+    forms = {e.text: normalize(e.text) for e in examples}
+    assert count_leaks(by_split, forms) == count_leaks(by_split) == 1

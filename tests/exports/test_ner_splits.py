@@ -139,3 +139,61 @@ def test_lsh_candidates_are_the_texts_of_near_pairs():
     items = base + [base[0][:59] + "甲", base[1][1:] + "乙"]  # two near copies, Jaccard ~0.97
     marked = lsh_candidates(sketch(items, 2)[1], 0.8)
     assert set(marked.nonzero()[0].tolist()) == {0, 1, 200, 201}
+
+
+def _reference_assign(keys, strata, groups, fractions, seed):
+    """`assign_splits` as first written: a Counter and `stable_hash` per group."""
+    import math
+    from collections import defaultdict
+
+    from corpusctl.stages import stable_hash
+
+    members = defaultdict(list)
+    for i, group in enumerate(groups):
+        members[group].append(i)
+    names = {group: min(keys[i] for i in items) for group, items in members.items()}
+    by_stratum = defaultdict(list)
+    for group, items in members.items():
+        counts = Counter(strata[i] for i in items)
+        by_stratum[min(counts, key=lambda s: (-counts[s], s))].append(group)
+    result, overall = [0] * len(keys), [0, 0, 0]
+    for stratum in sorted(by_stratum):
+        order = sorted(by_stratum[stratum], key=lambda g: (-len(members[g]), stable_hash(seed, "split", names[g]), names[g]))
+        filled = [0, 0, 0]
+        for group in order:
+            size = len(members[group])
+            total, grand = sum(filled) + size, sum(overall) + size
+            deficits = [fractions[s] * total - filled[s] + fractions[s] * grand - overall[s] if fractions[s] > 0
+                        else -math.inf for s in range(3)]
+            split = max(range(3), key=lambda s: (deficits[s], -s))
+            filled[split] += size
+            overall[split] += size
+            for i in members[group]:
+                result[i] = split
+    return result
+
+
+def test_assign_splits_places_groups_as_the_plain_algorithm():
+    """The one-item fast path and the spelled-out hash (issue 21) change no placement."""
+    rnd = random.Random(4)
+    for n in (1, 7, 300):
+        keys = [f"d{rnd.randint(0, 50)}/s{i:05d}" for i in range(n)]
+        strata = [rnd.choice(["A", "B", "A+B", "-"]) for _ in range(n)]
+        groups = [rnd.choice([i, rnd.randint(0, i)]) for i in range(n)]
+        for fractions in ((0.8, 0.1, 0.1), (0.5, 0.0, 0.5)):
+            assert assign_splits(keys, strata, groups, fractions, 9) == _reference_assign(keys, strata, groups, fractions, 9)
+
+
+def test_given_forms_are_not_normalised_again(monkeypatch):
+    """The NER export normalises each distinct sentence once, for the split and the leak count (issue 21):
+    with `forms` given, grouping normalises nothing and groups as it does on its own."""
+    import corpusctl.exports.splits as splits
+
+    rng = random.Random(3)
+    alphabet = [chr(0x4E00 + i) for i in range(50)] + list("，。 ")
+    base = ["".join(rng.choice(alphabet) for _ in range(rng.randint(4, 20))) for _ in range(200)]
+    items = [rng.choice(base) for _ in range(500)] + [t[:-1] + "甲" for t in base[:60]]
+    alone = duplicate_groups(items, 0.8, 2, method="minhash")
+    forms = {t: normalize(t) for t in items}
+    monkeypatch.setattr(splits, "normalize_all", lambda texts: pytest.fail("normalised again"))
+    assert duplicate_groups(items, 0.8, 2, method="minhash", forms=forms) == alone
