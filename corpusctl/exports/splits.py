@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import AfterValidator
 
 from corpusctl.errors import CorpusctlError
+from corpusctl.stages import stable_hash
 from corpusctl.text.minhash import (  # noqa: F401  (_gram_sets, band_keys, bucket_pairs: for callers and tests)
     _components,
     _gram_sets,
@@ -190,12 +191,9 @@ def assign_splits(keys: Sequence[str], strata: Sequence[str], groups: Sequence[i
             counts = Counter(strata[i] for i in items)
             stratum = min(counts, key=lambda s: (-counts[s], s))  # the group's most common stratum
         by_stratum[stratum].append(group)
-    salt = f"{seed}\x1fsplit\x1f"  # stable_hash(seed, "split", name), spelled out: it runs per group
 
     def order_key(group: int) -> tuple:
-        name = names[group]
-        digest = hashlib.blake2b((salt + name).encode("utf-8"), digest_size=8).digest()
-        return -len(members[group]), int.from_bytes(digest, "little"), name
+        return -len(members[group]), stable_hash(seed, "split", names[group]), names[group]
 
     result = [0] * len(keys)
     overall = [0, 0, 0]
