@@ -60,6 +60,11 @@ class Pickled:
         return pickle.loads(self.data)
 
 
+class PartShares(list):
+    """A global step's plan already cut into one share per part of its input (references, in part order),
+    as `GlobalStep.plan_on_cluster` may return it."""
+
+
 def unwrap(value):
     return value.load() if isinstance(value, Pickled) else value
 

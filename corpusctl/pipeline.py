@@ -316,16 +316,19 @@ class Build:
                 if step.applies and not on_cluster:
                     self._apply(step, plan, source, cp, counter)
             if step.applies and on_cluster:  # each part on a worker; the rejects appended to the plan's
-                from corpusctl.distributed import apply_part
+                from corpusctl.distributed import PartShares, apply_part
 
-                plan_ref = plan if isinstance(plan, self.cluster.ray.ObjectRef) else self.cluster.put(plan)
                 parts = self.cluster.inputs(source)
                 step_ref = self.cluster.put(step)  # (stored once, not copied into every part's task)
-                if type(step).plan_part is not GlobalStep.plan_part:  # each worker gets its part's share
-                    calls = [(step_ref, share, path, 0)
-                             for share, (path, _, _) in zip(self.cluster.plan_parts(step, plan_ref, parts), parts)]
+                if isinstance(plan, PartShares):  # cut into parts already
+                    calls = [(step_ref, share, path, 0) for share, (path, _, _) in zip(plan, parts, strict=True)]
                 else:
-                    calls = [(step_ref, plan_ref, path, first) for path, first, _ in parts]
+                    plan_ref = plan if isinstance(plan, self.cluster.ray.ObjectRef) else self.cluster.put(plan)
+                    if type(step).plan_part is not GlobalStep.plan_part:  # each worker gets its part's share
+                        calls = [(step_ref, share, path, 0) for share, (path, _, _)
+                                 in zip(self.cluster.plan_parts(step, plan_ref, parts), parts)]
+                    else:
+                        calls = [(step_ref, plan_ref, path, first) for path, first, _ in parts]
                 counter = self.cluster.run_parts(cp, apply_part, calls)
             stats = {**plan_stats, **(counter.stats(0) if step.applies else {})}
             stats["seconds"] = round(time.perf_counter() - step_started, 3)

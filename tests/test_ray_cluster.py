@@ -8,6 +8,7 @@ import json
 import os
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from conftest import ROOT, build
 
@@ -75,7 +76,6 @@ def test_dedup_decisions_on_the_cluster_equal_find_duplicates(cluster, tmp_path)
         ids += batch["id"]
         exact += out["_exact"]
         sigs += out["_minhash"]
-        import pyarrow as pa
 
         writer = ArrowStreamWriter(measured.parts_dir / f"part-{index:05d}.arrow")
         writer.write(pa.RecordBatch.from_pydict({"id": batch["id"], **out}))
@@ -148,3 +148,46 @@ def test_sample_build_on_the_cluster_equals_local_and_resumes_per_part(cluster, 
     assert json.loads((work / "segment" / "done.json").read_text())["stats"]["docs_in"] > 0
     resumed = digests(out)
     assert resumed.pop("manifest.json") and resumed == {k: v for k, v in local.items() if k != "manifest.json"}
+    mix_passes_on_the_cluster_equal_the_local_ones(cluster, work)
+
+
+def mix_passes_on_the_cluster_equal_the_local_ones(cluster, work):
+    """The mix and format decisions made by tasks over the cluster build's part files, with a window of 5
+    documents (so the bins around each budget are gathered from several parts), equal the same passes
+    over the whole measured checkpoint in this process."""
+    import ray
+
+    from corpusctl.distributed import Cluster
+    from corpusctl.io.workdir import rows_in
+    from corpusctl.recipe import load_recipe
+    from corpusctl.stages.mix import Mix
+    from corpusctl.stages.mix_select import (
+        Local,
+        OnCluster,
+        as_pair,
+        copies_of,
+        decide_mix,
+        mix_copies,
+        read_part,
+    )
+
+    if not ray.is_initialized():
+        ray.init(address=cluster.address)
+    planner = Mix(load_recipe(ROOT / "recipes" / "sample.yaml")).planner()
+    planner.window = 5
+    files = sorted((work / "mix-sizes" / "parts").glob("part-*.arrow"))
+    parts, first = [], 0
+    for file in files:
+        parts.append((str(file), first, rows_in(file)))
+        first += parts[-1][2]
+    assert len(parts) > 3
+    whole = read_part(str(work / "mix-sizes" / "data.arrow"))  # (the parts, read as one)
+    decided = []
+    for passes in (OnCluster(Cluster(ray, 3), parts), Local(read_part(whole))):
+        decision, stats = decide_mix(planner, passes)
+        pairs = planner.pairs(passes, decision)
+        counts = mix_copies(whole, 0, decision)
+        decided.append((counts.tolist(), as_pair(copies_of(whole, 0, counts, planner.seed, planner.stride), pairs).tolist(),
+                        stats))
+    assert decided[0] == decided[1]
+    assert 0 in decided[0][0] and any(decided[0][1]) and not all(decided[0][1])

@@ -36,9 +36,7 @@ from corpusctl.io.columns import (
     list_offsets,
     to_record_batch,
 )
-from corpusctl.stages import stable_hash
 from corpusctl.stages.base import Stage, register
-from corpusctl.stages.budget import fill_budget
 from corpusctl.text.chars import codepoints, is_space
 from corpusctl.text.sentences import sentence_bounds, split_sentences
 
@@ -159,19 +157,19 @@ def assign_formats(
     filled. If titled text is scarcer than the budget, every titled row is a pair and `format_stats`
     reports the shortfall.
     """
+    from corpusctl.stages import mix_select
+
     pair_chars = chars if pair_chars is None else pair_chars
     if not (len(has_title) == len(chars) == len(ids) == len(pair_chars)):
         raise ValueError("assign_formats: has_title, chars, pair_chars and ids must have the same length")
     # sum(pair over P) = share * (total + sum(pair - para over P))  <=>  sum(w over P) = share * total
-    # with w = (1 - share) * pair + share * para: a plain budget fill over the weights w.
-    weights = [(1 - share) * pair + share * para for pair, para in zip(pair_chars, chars, strict=True)]
-    budget = share * sum(chars)
-    titled = [row for row, flag in enumerate(has_title) if flag]
-    titled.sort(key=lambda row: (stable_hash(seed, "format", ids[row]), ids[row]))
-    as_pair = [False] * len(chars)
-    for row in fill_budget(titled, weights, budget):
-        as_pair[row] = True
-    return as_pair
+    # with w = (1 - share) * pair + share * para: a plain budget fill over the weights w (`mix_select`).
+    rows = pa.table({"id": pa.array(ids, pa.string()), "has_title": pa.array(has_title, pa.bool_()),
+                     "paragraph_chars": pa.array(chars, pa.int64()), "pair_chars": pa.array(pair_chars, pa.int64())})
+    everything = mix_select.Decision(everything=True)
+    pairs = mix_select.decide_pairs(mix_select.Local(rows), everything, seed, 1, share, mix_select.WINDOW)
+    copies = mix_select.copies_of(rows, 0, np.ones(rows.num_rows, np.int64), seed, 1)
+    return mix_select.as_pair(copies, pairs).tolist()
 
 
 def format_stats(formats: list[str], chars: list[int], target: float | None = None) -> dict:

@@ -6,8 +6,11 @@ is a global step: it sees one small record per document (id, kind, size, priorit
 how many copies of each document to emit (0 = left out, 1, or more when a short kind is repeated) and
 reports what it achieved. Documents it leaves out are not rejects; their count and size are reported.
 
-Use from the pipeline:
-    sizes = documents.map(measure_batch, unit=...)              # small columns only
+The plan is made from per-kind histograms and the few documents around each kind's budget
+(`corpusctl.stages.mix_select`), so it needs no process holding every document: the local executor runs its
+passes over the whole measured checkpoint, a Ray cluster over each part file, with the same decisions.
+
+Use from Python:
     plan = plan_mix(kinds, sizes, priorities, ids, config, seed, domains=..., nbytes=...)
     rows = copy_rows(plan.copies)                               # (row index, copy number) per example doc
     manifest["mix"] = plan.stats
@@ -15,7 +18,6 @@ Use from the pipeline:
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
@@ -28,9 +30,9 @@ from pydantic import Field, field_validator
 from corpusctl.config import StageSection, parse_size
 from corpusctl.errors import CorpusctlError
 from corpusctl.io.columns import to_record_batch
-from corpusctl.stages import stable_hash
+from corpusctl.stages import mix_select
 from corpusctl.stages.base import GlobalStep, Stage, register
-from corpusctl.stages.budget import fill_budget
+from corpusctl.stages.mix_select import Decision, Local, Window, decide_mix, decide_pairs
 
 PAPER_SHARES = {
     "inspection_report": 0.35,
@@ -167,20 +169,6 @@ def copy_rows(copies: list[int]) -> list[tuple[int, int]]:
     return [(row, copy) for row, count in enumerate(copies) for copy in range(count)]
 
 
-def _order(ids: list[str], priorities: list[float], rows: list[int], seed: int) -> list[int]:
-    """Rows in Efraimidis-Spirakis order: key u^(1/w), w = 1 + priority, so sampling the first rows of the
-    order is weighted sampling without replacement that prefers high-priority documents. The key depends
-    only on (seed, id), so the order does not depend on input order or batch boundaries."""
-    keyed = []
-    for row in rows:
-        h = stable_hash(seed, "mix", ids[row])
-        u = (h + 0.5) / 2.0**64
-        weight = 1.0 + max(0.0, float(priorities[row]))
-        keyed.append((math.log(u) / weight, h, ids[row], row))
-    keyed.sort(reverse=True)
-    return [row for *_, row in keyed]
-
-
 def _target_total(
     available: dict[str, int],
     shares: dict[str, float],
@@ -233,12 +221,11 @@ def plan_mix(
 ) -> MixPlan:
     """Decide how many copies of each document to emit so that each kind holds its share of the corpus.
 
-    A global step that keeps only per-document ids, kinds, sizes (`chars`, in `config.unit`) and priorities.
     The corpus size is `target_size` or all the data of the kinds that have a share; in `shrink` mode the
     scarcest kind relative to its share caps it (taken whole), in `repeat` mode short kinds are repeated up
     to `max_repeats` copies and only then does the corpus shrink. Within a kind, documents are taken in a
-    seeded priority-weighted order and greedily by size to land on the budget (skipping a document that
-    would overshoot), which keeps every kind within a fraction of a document of its share.
+    seeded priority-weighted order (`mix_select.mix_key`) and, around the budget, greedily by size to land on
+    it (`fill_budget`), which keeps every kind within a fraction of a document of its share.
     `domains` maps kind -> domain (from the recipe's sources); kinds it does not name use the paper's split.
     """
     n = len(kinds)
@@ -246,95 +233,141 @@ def plan_mix(
         raise ValueError("plan_mix: kinds, chars, priorities and ids must have the same length")
     if nbytes is not None and len(nbytes) != n:
         raise ValueError("plan_mix: nbytes must have one entry per document")
-    domains = dict(domains or {})
-
-    rows_by_kind: dict[str, list[int]] = {}
-    for row, kind in enumerate(kinds):
-        rows_by_kind.setdefault(kind, []).append(row)
-    available = {kind: sum(chars[r] for r in rows) for kind, rows in rows_by_kind.items()}
-
-    if not config.enabled:  # mix off: every document once, shares only measured
-        copies = [1] * n
-        shares = {kind: 0.0 for kind in available}
-        stats = _stats(kinds, chars, copies, shares, config, sum(chars), "disabled", None, domains, None, nbytes)
-        for key in ("target", "target_domains", "deviation_points"):
-            stats[key] = None
-        return MixPlan(copies=copies, stats=stats)
-
-    declared = sum(config.shares.values())
-    shares = {kind: float(share) / declared for kind, share in config.shares.items()}
-    missing = sorted(kind for kind, share in shares.items() if share > 0 and available.get(kind, 0) <= 0)
-    renormalized = None
-    if missing:
-        if not config.allow_renormalize:
-            raise CorpusctlError(
-                f"mix: no data for kind(s) {', '.join(missing)} with a positive share in mix.shares; "
-                "add a source of that kind, set its share to 0, or set mix.allow_renormalize: true"
-            )
-        for kind in missing:
-            shares[kind] = 0.0
-        remaining = sum(shares.values())
-        if remaining <= 0:
-            raise CorpusctlError("mix: none of the kinds in mix.shares has any data")
-        shares = {kind: share / remaining for kind, share in shares.items()}
-        renormalized = {"missing": missing, "shares": {k: round(v, 6) for k, v in shares.items()}}
-    for kind in available:
-        shares.setdefault(kind, 0.0)  # kinds in the data but not in the recipe are left out
-    for kind in shares:
-        available.setdefault(kind, 0)
-
-    nbytes_by_kind = None
-    if nbytes is not None:
-        nbytes_by_kind = {kind: sum(nbytes[r] for r in rows_by_kind.get(kind, [])) for kind in shares}
-    total, limited_by, desired = _target_total(available, shares, config, nbytes_by_kind)
-
-    copies = [0] * n
-    limit = config.max_repeats if config.shortage == "repeat" else 1
-    for kind, rows in sorted(rows_by_kind.items()):
-        share = shares[kind]
-        if share <= 0:
-            continue
-        budget = share * total
-        passes = min(limit, int(budget / available[kind] + 1e-9))
-        for row in rows:
-            copies[row] = passes
-        rest = budget - passes * available[kind]
-        if rest > 1e-6 and passes < limit:
-            for row in fill_budget(_order(ids, priorities, rows, seed), chars, rest):
-                copies[row] += 1
-
-    stats = _stats(kinds, chars, copies, shares, config, total, limited_by, desired, domains, renormalized, nbytes)
-    return MixPlan(copies=copies, stats=stats)
+    part = pa.table({"id": pa.array(ids, pa.string()), "kind": pa.array(kinds, pa.string()),
+                     "mix_key": pa.array([mix_select.mix_key(seed, i, p) for i, p in zip(ids, priorities)],
+                                         pa.float64()),
+                     "size": pa.array(chars, pa.int64()), "bytes": pa.array(nbytes or [0] * n, pa.int64())})
+    planner = Planner(config, seed, dict(domains or {}), with_bytes=nbytes is not None)
+    decision, stats = decide_mix(planner, Local(part))
+    return MixPlan(copies=mix_select.mix_copies(part, 0, decision).tolist(), stats=stats)
 
 
-def _stats(kinds, chars, copies, shares, config, total, limited_by, desired, domains, renormalized, nbytes) -> dict:
-    kind_names = sorted(shares)
-    selected = {k: 0 for k in kind_names}
-    docs = {k: 0 for k in kind_names}
-    avail_docs = {k: 0 for k in kind_names}
-    avail = {k: 0 for k in kind_names}
-    repeats = {k: {"docs": 0, "copies": 0, "chars": 0} for k in kind_names}
-    left_out = {k: {"docs": 0, "chars": 0} for k in kind_names}
+@dataclass
+class _Budgets:
+    sums: dict[str, tuple[int, int, int]]
+    """Per kind in the data: documents, units, bytes."""
+    shares: dict[str, float]
+    total: float
+    limited_by: str
+    desired: float | None
+    renormalized: dict | None
+    passes: dict[str, int]
+    rests: dict[str, float]
+    """What is left of a kind's budget after its whole passes, for kinds that get a partial pass."""
+
+
+@dataclass
+class Planner:
+    """The mix's budgets from per-kind sums, and the formats' share: what the passes of `mix_select` need
+    besides the parts (pickled to the cluster's coordinating task)."""
+
+    config: MixConfig
+    seed: int
+    domains: dict[str, str]
+    formats: bool = False
+    share: float = 0.5
+    with_bytes: bool = True
+    window: int = field(default_factory=lambda: mix_select.WINDOW)
+
+    @property
+    def stride(self) -> int:
+        return self.config.max_repeats + 1
+
+    def budgets(self, hist: pa.Table) -> _Budgets:
+        per_kind = hist.group_by("group").aggregate([("count", "sum"), ("a", "sum"), ("extra", "sum")])
+        sums = {kind: (int(d), int(u), int(b)) for kind, d, u, b in zip(
+            *(per_kind.column(c).to_pylist() for c in ("group", "count_sum", "a_sum", "extra_sum")))}
+        available = {kind: units for kind, (_, units, _) in sums.items()}
+        config = self.config
+        if not config.enabled:  # mix off: every document once, shares only measured
+            return _Budgets(sums, {kind: 0.0 for kind in available}, sum(available.values()), "disabled",
+                            None, None, {kind: 1 for kind in sums}, {})
+        declared = sum(config.shares.values())
+        shares = {kind: float(share) / declared for kind, share in config.shares.items()}
+        missing = sorted(kind for kind, share in shares.items() if share > 0 and available.get(kind, 0) <= 0)
+        renormalized = None
+        if missing:
+            if not config.allow_renormalize:
+                raise CorpusctlError(
+                    f"mix: no data for kind(s) {', '.join(missing)} with a positive share in mix.shares; "
+                    "add a source of that kind, set its share to 0, or set mix.allow_renormalize: true"
+                )
+            for kind in missing:
+                shares[kind] = 0.0
+            remaining = sum(shares.values())
+            if remaining <= 0:
+                raise CorpusctlError("mix: none of the kinds in mix.shares has any data")
+            shares = {kind: share / remaining for kind, share in shares.items()}
+            renormalized = {"missing": missing, "shares": {k: round(v, 6) for k, v in shares.items()}}
+        for kind in available:
+            shares.setdefault(kind, 0.0)  # kinds in the data but not in the recipe are left out
+        for kind in shares:
+            available.setdefault(kind, 0)
+        nbytes_by_kind = {kind: sums.get(kind, (0, 0, 0))[2] for kind in shares} if self.with_bytes else None
+        total, limited_by, desired = _target_total(available, shares, config, nbytes_by_kind)
+        limit = config.max_repeats if config.shortage == "repeat" else 1
+        passes, rests = {}, {}
+        for kind in sorted(sums):
+            budget = shares[kind] * total
+            if shares[kind] <= 0:
+                continue
+            passes[kind] = min(limit, int(budget / available[kind] + 1e-9))
+            rest = budget - passes[kind] * available[kind]
+            if rest > 1e-6 and passes[kind] < limit:
+                rests[kind] = rest
+        return _Budgets(sums, shares, total, limited_by, desired, renormalized, passes, rests)
+
+    def windows(self, hist: pa.Table) -> dict[str, Window]:
+        """Per kind with a partial pass: the key bins around where its budget is reached."""
+        rests = self.budgets(hist).rests
+        kinds = hist.column("group")
+        return {kind: mix_select.window_of(hist.filter(pc.equal(kinds, kind)), rest, 0.0, self.window)
+                for kind, rest in rests.items()}
+
+    def decision(self, hist: pa.Table, windows: dict[str, Window], gathered: pa.Table | None):
+        b = self.budgets(hist)
+        if not self.config.enabled:
+            stats = _stats(b, {}, self.config, self.domains, self.with_bytes)
+            for key in ("target", "target_domains", "deviation_points"):
+                stats[key] = None
+            return Decision(everything=True), stats
+        rows, taken = mix_select.mix_decide(gathered, windows, b.rests, self.seed, self.window) if windows else ({}, {})
+        decision = Decision(b.passes, {kind: win.first_bin for kind, win in windows.items()}, rows)
+        return decision, _stats(b, taken, self.config, self.domains, self.with_bytes)
+
+    def pairs(self, passes, decision: Decision) -> mix_select.Pairs:
+        if not self.formats:
+            return mix_select.Pairs()
+        return decide_pairs(passes, decision, self.seed, self.stride, self.share, self.window)
+
+
+def _stats(b: _Budgets, taken: dict[str, tuple[int, int, int]], config: MixConfig, domains: dict[str, str],
+           with_bytes: bool) -> dict:
+    """The manifest's mix section from per-kind sums: a kind's documents all get `passes` copies, and those
+    its partial pass takes (`taken`: documents, units, bytes) one more."""
+    kind_names = sorted(b.shares)
+    selected, docs, avail, avail_docs, repeats, left_out = {}, {}, {}, {}, {}, {}
     out_bytes = 0
-    for row, kind in enumerate(kinds):
-        size, count = chars[row], copies[row]
-        avail[kind] += size
-        avail_docs[kind] += 1
-        selected[kind] += size * count
-        docs[kind] += count
-        if nbytes is not None:
-            out_bytes += nbytes[row] * count
-        if count == 0:
-            left_out[kind]["docs"] += 1
-            left_out[kind]["chars"] += size
-        elif count > 1:
-            repeats[kind]["docs"] += 1
-            repeats[kind]["copies"] += count - 1
-            repeats[kind]["chars"] += size * (count - 1)
+    for kind in kind_names:
+        n, units, nbytes = b.sums.get(kind, (0, 0, 0))
+        passes = b.passes.get(kind, 0)
+        t_docs, t_units, t_bytes = taken.get(kind, (0, 0, 0))
+        avail[kind], avail_docs[kind] = units, n
+        selected[kind] = passes * units + t_units
+        docs[kind] = passes * n + t_docs
+        out_bytes += passes * nbytes + t_bytes
+        left_out[kind] = {"docs": n - t_docs, "chars": units - t_units} if passes == 0 else {"docs": 0, "chars": 0}
+        if passes >= 2:
+            repeats[kind] = {"docs": n, "copies": (passes - 1) * n + t_docs, "chars": (passes - 1) * units + t_units}
+        elif passes == 1:
+            repeats[kind] = {"docs": t_docs, "copies": t_docs, "chars": t_units}
+        else:
+            repeats[kind] = {"docs": 0, "copies": 0, "chars": 0}
 
     def domain_of(kind: str) -> str:
         return domains.get(kind) or ("industrial" if kind in INDUSTRIAL_KINDS else "general")
 
+    shares = b.shares
     domain_names = sorted({domain_of(k) for k in kind_names})
     target_domains = {d: 0.0 for d in domain_names}
     selected_domains = {d: 0 for d in domain_names}
@@ -348,9 +381,9 @@ def _stats(kinds, chars, copies, shares, config, total, limited_by, desired, dom
         "shortage": config.shortage,
         "max_repeats": config.max_repeats,
         "target_size": config.target_size,
-        "target_units": round(desired, 3) if desired is not None else None,
-        "planned_units": round(total, 3),
-        "limited_by": limited_by,
+        "target_units": round(b.desired, 3) if b.desired is not None else None,
+        "planned_units": round(b.total, 3),
+        "limited_by": b.limited_by,
         "total": sum(selected.values()),
         "docs": docs,
         "target": {k: round(shares[k], 6) for k in kind_names},
@@ -364,9 +397,9 @@ def _stats(kinds, chars, copies, shares, config, total, limited_by, desired, dom
         "repeats": repeats,
         "left_out": left_out,
         "left_out_docs": sum(v["docs"] for v in left_out.values()),
-        "renormalized": renormalized,
+        "renormalized": b.renormalized,
     }
-    if nbytes is not None:
+    if with_bytes:
         stats["bytes"] = out_bytes
     return stats
 
@@ -384,12 +417,14 @@ class MixSizes(Stage):
     arrow = True
 
     def settings(self) -> list:
-        return [self.settings_section.unit, self.recipe.format.model_dump(mode="json")]
+        return [self.settings_section.unit, self.recipe.format.model_dump(mode="json"), self.recipe.seed]
 
     def __call__(self, batch) -> dict:
         from corpusctl.stages.format import format_sizes
 
-        return {**measure_batch(batch, self.settings_section.unit), **format_sizes(batch, self.recipe.format)}
+        sizes = measure_batch(batch, self.settings_section.unit)
+        keys = [mix_select.mix_key(self.recipe.seed, i, p) for i, p in zip(sizes["id"], sizes["priority"])]
+        return {**sizes, "mix_key": keys, **format_sizes(batch, self.recipe.format)}
 
 
 class CopyPlan(NamedTuple):
@@ -401,9 +436,14 @@ class CopyPlan(NamedTuple):
     """Per document, the index of its first copy in `as_pair`."""
 
 
+def copy_plan(copies: np.ndarray, as_pair: np.ndarray) -> CopyPlan:
+    return CopyPlan(copies.tolist(), as_pair.tolist(), np.concatenate([[0], np.cumsum(copies, dtype=np.int64)]))
+
+
 @register
 class Mix(GlobalStep):
-    """The 60/40 mix and the format of every copy, planned from per-document sizes, applied as Arrow takes."""
+    """The 60/40 mix and the format of every copy, planned from per-kind histograms (`mix_select`), applied as
+    Arrow takes."""
 
     name = "mix"
     section = "mix"
@@ -420,33 +460,26 @@ class Mix(GlobalStep):
         return [*super().settings(), recipe.format.model_dump(mode="json"), recipe.seed,
                 {s.kind: s.domain for s in recipe.sources}]
 
-    def plan(self, ctx, measured, checkpoint) -> tuple[CopyPlan, dict]:
-        from corpusctl.io.workdir import read_columns
-        from corpusctl.stages.format import assign_formats
-
+    def planner(self) -> Planner:
         recipe = self.recipe
-        table = read_columns(measured.data, ["id", "kind", "priority", "size", "bytes", "has_title",
-                                             "paragraph_chars", "pair_chars"])
-        domains = {source.kind: source.domain for source in recipe.sources}
-        plan = plan_mix(table["kind"], table["size"], table["priority"], table["id"], recipe.mix, recipe.seed,
-                        domains=domains, nbytes=table["bytes"])
-        rows = copy_rows(plan.copies)
-        if recipe.format.enabled:
-            copy_ids = [table["id"][r] if c == 0 else f"{table['id'][r]}~r{c}" for r, c in rows]
-            as_pair = assign_formats([table["has_title"][r] for r, _ in rows],
-                                     [table["paragraph_chars"][r] for r, _ in rows], copy_ids,
-                                     recipe.format.title_content_share, recipe.seed,
-                                     pair_chars=[table["pair_chars"][r] for r, _ in rows])
-        else:
-            as_pair = [False] * len(rows)
-        copies = list(plan.copies)
-        first_copy = np.concatenate([[0], np.cumsum(copies, dtype=np.int64)])
-        return CopyPlan(copies, as_pair, first_copy), {"mix": plan.stats}
+        return Planner(recipe.mix, recipe.seed, {source.kind: source.domain for source in recipe.sources},
+                       formats=recipe.format.enabled, share=recipe.format.title_content_share)
 
-    def plan_part(self, plan: CopyPlan, first_row: int, rows: int) -> CopyPlan:
-        start, end = int(plan.first_copy[first_row]), int(plan.first_copy[first_row + rows])
-        return CopyPlan(plan.copies[first_row:first_row + rows], plan.as_pair[start:end],
-                        plan.first_copy[first_row:first_row + rows + 1] - start)
+    def plan(self, ctx, measured, checkpoint) -> tuple[CopyPlan, dict]:
+        planner, passes = self.planner(), Local(mix_select.read_part(measured.data))
+        decision, stats = decide_mix(planner, passes)
+        counts, copies = mix_select.copies_of_part(passes.table, decision, planner)
+        return copy_plan(counts, mix_select.as_pair(copies, planner.pairs(passes, decision))), {"mix": stats}
+
+    def plan_on_cluster(self, ctx, cluster, measured, checkpoint):
+        """The same passes, a Ray task per part file driven by a worker; each part's copies and formats are
+        cut by a task of their own (`distributed.PartShares`)."""
+        from corpusctl.distributed import PartShares
+
+        parts = cluster.inputs(measured)
+        plan, stats = cluster.remote(mix_select.coordinate, num_returns=2).remote(parts, self.planner())
+        share = cluster.remote(mix_select.part_share)
+        return PartShares(share.remote(plan, path, first) for path, first, _ in parts), {"mix": cluster.get(stats)}
 
     def apply(self, batch: pa.RecordBatch, plan: CopyPlan, first_row: int) -> pa.RecordBatch:
         """The chosen copies of these documents, taken in Arrow (no Python rows)."""

@@ -372,3 +372,39 @@ def test_mix_then_format_keeps_kind_and_format_shares():
         achieved = sum(s for s, k in zip(sizes, examples["kind"], strict=True) if k == kind) / total
         assert abs(achieved - share) <= 0.01, (kind, achieved)
     assert abs(format_stats(examples["format"], sizes)["shares"]["title_content"] - 0.5) <= 0.02
+
+
+def test_pairs_are_every_titled_row_before_the_window_and_fill_budget_inside_it(monkeypatch):
+    """With a window of 5 rows, `assign_formats` is the plain algorithm written out here: titled rows in
+    (hash, id) order, all those more than 5 before the point where the running weight passes the budget,
+    and `fill_budget` over the 5 on each side of it."""
+    import random
+
+    from corpusctl.stages import mix_select, stable_hash
+    from corpusctl.stages.budget import fill_budget
+    from corpusctl.stages.format import assign_formats
+
+    rng = random.Random(4)
+    n, share = 400, 0.5
+    titled = [rng.random() < 0.8 for _ in range(n)]
+    para = [rng.randint(30, 900) for _ in range(n)]
+    pair = [p + rng.randint(0, 40) for p in para]
+    ids = [f"d{i}" for i in range(n)]
+    monkeypatch.setattr(mix_select, "WINDOW", 5)
+    got = assign_formats(titled, para, ids, share, 9, pair_chars=pair)
+
+    weights = [(1 - share) * a + share * b for a, b in zip(pair, para)]
+    budget = share * sum(para)
+    order = sorted((r for r in range(n) if titled[r]), key=lambda r: (stable_hash(9, "format", ids[r]), ids[r]))
+    crossing, a_sum, b_sum = len(order), 0, 0
+    for i, r in enumerate(order):
+        if (1 - share) * (a_sum + pair[r]) + share * (b_sum + para[r]) > budget:
+            crossing = i
+            break
+        a_sum, b_sum = a_sum + pair[r], b_sum + para[r]
+    lo, hi = max(0, crossing - 5), min(len(order), crossing + 5)
+    assert lo > 0
+    before = order[:lo]
+    rest = budget - ((1 - share) * sum(pair[r] for r in before) + share * sum(para[r] for r in before))
+    expected = set(before) | set(fill_budget(order[lo:hi], weights, rest))
+    assert {r for r in range(n) if got[r]} == expected

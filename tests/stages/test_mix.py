@@ -251,3 +251,96 @@ def test_shares_are_normalized_and_missing_kinds_checked_at_recipe_time():
     assert sum(plan.stats["target"].values()) == pytest.approx(1.0, abs=1e-5)
     assert missing_kinds(MixConfig(), {"inspection_report", "sop", "news"}) == ["encyclopedia", "maintenance_log", "qa"]
     assert missing_kinds(MixConfig(allow_renormalize=True), {"sop"}) == []
+
+
+# -- the fill around the budget, part by part (mix_select) ---------------------------------------------------
+
+
+class Parts:
+    """The passes of `mix_select` over a table cut into parts, each with its first row (as a cluster's part
+    files are), run in this process."""
+
+    def __init__(self, table: pa.Table, cuts: list[int]):
+        bounds = [0, *cuts, table.num_rows]
+        self.parts = [(table.slice(a, b - a), a) for a, b in zip(bounds, bounds[1:])]
+
+    def map(self, fn, *args):
+        return [fn(part, first, *args) for part, first in self.parts]
+
+    def merge(self, tables):
+        from corpusctl.stages.mix_select import merge_histograms
+
+        return merge_histograms(*tables)
+
+    def concat(self, tables):
+        return pa.concat_tables(tables)
+
+
+def measured_table(kinds, chars, priorities, ids, seed, titled_share=0.7):
+    from corpusctl.stages.mix_select import mix_key
+
+    rng = random.Random(seed)
+    titled = [rng.random() < titled_share for _ in ids]
+    return pa.table({"id": ids, "kind": kinds, "mix_key": [mix_key(seed, i, p) for i, p in zip(ids, priorities)],
+                     "size": chars, "bytes": [3 * c for c in chars], "has_title": titled, "paragraph_chars": chars,
+                     "pair_chars": [c + (rng.randint(0, 30) if t else 0) for c, t in zip(chars, titled)]})
+
+
+@pytest.mark.parametrize("shortage", ["shrink", "repeat"])
+def test_the_fill_takes_every_document_before_the_window_and_fill_budget_inside_it(shortage):
+    """With a window of 7 documents the mix is the plain algorithm written out here: per kind, documents in
+    descending key order, all of those more than 7 before the point where the running total passes the
+    budget, and `fill_budget` over the 7 on each side of it."""
+    from corpusctl.stages import stable_hash
+    from corpusctl.stages.budget import fill_budget
+    from corpusctl.stages.mix import Planner
+    from corpusctl.stages.mix_select import Local, decide_mix, mix_copies, mix_histogram
+
+    kinds, chars, priorities, ids = make_corpus(skewed_amounts(), seed=5)
+    table = measured_table(kinds, chars, priorities, ids, seed=11)
+    planner = Planner(MixConfig(shortage=shortage), 11, {}, window=7)
+    decision, stats = decide_mix(planner, Local(table))
+    copies = mix_copies(table, 0, decision).tolist()
+
+    budgets = planner.budgets(mix_histogram(table))
+    keys = table.column("mix_key").to_pylist()
+    windowed = 0
+    for kind, rest in budgets.rests.items():
+        rows = [r for r, k in enumerate(kinds) if k == kind]
+        order = sorted(rows, key=lambda r: (keys[r], stable_hash(11, "mix", ids[r]), ids[r], r), reverse=True)
+        total, crossing = 0, len(order)
+        for i, r in enumerate(order):
+            if total + chars[r] > rest:
+                crossing = i
+                break
+            total += chars[r]
+        lo, hi = max(0, crossing - 7), min(len(order), crossing + 7)
+        windowed += lo > 0
+        taken = set(order[:lo]) | set(fill_budget(order[lo:hi], [float(c) for c in chars],
+                                                  rest - sum(chars[r] for r in order[:lo])))
+        assert {r for r in rows if copies[r] > budgets.passes[kind]} == taken, kind
+    assert windowed >= 2, "kinds whose window does not reach their first document test the window"
+    assert stats["docs"] == {k: sum(c for c, kk in zip(copies, kinds) if kk == k) for k in stats["docs"]}
+    assert stats["chars"] == {k: sum(c * n for c, n, kk in zip(chars, copies, kinds) if kk == k) for k in stats["chars"]}
+
+
+@pytest.mark.parametrize("window", [3, 50, 100_000])
+def test_the_passes_over_parts_decide_as_over_the_whole_table(window):
+    from corpusctl.stages.mix import Planner
+    from corpusctl.stages.mix_select import Local, as_pair, copies_of, decide_mix, mix_copies
+
+    kinds, chars, priorities, ids = make_corpus(skewed_amounts(), seed=8)
+    table = measured_table(kinds, chars, priorities, ids, seed=3)
+    planner = Planner(MixConfig(shortage="repeat", max_repeats=2), 3, {}, formats=True, share=0.5, window=window)
+    results = []
+    for passes in (Local(table), Parts(table, [1, 17, 400, 401, 1500])):
+        decision, stats = decide_mix(planner, passes)
+        pairs = planner.pairs(passes, decision)
+        copies, pair = [], []
+        for part, first in getattr(passes, "parts", [(table, 0)]):
+            counts = mix_copies(part, first, decision)
+            copies.extend(counts.tolist())
+            pair.extend(as_pair(copies_of(part, first, counts, 3, planner.stride), pairs).tolist())
+        results.append((copies, pair, stats))
+    assert results[0] == results[1]
+    assert max(results[0][0]) == 2 and 0 in results[0][0] and any(results[0][1]) and not all(results[0][1])
