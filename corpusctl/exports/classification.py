@@ -5,7 +5,9 @@ rarer than `min_count` are merged into `other` or dropped. Identical and near-id
 by default, all windows of one document) land in one split, so no test text has a twin in train.
 Global step: it streams the rows and keeps, per labelled row, its id, label and a sketch of its text (a
 digest and a MinHash signature), plus the texts of candidate near duplicates while they are compared;
-the splits are written through bucket files sorted one at a time.
+the splits are written through bucket files sorted one at a time. At most `max_documents` labelled rows are
+kept (the smallest stable_hash(seed, "classification", id): a seeded sample independent of row order), so
+its memory is bounded at any corpus size (issue 20).
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ class ClassificationConfig(StageSection):
     ngram: int = Field(5, ge=1)
     group_by_document: bool = True
     """Keep every example cut from one document (ids `doc#p0`, `doc#t1`, ...) in the same split."""
+    max_documents: int | None = Field(500_000, ge=1)
+    """Cap on the labelled documents exported: a seeded sample (bottom-k by hash of the id), which bounds the
+    export's memory; null exports them all."""
 
 
 def label_of(row: dict, label_from: str) -> str:
@@ -77,7 +82,7 @@ def export_classification(rows: Iterable[dict], out_dir: Path, config: Classific
     for labels and sketches, once for the texts of candidate near duplicates, once to write the splits.
     """
     out_dir = Path(out_dir)
-    labelled = _label_and_sketch(rows, config)
+    labelled = _label_and_sketch(rows, config, seed)
     final, rare_names = merge_rare(labelled.labels, config.min_count, config.rare, config.other_label)
     # the kept rows in id order: grouping and assignment must not depend on the input order
     kept = sorted((i for i, label in enumerate(final) if label is not None), key=labelled.ids.__getitem__)
@@ -121,6 +126,7 @@ def export_classification(rows: Iterable[dict], out_dir: Path, config: Classific
     return {
         "rows_in": labelled.rows_in,
         "skipped_no_label": labelled.skipped,
+        "not_sampled": labelled.not_sampled,
         "rows_out": len(kept),
         "num_classes": len(names),
         "rare_classes": len(rare_names),
@@ -158,6 +164,7 @@ class _Labelled(NamedTuple):
 
     rows_in: int
     skipped: int
+    not_sampled: int
     ids: list[str]
     labels: list[str]
     positions: list[int]
@@ -166,16 +173,48 @@ class _Labelled(NamedTuple):
     text_bytes: int
 
 
-def _label_and_sketch(rows: Iterable[dict], config: ClassificationConfig, chunk: int = 2048) -> _Labelled:
-    ids, labels, positions, digests, signatures = [], [], [], [], []
-    texts: list[str] = []
-    rows_in = skipped = text_bytes = 0
+class _Sample:
+    """The labelled rows with the smallest (hash, position), at most `cap`, with their sketches: rows are
+    sketched a chunk at a time, and trimmed back to `cap` whenever twice as many are held."""
+
+    def __init__(self, cap: int | None):
+        self.cap = cap
+        self.bar = None
+        """Once trimmed: the largest hash kept; a row hashing above it cannot enter."""
+        self.keys: list[tuple[int, int]] = []
+        self.ids, self.labels, self.digests, self.sizes = [], [], [], []
+        self.signatures = np.zeros((0, PERMUTATIONS // 2), np.uint32)
+
+    def add(self, keys, ids, labels, digests, signatures, sizes) -> None:
+        self.keys += keys
+        self.ids += ids
+        self.labels += labels
+        self.digests += digests
+        self.sizes += sizes
+        self.signatures = np.concatenate([self.signatures, signatures])
+        if self.cap is not None and len(self.keys) >= 2 * self.cap:
+            self.trim()
+
+    def trim(self) -> None:
+        if self.cap is None or len(self.keys) <= self.cap:
+            return
+        keep = sorted(sorted(range(len(self.keys)), key=self.keys.__getitem__)[:self.cap])  # (in row order)
+        self.keys, self.ids, self.labels, self.digests, self.sizes = (
+            [values[i] for i in keep] for values in (self.keys, self.ids, self.labels, self.digests, self.sizes))
+        self.signatures = self.signatures[keep]
+        self.bar = max(self.keys)[0]
+
+
+def _label_and_sketch(rows: Iterable[dict], config: ClassificationConfig, seed: int, chunk: int = 2048) -> _Labelled:
+    sample = _Sample(config.max_documents)
+    keys, ids, labels, texts = [], [], [], []
+    rows_in = skipped = 0
 
     def flush():
         found, sigs = sketch(texts, config.ngram, PERMUTATIONS // 2)  # documents: half the permutations
-        digests.extend(found)
-        signatures.append(sigs)
-        texts.clear()
+        sample.add(keys[:], ids[:], labels[:], found, sigs, [len(t.encode()) for t in texts])
+        for pending in (keys, ids, labels, texts):
+            pending.clear()
 
     for row in rows:
         rows_in += 1
@@ -183,15 +222,20 @@ def _label_and_sketch(rows: Iterable[dict], config: ClassificationConfig, chunk:
         if not label:
             skipped += 1
             continue
-        ids.append(str(row.get("id") or ""))
+        row_id = str(row.get("id") or "")
+        order = stable_hash(seed, "classification", row_id)  # (also the order the splits are written in)
+        if sample.bar is not None and order > sample.bar:
+            continue
+        keys.append((order, rows_in - 1))
+        ids.append(row_id)
         labels.append(label)
-        positions.append(rows_in - 1)
         texts.append(_text(row))
-        text_bytes += len(texts[-1].encode())
         if len(texts) >= chunk:
             flush()
     flush()
-    return _Labelled(rows_in, skipped, ids, labels, positions, digests, np.concatenate(signatures), text_bytes)
+    sample.trim()
+    return _Labelled(rows_in, skipped, rows_in - skipped - len(sample.keys), sample.ids, sample.labels,
+                     [position for _, position in sample.keys], sample.digests, sample.signatures, sum(sample.sizes))
 
 
 def _text(row: dict) -> str:

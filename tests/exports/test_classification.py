@@ -166,3 +166,34 @@ def test_bucketed_write_equals_one_bucket_and_rows_are_read_again_from_a_checkpo
                  "train/data-00000-of-00001.arrow"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "many" / name).read_bytes(), name
     assert not list((tmp_path / "many").glob("_buckets"))
+
+
+def test_max_documents_exports_the_smallest_hashes_whatever_the_row_order(tmp_path, monkeypatch):
+    """A cap keeps the labelled rows with the smallest stable_hash(seed, 'classification', id), holds at
+    most twice the cap plus a sketching chunk at any time, and leaves the export as it was when it is not
+    reached."""
+    from corpusctl.exports import classification
+    from corpusctl.stages import stable_hash
+
+    rows = make_rows(20, 300, seed=4)
+    held = []
+    add = classification._Sample.add
+
+    def watched(self, *args):
+        add(self, *args)
+        held.append(len(self.keys))
+
+    monkeypatch.setattr(classification._Sample, "add", watched)
+    stats = export_classification(rows, tmp_path / "cap", ClassificationConfig(max_documents=700), seed=3)
+    written = {r["id"] for name in ("train", "dev", "test") for r in read_jsonl(tmp_path / "cap" / f"{name}.jsonl")}
+    ranked = sorted(range(len(rows)), key=lambda i: (stable_hash(3, "classification", rows[i]["id"]), i))
+    assert written == {rows[i]["id"] for i in ranked[:700]}
+    assert stats["rows_out"] == 700 and stats["not_sampled"] == len(rows) - 700 and stats["leaks"] == 0
+    assert max(held) <= 2 * 700 + 2048 and len(rows) > max(held)
+    export_classification(list(reversed(rows)), tmp_path / "rev", ClassificationConfig(max_documents=700), seed=3)
+    assert (tmp_path / "rev" / "test.jsonl").read_bytes() == (tmp_path / "cap" / "test.jsonl").read_bytes()
+
+    export_classification(rows, tmp_path / "all", ClassificationConfig(max_documents=None), seed=3)
+    export_classification(rows, tmp_path / "above", ClassificationConfig(max_documents=len(rows)), seed=3)
+    for name in ("train.jsonl", "dev.jsonl", "test.jsonl", "labels.json"):
+        assert (tmp_path / "all" / name).read_bytes() == (tmp_path / "above" / name).read_bytes(), name
