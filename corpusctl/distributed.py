@@ -61,12 +61,25 @@ class Pickled:
 
 
 class PartShares(list):
-    """A global step's plan already cut into one share per part of its input (references, in part order),
-    as `GlobalStep.plan_on_cluster` may return it."""
+    """A global step's plan already cut into one share per part of its input (in part order), as
+    `GlobalStep.plan_on_cluster` may return it."""
+
+
+class Deferred:
+    """A value computed by the task that uses it, `fn(*args)` (object references among `args` are fetched
+    there): a part's share of a plan, cut where it is applied, never passes through the driver."""
+
+    def __init__(self, fn: Callable, *args):
+        self.fn, self.args = fn, args
+
+    def load(self):
+        import ray
+
+        return self.fn(*(ray.get(a) if isinstance(a, ray.ObjectRef) else a for a in self.args))
 
 
 def unwrap(value):
-    return value.load() if isinstance(value, Pickled) else value
+    return value.load() if isinstance(value, (Pickled, Deferred)) else value
 
 
 _FUNCTIONS: dict[str, Any] = {}

@@ -5,6 +5,11 @@ from pathlib import Path
 
 import pytest
 from helpers import ROOT, build
+from hypothesis import settings
+
+# Tests assert behaviour, never wall-clock time: no per-example deadline (a loaded machine broke one).
+settings.register_profile("corpusctl", deadline=None)
+settings.load_profile("corpusctl")
 
 E2E = ROOT / "tests" / "e2e"
 BUILDS = {"sample_out", "bands_out", "warned"}

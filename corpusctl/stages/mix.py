@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import Literal
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import Field, field_validator
@@ -32,7 +31,7 @@ from corpusctl.errors import CorpusctlError
 from corpusctl.io.columns import to_record_batch
 from corpusctl.stages import mix_select
 from corpusctl.stages.base import GlobalStep, Stage, register
-from corpusctl.stages.mix_select import Decision, Local, Window, decide_mix, decide_pairs
+from corpusctl.stages.mix_select import CopyPlan, Decision, Local, Window, copy_plan, decide_mix, decide_pairs
 
 PAPER_SHARES = {
     "inspection_report": 0.35,
@@ -427,19 +426,6 @@ class MixSizes(Stage):
         return {**sizes, "mix_key": keys, **format_sizes(batch, self.recipe.format)}
 
 
-class CopyPlan(NamedTuple):
-    copies: list[int]
-    """Copies per document (0: left out)."""
-    as_pair: list[bool]
-    """Per copy, in (document, copy) order: whether it becomes a title+content pair."""
-    first_copy: np.ndarray
-    """Per document, the index of its first copy in `as_pair`."""
-
-
-def copy_plan(copies: np.ndarray, as_pair: np.ndarray) -> CopyPlan:
-    return CopyPlan(copies.tolist(), as_pair.tolist(), np.concatenate([[0], np.cumsum(copies, dtype=np.int64)]))
-
-
 @register
 class Mix(GlobalStep):
     """The 60/40 mix and the format of every copy, planned from per-kind histograms (`mix_select`), applied as
@@ -472,14 +458,14 @@ class Mix(GlobalStep):
         return copy_plan(counts, mix_select.as_pair(copies, planner.pairs(passes, decision))), {"mix": stats}
 
     def plan_on_cluster(self, ctx, cluster, measured, checkpoint):
-        """The same passes, a Ray task per part file driven by a worker; each part's copies and formats are
-        cut by a task of their own (`distributed.PartShares`)."""
-        from corpusctl.distributed import PartShares
+        """The same passes, a Ray task per part file driven by a worker task; each apply task cuts its own
+        part's copies and formats from the decisions (`distributed.Deferred`)."""
+        from corpusctl.distributed import Deferred, PartShares
 
         parts = cluster.inputs(measured)
         plan, stats = cluster.remote(mix_select.coordinate, num_returns=2).remote(parts, self.planner())
-        share = cluster.remote(mix_select.part_share)
-        return PartShares(share.remote(plan, path, first) for path, first, _ in parts), {"mix": cluster.get(stats)}
+        return PartShares(Deferred(mix_select.part_share, plan, path, first) for path, first, _ in parts), {
+            "mix": cluster.get(stats)}
 
     def apply(self, batch: pa.RecordBatch, plan: CopyPlan, first_row: int) -> pa.RecordBatch:
         """The chosen copies of these documents, taken in Arrow (no Python rows)."""

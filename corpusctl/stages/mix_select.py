@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -370,10 +371,24 @@ def copies_of_part(part, decision: Decision, planner, first: int = 0) -> tuple[n
     return copies, copies_of(table, first, copies, planner.seed, planner.stride)
 
 
-def part_share(plan, path: str, first: int):
-    """One part's copies and formats: a `mix.CopyPlan` whose first row is the part's."""
+class CopyPlan(NamedTuple):
+    """What the mix step applies: the copies of each document and the format of each copy."""
+
+    copies: list[int]
+    """Copies per document (0: left out)."""
+    as_pair: list[bool]
+    """Per copy, in (document, copy) order: whether it becomes a title+content pair."""
+    first_copy: np.ndarray
+    """Per document, the index of its first copy in `as_pair`."""
+
+
+def copy_plan(copies: np.ndarray, pairs: np.ndarray) -> CopyPlan:
+    return CopyPlan(copies.tolist(), pairs.tolist(), np.concatenate([[0], np.cumsum(copies, dtype=np.int64)]))
+
+
+def part_share(plan, path: str, first: int) -> CopyPlan:
+    """One part's copies and formats, its first row numbered 0."""
     from corpusctl.distributed import unwrap
-    from corpusctl.stages.mix import copy_plan
 
     planner, decision, pairs = unwrap(plan)
     counts, copies = copies_of_part(path, decision, planner, first)
