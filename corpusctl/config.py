@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, WrapValidator
 
 from corpusctl.io.remote import is_uri
 
@@ -26,11 +26,11 @@ RecipePath = Annotated[Path, AfterValidator(_resolve)]
 """A path written in a recipe: relative paths are relative to the recipe file."""
 
 
-def _resolve_source(value: Path | str, info: ValidationInfo) -> Path | str:
-    return value if is_uri(value) else _resolve(Path(value), info)
+def _resolve_source(value, as_path, info: ValidationInfo) -> Path | str:
+    return value if is_uri(value) else _resolve(as_path(value), info)
 
 
-SourcePath = Annotated[Path | str, AfterValidator(_resolve_source)]
+SourcePath = Annotated[Path, WrapValidator(_resolve_source)]
 """A source's path: a local path (a RecipePath) or a URI kept as written (`s3://bucket/prefix/`, io/remote.py)."""
 
 

@@ -172,6 +172,15 @@ def test_validate_checks_remote_sources_and_names_the_key(s3, tmp_path):
     assert "sources.2.path" not in output
 
 
+def test_hdfs_without_a_reachable_cluster_is_a_user_error(tmp_path):
+    """Here pyarrow finds no libhdfs (or, where it does, no namenode): either way one message, no traceback."""
+    result = run("validate", recipe(tmp_path, "hdfs://127.0.0.1:1/corpora/a.jsonl", "../x.csv", "../y.jsonl"))
+    output = " ".join(result.output.split())
+    assert result.exit_code == 2 and "Traceback" not in output
+    assert "sources.0.path (line 4): hdfs://127.0.0.1:1/corpora/a.jsonl: " in output
+    assert "hdfs:// needs Hadoop's native client" in output or "cannot connect to hdfs://127.0.0.1:1" in output
+
+
 def test_a_build_fails_cleanly_when_access_is_denied(s3, tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "")  # no credentials: anonymous requests, refused
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "")

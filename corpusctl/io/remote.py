@@ -48,6 +48,15 @@ def _split(uri: str) -> tuple[str, str]:
     return uri[:scheme_end] + root, key
 
 
+def _scheme(uri: str) -> str:
+    return uri.split("://", 1)[0].lower()
+
+
+def _bucket(uri: str) -> str:
+    """The bucket (or host) a URI names: `s3://bucket/a/b` -> `bucket`."""
+    return _split(uri)[0].split("://", 1)[1]
+
+
 @functools.lru_cache(maxsize=32)
 def _filesystem(root: str):
     """(pyarrow filesystem, its path for `root`) for `scheme://netloc`, made once per process (the settings
@@ -63,7 +72,10 @@ def _filesystem(root: str):
             raise CorpusctlError(f"unknown scheme {scheme}://; corpusctl reads local paths and the "
                                  "pyarrow filesystems s3://, hdfs://, gs:// and abfs://") from None
         raise CorpusctlError(f"not a valid {scheme}:// URI ({exc})") from None
-    except (OSError, ImportError) as exc:
+    except pa.ArrowNotImplementedError as exc:  # "Arrow compiled without S3 support"
+        raise CorpusctlError(f"this pyarrow has no {scheme}:// filesystem ({exc}); install pyarrow's wheel from "
+                             "PyPI (pip install -U pyarrow), which has S3, GCS, HDFS and Azure") from None
+    except OSError as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if scheme in HADOOP_SCHEMES and ("libjvm" in str(exc) or "libhdfs" in str(exc)):
             raise CorpusctlError(
@@ -71,9 +83,6 @@ def _filesystem(root: str):
                 "install a JDK and Hadoop, set JAVA_HOME, HADOOP_HOME and CLASSPATH=$(hadoop classpath --glob) "
                 "(and ARROW_LIBHDFS_DIR if libhdfs.so is elsewhere), or copy the data to local or shared "
                 "storage") from None
-        if isinstance(exc, ImportError) or "not built" in str(exc).lower() or "support" in str(exc).lower():
-            raise CorpusctlError(f"this pyarrow has no {scheme}:// filesystem ({message}); install a "
-                                 "pyarrow wheel from PyPI (pip install -U pyarrow)") from None
         raise CorpusctlError(f"cannot connect to {root}: {message}") from None
 
 
@@ -99,15 +108,6 @@ def _failure(uri: str, exc: OSError, doing: str = "read") -> CorpusctlError:
     if "NO_SUCH_BUCKET" in text or "NoSuchBucket" in text:
         return CorpusctlError(f"{uri}: the bucket {_bucket(uri)!r} does not exist")
     return CorpusctlError(f"{uri}: cannot {doing} it: {detail}")
-
-
-def _scheme(uri: str) -> str:
-    return uri.split("://", 1)[0].lower()
-
-
-def _bucket(uri: str) -> str:
-    """The bucket (or host) a URI names: `s3://bucket/a/b` -> `bucket`."""
-    return _split(uri)[0].split("://", 1)[1]
 
 
 @dataclass(frozen=True)
