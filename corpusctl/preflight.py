@@ -45,7 +45,9 @@ def source_problems(source) -> list[str]:
             files[0][0].check_readable()
             return []
     except CorpusctlError as exc:
-        return [str(exc) if is_uri(source.path) else f"{exc}; fix the path (relative paths are relative to the recipe file)"]
+        if is_uri(source.path):
+            return [str(exc)]
+        return [f"{exc}; fix the path (relative paths are relative to the recipe file)"]
     except OSError as exc:
         return [f"cannot list {source.path}: {exc.strerror or exc}"]
     if source.format == "hf" and not Path(source.path).is_dir():
