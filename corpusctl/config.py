@@ -6,7 +6,9 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, WrapValidator
+
+from corpusctl.io.remote import is_uri
 
 # Shipped data (lexicons/, ontology/) lives beside the package in the repository.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +24,14 @@ def _resolve(value: Path, info: ValidationInfo) -> Path:
 
 RecipePath = Annotated[Path, AfterValidator(_resolve)]
 """A path written in a recipe: relative paths are relative to the recipe file."""
+
+
+def _resolve_source(value, as_path, info: ValidationInfo) -> Path | str:
+    return value if is_uri(value) else _resolve(as_path(value), info)
+
+
+SourcePath = Annotated[Path, WrapValidator(_resolve_source)]
+"""A source's path: a local path (a RecipePath) or a URI kept as written (`s3://bucket/prefix/`, io/remote.py)."""
 
 
 class Section(BaseModel):

@@ -34,12 +34,19 @@ def require_ready(recipe) -> None:
 
 
 def source_problems(source) -> list[str]:
-    """A source's path must exist, match files of its format, and those files must be readable."""
+    """A source's path must exist, match files of its format, and those files must be readable (on a store:
+    listed, and its first file opened, nothing read)."""
     from corpusctl.io.readers import source_files
+    from corpusctl.io.remote import is_uri
 
     try:
         files = source_files(source.path, source.format)
+        if is_uri(source.path):
+            files[0][0].check_readable()
+            return []
     except CorpusctlError as exc:
+        if is_uri(source.path):
+            return [str(exc)]
         return [f"{exc}; fix the path (relative paths are relative to the recipe file)"]
     except OSError as exc:
         return [f"cannot list {source.path}: {exc.strerror or exc}"]

@@ -16,7 +16,7 @@ from typing import Literal
 import yaml
 from pydantic import Field, PrivateAttr, ValidationError, create_model, field_validator, model_validator
 
-from corpusctl.config import RecipePath, Section
+from corpusctl.config import RecipePath, Section, SourcePath
 from corpusctl.errors import RecipeError
 from corpusctl.exports.classification import ClassificationConfig
 from corpusctl.exports.ner import NerConfig
@@ -40,7 +40,8 @@ Format = Literal["jsonl", "txt", "csv", "parquet", "arrow", "hf"]
 
 class SourceConfig(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
-    path: RecipePath
+    path: SourcePath
+    """A file, a folder or a glob; relative to the recipe file, or a URI (s3://, hdfs://: io/remote.py)."""
     format: Format
     text_field: str = "text"
     title_field: str | None = None

@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from corpusctl.errors import CorpusctlError
+from corpusctl.io.remote import is_uri
 
 WORK_MARKER = "corpusctl-work.json"
 LOCK_FILE = "build.lock"
@@ -182,9 +183,10 @@ def output_problems(output: Path | str, recipe_path: Path | str | None, sources:
 
 
 def recipe_output_problems(recipe) -> list[str]:
-    """The output rules for a loaded recipe (its output, its file and its sources)."""
+    """The output rules for a loaded recipe (its output, its file and its local sources: a source on a store
+    cannot hold or be held by a local folder)."""
     return output_problems(recipe.output, recipe.recipe_file,
-                           [(source.name, str(source.path)) for source in recipe.sources])
+                           [(source.name, str(source.path)) for source in recipe.sources if not is_uri(source.path)])
 
 
 # -- the lock ----------------------------------------------------------------------------------------------

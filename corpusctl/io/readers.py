@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from corpusctl.errors import CorpusctlError
+from corpusctl.io.remote import RemoteFile, is_uri, remote_files
 
 EXTENSIONS = {
     "jsonl": (".jsonl", ".json", ".ndjson"),
@@ -35,8 +36,11 @@ class Reject:
     raw: str
 
 
-def source_files(path: Path, fmt: str) -> list[tuple[Path, str]]:
-    """Files of a source (a file, a folder searched recursively, or a glob) with their names relative to it."""
+def source_files(path: Path | str, fmt: str) -> list[tuple[Path | RemoteFile, str]]:
+    """Files of a source (a file, a folder searched recursively, or a glob) with their names relative to it;
+    a URI (`s3://...`) is listed on its store (`io/remote.py`)."""
+    if is_uri(path):
+        return remote_files(path, fmt, EXTENSIONS.get(fmt, ()))
     text = str(path)
     if any(ch in text for ch in "*?["):
         files = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
@@ -63,9 +67,12 @@ class SourceReader:
         self.source = source
 
     def __iter__(self) -> Iterator[dict | Reject]:
-        fmt = self.source.format
-        for file, rel in source_files(self.source.path, fmt):
-            yield from getattr(self, f"_read_{fmt}")(file, rel)
+        for file, rel in source_files(self.source.path, self.source.format):
+            yield from self.read_file(file, rel)
+
+    def read_file(self, file: Path | RemoteFile, rel: str) -> Iterator[dict | Reject]:
+        """The documents and rejects of one of the source's files (`rel`: its name relative to the source)."""
+        return getattr(self, f"_read_{self.source.format}")(file, rel)
 
     # -- building a document --------------------------------------------------------------------------
 
@@ -96,9 +103,9 @@ class SourceReader:
             "meta": json.dumps(meta, ensure_ascii=False, sort_keys=True, default=str),
         }
 
-    def _lines(self, file: Path, rel: str) -> Iterator[tuple[int, str | Reject]]:
+    def _lines(self, file: Path | RemoteFile, rel: str) -> Iterator[tuple[int, str | Reject]]:
         """Lines of a text file, decoded one by one so a bad byte sequence costs one line, not the file."""
-        with open(file, "rb") as handle:
+        with file.open("rb") as handle:
             for number, raw in enumerate(handle, start=1):
                 if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
@@ -111,7 +118,7 @@ class SourceReader:
 
     # -- formats --------------------------------------------------------------------------------------
 
-    def _read_jsonl(self, file: Path, rel: str) -> Iterator[dict | Reject]:
+    def _read_jsonl(self, file: Path | RemoteFile, rel: str) -> Iterator[dict | Reject]:
         for number, line in self._lines(file, rel):
             if isinstance(line, Reject):
                 yield line
@@ -129,7 +136,7 @@ class SourceReader:
                 continue
             yield self._document(fields, origin, f"{rel}:{number}")
 
-    def _read_txt(self, file: Path, rel: str) -> Iterator[dict | Reject]:
+    def _read_txt(self, file: Path | RemoteFile, rel: str) -> Iterator[dict | Reject]:
         if self.source.txt_mode == "file":
             lines = []
             for _, line in self._lines(file, rel):
@@ -157,7 +164,7 @@ class SourceReader:
         if block:
             yield self._document({self.source.text_field: "\n".join(block)}, f"{file}:{start}", f"{rel}:{start}")
 
-    def _read_csv(self, file: Path, rel: str) -> Iterator[dict | Reject]:
+    def _read_csv(self, file: Path | RemoteFile, rel: str) -> Iterator[dict | Reject]:
         delimiter = "\t" if file.suffix == ".tsv" else ","
         try:
             content = file.read_bytes().decode(self.source.encoding)
@@ -187,26 +194,26 @@ class SourceReader:
             else:
                 yield self._document(dict(zip(header, row)), origin, f"{rel}:{start}")
 
-    def _read_table_batches(self, batches, file: Path, rel: str) -> Iterator[dict | Reject]:
+    def _read_table_batches(self, batches, file: Path | RemoteFile, rel: str) -> Iterator[dict | Reject]:
         row_number = 0
         for batch in batches:
             for fields in batch.to_pylist():
                 yield self._document(fields, f"{file}:row {row_number}", f"{rel}:{row_number}")
                 row_number += 1
 
-    def _read_parquet(self, file: Path, rel: str) -> Iterator[dict | Reject]:
+    def _read_parquet(self, file: Path | RemoteFile, rel: str) -> Iterator[dict | Reject]:
         import pyarrow.parquet as pq
 
         try:
-            parquet = pq.ParquetFile(file)
+            parquet = pq.ParquetFile(file if isinstance(file, Path) else file.open_random_access())
         except Exception as exc:  # pyarrow raises several types for a broken file
             raise CorpusctlError(f"{file}: not a readable Parquet file: {exc}") from None
         yield from self._read_table_batches(parquet.iter_batches(batch_size=1024), file, rel)
 
-    def _read_arrow(self, file: Path, rel: str) -> Iterator[dict | Reject]:
+    def _read_arrow(self, file: Path | RemoteFile, rel: str) -> Iterator[dict | Reject]:
         import pyarrow as pa
 
-        with pa.memory_map(str(file)) as source:
+        with _random_access(file) as source:
             try:
                 reader = pa.ipc.open_file(source)
                 batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
@@ -214,7 +221,7 @@ class SourceReader:
                 return
             except pa.ArrowInvalid:
                 pass
-        with pa.memory_map(str(file)) as source:
+        with _random_access(file) as source:
             try:
                 reader = pa.ipc.open_stream(source)
             except pa.ArrowInvalid as exc:
@@ -296,6 +303,12 @@ def csv_rows(lines: list[str], delimiter: str) -> Iterator[tuple[int, list[str] 
             if width is None:
                 width = len(row)
             yield start, row
+
+
+def _random_access(file: Path | RemoteFile):
+    import pyarrow as pa
+
+    return pa.memory_map(str(file)) if isinstance(file, Path) else file.open_random_access()
 
 
 def _raw(fields: dict) -> str:

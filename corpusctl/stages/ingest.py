@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from corpusctl.io.columns import to_record_batch
 from corpusctl.io.readers import Reject, SourceReader, source_files
+from corpusctl.io.remote import as_file
 from corpusctl.stages.base import Stage, register
 
 BATCH_SIZE = 256
@@ -78,7 +79,14 @@ class Ingest(Stage):
     def read(self, ctx, counter, scrub) -> Iterator[pa.RecordBatch]:
         """Batches of raw records of every source in recipe order (with each record's fallback id when the
         scrub will need it); rejected lines are scrubbed here and written as they come."""
-        return self._batches(ctx, counter, scrub, ((source, SourceReader(source)) for source in self.recipe.sources))
+        def sources():
+            for source in self.recipe.sources:
+                files = source_files(source.path, source.format)  # (listed once: a store is asked once)
+                reader = SourceReader(source)
+                items = (item for file, rel in files for item in reader.read_file(file, rel))
+                yield source, items, {str(file): rel for file, rel in files}
+
+        return self._batches(ctx, counter, scrub, sources())
 
     def units(self) -> list[tuple[int, str, str]]:
         """The sources' files in recipe order, (source index, file, relative name): each can be read on its
@@ -90,14 +98,13 @@ class Ingest(Stage):
         """`read` of one of `units()`."""
         index, file, rel = unit
         source = self.recipe.sources[index]
-        items = getattr(SourceReader(source), f"_read_{source.format}")(Path(file), rel)
-        return self._batches(ctx, counter, scrub, [(source, items)])
+        items = SourceReader(source).read_file(as_file(file), rel)
+        return self._batches(ctx, counter, scrub, [(source, items, {file: rel})])
 
     def _batches(self, ctx, counter, scrub, sources) -> Iterator[pa.RecordBatch]:
         keys = [*COLUMNS, "_fallback_id"] if scrub else COLUMNS
         pending: dict[str, list] = {c: [] for c in keys}
-        for source, items in sources:
-            relative = {str(file): rel for file, rel in source_files(source.path, source.format)}
+        for source, items, relative in sources:
             for item in items:
                 counter.docs_in += 1
                 if isinstance(item, Reject):
