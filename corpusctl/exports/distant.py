@@ -45,11 +45,14 @@ from pathlib import Path
 DEFAULT_STOP = (
     "作业 设备 人员 运行 故障 备用 停机 停用 正常 异常 损坏 部件 零部件 事故 物料 参数 场所 装置 系统 设施 工具 "
     "车辆 机械 材料 现场 状态 隐患 风险 安全 管理 检查 人 带电 停电 办公室 地下室 过期 缺失 "
-    "失灵 失效 冒烟 发热 异味 超标 偏高 偏低 过高 不足"
+    "失灵 失效 冒烟 发热 异味 超标 偏高 偏低 过高 不足 "
+    "清洗 倒车 卷入 外壳 盖板 楼板 警示牌 作业现场"
 ).split()
 """Generic words that are never entities by themselves. The last line follows the labelling guidelines
 (ontology/eval/GUIDELINES.md): words that only say a thing does not work (失灵, 失效), symptoms (冒烟, 发热)
-and deviations from a limit (超标, 不足) are no entities, unlike named defects (裂纹, 松动, 泄漏)."""
+and deviations from a limit (超标, 不足) are no entities, unlike named defects (裂纹, 松动, 泄漏); nor are generic
+activity verbs (清洗, like 检查, 更换), free descriptions of acts or events (倒车, 卷入), generic structural sub-parts
+(外壳, 盖板, 楼板), signs (警示牌) and a bare work site (作业现场, like 现场)."""
 COMPOUND_HEADS = ("人员",)
 """Generic heads that make a specific entity with the word before them (接班人员, 值班人员)."""
 ROLE_HEADS = ("管理员", "操作员", "驾驶员", "司机", "班长", "组长", "队长", "主任")
