@@ -69,8 +69,7 @@ ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集
 _ORG_TAILS = tuple(sorted({s[-2:] for s in ORG_SUFFIXES}))
 """The last two characters of every suffix: a text without any of them holds no organisation name."""
 VERB_MARKERS = ("了", "着", "过")
-COMPOUNDS = {("MATERIAL", "EQUIPMENT"), ("MATERIAL", "COMPONENT"), ("MATERIAL", "LOCATION"), ("LOCATION", "LOCATION"),
-             ("HAZARD", "HAZARD")}
+COMPOUNDS = {("MATERIAL", "EQUIPMENT"), ("MATERIAL", "COMPONENT"), ("MATERIAL", "LOCATION"), ("LOCATION", "LOCATION")}
 """(first type, second type) pairs that, written together, are one compound of the second type."""
 SPLIT = {(first, "HAZARD", "HAZARD") for first in ("EQUIPMENT", "COMPONENT", "MATERIAL")} | {
     ("EQUIPMENT", "COMPONENT", "COMPONENT"), ("COMPONENT", "COMPONENT", "COMPONENT")}
