@@ -28,7 +28,8 @@ ROLE with it (货车司机, 仓库管理员). A generic head right after a modif
 (`compound_heads`: 接班 + 人员 → 接班人员, ROLE; not after an adverb, as in 立即组织人员撤离), and two
 entities written together form one head-final compound of the second one's type when the first names what
 the second holds or where it is (`COMPOUNDS`: 甲醇 + 储罐 → 甲醇储罐, EQUIPMENT; 车间 + 通道 → 车间通道,
-LOCATION): the longest compound, not two labels inside it. Words are `(start, end, upos)` from the segment
+LOCATION): the longest compound, not two labels inside it. A negation and a verb of wearing right before a
+PPE item make one BEHAVIOR with it (`NEGATED_USE`: 没有戴 + 安全帽 → 没有戴安全帽). Words are `(start, end, upos)` from the segment
 stage (terms are always whole words there); without words only the stop-list, depth and suffix rules apply.
 """
 
@@ -389,6 +390,26 @@ def _predicate(words: Sequence[tuple[int, int, str]], modifier: int, end: int, s
     return after >= 0 and words[after][0] == end and words[after][2] == "VERB"
 
 
+NEGATED_USE = re.compile(r"(?:未|没有|没|不)(?:佩戴|穿戴|戴|穿|系挂|系|挂)$")
+"""A negation and a verb of wearing written right before a PPE item: the three are one BEHAVIOR (未系安全带,
+没有戴安全帽; ontology/eval/GUIDELINES.md, BEHAVIOR); with other words between (未按规定佩戴防护眼镜) the
+PPE item stays alone."""
+
+
+def _negated_use(text: str, spans: list[tuple[int, int, str]], counts: Counter) -> list[tuple[int, int, str]]:
+    """PPE entities right after `NEGATED_USE` extended over it, as one BEHAVIOR entity."""
+    out = []
+    for start, end, kind in spans:
+        if kind == "PPE":
+            found = NEGATED_USE.search(text, max(0, start - 4), start)
+            if found and (not out or out[-1][1] <= found.start()):
+                out.append((found.start(), end, "BEHAVIOR"))
+                counts["extended_behavior"] += 1
+                continue
+        out.append((start, end, kind))
+    return out
+
+
 def _compounds(spans: list[tuple[int, int, str]], counts: Counter) -> list[tuple[int, int, str]]:
     """Adjacent entities of a `COMPOUNDS` pair become one entity of the second type."""
     out: list[tuple[int, int, str]] = []
@@ -467,7 +488,7 @@ def refine_terms(text: str, terms: list[Term], words: Sequence[tuple[int, int, s
             counts["dropped_verb_use"] += 1
         else:
             out.append((start, end, kind))
-    return _compounds(out, counts)  # overlaps, if an extension made any, are left to the caller
+    return _compounds(_negated_use(text, out, counts), counts)  # overlaps, if an extension made any, are left to the caller
 
 
 def with_words(rows: Iterable[dict], recipe_json: Mapping | None, batch_size: int = 500):

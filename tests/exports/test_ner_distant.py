@@ -69,6 +69,13 @@ def test_a_part_and_its_defect_written_as_one_term_are_two_entities():
     assert ("甲醇储罐", "EQUIPMENT") in labels("甲醇储罐的呼吸阀被冻住了。")  # one thing: stays whole
 
 
+def test_negated_ppe_use_written_together_is_one_behavior():
+    """GUIDELINES.md, BEHAVIOR: 没有戴安全帽 is one span; with words between only the PPE item is labelled."""
+    assert ("没有戴安全帽", "BEHAVIOR") in labels("钢筋工在楼板上作业时没有戴安全帽，被掉落的钢管砸伤。")
+    found = labels("操作工未按规定佩戴防护眼镜就开始打磨工件。")
+    assert ("防护眼镜", "PPE") in found and not any(kind == "BEHAVIOR" for _, kind in found)
+
+
 def test_a_homonym_next_to_other_entities_keeps_its_label():
     assert ("压力", "PARAMETER") in labels("反应釜内压力升到了零点八兆帕，操作工立即打开了放空阀。")
 
