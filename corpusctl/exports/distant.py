@@ -77,7 +77,8 @@ SPLIT = {(first, "HAZARD", "HAZARD") for first in ("EQUIPMENT", "COMPONENT", "MA
 """(first part's type, second part's type, the whole term's type) of the ontology's compositional terms that
 are two entities in running text (ontology/eval/GUIDELINES.md: a part and its defect, 钢丝绳 + 断丝, 氯气 +
 泄漏; equipment and a named part, 储罐 + 液位计, 砂轮机 + 防护罩), unlike an established compound of one
-thing (甲醇储罐, `COMPOUNDS`)."""
+thing (甲醇储罐, `COMPOUNDS`). With the ontology known, only a term whose second part is its is-a parent is split
+(储罐液位计 is-a 液位计; 电缆桥架 stays one part)."""
 PROHIBITIONS = ("严禁", "禁止", "不得", "请勿", "切勿", "不要", "不准", "随意", "频繁", "反复", "经常")
 _NOUNISH = {"NOUN", "PROPN", "X"}
 DICTIONARY_MIN_FREQ = 5
@@ -108,6 +109,9 @@ class DistantRules:
     """Types whose short terms need another entity nearby (see `ANCHORED_CATEGORIES`)."""
     categories: Mapping[str, str] = field(default_factory=dict)
     """Category by surface of the ontology's unambiguous terms; empty: no compositional split."""
+    heads: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Surfaces of each term's is-a parent: a term splits only where its second part is its parent (a composed
+    term, 钢丝绳断丝 is-a 断丝); empty: any split into two typed terms (no hierarchy known)."""
 
     def __post_init__(self) -> None:
         self._windows: dict[tuple[str, int, int], tuple[tuple[int, int] | None, bool]] = {}
@@ -148,6 +152,7 @@ class DistantRules:
                       compound_heads: Iterable[str] = COMPOUND_HEADS) -> DistantRules:
         depth: dict[str, int] = {}
         categories: dict[str, str] = {}
+        heads: dict[str, frozenset[str]] = {}
         if ontology is not None:
             for concept in ontology.concepts:
                 depth[concept.id] = len(ontology.ancestors(concept.id))
@@ -155,8 +160,10 @@ class DistantRules:
                     depth[f"{concept.id}#{sense.id}"] = len(ontology.sense_ancestors(sense))
                 if concept.category and not concept.senses:
                     categories.update(dict.fromkeys(concept.surfaces, concept.category))
+                    if concept.parent is not None and concept.parent in ontology:
+                        heads.update(dict.fromkeys(concept.surfaces, frozenset(ontology.get(concept.parent).surfaces)))
         return cls(frozenset(stop), min_depth, depth, frozenset(compound_heads), general_dictionary(),
-                   categories=categories)
+                   categories=categories, heads=heads)
 
     def parts(self, surface: str, category: str) -> tuple[int, str, str] | None:
         """Where a term written as two other terms splits, and their types, when it is a composition that
@@ -167,7 +174,8 @@ class DistantRules:
         try:
             return self._parts[key]
         except KeyError:
-            found = self._parts[key] = _parts(self.categories, surface, category)
+            found = self._parts[key] = _parts(self.categories, surface, category,
+                                                 self.heads.get(surface, frozenset()) if self.heads else None)
             return found
 
     def generic(self, text: str, concept_id: str, sense: str) -> bool:
@@ -180,8 +188,11 @@ class DistantRules:
         return level is not None and level < self.min_depth
 
 
-def _parts(categories: Mapping[str, str], surface: str, category: str) -> tuple[int, str, str] | None:
+def _parts(categories: Mapping[str, str], surface: str, category: str,
+           head: frozenset[str] | None = None) -> tuple[int, str, str] | None:
     for cut in range(len(surface) - 1, 0, -1):
+        if head is not None and surface[cut:] not in head:
+            continue
         first, second = categories.get(surface[:cut]), categories.get(surface[cut:])
         if first and second and (first, second, category) in SPLIT:
             return cut, first, second

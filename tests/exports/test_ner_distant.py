@@ -67,6 +67,8 @@ def test_a_part_and_its_defect_written_as_one_term_are_two_entities():
     found = labels("检查发现提升机的钢丝绳断丝已超过报废标准。")
     assert ("钢丝绳", "COMPONENT") in found and ("断丝", "HAZARD") in found and ("钢丝绳断丝", "HAZARD") not in found
     assert ("甲醇储罐", "EQUIPMENT") in labels("甲醇储罐的呼吸阀被冻住了。")  # one thing: stays whole
+    # a named part that only happens to be written as two terms is no composition (电缆桥架 is no kind of 桥架)
+    assert ("电缆桥架", "COMPONENT") in labels("电缆桥架的盖板缺失，雨水流进了配电箱。")
 
 
 def test_negated_ppe_use_written_together_is_one_behavior():
