@@ -108,7 +108,8 @@ class DistantRules:
     anchored_categories: frozenset[str] = frozenset(ANCHORED_CATEGORIES)
     """Types whose short terms need another entity nearby (see `ANCHORED_CATEGORIES`)."""
     categories: Mapping[str, str] = field(default_factory=dict)
-    """Category by surface of the ontology's unambiguous terms; empty: no compositional split."""
+    """Category by surface of the ontology's terms (a homonym: its default sense's), the parts of compositional
+    splits; empty: no compositional split."""
     heads: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Surfaces of each term's is-a parent: a term splits only where its second part is its parent (a composed
     term, 钢丝绳断丝 is-a 断丝); empty: any split into two typed terms (no hierarchy known)."""
@@ -162,6 +163,10 @@ class DistantRules:
                     categories.update(dict.fromkeys(concept.surfaces, concept.category))
                     if concept.parent is not None and concept.parent in ontology:
                         heads.update(dict.fromkeys(concept.surfaces, frozenset(ontology.get(concept.parent).surfaces)))
+            for concept in ontology.concepts:  # a homonym as a part: its default sense's type (电线 + 老化)
+                if concept.category and concept.senses:
+                    for surface in concept.surfaces:
+                        categories.setdefault(surface, concept.category)
         return cls(frozenset(stop), min_depth, depth, frozenset(compound_heads), general_dictionary(),
                    categories=categories, heads=heads)
 
