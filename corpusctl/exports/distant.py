@@ -73,11 +73,12 @@ VERB_MARKERS = ("了", "着", "过")
 COMPOUNDS = {("MATERIAL", "EQUIPMENT"), ("MATERIAL", "COMPONENT"), ("MATERIAL", "LOCATION"), ("LOCATION", "LOCATION")}
 """(first type, second type) pairs that, written together, are one compound of the second type."""
 SPLIT = {(first, "HAZARD", "HAZARD") for first in ("EQUIPMENT", "COMPONENT", "MATERIAL")} | {
-    ("EQUIPMENT", "COMPONENT", "COMPONENT"), ("COMPONENT", "COMPONENT", "COMPONENT")}
+    ("EQUIPMENT", "COMPONENT", "COMPONENT"), ("COMPONENT", "COMPONENT", "COMPONENT"),
+    ("EQUIPMENT", "EQUIPMENT", "COMPONENT")}
 """(first part's type, second part's type, the whole term's type) of the ontology's compositional terms that
 are two entities in running text (ontology/eval/GUIDELINES.md: a part and its defect, 钢丝绳 + 断丝, 氯气 +
-泄漏; equipment and a named part, 储罐 + 液位计, 砂轮机 + 防护罩), unlike an established compound of one
-thing (甲醇储罐, `COMPOUNDS`). With the ontology known, only a term whose second part is its is-a parent is split
+泄漏; equipment and a named part, 砂轮机 + 防护罩, or an instrument on it, 储罐 + 液位计), unlike an
+established compound of one thing (甲醇储罐, `COMPOUNDS`). With the ontology known, only a term whose second part is its is-a parent is split
 (储罐液位计 is-a 液位计; 电缆桥架 stays one part)."""
 PROHIBITIONS = ("严禁", "禁止", "不得", "请勿", "切勿", "不要", "不准", "随意", "频繁", "反复", "经常")
 _NOUNISH = {"NOUN", "PROPN", "X"}
