@@ -137,7 +137,10 @@ def test_senses_on_natural_sentences_keep_their_held_out_figures(eval_figures):
     assert held["accuracy"] >= HELD_OUT_FLOOR["accuracy"]
     assert held["non_default_accuracy"] >= HELD_OUT_FLOOR["non_default_accuracy"]
     assert held["abstention_rate"] <= HELD_OUT_FLOOR["abstention_rate"]
-    assert eval_figures["tuned"]["accuracy"] >= 0.98  # the examples are the tuning set: training accuracy
+    # the examples are the tuning set: training accuracy. 8 of its 232 sentences now hold the homonym inside a
+    # longer term of the ontology (瓷插保险, 埋地管道, 塔顶平台, 疲劳裂纹, 腐蚀穿孔, 熄火保护 …), the span the NER
+    # guidelines label, which the sense evaluation counts as no match (0.965 since issue 17's fourth pass)
+    assert eval_figures["tuned"]["accuracy"] >= 0.96
 
 
 @pytest.mark.parametrize(("text", "term", "sense"), [
@@ -166,7 +169,7 @@ def test_explain_shows_the_evidence_behind_each_choice(annotator):
     assert explained["sense"] == span["sense"] == "grounding"
     by_sense = {s["sense"]: s for s in explained["senses"]}
     assert by_sense["grounding"]["score"] - by_sense["ground_contact"]["score"] == pytest.approx(
-        explained["margin"], abs=1e-3)
+        explained["margin"], abs=2e-3)  # three numbers rounded to 3 decimals
     words = {(e["word"], e["kind"]) for e in by_sense["grounding"]["evidence"]}
     assert ("外壳", "cue") in words and ("电焊机", "domain") in words
     assert sum(e["weight"] for e in by_sense["grounding"]["evidence"]) == pytest.approx(

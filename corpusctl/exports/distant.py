@@ -28,7 +28,8 @@ ROLE with it (货车司机, 仓库管理员). A generic head right after a modif
 (`compound_heads`: 接班 + 人员 → 接班人员, ROLE; not after an adverb, as in 立即组织人员撤离), and two
 entities written together form one head-final compound of the second one's type when the first names what
 the second holds or where it is (`COMPOUNDS`: 甲醇 + 储罐 → 甲醇储罐, EQUIPMENT; 车间 + 通道 → 车间通道,
-LOCATION): the longest compound, not two labels inside it. Words are `(start, end, upos)` from the segment
+LOCATION): the longest compound, not two labels inside it. A negation and a verb of wearing right before a
+PPE item make one BEHAVIOR with it (`NEGATED_USE`: 没有戴 + 安全帽 → 没有戴安全帽). Words are `(start, end, upos)` from the segment
 stage (terms are always whole words there); without words only the stop-list, depth and suffix rules apply.
 """
 
@@ -45,11 +46,14 @@ from pathlib import Path
 DEFAULT_STOP = (
     "作业 设备 人员 运行 故障 备用 停机 停用 正常 异常 损坏 部件 零部件 事故 物料 参数 场所 装置 系统 设施 工具 "
     "车辆 机械 材料 现场 状态 隐患 风险 安全 管理 检查 人 带电 停电 办公室 地下室 过期 缺失 "
-    "失灵 失效 冒烟 发热 异味 超标 偏高 偏低 过高 不足"
+    "失灵 失效 冒烟 发热 异味 超标 偏高 偏低 过高 不足 "
+    "清洗 倒车 卷入 外壳 盖板 楼板 警示牌 作业现场"
 ).split()
 """Generic words that are never entities by themselves. The last line follows the labelling guidelines
 (ontology/eval/GUIDELINES.md): words that only say a thing does not work (失灵, 失效), symptoms (冒烟, 发热)
-and deviations from a limit (超标, 不足) are no entities, unlike named defects (裂纹, 松动, 泄漏)."""
+and deviations from a limit (超标, 不足) are no entities, unlike named defects (裂纹, 松动, 泄漏); nor are generic
+activity verbs (清洗, like 检查, 更换), free descriptions of acts or events (倒车, 卷入), generic structural sub-parts
+(外壳, 盖板, 楼板), signs (警示牌) and a bare work site (作业现场, like 现场)."""
 COMPOUND_HEADS = ("人员",)
 """Generic heads that make a specific entity with the word before them (接班人员, 值班人员)."""
 ROLE_HEADS = ("管理员", "操作员", "驾驶员", "司机", "班长", "组长", "队长", "主任")
@@ -66,15 +70,16 @@ ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集
 _ORG_TAILS = tuple(sorted({s[-2:] for s in ORG_SUFFIXES}))
 """The last two characters of every suffix: a text without any of them holds no organisation name."""
 VERB_MARKERS = ("了", "着", "过")
-COMPOUNDS = {("MATERIAL", "EQUIPMENT"), ("MATERIAL", "COMPONENT"), ("MATERIAL", "LOCATION"), ("LOCATION", "LOCATION"),
-             ("HAZARD", "HAZARD")}
+COMPOUNDS = {("MATERIAL", "EQUIPMENT"), ("MATERIAL", "COMPONENT"), ("MATERIAL", "LOCATION"), ("LOCATION", "LOCATION")}
 """(first type, second type) pairs that, written together, are one compound of the second type."""
 SPLIT = {(first, "HAZARD", "HAZARD") for first in ("EQUIPMENT", "COMPONENT", "MATERIAL")} | {
-    ("EQUIPMENT", "COMPONENT", "COMPONENT"), ("COMPONENT", "COMPONENT", "COMPONENT")}
+    ("EQUIPMENT", "COMPONENT", "COMPONENT"), ("COMPONENT", "COMPONENT", "COMPONENT"),
+    ("EQUIPMENT", "EQUIPMENT", "COMPONENT")}
 """(first part's type, second part's type, the whole term's type) of the ontology's compositional terms that
 are two entities in running text (ontology/eval/GUIDELINES.md: a part and its defect, 钢丝绳 + 断丝, 氯气 +
-泄漏; equipment and a named part, 储罐 + 液位计, 砂轮机 + 防护罩), unlike an established compound of one
-thing (甲醇储罐, `COMPOUNDS`)."""
+泄漏; equipment and a named part, 砂轮机 + 防护罩, or an instrument on it, 储罐 + 液位计), unlike an
+established compound of one thing (甲醇储罐, `COMPOUNDS`). With the ontology known, only a term whose second part is its is-a parent is split
+(储罐液位计 is-a 液位计; 电缆桥架 stays one part)."""
 PROHIBITIONS = ("严禁", "禁止", "不得", "请勿", "切勿", "不要", "不准", "随意", "频繁", "反复", "经常")
 _NOUNISH = {"NOUN", "PROPN", "X"}
 DICTIONARY_MIN_FREQ = 5
@@ -104,7 +109,11 @@ class DistantRules:
     anchored_categories: frozenset[str] = frozenset(ANCHORED_CATEGORIES)
     """Types whose short terms need another entity nearby (see `ANCHORED_CATEGORIES`)."""
     categories: Mapping[str, str] = field(default_factory=dict)
-    """Category by surface of the ontology's unambiguous terms; empty: no compositional split."""
+    """Category by surface of the ontology's terms (a homonym: its default sense's), the parts of compositional
+    splits; empty: no compositional split."""
+    heads: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Surfaces of each term's is-a parent: a term splits only where its second part is its parent (a composed
+    term, 钢丝绳断丝 is-a 断丝); empty: any split into two typed terms (no hierarchy known)."""
 
     def __post_init__(self) -> None:
         self._windows: dict[tuple[str, int, int], tuple[tuple[int, int] | None, bool]] = {}
@@ -145,6 +154,7 @@ class DistantRules:
                       compound_heads: Iterable[str] = COMPOUND_HEADS) -> DistantRules:
         depth: dict[str, int] = {}
         categories: dict[str, str] = {}
+        heads: dict[str, frozenset[str]] = {}
         if ontology is not None:
             for concept in ontology.concepts:
                 depth[concept.id] = len(ontology.ancestors(concept.id))
@@ -152,8 +162,14 @@ class DistantRules:
                     depth[f"{concept.id}#{sense.id}"] = len(ontology.sense_ancestors(sense))
                 if concept.category and not concept.senses:
                     categories.update(dict.fromkeys(concept.surfaces, concept.category))
+                    if concept.parent is not None and concept.parent in ontology:
+                        heads.update(dict.fromkeys(concept.surfaces, frozenset(ontology.get(concept.parent).surfaces)))
+            for concept in ontology.concepts:  # a homonym as a part: its default sense's type (电线 + 老化)
+                if concept.category and concept.senses:
+                    for surface in concept.surfaces:
+                        categories.setdefault(surface, concept.category)
         return cls(frozenset(stop), min_depth, depth, frozenset(compound_heads), general_dictionary(),
-                   categories=categories)
+                   categories=categories, heads=heads)
 
     def parts(self, surface: str, category: str) -> tuple[int, str, str] | None:
         """Where a term written as two other terms splits, and their types, when it is a composition that
@@ -164,7 +180,8 @@ class DistantRules:
         try:
             return self._parts[key]
         except KeyError:
-            found = self._parts[key] = _parts(self.categories, surface, category)
+            found = self._parts[key] = _parts(self.categories, surface, category,
+                                                 self.heads.get(surface, frozenset()) if self.heads else None)
             return found
 
     def generic(self, text: str, concept_id: str, sense: str) -> bool:
@@ -177,8 +194,11 @@ class DistantRules:
         return level is not None and level < self.min_depth
 
 
-def _parts(categories: Mapping[str, str], surface: str, category: str) -> tuple[int, str, str] | None:
+def _parts(categories: Mapping[str, str], surface: str, category: str,
+           head: frozenset[str] | None = None) -> tuple[int, str, str] | None:
     for cut in range(len(surface) - 1, 0, -1):
+        if head is not None and surface[cut:] not in head:
+            continue
         first, second = categories.get(surface[:cut]), categories.get(surface[cut:])
         if first and second and (first, second, category) in SPLIT:
             return cut, first, second
@@ -387,6 +407,26 @@ def _predicate(words: Sequence[tuple[int, int, str]], modifier: int, end: int, s
     return after >= 0 and words[after][0] == end and words[after][2] == "VERB"
 
 
+NEGATED_USE = re.compile(r"(?:未|没有|没|不)(?:佩戴|穿戴|戴|穿|系挂|系|挂)$")
+"""A negation and a verb of wearing written right before a PPE item: the three are one BEHAVIOR (未系安全带,
+没有戴安全帽; ontology/eval/GUIDELINES.md, BEHAVIOR); with other words between (未按规定佩戴防护眼镜) the
+PPE item stays alone."""
+
+
+def _negated_use(text: str, spans: list[tuple[int, int, str]], counts: Counter) -> list[tuple[int, int, str]]:
+    """PPE entities right after `NEGATED_USE` extended over it, as one BEHAVIOR entity."""
+    out = []
+    for start, end, kind in spans:
+        if kind == "PPE":
+            found = NEGATED_USE.search(text, max(0, start - 4), start)
+            if found and (not out or out[-1][1] <= found.start()):
+                out.append((found.start(), end, "BEHAVIOR"))
+                counts["extended_behavior"] += 1
+                continue
+        out.append((start, end, kind))
+    return out
+
+
 def _compounds(spans: list[tuple[int, int, str]], counts: Counter) -> list[tuple[int, int, str]]:
     """Adjacent entities of a `COMPOUNDS` pair become one entity of the second type."""
     out: list[tuple[int, int, str]] = []
@@ -465,7 +505,7 @@ def refine_terms(text: str, terms: list[Term], words: Sequence[tuple[int, int, s
             counts["dropped_verb_use"] += 1
         else:
             out.append((start, end, kind))
-    return _compounds(out, counts)  # overlaps, if an extension made any, are left to the caller
+    return _compounds(_negated_use(text, out, counts), counts)  # overlaps, if an extension made any, are left to the caller
 
 
 def with_words(rows: Iterable[dict], recipe_json: Mapping | None, batch_size: int = 500):
