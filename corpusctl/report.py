@@ -2,11 +2,11 @@
 corpus came out as the recipe asked and where the data went.
 
 Everything comes from the manifest, except the length histogram and the format split per kind, which read
-two small columns of `pretrain/`. Plots are drawn by matplotlib as SVG with text kept as text
-(`svg.fonttype = none`), so labels stay selectable and searchable. The page carries its own font: a subset
+two small columns of `pretrain/`. Plots are SVG written directly (`corpusctl/svgplot.py`) with text kept as
+text, so labels stay selectable and searchable. The page carries its own font: a subset
 of Noto Sans CJK SC (from the `noto-cjk-sans-otc` package) holding exactly the glyphs the page uses, as an
-inline WOFF, so Chinese is readable in a browser on a machine without any CJK font; matplotlib measures
-labels with the same font, so they fit.
+inline WOFF, so Chinese is readable in a browser on a machine without any CJK font (labels are placed with
+estimated widths of that font's glyphs).
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-import math
 import re
-import warnings
 from functools import cache
 from pathlib import Path
 
@@ -54,15 +52,6 @@ def _cjk_font_index() -> int:
     return names.index("Noto Sans CJK SC")
 
 
-@cache
-def _matplotlib_cjk_family() -> str:
-    """Register the CJK font with matplotlib (labels are measured with real CJK widths); its family name."""
-    from matplotlib import font_manager
-
-    font_manager.fontManager.addfont(cjk_font_path())
-    return font_manager.FontProperties(fname=cjk_font_path()).get_name()
-
-
 def embedded_font_css(text: str) -> str:
     """An @font-face rule holding the glyphs of `text` (subset of Noto Sans CJK SC, inline WOFF, a few tens
     of kB): the browser then needs no CJK font of its own. Deterministic: no timestamps are recalculated."""
@@ -75,7 +64,9 @@ def embedded_font_css(text: str) -> str:
     options.hinting = False
     options.desubroutinize = True
     options.name_IDs = [1, 2]
-    font = TTFont(cjk_font_path(), fontNumber=_cjk_font_index(), recalcTimestamp=False, lazy=True)
+    # recalcBBoxes=False: the font's bounding boxes stay the whole font's (a browser does not need them tight);
+    # recomputing them runs every kept glyph's outline again, a third of the subset's ~1 CPU-s
+    font = TTFont(cjk_font_path(), fontNumber=_cjk_font_index(), recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text="".join(sorted({c for c in text if c.isprintable()})))
     subsetter.subset(font)
@@ -87,84 +78,29 @@ def embedded_font_css(text: str) -> str:
             f"src: url(data:font/woff;base64,{data}) format('woff'); }}")
 
 
-def _figure(width: float = 6.4, height: float = 3.2, nrows: int = 1, ncols: int = 1, **kwargs):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    plt.rcParams["svg.fonttype"] = "none"
-    plt.rcParams["font.family"] = "sans-serif"
-    plt.rcParams["font.sans-serif"] = ["DejaVu Sans", _matplotlib_cjk_family()]
-    plt.rcParams["svg.hashsalt"] = "corpusctl"  # stable ids: the same corpus gives the same report
-    plt.rcParams["axes.spines.top"] = False
-    plt.rcParams["axes.spines.right"] = False
-    return plt.subplots(nrows, ncols, figsize=(width, height), **kwargs)
-
-
-def _svg(fig) -> str:
-    """The figure as an inline <svg> element, without the XML prologue and the RDF metadata block."""
-    import matplotlib.pyplot as plt
-
-    buffer = io.StringIO()
-    with warnings.catch_warnings():  # glyphs neither font has (emoji): the browser draws them if it can
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        fig.tight_layout()
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
-    start, end = svg.find("<metadata>"), svg.find("</metadata>")
-    if start >= 0 and end > start:
-        svg = svg[:start] + svg[end + len("</metadata>"):]
+def _plot(svg: str) -> str:
     return f'<figure class="plot">{svg}</figure>'
-
-
-def _percent_axis(axis) -> None:
-    axis.set_major_formatter(lambda value, _: f"{value:.0%}")
 
 
 def _bars(title: str, labels: list[str], series: dict[str, list[float]], ylabel: str = "",
           percent: bool = False, horizontal: bool | None = None, colors: list[str] | None = None,
           annotate: bool | None = None) -> str:
     """Grouped bars, one group per label and one bar per series; horizontal when labels are many or long."""
+    from corpusctl.svgplot import bars
+
     count, groups = len(labels), max(1, len(series))
     figure_width = min(11.0, max(5.6, 1.2 + 0.55 * count * (1 + 0.4 * (groups - 1))))
-    if horizontal is None:  # rotated tick labels would be placed with the build machine's font metrics
+    if horizontal is None:  # labels too wide for their slot under the bars
         horizontal = count * groups > 30 or count * _label_points(labels) > 0.8 * 72 * figure_width
     if annotate is None:
         annotate = count * groups <= 16
-    width = 0.8 / groups
     if horizontal:
-        fig, ax = _figure(8.0, min(16.0, max(2.4, 0.8 + 0.22 * count * (1 + 0.5 * (groups - 1)))))
+        width, height = 8.0, min(16.0, max(2.4, 0.8 + 0.22 * count * (1 + 0.5 * (groups - 1))))
     else:
-        fig, ax = _figure(figure_width, 3.4)
-    positions = list(range(count))
-    for number, (name, values) in enumerate(series.items()):
-        offsets = [p + (number - (groups - 1) / 2) * width for p in positions]
-        color = colors[number % len(colors)] if colors else None
-        if horizontal:
-            bars = ax.barh(offsets, values, height=width, label=name, color=color)
-        else:
-            bars = ax.bar(offsets, values, width=width, label=name, color=color)
-        if annotate:
-            ax.bar_label(bars, labels=[_short(v, percent) for v in values], fontsize=7, padding=2)
-    if horizontal:
-        ax.set_yticks(positions, [str(label) for label in labels])
-        ax.invert_yaxis()
-        ax.margins(y=0.01)
-        ax.set_xlabel(ylabel)
-        if percent:
-            _percent_axis(ax.xaxis)
-    else:
-        ax.set_xticks(positions, [str(label) for label in labels])
-        ax.set_ylabel(ylabel)
-        if percent:
-            _percent_axis(ax.yaxis)
-    ax.set_title(title)
-    if len(series) > 1:
-        ax.legend(fontsize=8, frameon=False)
-    return _svg(fig)
+        width, height = figure_width, 3.4
+    return _plot(bars(title, labels, series, width=72 * width, height=72 * height, horizontal=horizontal,
+                      percent=percent, annotate=annotate, value_label=lambda v: _short(v, percent), colors=colors,
+                      axis_label=ylabel))
 
 
 def _label_points(labels: list[str]) -> float:
@@ -445,20 +381,18 @@ def lengths_section(table) -> str:
     kinds = sorted(set(table.column("kind").unique().to_pylist()))
     chars = table.column("chars").to_numpy()
     edges = np.histogram_bin_edges(chars, bins=30)
+    from corpusctl.svgplot import histograms
+
     ncols = min(3, len(kinds))
-    nrows = math.ceil(len(kinds) / ncols)
-    fig, axes = _figure(9.0, 0.6 + 1.9 * nrows, nrows, ncols, sharex=True, squeeze=False)
-    for index, kind in enumerate(kinds):
-        ax = axes[index // ncols][index % ncols]
+    panels = []
+    for kind in kinds:
         lengths = table.filter(pc.equal(table.column("kind"), kind)).column("chars").to_numpy()
-        ax.hist(lengths, bins=edges, color=OTHER)
-        ax.set_title(f"{kind} ({len(lengths):,} examples, median {int(np.median(lengths)):,})", fontsize=8)
-        ax.tick_params(labelsize=7)
-    for index in range(len(kinds), nrows * ncols):
-        axes[index // ncols][index % ncols].set_visible(False)
-    fig.suptitle("example length per kind (characters, title + text)", fontsize=10)
-    fig.supxlabel("characters", fontsize=8)
-    return _section("lengths", "Example lengths per kind", _svg(fig))
+        counts, _ = np.histogram(lengths, bins=edges)
+        panels.append((f"{kind} ({len(lengths):,} examples, median {int(np.median(lengths)):,})",
+                       [int(c) for c in counts]))
+    svg = histograms("example length per kind (characters, title + text)", panels, [float(e) for e in edges],
+                     width=72 * 9.0, ncols=ncols, xlabel="characters", color=OTHER)
+    return _section("lengths", "Example lengths per kind", _plot(svg))
 
 
 def formats_section(manifest: dict, table) -> str:
@@ -497,32 +431,22 @@ def mask_section(manifest: dict) -> str:
     buckets = mask.get("by_length") or {}
     if not buckets:
         return ""
+    from corpusctl.svgplot import bands
+
     names = list(buckets)
-    fig, ax = _figure(6.4, 3.4)
-    labelled = False
-    for i, name in enumerate(names):
+    items = []
+    for name in names:
         bucket = buckets[name]
         low, high = (bucket.get("target") or [None, None])[:2]
-        if low is not None:
-            ax.bar(i, high - low, bottom=low, width=0.6, color=TARGET, label="target band" if i == 0 else None)
+        item = {"low": low, "high": high}
         if bucket.get("examples"):
-            mean = bucket["mean"]
-            ax.errorbar(i, mean, yerr=[[mean - bucket["min"]], [bucket["max"] - mean]], fmt="o", color=ACHIEVED,
-                        capsize=6, label=None if labelled else "realized mean (min–max)")
-            labelled = True
-            ax.annotate(f"{mean:.1%}", (i, mean), xytext=(10, 0), textcoords="offset points", fontsize=8,
-                        va="center")
+            item.update(mean=bucket["mean"], min=bucket["min"], max=bucket["max"])
         else:
-            ax.annotate("no examples", (i, (low or 0) + ((high or 0) - (low or 0)) / 2), ha="center", fontsize=8,
-                        color="#555")
-    ax.set_xticks(range(len(names)), [f"{_bucket_label(n)}\n({buckets[n].get('examples', 0):,} examples)"
-                                       for n in names], fontsize=8)
-    ax.set_ylim(0, 1.15 * max([b.get("max") or 0 for b in buckets.values()]
-                              + [(b.get("target") or [0, 0])[1] for b in buckets.values()]))
-    _percent_axis(ax.yaxis)
-    ax.set_title("realized mask ratio by length bucket vs target band")
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
-    parts = [_svg(fig)]
+            item["note"] = "no examples"
+        items.append(item)
+    labels = [[_bucket_label(n), f"({buckets[n].get('examples', 0):,} examples)"] for n in names]
+    parts = [_plot(bands("realized mask ratio by length bucket vs target band", labels, items, width=72 * 6.4,
+                         height=72 * 3.4, band_color=TARGET, point_color=ACHIEVED))]
     parts.append(f"<p class=dim>Length: of the {'report the example was cut from' if mask.get('length_from') != 'example' else 'example itself'}"
                  " (<code>mask.length_from</code>). In band: strictly; within rounding: half a token of slack.</p>")
     parts.append(_table(["length bucket", "examples", "mean", "min", "max", "target band", "in band",

@@ -455,6 +455,7 @@ def refine_terms(text: str, terms: list[Term], words: Sequence[tuple[int, int, s
     terms = _material_heads(text, _split_compositions(text, terms, rules), rules)
     term_starts = {t[0] for t in terms if t[2]}
     anchors = sorted((t[0], text[t[0]:t[1]]) for t in terms if t[2] and not t[4])
+    dictionary, window = rules.dictionary, rules._window
     out = []
     for start, end, kind, concept, sense, extended in terms:
         if not kind:
@@ -488,15 +489,20 @@ def refine_terms(text: str, terms: list[Term], words: Sequence[tuple[int, int, s
                 and not _anchored(anchors, start, end, surface):
             counts["dropped_isolated"] += 1
             continue
-        # a generic word that was not extended is dropped whatever contains it: no dictionary look-up
-        container = None if extended or generic else rules.container(text, start, end)
+        # a generic word that was not extended is dropped whatever contains it: no dictionary look-up; the
+        # container and the crossing word come from one look-up of the span's window (`crossed` is only read
+        # while the span is the one looked up: not extended)
+        if extended or generic or not dictionary:
+            container, crossed = None, False
+        else:
+            container, crossed = window(text, start, end)
         if container is not None and container[1] == end and not generic \
                 and not (orgs and any(a <= container[0] < b for a, b in orgs)):
             start, container, extended = container[0], None, True
             counts["extended_compound"] += 1
         if not extended and generic:
             counts["dropped_generic"] += 1
-        elif container is not None or (not extended and rules.crossed(text, start, end)):
+        elif container is not None or (not extended and crossed):
             counts["dropped_inside_longer_word"] += 1
         elif modifies_a_longer_noun(text, end, words, starts) \
                 or (kind == "MATERIAL" and not extended and _modifies_a_noun(end, words, starts, term_starts)):

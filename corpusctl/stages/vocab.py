@@ -8,6 +8,7 @@ never split into characters.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -87,11 +88,27 @@ def train_tokenizer(texts: Iterable[str] | Callable[[], Iterable[str]], config: 
     )
     trained = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     _configure(trained, [])
-    trained.train_from_iterator(passes(), trainer=trainer)
+    trained.train_from_iterator(passes() if alphabet is None else _without_ideographs(passes()), trainer=trainer)
     # The trainer registered the pieces as special added tokens; keep only its vocabulary.
     tokenizer = Tokenizer(models.WordPiece(vocab=trained.get_vocab(with_added_tokens=True), unk_token="[UNK]"))
     _configure(tokenizer, placeholders)
     return tokenizer
+
+
+_IDEOGRAPH_RUNS = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def _without_ideographs(texts: Iterable[str]) -> Iterable[str]:
+    """The texts with each run of CJK ideographs (the two main blocks) replaced by a space, for the trainer.
+
+    The normalizer isolates every ideograph (handle_chinese_chars), so each is a one-character word: it adds
+    no pair to merge, and the trainer takes it into the vocabulary from `initial_alphabet` (the corpus's
+    alphabet, sorted by code point: the same ids whether it was counted or not). A space splits words
+    exactly as the normalizer's padding does, so the words the trainer counts, its merges and the vocabulary
+    are the same; the trainer no longer makes, hashes and counts ~80 % of its words (a Chinese corpus's
+    characters), which were most of its time."""
+    for text in texts:
+        yield _IDEOGRAPH_RUNS.sub(" ", text)
 
 
 # CJK ideographs the BERT normalizer isolates (handle_chinese_chars): they never continue a word.

@@ -198,3 +198,31 @@ def test_vocabulary_learnt_from_a_sample_still_holds_every_character(tmp_path):
     again.mkdir()
     make_vocabulary(VocabConfig(size=500, train_chars=300), data, PLACEHOLDERS, again, seed=3)
     assert (again / "vocab.txt").read_bytes() == (tmp_path / "300" / "vocab.txt").read_bytes()
+
+
+WORDS = st.lists(st.one_of(
+    st.sampled_from(list("离心泵安全阀检查了的和，。！？、“”—…%℃+-.ABZaz09é \n\u3000㐀䶵鿿\U00020000\uf900")),
+    st.sampled_from(["MPa", "rpm", "DN50", "ABC123", "pump", "P-101", "a\u0301", "阀a", "b阀c", "x" * 30]),
+), max_size=30).map("".join)
+
+
+@settings(max_examples=40, deadline=None)
+@given(texts=st.lists(WORDS, min_size=1, max_size=20), size=st.sampled_from([30, 60, 500]))
+def test_trainer_fed_without_ideographs_learns_the_same_vocabulary(texts, size):
+    """train_tokenizer hands the trainer its texts with runs of CJK ideographs replaced by a space (each
+    ideograph is a one-character word, taken from the alphabet): the vocabulary is the one the whole texts
+    give. (Texts of realistic characters: with unassigned code points or special tokens inside the text the
+    trainer numbers a few `##` pieces in hash order, whichever texts it is fed.)"""
+    import corpusctl.stages.vocab as vocab
+
+    texts = texts + CORPUS
+    alphabet = {c for text in texts for c in text}
+    config = VocabConfig(size=size)
+    fast = train_tokenizer(texts, config, PLACEHOLDERS, alphabet=alphabet).get_vocab(with_added_tokens=True)
+    original = vocab._without_ideographs
+    try:
+        vocab._without_ideographs = lambda passes: passes
+        whole = train_tokenizer(texts, config, PLACEHOLDERS, alphabet=alphabet).get_vocab(with_added_tokens=True)
+    finally:
+        vocab._without_ideographs = original
+    assert fast == whole
