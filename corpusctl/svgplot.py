@@ -151,7 +151,7 @@ def bars(title: str, labels: Sequence[str], series: dict[str, Sequence[float]], 
         band = plot_h / max(1, count)
         scale = plot_w / limit
 
-        for number, (name, vals) in enumerate(series.items()):
+        for number, vals in enumerate(series.values()):
             color = colors[number % len(colors)]
             for index, value in enumerate(vals):
                 centre = header + (index + 0.5) * band + (number - (groups - 1) / 2) * bar_share * band
@@ -177,7 +177,7 @@ def bars(title: str, labels: Sequence[str], series: dict[str, Sequence[float]], 
         band = plot_w / max(1, count)
         scale = plot_h / limit
         base = top_y + plot_h
-        for number, (name, vals) in enumerate(series.items()):
+        for number, vals in enumerate(series.values()):
             color = colors[number % len(colors)]
             for index, value in enumerate(vals):
                 centre = left + (index + 0.5) * band + (number - (groups - 1) / 2) * bar_share * band

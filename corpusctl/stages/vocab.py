@@ -79,16 +79,28 @@ def train_tokenizer(texts: Iterable[str] | Callable[[], Iterable[str]], config: 
         passes = lambda: texts  # noqa: E731
     alphabet = sorted(set(alphabet)) if alphabet is not None else None
     pieces = [f"##{c}" for c in continuation_chars(alphabet if alphabet is not None else passes())]
-    trainer = trainers.WordPieceTrainer(
-        vocab_size=config.size,
-        min_frequency=config.min_frequency,
-        special_tokens=SPECIAL_TOKENS + placeholders + pieces,
-        initial_alphabet=[c for c in alphabet or () if _may_stand_alone(c)],
-        show_progress=False,
-    )
-    trained = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    _configure(trained, [])
-    trained.train_from_iterator(passes() if alphabet is None else _without_ideographs(passes()), trainer=trainer)
+
+    def train(pieces: list[str]):
+        trainer = trainers.WordPieceTrainer(
+            vocab_size=config.size,
+            min_frequency=config.min_frequency,
+            special_tokens=SPECIAL_TOKENS + placeholders + pieces,
+            initial_alphabet=[c for c in alphabet or () if _may_stand_alone(c)],
+            show_progress=False,
+        )
+        trained = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+        _configure(trained, [])
+        trained.train_from_iterator(passes() if alphabet is None else _without_ideographs(passes()), trainer=trainer)
+        return trained
+
+    trained = train(pieces)
+    # A character our rules say never continues a word but the tokenizer's do (a code point unassigned in
+    # Python's Unicode tables, a bracket next to a special token) got a `##` piece numbered in hash order:
+    # train again with those pieces listed, sorted, too.
+    listed = set(pieces)
+    missed = sorted(t for t in trained.get_vocab() if t.startswith("##") and len(t) == 3 and t not in listed)
+    if missed:
+        trained = train(sorted(pieces + missed, key=lambda piece: piece[2:]))
     # The trainer registered the pieces as special added tokens; keep only its vocabulary.
     tokenizer = Tokenizer(models.WordPiece(vocab=trained.get_vocab(with_added_tokens=True), unk_token="[UNK]"))
     _configure(tokenizer, placeholders)
