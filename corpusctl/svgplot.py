@@ -186,16 +186,21 @@ def bars(title: str, labels: Sequence[str], series: dict[str, Sequence[float]], 
                     canvas.text(centre, base - max(0.0, value) * scale - 3, value_label(value), 7, anchor="middle")
         for index, label in enumerate(labels):
             canvas.text(left + (index + 0.5) * band, base + 14, label, 10, anchor="middle")
-        canvas.line(left, top_y, left, base)
-        canvas.line(left, base, left + plot_w, base)
-        for tick in ticks:
-            y = base - tick * scale
-            canvas.line(left - 3.5, y, left, y)
-            canvas.text(left - 6, y, fmt(tick), 9, anchor="end", middle=True)
+        _value_axis(canvas, left, top_y, base, plot_w, ticks, scale, fmt)
         if axis_label:
             canvas.text(12, top_y + plot_h / 2, axis_label, 10, anchor="middle", middle=True, rotate=True)
     return canvas.svg()
 
+
+
+def _value_axis(canvas, left: float, top: float, base: float, width: float, ticks, scale: float, fmt) -> None:
+    """The vertical value axis with its ticks and labels, and the baseline."""
+    canvas.line(left, top, left, base)
+    canvas.line(left, base, left + width, base)
+    for tick in ticks:
+        y = base - tick * scale
+        canvas.line(left - 3.5, y, left, y)
+        canvas.text(left - 6, y, fmt(tick), 9, anchor="end", middle=True)
 
 def histograms(title: str, panels: list[tuple[str, Sequence[int]]], edges: Sequence[float], *, width: float,
                ncols: int, xlabel: str, color: str) -> str:
@@ -273,12 +278,7 @@ def bands(title: str, labels: list[list[str]], items: list[dict], *, width: floa
             canvas.text(centre, base - middle * scale, item.get("note", ""), 8, anchor="middle", fill="#555")
         for line_number, text in enumerate(labels[index]):
             canvas.text(centre, base + 12 + 10 * line_number, text, 8, anchor="middle")
-    canvas.line(left, header, left, base)
-    canvas.line(left, base, left + plot_w, base)
-    for tick in ticks:
-        y = base - tick * scale
-        canvas.line(left - 3.5, y, left, y)
-        canvas.text(left - 6, y, fmt(tick), 9, anchor="end", middle=True)
+    _value_axis(canvas, left, header, base, plot_w, ticks, scale, fmt)
     entries = [("target band", band_color, "rect")]
     if any(item.get("mean") is not None for item in items):
         entries.append(("realized mean (min–max)", point_color, "dot"))

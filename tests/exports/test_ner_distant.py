@@ -134,6 +134,15 @@ def test_distant_labels_on_the_held_out_gold_sets(name, precision, recall):
     assert figures["precision"] >= precision and figures["recall"] >= recall
 
 
+def test_distant_labels_meet_the_target_on_the_blind_set():
+    """ner_fresh3 was written blind to the tool and never tuned on (scored twice, totals only): the issue's
+    target, precision >= 0.85 and recall >= 0.6, is its floor (measured 0.878 / 0.793)."""
+    gold = read_sentences(DEFAULT_DIR / "eval" / "ner_fresh3.jsonl")
+    assert len(gold) == 200
+    figures = score(gold, distant_labels([t for t, _ in gold], DEFAULT_DIR))["overall"]
+    assert figures["precision"] >= 0.85 and figures["recall"] >= 0.6
+
+
 def test_the_held_out_review_kept_every_sentence():
     """The review changed labels only: same sentences, same order as the one-pass file it started from."""
     reviewed = read_sentences(DEFAULT_DIR / "eval" / "ner_heldout.jsonl")
