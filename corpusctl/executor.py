@@ -268,8 +268,8 @@ class RayExecutor:
             options = {"log_to_driver": False, "logging_level": logging.WARNING}
             if address:
                 ray.init(address=address, **options)
-            else:
-                ray.init(num_cpus=self.workers, include_dashboard=False, **options)
+            else:  # a Ray of its own, even when another one runs on this machine (ray.init() would join it)
+                ray.init(address="local", num_cpus=self.workers, include_dashboard=False, **options)
             self.started = True
 
     def map(self, fn: BatchFn, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:

@@ -94,6 +94,26 @@ def test_dedup_decisions_on_the_cluster_equal_find_duplicates(cluster, tmp_path)
     assert got == expected
 
 
+def test_without_an_address_a_build_starts_a_ray_of_its_own_beside_a_running_one(cluster, tmp_path):
+    """`--executor ray` without --ray-address starts its own Ray with --workers CPUs, as the README says, even
+    with another Ray running on the machine (plain ray.init() joined that one and refused num_cpus)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "docs").mkdir()
+    line = {"title": "配电箱巡检", "text": "配电箱门未关闭，箱内积灰严重，电工已到现场清理并更换了损坏的漏电保护器。"}
+    (tmp_path / "docs" / "a.jsonl").write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("name: s\noutput: out\nsources:\n  - {name: docs, path: docs, format: jsonl, "
+                      "title_field: title, domain: industrial, kind: sop}\nmix: {enabled: false}\n"
+                      "ner: {enabled: false}\nclassification: {enabled: false}\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    done = subprocess.run([sys.executable, "-m", "corpusctl", "build", str(recipe), "--quiet", "--executor", "ray",
+                           "--workers", "1"], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "out" / "manifest.json").exists()
+
+
 def test_strict_stops_at_a_malformed_line_read_by_a_worker(cluster, tmp_path):
     from typer.testing import CliRunner
 
