@@ -183,7 +183,8 @@ class _Sample:
         """Once trimmed: the largest hash kept; a row hashing above it cannot enter."""
         self.keys: list[tuple[int, int]] = []
         self.ids, self.labels, self.digests, self.sizes = [], [], [], []
-        self.signatures = np.zeros((0, PERMUTATIONS // 2), np.uint32)
+        self.chunks: list[np.ndarray] = [np.zeros((0, PERMUTATIONS // 2), np.uint32)]
+        """The signatures, a chunk per `add` (joined when trimmed or read: joining per add copies quadratically)."""
 
     def add(self, keys, ids, labels, digests, signatures, sizes) -> None:
         self.keys += keys
@@ -191,7 +192,7 @@ class _Sample:
         self.labels += labels
         self.digests += digests
         self.sizes += sizes
-        self.signatures = np.concatenate([self.signatures, signatures])
+        self.chunks.append(signatures)
         if self.cap is not None and len(self.keys) >= 2 * self.cap:
             self.trim()
 
@@ -201,8 +202,11 @@ class _Sample:
         keep = sorted(sorted(range(len(self.keys)), key=self.keys.__getitem__)[:self.cap])  # (in row order)
         self.keys, self.ids, self.labels, self.digests, self.sizes = (
             [values[i] for i in keep] for values in (self.keys, self.ids, self.labels, self.digests, self.sizes))
-        self.signatures = self.signatures[keep]
+        self.chunks = [self.signatures()[keep]]
         self.bar = max(self.keys)[0]
+
+    def signatures(self) -> np.ndarray:
+        return np.concatenate(self.chunks)
 
 
 def _label_and_sketch(rows: Iterable[dict], config: ClassificationConfig, seed: int, chunk: int = 2048) -> _Labelled:
@@ -235,7 +239,7 @@ def _label_and_sketch(rows: Iterable[dict], config: ClassificationConfig, seed: 
     flush()
     sample.trim()
     return _Labelled(rows_in, skipped, rows_in - skipped - len(sample.keys), sample.ids, sample.labels,
-                     [position for _, position in sample.keys], sample.digests, sample.signatures, sum(sample.sizes))
+                     [position for _, position in sample.keys], sample.digests, sample.signatures(), sum(sample.sizes))
 
 
 def _text(row: dict) -> str:
