@@ -131,7 +131,9 @@ class GlobalStep(Step):
                         checkpoint: StageCheckpoint) -> tuple[Any, dict] | None:
         """Under `--executor ray`: the plan computed by the cluster's workers with bounded driver memory
         (`cluster` is a `corpusctl.distributed.Cluster`: tasks over the parts of `measured`, shuffles); the
-        same plan as `plan`'s. None (the default): `plan` runs on the driver."""
+        same plan as `plan`'s. The plan may be a `distributed.PartShares` (one share per part of the input,
+        e.g. `distributed.Deferred` shares each apply task computes itself, as the mix's): `plan_part` is then
+        not used. None (the default): `plan` runs on the driver."""
         return None
 
     applies: ClassVar[bool] = True
