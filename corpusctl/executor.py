@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from corpusctl.io.columns import to_record_batch
+from corpusctl.stages import gc_paused
 from corpusctl.io.workdir import References, data_files, is_row_id, owners
 
 BatchFn = Callable[[dict], dict]
@@ -128,6 +129,7 @@ class RowIds:
         return out
 
 
+@gc_paused()
 def apply(fn: BatchFn, batch: pa.RecordBatch) -> pa.RecordBatch:
     """Run a batch function on an Arrow batch and type its output with the registered column types."""
     if isinstance(fn, Columns):
@@ -171,6 +173,7 @@ def ctrl_c_held():
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
+@gc_paused()
 def _run(fn: BatchFn, batch: pa.RecordBatch) -> pa.RecordBatch:
     """What a worker does: a Columns function gets its selected columns and returns only its own columns
     (the caller assembles them with the rest of the batch)."""

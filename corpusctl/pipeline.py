@@ -254,7 +254,8 @@ class Build:
                 ran.append((instance, cp))
                 if isinstance(instance, GlobalStep) and not instance.applies:
                     continue
-                stream = cp
+                if cls.input is None:  # (a stage that names its input is a branch: the stream goes on without it)
+                    stream = cp
                 if self.stats[cp.name].get("docs_out") == 0:
                     raise CorpusctlError("no documents are left to build examples from: every document was "
                                          "rejected or left out by the mix; see the rejects in "

@@ -19,6 +19,7 @@ PLAN = [
     "mix",                    # the 60/40 mix and the format of every copy (global)
     "format",                 # title+content pairs and packed paragraphs
     "segment",                # words and POS
+    "ner-label",              # distant NER labels (a branch: read by ner-export only)
     "vocab",                  # WordPiece vocabulary (global, background)
     "tokenize",               # input ids, word/term/POS ids
     # outputs

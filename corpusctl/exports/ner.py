@@ -12,7 +12,6 @@ none of whose sentence keys hashes below them is skipped unread (issue 21): the 
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import heapq
 import json
@@ -21,7 +20,6 @@ import shutil
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from contextlib import contextmanager
 from functools import lru_cache
 from itertools import repeat
 from operator import itemgetter
@@ -33,6 +31,7 @@ from pydantic import Field
 
 from corpusctl.config import RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
+from corpusctl.stages import gc_paused
 from corpusctl.stages.base import Output, register
 from corpusctl.stages.pii import PLACEHOLDER
 
@@ -43,6 +42,8 @@ from .splits import SplitShares, leak_free_split, normalize_all
 
 Scheme = Literal["BMEO", "BIO", "BIOES", "BMES"]
 SPLITS = ("train", "dev", "test")
+SPAN_EVENT = "ner."
+"""Prefix of the `ner-label` stage's events: its counts of dropped and extended spans (`ner.dropped_generic`)."""
 """The characters `str.isspace` calls whitespace (`\\s` of `re` for str patterns is the same set)."""
 
 
@@ -141,21 +142,21 @@ def _words(words: list[dict] | None) -> list[tuple[int, int, str]] | None:
 def row_sentences(row: dict, include_titles: bool, counts: Counter,
                   rules: DistantRules | None = None) -> list[tuple[str, str, list[Span]]]:
     """(key, text, entities) for the title and every sentence of a pre-training row. Only spans fully
-    inside a sentence that `distant.refine` keeps are entities; offsets become sentence-relative."""
+    inside a sentence that `distant.refine` keeps are entities (labelled by the `ner-label` stage already when
+    the row has `entities`); offsets become sentence-relative."""
     rules = rules if rules is not None else DistantRules()
     out = []
     row_id = str(row["id"])
     title = row.get("title") or ""
     if include_titles and title.strip():
-        entities = _entities(title, row.get("title_terms") or [], row.get("title_words"), rules, counts)
+        entities = row_entities(row, "title", rules, counts)
         [(title, entities)] = _sentences(title, [(0, len(title))], entities, counts)
         out.append((f"{row_id}/t", title, entities))
     text = row.get("text") or ""
     sentences = row.get("sentences") or []
     bounds = (sentences if sentences and isinstance(sentences[0], tuple)
               else [(int(s["start"]), int(s["end"])) for s in sentences]) or [(0, len(text))]
-    pieces = _sentences(text, bounds, _entities(text, row.get("terms") or [], row.get("words"), rules, counts),
-                        counts)
+    pieces = _sentences(text, bounds, row_entities(row, "text", rules, counts), counts)
     out += [(f"{row_id}/s{index:05d}", sentence, entities) for index, (sentence, entities) in enumerate(pieces)]
     return out
 
@@ -166,6 +167,19 @@ def row_keys(row: dict, include_titles: bool) -> list[str]:
     title = row.get("title") or ""
     keys = [f"{row_id}/t"] if include_titles and title.strip() else []
     return keys + [f"{row_id}/s{index:05d}" for index in range(max(1, len(row.get("sentences") or [])))]
+
+
+LABELLED = {"text": ("entities", "terms", "words"), "title": ("title_entities", "title_terms", "title_words")}
+"""For a row's text and title: its entities column (the `ner-label` stage's), term spans and words."""
+
+
+def row_entities(row: dict, field: str, rules: DistantRules, counts: Counter) -> list[Span]:
+    """The entity spans of a row's `text` or `title`: as labelled by the `ner-label` stage, or labelled here
+    from its term spans and words (rows read from elsewhere than a build's checkpoint)."""
+    labelled, terms, words = LABELLED[field]
+    if labelled in row:
+        return row[labelled] or []
+    return _entities(row.get(field) or "", row.get(terms) or [], row.get(words), rules, counts)
 
 
 def _entities(text: str, terms: list[dict], words: list[dict] | None, rules: DistantRules,
@@ -218,13 +232,10 @@ def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
         if counter is not None:
             counter.value += batch.num_rows
         names = batch.schema.names
-        plain = {c: batch.column(c).to_pylist() for c in columns
-                 if c in names and c not in ("sentences", "words", "title_words", "terms", "title_terms")}
-        if "sentences" in columns and "sentences" in names:
-            plain["sentences"] = _span_lists(batch.column("sentences"))
-        for name in ("words", "title_words"):
+        plain = {c: batch.column(c).to_pylist() for c in columns if c in names and c not in _SPAN_COLUMNS}
+        for name, third in _SPAN_COLUMNS.items():
             if name in columns and name in names:
-                plain[name] = _span_lists(batch.column(name), with_pos=True)
+                plain[name] = _span_lists(batch.column(name), third)
         for name in ("terms", "title_terms"):
             if name in columns and name in names:
                 plain[name] = _term_lists(batch.column(name))
@@ -233,20 +244,27 @@ def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
             yield dict(zip(keys, values))
 
 
-def _span_lists(column, with_pos: bool = False) -> list:
-    """A list<struct<start, end[, pos]>> column as one list of (start, end[, UPOS name]) tuples per row
-    (None for a null row)."""
+_SPAN_COLUMNS = {"sentences": None, "words": "pos", "title_words": "pos", "entities": "type",
+                 "title_entities": "type"}
+"""Span columns `iter_rows` reads as tuples, with their third field."""
+
+
+def _span_lists(column, third: str | None = None) -> list:
+    """A list<struct<start, end[, pos | type]>> column as one list of (start, end[, UPOS name | type]) tuples
+    per row (None for a null row)."""
     import pyarrow as pa
 
     column = column if isinstance(column, pa.Array) else column.combine_chunks()
     flat = column.flatten()
     parts = [flat.field("start").to_numpy(zero_copy_only=False).tolist(),
              flat.field("end").to_numpy(zero_copy_only=False).tolist()]
-    if with_pos:
+    if third == "pos":
         from corpusctl.segmenter.pos import UPOS
 
         names = np.array(UPOS, dtype=object)
         parts.append(names[flat.field("pos").to_numpy(zero_copy_only=False).astype(np.int64)].tolist())
+    elif third is not None:
+        parts.append(flat.field(third).to_pylist())
     spans = list(zip(*parts))
     offsets = (column.offsets.to_numpy() - column.offsets[0].as_py()).tolist()
     valid = column.is_valid().to_numpy(zero_copy_only=False)
@@ -335,16 +353,21 @@ class _BottomK:
 
 
 def collect_examples(rows: Iterable[dict], config: NerConfig, seed: int, human: dict[str, NerExample], stats: dict,
-                     rules: DistantRules | None = None) -> list[NerExample]:
-    """Distant examples (sampled) plus all human examples, in a deterministic order."""
+                     rules: DistantRules | None = None, ontology_dir: Path | None = None) -> list[NerExample]:
+    """Distant examples (sampled) plus all human examples, in a deterministic order. Rows without `entities`
+    are labelled with `rules` (by default the config's, with the ontology of `ontology_dir`), built once the
+    first such row comes (the labels of a build's rows come from the `ner-label` stage)."""
     counts: Counter = stats["distant"]
-    rules = rules if rules is not None else config.rules()
     positives = _BottomK(max(1, int(config.max_sentences * (1 - config.empty_share))))
     negatives = _BottomK(int(config.max_sentences * config.empty_share) + 1)  # never more are needed
     overridden: set[str] = set()
     salt = f"{seed}\x1fner\x1f".encode()  # stable_hash(seed, "ner", key) spelled out: it runs per sentence
     for row in rows:
         counts["rows"] += 1
+        if rules is None and "entities" not in row:
+            from corpusctl.ontology import load_ontology
+
+            rules = config.rules(load_ontology(ontology_dir) if ontology_dir is not None else None)
         if not human and len(positives.heap) == positives.k and len(negatives.heap) == negatives.k:
             # Both samples are full: a row none of whose sentences could enter either is not looked at (its
             # keys alone decide that), so the work after the first `max_sentences` follows what is kept.
@@ -430,27 +453,14 @@ def replace_dir(temp: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-@contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector (as a decorator: while the function runs). The export keeps ~1M small
-    objects without reference cycles alive, and each full collection would walk all of them again (and, in a
-    forked build step, the parent's whole heap): on a 20 MB corpus that is ~1.7 CPU-s besides the split's."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-@_gc_paused()
+@gc_paused()  # it keeps ~1M small objects without cycles alive: full collections would walk them all
 def export_ner(
     rows: Iterable[dict], out_dir: Path, config: NerConfig, seed: int, strict: bool = False, rejects: list | None = None,
-    ontology_dir: Path | None = None,
+    ontology_dir: Path | None = None, span_counts: Mapping[str, int] | None = None,
 ) -> dict:
     """Write `out_dir` (usually OUT/ner): {train,dev,test}.{txt,jsonl,spacy} and labels.json.
-    Rows are pre-training examples (`id`, `text`, `terms`, `sentences`, `title`, `title_terms`).
+    Rows are pre-training examples (`id`, `text`, `terms`, `sentences`, `title`, `title_terms`, and `words`,
+    or the `ner-label` stage's `entities`, whose counts of dropped and extended spans are `span_counts`).
     Rejected annotation records are appended to `rejects` (rejects/*.jsonl lines). Returns manifest stats."""
     out_dir = Path(out_dir)
     stats: dict = {
@@ -459,13 +469,9 @@ def export_ner(
         "human": Counter(dict.fromkeys(["files", "records", "rejects", "skipped", "replaced_by_later_record", "dropped_placeholder"], 0)),
         "rejects": Counter(),
     }
+    stats["spans"].update(span_counts or {})
     human = load_human(config, strict, rejects, stats["human"], stats["rejects"])
-    ontology = None
-    if ontology_dir is not None:
-        from corpusctl.ontology import load_ontology
-
-        ontology = load_ontology(ontology_dir)
-    examples = collect_examples(rows, config, seed, human, stats, config.rules(ontology))
+    examples = collect_examples(rows, config, seed, human, stats, ontology_dir=ontology_dir)
     if not examples:
         raise CorpusctlError("NER export: no sentences to export (no rows, or every sentence was filtered out)")
     distinct = list(dict.fromkeys(e.text for e in examples))
@@ -544,7 +550,7 @@ class NerExport(Output):
 
     name = "ner-export"
     section = "ner"
-    input = "segment"
+    input = "ner-label"
     background = True
     label = "NER export"
     manifest_key = "ner"
@@ -562,11 +568,14 @@ class NerExport(Output):
 
     def write(self, ctx, source, out: Path, counter=None) -> dict:
         recipe = self.recipe
-        columns = ["id", "title", "text", "terms", "title_terms", "sentences", "words", "title_words"]
+        columns = ["id", "title", "text", "sentences", "entities", "title_entities"]
         rejects: list[dict] = []
+        labelled = ctx.stats.get(source.name, {}).get("events", {})  # what the labelling dropped and extended
         stats = export_ner(iter_rows(source.data, columns, counter), out / "ner", recipe.ner, recipe.seed,
                            strict=ctx.strict, rejects=rejects,
-                           ontology_dir=recipe.ontology.dir if recipe.ontology.enabled else None)
+                           ontology_dir=recipe.ontology.dir if recipe.ontology.enabled else None,
+                           span_counts={k.removeprefix(SPAN_EVENT): n for k, n in labelled.items()
+                                        if k.startswith(SPAN_EVENT)})
         if rejects:
             (out / "rejects").mkdir(parents=True, exist_ok=True)
             with open(out / "rejects" / "ner.jsonl", "w", encoding="utf-8") as handle:

@@ -14,6 +14,8 @@ SPAN = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("concept_id", pa.
 WORD = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("pos", pa.int8())])
 """A word over `text`/`title`; `pos` indexes `corpusctl.segmenter.pos.UPOS`."""
 SENTENCE = pa.struct([("start", pa.int32()), ("end", pa.int32())])
+ENTITY = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("type", pa.string())])
+"""A distant NER label over `text`/`title` (the `ner-label` stage's)."""
 INT_SEQ = pa.list_(pa.int32())
 
 COLUMN_TYPES: dict[str, pa.DataType] = {
@@ -23,6 +25,7 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
     "terms": pa.list_(SPAN), "title_terms": pa.list_(SPAN),
     "doc_ids": pa.list_(pa.string()), "format": pa.string(), "sentences": pa.list_(SENTENCE),
     "words": pa.list_(WORD), "title_words": pa.list_(WORD),
+    "entities": pa.list_(ENTITY), "title_entities": pa.list_(ENTITY),
     "input_ids": INT_SEQ, "attention_mask": pa.list_(pa.int8()), "token_type_ids": pa.list_(pa.int8()),
     "special_tokens_mask": pa.list_(pa.int8()), "length": pa.int32(), "num_words": pa.int32(),
     "word_ids": INT_SEQ, "term_ids": INT_SEQ, "pos_ids": pa.list_(pa.int8()), "sentence_ids": INT_SEQ,

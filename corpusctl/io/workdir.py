@@ -90,13 +90,16 @@ def read_batches(path: Path, batch_size: int, row_ids: bool = False,
             buffer.append(batch)
             buffered += batch.num_rows
             while buffered >= batch_size:
-                table = pa.Table.from_batches(buffer).combine_chunks()
-                yield table.slice(0, batch_size).to_batches()[0]
-                rest = table.slice(batch_size)
-                buffer = rest.to_batches() if rest.num_rows else []
-                buffered = rest.num_rows
+                whole = buffer[0] if len(buffer) == 1 else _concat(buffer)  # (the files' batches are mostly
+                yield whole.slice(0, batch_size)                             # of the size read: no copy)
+                buffer = [whole.slice(batch_size)] if buffered > batch_size else []
+                buffered -= batch_size
     if buffered:
-        yield pa.Table.from_batches(buffer).combine_chunks().to_batches()[0]
+        yield buffer[0] if len(buffer) == 1 else _concat(buffer)
+
+
+def _concat(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
 # -- references: columns taken over from the files of earlier checkpoints --------------------------------
@@ -167,13 +170,14 @@ class _Rows:
             self.end += batch.num_rows
         while self.first + self.batches[0].num_rows <= rows[0]:
             self.first += self.batches.pop(0).num_rows
-        table = pa.Table.from_batches(self.batches, self.schema)
+        # the rows of one stored batch need no concatenation (most: stages write and read 256 rows at a time)
+        held = self.batches[0] if rows[-1] < self.first + self.batches[0].num_rows else _concat(self.batches)
         start = int(rows[0]) - self.first
         if rows[-1] - rows[0] + 1 == len(rows) and (len(rows) < 2 or bool(np.all(np.diff(rows) == 1))):
-            table = table.slice(start, len(rows))  # a run of rows (nothing dropped or repeated): no copy
+            held = held.slice(start, len(rows))  # a run of rows (nothing dropped or repeated): no copy
         else:
-            table = table.take(pa.array(rows - self.first))
-        return [column.combine_chunks() for column in table.columns]
+            held = held.take(pa.array(rows - self.first))
+        return held.columns
 
     def close(self) -> None:
         self.source.close()
@@ -260,6 +264,11 @@ def apply_references(source: Path) -> References | None:
     return References(files[0], [name for _, columns in owners(files[0]) for name in columns])
 
 
+STORED_ROWS = 2048
+"""Rows per stored batch (at least; stages hand over 256 at a time): reading a batch costs a fixed ~50 us per
+column besides its bytes, and a referenced column taken across two stored batches is concatenated first."""
+
+
 class ArrowStreamWriter:
     """Writes batches to an Arrow stream file under a temp name; `close()` renames it into place.
 
@@ -276,6 +285,8 @@ class ArrowStreamWriter:
         self._sink = None
         self.schema: pa.Schema | None = None
         self.rows = 0
+        self._pending: list[pa.RecordBatch] = []
+        self._pending_rows = 0
         _OPEN_WRITERS.add(self)
 
     def _open(self, schema: pa.Schema) -> None:
@@ -297,14 +308,23 @@ class ArrowStreamWriter:
             elif batch.schema != self.schema:
                 batch = pa.Table.from_batches([batch]).select(self.schema.names).cast(self.schema).to_batches()[0]
             if batch.num_rows:
-                self._writer.write_batch(batch if self.references is None else self.references.stored(batch))
+                self._pending.append(batch if self.references is None else self.references.stored(batch))
+                self._pending_rows += batch.num_rows
                 self.rows += batch.num_rows
+                if self._pending_rows >= STORED_ROWS:
+                    self._flush()
         except OSError:
             self.discard()
             raise
 
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_batch(self._pending[0] if len(self._pending) == 1 else _concat(self._pending))
+            self._pending, self._pending_rows = [], 0
+
     def close(self, empty_schema: pa.Schema | None = None) -> None:
         try:
+            self._flush()
             if self._writer is None:
                 self.schema = empty_schema or pa.schema([])
                 self._open(self.schema)

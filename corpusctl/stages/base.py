@@ -52,7 +52,9 @@ class Step:
     config: ClassVar[type | None] = None
     """A config model for a new top-level section (the built-in sections are declared in recipe.py)."""
     input: ClassVar[str | None] = None
-    """The step whose checkpoint it reads; None: the latest document or example checkpoint."""
+    """The step whose checkpoint it reads; None: the latest document or example checkpoint. A stage that names
+    its input is a branch: its checkpoint feeds only the steps that name it, the later ones read on from
+    where the stream was (the NER labels beside tokenize)."""
     needs: ClassVar[tuple[str, ...]] = ()
     """Global steps whose results it uses (it waits for them; `self.results[name]`)."""
 
