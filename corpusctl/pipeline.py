@@ -227,6 +227,8 @@ class Build:
         shutil.rmtree(self.final, ignore_errors=True)
         self.final.mkdir(parents=True)
         steps = [cls for cls in plan if cls.enabled(self.recipe)]
+        if self.cluster is None:  # the shards' writer: imported before any background step forks, which then
+            import datasets  # noqa: F401  inherits it instead of importing it again (~0.9 CPU-s; issue 21)
         outputs: dict[str, dict] = {cls.manifest_key: {"enabled": False} for cls in plan
                                     if cls.manifest_key and cls not in steps}
         stream: StageCheckpoint | None = None  # the latest document or example checkpoint

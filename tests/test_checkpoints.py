@@ -13,6 +13,7 @@ from corpusctl.io.workdir import (
     StageCheckpoint,
     StageCounter,
     apply_references,
+    owners,
     read_batches,
     split_bookkeeping,
 )
@@ -68,7 +69,34 @@ def test_a_stage_stores_what_it_writes_and_reads_back_its_carried_columns(tmp_pa
     assert stored_columns(target) == ["text", "n", "_row0"]  # id and meta: row numbers into ingest.arrow
 
 
-def test_references_follow_rows_through_drops_and_repeats_to_the_files_holding_them(tmp_path):
+def stored_batch_rows(path):
+    with pa.OSFile(str(path)) as source:
+        return [batch.num_rows for batch in pa.ipc.open_stream(source)]
+
+
+def test_a_writer_stores_few_large_batches_that_read_back_in_any_size(tmp_path, monkeypatch):
+    """Stages hand over small batches; the file holds batches of at least `STORED_ROWS` (fewer, cheaper reads:
+    issue 21), and reading gives the same rows in batches of any size."""
+    import corpusctl.io.workdir as workdir
+
+    monkeypatch.setattr(workdir, "STORED_ROWS", 6)
+    table = pa.Table.from_pylist([{"id": f"d{i}", "n": i} for i in range(30)])
+    path = tmp_path / "x.arrow"
+    write(path, table.to_batches(max_chunksize=4))
+    assert stored_batch_rows(path) == [8, 8, 8, 6]
+    for batch_size in (1, 4, 5, 8, 100):
+        got = list(read_batches(path, batch_size))
+        assert [b.num_rows for b in got[:-1]] == [batch_size] * (len(got) - 1)
+        assert pa.Table.from_batches(got).equals(table)
+
+
+@pytest.mark.parametrize("stored_rows", [1, 3, 2048])
+def test_references_follow_rows_through_drops_and_repeats_to_the_files_holding_them(tmp_path, monkeypatch,
+                                                                                      stored_rows):
+    """Whatever the stored batches (rows taken within one of them or across several)."""
+    import corpusctl.io.workdir as workdir
+
+    monkeypatch.setattr(workdir, "STORED_ROWS", stored_rows)
     source = first_stage(tmp_path)
     clean = tmp_path / "clean.arrow"
     run_stage(Columns(drop_odd_and_mark, ["id", "text"], ["text", "n", "_reject"]), source, clean)
@@ -192,3 +220,34 @@ def test_export_files_are_moved_into_the_output_and_rewritten_on_resume_after_a_
     assert "ner-export" not in manifest["resumed_stages"] and "segment" in manifest["resumed_stages"]
     for folder in ("ner", "classification"):
         assert _tree(out / folder) == _tree(kept / folder), folder
+
+
+def test_the_ner_labels_are_a_branch_that_labels_as_the_export_does_on_its_own(tmp_path):
+    """The `ner-label` stage labels every example in the workers (issue 21): the build's ner/ is what the
+    export writes labelling the segmented rows itself, span counts included; tokenize reads on from `segment`,
+    and a change to the labelling rules labels again without segmenting or tokenizing again."""
+    import yaml
+    from e2e.test_scale import tiny_recipe
+
+    from corpusctl.exports.ner import export_ner, iter_rows
+    from corpusctl.recipe import load_recipe
+
+    recipe = tiny_recipe(tmp_path)
+    out = build(recipe, tmp_path / "out", "--keep-work", "--workers", "2")
+    work = tmp_path / ".out.work"
+    loaded = load_recipe(recipe)
+    columns = ["id", "title", "text", "terms", "title_terms", "sentences", "words", "title_words"]
+    stats = export_ner(iter_rows(work / "segment" / "data.arrow", columns), tmp_path / "inline" / "ner", loaded.ner,
+                       loaded.seed, ontology_dir=loaded.ontology.dir)
+    assert _tree(tmp_path / "inline" / "ner") == _tree(out / "ner")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["ner"]["spans"] == stats["spans"] and stats["spans"]["dropped_generic"] > 0
+    assert "ner-label" not in {p.parent.name for p, _ in owners(work / "tokenize" / "data.arrow")}
+
+    settings = yaml.safe_load(recipe.read_text(encoding="utf-8"))
+    settings["ner"] = {"stop_entities": ["隐患"]}
+    recipe.write_text(yaml.safe_dump(settings, allow_unicode=True), encoding="utf-8")
+    build(recipe, out, "--resume", "--keep-work", "--workers", "1")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert {"segment", "tokenize"} <= set(manifest["resumed_stages"])
+    assert "ner-label" not in manifest["resumed_stages"] and "ner-label" in manifest["recomputed_stages"]

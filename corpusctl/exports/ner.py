@@ -144,7 +144,6 @@ def row_sentences(row: dict, include_titles: bool, counts: Counter,
     """(key, text, entities) for the title and every sentence of a pre-training row. Only spans fully
     inside a sentence that `distant.refine` keeps are entities (labelled by the `ner-label` stage already when
     the row has `entities`); offsets become sentence-relative."""
-    rules = rules if rules is not None else DistantRules()
     out = []
     row_id = str(row["id"])
     title = row.get("title") or ""
@@ -179,7 +178,8 @@ def row_entities(row: dict, field: str, rules: DistantRules, counts: Counter) ->
     labelled, terms, words = LABELLED[field]
     if labelled in row:
         return row[labelled] or []
-    return _entities(row.get(field) or "", row.get(terms) or [], row.get(words), rules, counts)
+    return _entities(row.get(field) or "", row.get(terms) or [], row.get(words),
+                     rules if rules is not None else DistantRules(), counts)
 
 
 def _entities(text: str, terms: list[dict], words: list[dict] | None, rules: DistantRules,

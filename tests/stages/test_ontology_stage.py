@@ -262,3 +262,25 @@ def test_ner_manifest_lists_top_entity_strings(tmp_path):
     stats = export_ner(rows, tmp_path / "ner", NerConfig(near_duplicate_threshold=1.0), seed=1)
     assert stats["top_entities"]["EQUIPMENT"] == {"叉车": 3, "货架": 3}
     assert stats["top_entities"]["LOCATION"] == {"配电室": 3}
+
+
+def test_entity_surfaces_read_the_typed_spans_of_sliced_batches():
+    """The summary's top terms come from the flat span arrays (issue 21): only spans with a category, of the
+    right row, whatever slice of a batch is read."""
+    import pyarrow as pa
+
+    from corpusctl.io.columns import SPAN
+    from corpusctl.stages.ontology import entity_surfaces
+
+    texts = pa.array(["阀门泄漏", "管道腐蚀严重", None, "检查安全阀"])
+    spans = pa.array([
+        [{"start": 0, "end": 2, "concept_id": "c1", "category": "COMPONENT", "sense": None},
+         {"start": 2, "end": 4, "concept_id": "c2", "category": "", "sense": None}],
+        [{"start": 0, "end": 2, "concept_id": "c3", "category": "EQUIPMENT", "sense": None},
+         {"start": 2, "end": 4, "concept_id": "c4", "category": "FAULT", "sense": None}],
+        None,
+        [{"start": 2, "end": 5, "concept_id": "c5", "category": None, "sense": None}],
+    ], pa.list_(SPAN))
+    assert entity_surfaces(texts, spans) == ["阀门", "管道", "腐蚀"]
+    assert entity_surfaces(texts.slice(1), spans.slice(1)) == ["管道", "腐蚀"]
+    assert entity_surfaces(texts.slice(2), spans.slice(2)) == []
