@@ -322,7 +322,8 @@ def load_human(config: NerConfig, strict: bool, rejects: list | None, counts: Co
 
 
 class _BottomK:
-    """The k items with the smallest (priority, key) seen so far (a max-heap of size k)."""
+    """The k items with the smallest (priority, key) seen so far (a max-heap of size k, a plain list until then:
+    a corpus with fewer sentences than k never pays for the heap)."""
 
     def __init__(self, k: int):
         self.k = k
@@ -333,7 +334,9 @@ class _BottomK:
         self.seen += 1
         item = (-priority, example.key, self.seen, example)
         if len(self.heap) < self.k:
-            heapq.heappush(self.heap, item)
+            self.heap.append(item)
+            if len(self.heap) == self.k:
+                heapq.heapify(self.heap)
         elif item[:2] > self.heap[0][:2]:
             heapq.heapreplace(self.heap, item)
 
