@@ -43,7 +43,6 @@ Scheme = Literal["BMEO", "BIO", "BIOES", "BMES"]
 SPLITS = ("train", "dev", "test")
 SPAN_EVENT = "ner."
 """Prefix of the `ner-label` stage's events: its counts of dropped and extended spans (`ner.dropped_generic`)."""
-"""The characters `str.isspace` calls whitespace (`\\s` of `re` for str patterns is the same set)."""
 
 
 class NerConfig(StageSection):
@@ -481,6 +480,11 @@ def export_ner(
     stats["spans"].update(span_counts or {})
     human = load_human(config, strict, rejects, stats["human"], stats["rejects"])
     examples = collect_examples(rows, config, seed, human, stats, ontology_dir=ontology_dir)
+    if not examples and stats["distant"]["without_entities"]:
+        raise CorpusctlError(
+            f"NER export: none of the {stats['distant']['sentences']} sentences has an entity to label (the ontology "
+            "is switched off, or none of its terms has a category), and entity-free sentences are only kept beside "
+            "labelled ones; give the ontology's concepts categories, or set `ner: {enabled: false}` in the recipe")
     if not examples:
         raise CorpusctlError("NER export: no sentences to export (no rows, or every sentence was filtered out)")
     distinct = list(dict.fromkeys(e.text for e in examples))
@@ -555,7 +559,7 @@ def count_leaks(by_split: dict[str, list[NerExample]], forms: Mapping[str, str] 
 
 @register
 class NerExport(Output):
-    """ner/: BMEO files from the segmented examples' term spans, written in the background."""
+    """ner/: BMEO files from the `ner-label` stage's entity spans, written in the background."""
 
     name = "ner-export"
     section = "ner"

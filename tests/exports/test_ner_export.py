@@ -381,6 +381,9 @@ def test_other_scheme_and_config_errors(tmp_path):
         NerConfig(shceme="BIO")
     with pytest.raises(CorpusctlError, match="no sentences"):
         export_ner([], tmp_path / "empty", NerConfig(), seed=1)
+    unlabelled = [{"id": "a", "text": "今天检查了现场。", "terms": [], "sentences": [{"start": 0, "end": 8}]}]
+    with pytest.raises(CorpusctlError, match=r"none of the 1 sentences has an entity.*ner: \{enabled: false\}"):
+        export_ner(unlabelled, tmp_path / "unlabelled", NerConfig(), seed=1)
 
 
 def test_term_spans_read_as_tuples_label_like_term_dicts():
