@@ -20,8 +20,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from corpusctl.io.columns import to_record_batch
-from corpusctl.stages import gc_paused
 from corpusctl.io.workdir import References, data_files, is_row_id, owners
+from corpusctl.stages import gc_paused
 
 BatchFn = Callable[[dict], dict]
 
