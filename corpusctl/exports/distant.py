@@ -120,22 +120,13 @@ class DistantRules:
         self._parts: dict[tuple[str, str], tuple[int, str, str] | None] = {}
         self._closed = prefix_closed(self.dictionary)
 
-    def container(self, text: str, start: int, end: int) -> tuple[int, int] | None:
-        """The longest dictionary word in `text` that covers the span and is longer than it, if any."""
-        if not self.dictionary:
-            return None
-        return self._window(text, start, end)[0]
-
-    def crossed(self, text: str, start: int, end: int) -> bool:
-        """A two-character span with a dictionary word across one of its edges, at least `CROSSING_RATIO`
-        times as frequent as the span's own text (and at least `CROSSING_MIN_FREQ`)."""
-        if not self.dictionary or end - start != 2:  # longer terms are rarely matched by accident
-            return False
-        return self._window(text, start, end)[1]
-
-    def _window(self, text: str, start: int, end: int) -> tuple[tuple[int, int] | None, bool]:
-        """(container, crossed) of a span: both only read the `_REACH` characters either side of it, so they
-        are computed once per distinct window (templated text repeats them; issue 21)."""
+    def window(self, text: str, start: int, end: int) -> tuple[tuple[int, int] | None, bool]:
+        """(container, crossed) of a span, with a dictionary: the longest dictionary word in `text` that covers
+        the span and is longer than it, if any; and whether a two-character span has a dictionary word across
+        one of its edges at least `CROSSING_RATIO` times as frequent as the span's own text (and at least
+        `CROSSING_MIN_FREQ`; longer terms are rarely matched by accident). Both only read the `_REACH`
+        characters either side of the span, so they are computed once per distinct window (templated text
+        repeats them; issue 21)."""
         low = max(0, start - _REACH)
         key = (text[low : end + _REACH], start - low, end - low)
         found = self._windows.get(key)
@@ -455,7 +446,7 @@ def refine_terms(text: str, terms: list[Term], words: Sequence[tuple[int, int, s
     terms = _material_heads(text, _split_compositions(text, terms, rules), rules)
     term_starts = {t[0] for t in terms if t[2]}
     anchors = sorted((t[0], text[t[0]:t[1]]) for t in terms if t[2] and not t[4])
-    dictionary, window = rules.dictionary, rules._window
+    dictionary, window = rules.dictionary, rules.window
     out = []
     for start, end, kind, concept, sense, extended in terms:
         if not kind:

@@ -75,6 +75,12 @@ class NerConfig(StageSection):
         """The distant-labelling rules (the depth rule needs the ontology)."""
         return DistantRules.from_ontology(ontology, self.stop_entities, self.min_depth, self.compound_heads)
 
+    def rules_for(self, ontology_dir: Path | None) -> DistantRules:
+        """`rules` with the ontology of a folder (None: without one)."""
+        from corpusctl.ontology import load_ontology
+
+        return self.rules(load_ontology(ontology_dir) if ontology_dir is not None else None)
+
 
 class NerExample(NamedTuple):
     sort_key: tuple
@@ -170,7 +176,7 @@ LABELLED = {"text": ("entities", "terms", "words"), "title": ("title_entities", 
 """For a row's text and title: its entities column (the `ner-label` stage's), term spans and words."""
 
 
-def row_entities(row: dict, field: str, rules: DistantRules, counts: Counter) -> list[Span]:
+def row_entities(row: dict, field: str, rules: DistantRules | None, counts: Counter) -> list[Span]:
     """The entity spans of a row's `text` or `title`: as labelled by the `ner-label` stage, or labelled here
     from its term spans and words (rows read from elsewhere than a build's checkpoint)."""
     labelled, terms, words = LABELLED[field]
@@ -322,8 +328,8 @@ def load_human(config: NerConfig, strict: bool, rejects: list | None, counts: Co
 class _BottomK:
     """The k items with the smallest (priority, key) among those added. Items go to a list, cut back to the k
     smallest by one sort whenever it holds half as many again; the largest priority kept by the last cut is
-    the bar above which an item cannot enter. (A heap of k items costs ~3 us per replacement in cache misses
-    alone: 3 CPU-s of a 100 MB corpus's export, issue 21.)"""
+    the bar above which an item cannot enter. (Replacements in a heap of k = 180,000 examples were ~3 CPU-s of
+    the 100 MB bench corpus's export in a py-spy profile, mostly cache misses; issue 21.)"""
 
     def __init__(self, k: int):
         self.k = k
@@ -373,9 +379,7 @@ def collect_examples(rows: Iterable[dict], config: NerConfig, seed: int, human: 
     for row in rows:
         counts["rows"] += 1
         if rules is None and "entities" not in row:
-            from corpusctl.ontology import load_ontology
-
-            rules = config.rules(load_ontology(ontology_dir) if ontology_dir is not None else None)
+            rules = config.rules_for(ontology_dir)
         if not human and positives.bar is not None and negatives.bar is not None:
             # Both samples are full: a row none of whose sentences could enter either is not looked at (its
             # keys alone decide that), so the work after the first `max_sentences` follows what is kept.

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from corpusctl.io.columns import ENTITY, string_array
+from corpusctl.io.columns import ENTITY, list_array, string_array
 from corpusctl.stages.base import Stage, register
 
 from .ner import SPAN_EVENT, NerConfig, _entities, _span_lists, _term_lists
@@ -27,7 +27,8 @@ COLUMNS = (("text", "terms", "words", "entities"), ("title", "title_terms", "tit
 
 
 class Labeller:
-    """The batch function: picklable, the rules (ontology depths, jieba's dictionary) built in each worker."""
+    """The batch function: picklable, the rules (ontology depths, jieba's dictionary) built on the first batch
+    where it runs (the local executor runs that one before forking its workers, which inherit them)."""
 
     def __init__(self, config: NerConfig, ontology_dir: Path | None):
         self.config = config
@@ -39,12 +40,7 @@ class Labeller:
 
     def rules(self):
         if self._rules is None:
-            ontology = None
-            if self.ontology_dir is not None:
-                from corpusctl.ontology import load_ontology
-
-                ontology = load_ontology(self.ontology_dir)
-            self._rules = self.config.rules(ontology)
+            self._rules = self.config.rules_for(self.ontology_dir)
         return self._rules
 
     def __call__(self, batch: pa.RecordBatch) -> dict:
@@ -67,14 +63,11 @@ class Labeller:
 
 def entity_array(rows: list[list[tuple[int, int, str]]]) -> pa.ListArray:
     """The list<ENTITY> Arrow array of (start, end, type) spans per row."""
-    lengths = np.fromiter(map(len, rows), np.int64, count=len(rows))
-    offsets = np.zeros(len(rows) + 1, np.int32)
-    np.cumsum(lengths, out=offsets[1:])
     flat = [span for spans in rows for span in spans]
     starts, ends, types = zip(*flat) if flat else ((), (), ())
     values = pa.StructArray.from_arrays(
         [pa.array(starts, pa.int32()), pa.array(ends, pa.int32()), string_array(list(types))], fields=list(ENTITY))
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), values, type=pa.list_(ENTITY))
+    return list_array(np.fromiter(map(len, rows), np.int64, count=len(rows)), values)
 
 
 @register

@@ -265,8 +265,9 @@ def apply_references(source: Path) -> References | None:
 
 
 STORED_ROWS = 2048
-"""Rows per stored batch (at least; stages hand over 256 at a time): reading a batch costs a fixed ~50 us per
-column besides its bytes, and a referenced column taken across two stored batches is concatenated first."""
+"""Rows per stored batch (at least; stages hand over 256 at a time): reading a batch has a fixed cost per column
+besides its bytes, and a referenced column taken across two stored batches is concatenated first. Reading
+the 20 MB peer corpus's checkpoints took 3-4x less CPU than with 256-row batches (measured ad hoc, issue 21)."""
 
 
 class ArrowStreamWriter:
