@@ -5,9 +5,9 @@ entities of that type, unless `corpusctl.exports.distant` rules them out (generi
 concepts, modifiers of a longer noun, words inside organisation names, verb uses of components). Human annotations (Label Studio, doccano, CLUENER, CoNLL) override distant
 labels on the same sentence text. Memory stays bounded while rows stream: at most `max_sentences`
 distant sentences are kept, chosen by the smallest hash of (seed, sentence key) -- a deterministic
-bottom-k sample that does not depend on the order or batching of the rows. Once both samples are full, a row
-none of whose sentence keys hashes below them is skipped unread (issue 21): the per-sentence counts of
-`distant` (too_short, with_entities …) then cover the sentences examined, and `not_examined` the others.
+bottom-k sample that does not depend on the order or batching of the rows. In a build, the `ner-label` stage
+gives every sentence its bounds, length, hash and entities on the workers (`label_row`), so the export picks
+the sentences that may enter the sample with numpy and cuts only those (issue 21).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from pydantic import Field
 
 from corpusctl.config import RecipePath, StageSection
 from corpusctl.errors import CorpusctlError
+from corpusctl.io.columns import int_values, list_items, list_offsets
+from corpusctl.io.workdir import read_batches
 from corpusctl.stages import gc_paused
 from corpusctl.stages.base import Output, register
 from corpusctl.stages.pii import PLACEHOLDER
@@ -156,32 +158,56 @@ def row_sentences(row: dict, include_titles: bool, counts: Counter,
         [(title, entities)] = _sentences(title, [(0, len(title))], entities, counts)
         out.append((f"{row_id}/t", title, entities))
     text = row.get("text") or ""
-    sentences = row.get("sentences") or []
-    bounds = (sentences if sentences and isinstance(sentences[0], tuple)
-              else [(int(s["start"]), int(s["end"])) for s in sentences]) or [(0, len(text))]
-    pieces = _sentences(text, bounds, row_entities(row, "text", rules, counts), counts)
+    pieces = _sentences(text, _text_bounds(row), row_entities(row, "text", rules, counts), counts)
     out += [(f"{row_id}/s{index:05d}", sentence, entities) for index, (sentence, entities) in enumerate(pieces)]
     return out
 
 
-def row_keys(row: dict, include_titles: bool) -> list[str]:
-    """The keys `row_sentences` gives the row's sentences, without cutting or labelling them."""
-    row_id = str(row["id"])
+def _text_bounds(row: dict) -> list[tuple[int, int]]:
+    """(start, end) of the row's sentences in `text`; the whole text when it has none."""
+    sentences = row.get("sentences") or []
+    return (sentences if sentences and isinstance(sentences[0], tuple)
+            else [(int(s["start"]), int(s["end"])) for s in sentences]) or [(0, len(row.get("text") or ""))]
+
+
+class Sentence(NamedTuple):
+    """What the export needs of a sentence before it cuts it: where it is, the length left after cleaning,
+    its sampling hash and its entities (offsets in the cleaned sentence)."""
+    index: int
+    """-1: the title; else the sentence's position in the text."""
+    start: int
+    end: int
+    length: int
+    priority: int
+    entities: list[Span]
+
+
+def sample_salt(seed: int) -> bytes:
+    return f"{seed}\x1fner\x1f".encode()
+
+
+def priority(salt: bytes, key: str) -> int:
+    """The sampling hash of a sentence key: `stable_hash(seed, "ner", key)` spelled out (it runs per sentence)."""
+    return int.from_bytes(hashlib.blake2b(salt + key.encode(), digest_size=8).digest(), "little")
+
+
+def label_row(row: dict, include_titles: bool, counts: Counter, rules: DistantRules | None, salt: bytes) -> list[Sentence]:
+    """`row_sentences` as the `ner-label` stage stores it: a `Sentence` each, the texts left in the row."""
     title = row.get("title") or ""
-    keys = [f"{row_id}/t"] if include_titles and title.strip() else []
-    return keys + [f"{row_id}/s{index:05d}" for index in range(max(1, len(row.get("sentences") or [])))]
+    bounds = [(-1, 0, len(title))] if include_titles and title.strip() else []
+    bounds += [(index, start, end) for index, (start, end) in enumerate(_text_bounds(row))]
+    pieces = row_sentences(row, include_titles, counts, rules)
+    return [Sentence(index, start, end, len(text), priority(salt, key), entities)
+            for (index, start, end), (key, text, entities) in zip(bounds, pieces, strict=True)]
 
 
-LABELLED = {"text": ("entities", "terms", "words"), "title": ("title_entities", "title_terms", "title_words")}
-"""For a row's text and title: its entities column (the `ner-label` stage's), term spans and words."""
+LABELLED = {"text": ("terms", "words"), "title": ("title_terms", "title_words")}
+"""For a row's text and title: its term spans and words."""
 
 
 def row_entities(row: dict, field: str, rules: DistantRules | None, counts: Counter) -> list[Span]:
-    """The entity spans of a row's `text` or `title`: as labelled by the `ner-label` stage, or labelled here
-    from its term spans and words (rows read from elsewhere than a build's checkpoint)."""
-    labelled, terms, words = LABELLED[field]
-    if labelled in row:
-        return row[labelled] or []
+    """The entity spans of a row's `text` or `title`, from its term spans and words."""
+    terms, words = LABELLED[field]
     return _entities(row.get(field) or "", row.get(terms) or [], row.get(words),
                      rules if rules is not None else DistantRules(), counts)
 
@@ -230,7 +256,6 @@ def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
     """The rows of a checkpoint for `collect_examples`, read column by column (issue 21): sentence bounds, word
     spans and term spans come as tuples built from the flat Arrow buffers of a batch, not as a dict per sentence,
     word and term (a row-wise read would turn every row into nested dicts first); `counter` counts rows."""
-    from corpusctl.io.workdir import read_batches
 
     for batch in read_batches(path, 256, columns=columns):  # (the columns it does not read stay undecoded)
         if counter is not None:
@@ -248,8 +273,7 @@ def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
             yield dict(zip(keys, values))
 
 
-_SPAN_COLUMNS = {"sentences": None, "words": "pos", "title_words": "pos", "entities": "type",
-                 "title_entities": "type"}
+_SPAN_COLUMNS = {"sentences": None, "words": "pos", "title_words": "pos"}
 """Span columns `iter_rows` reads as tuples, with their third field."""
 
 
@@ -366,50 +390,141 @@ class _BottomK:
         return [e for *_, e in sorted(items, key=itemgetter(2))]
 
 
-def collect_examples(rows: Iterable[dict], config: NerConfig, seed: int, human: dict[str, NerExample], stats: dict,
-                     rules: DistantRules | None = None, ontology_dir: Path | None = None) -> list[NerExample]:
-    """Distant examples (sampled) plus all human examples, in a deterministic order. Rows without `entities`
-    are labelled with `rules` (by default the config's, with the ontology of `ontology_dir`), built once the
-    first such row comes (the labels of a build's rows come from the `ner-label` stage)."""
+class _Sentences:
+    """The sentences of a batch of rows, flat: `label_row`'s fields as arrays (`row`: which row), the rows'
+    strings and the entities fetched only for the sentences asked for (`examples`)."""
+
+    def __init__(self, rows: int, fields: dict[str, np.ndarray], strings: Callable, entities: Callable):
+        self.rows = rows
+        self.row, self.index, self.start, self.end, self.length, self.priority, self.spans = (
+            fields[name] for name in ("row", "index", "start", "end", "length", "priority", "spans"))
+        self._strings, self._entities = strings, entities
+
+    @classmethod
+    def of_rows(cls, rows: list[dict], labelled: list[list[Sentence]]) -> _Sentences:
+        flat = [sentence for sentences in labelled for sentence in sentences]
+        columns = list(zip(*flat)) or [()] * len(Sentence._fields)
+        fields = {name: np.array(values, np.uint64 if name == "priority" else np.int64)
+                  for name, values in zip(Sentence._fields, columns) if name != "entities"}
+        fields["row"] = np.repeat(np.arange(len(rows)), [len(sentences) for sentences in labelled])
+        fields["spans"] = np.fromiter(map(len, columns[-1]), np.int64, count=len(flat))
+
+        def strings(wanted: np.ndarray) -> list[tuple[str, str, str]]:
+            return [(str(rows[r]["id"]), rows[r].get("title") or "", rows[r].get("text") or "") for r in wanted.tolist()]
+
+        return cls(len(rows), fields, strings, lambda chosen: [list(flat[i].entities) for i in chosen.tolist()])
+
+    @classmethod
+    def of_batch(cls, batch) -> _Sentences:
+        """From a `ner-label` checkpoint's batch (columns id, title, text, ner_sentences, ner_entities)."""
+        import pyarrow as pa
+
+        lists = _list_column(batch.column("ner_sentences"))
+        flat = lists.flatten()
+        fields = {name: int_values(flat.field(name)) for name in ("index", "start", "end", "length", "priority")}
+        fields["spans"] = int_values(flat.field("entities"))
+        offsets = int_values(lists.offsets)
+        fields["row"] = np.repeat(np.arange(len(lists)), np.diff(offsets))
+        first = list_offsets(fields["spans"])
+        entities = _list_column(batch.column("ner_entities")).flatten()
+        starts, ends, types = int_values(entities.field("start")), int_values(entities.field("end")), entities.field("type")
+
+        def strings(wanted: np.ndarray) -> list[tuple[str, str, str]]:
+            taken = pa.array(wanted)
+            columns = (batch.column(name).take(taken).to_pylist() for name in ("id", "title", "text"))
+            return [(row_id, title or "", text or "") for row_id, title, text in zip(*columns)]
+
+        def chosen_entities(chosen: np.ndarray) -> list[list[Span]]:
+            items = list_items(first, chosen)
+            spans = list(zip(starts[items].tolist(), ends[items].tolist(), types.take(pa.array(items)).to_pylist()))
+            cuts = list_offsets(fields["spans"][chosen]).tolist()
+            return [spans[lo:hi] for lo, hi in zip(cuts, cuts[1:])]
+
+        return cls(len(lists), fields, strings, chosen_entities)
+
+    def examples(self, chosen: np.ndarray) -> list[tuple[int, NerExample]]:
+        """(priority, distant example) of each chosen sentence: cut from its row, whitespace dropped when the
+        label stage found some (its length is then shorter than its bounds)."""
+        rows, where = np.unique(self.row[chosen], return_inverse=True)
+        strings = self._strings(rows)
+        out = []
+        fields = (where.tolist(), self.index[chosen].tolist(), self.start[chosen].tolist(), self.end[chosen].tolist(),
+                  self.length[chosen].tolist(), self.priority[chosen].tolist(), self._entities(chosen))
+        for row, index, start, end, length, rank, entities in zip(*fields):
+            row_id, title, text = strings[row]
+            piece = (title if index < 0 else text)[start:end]
+            if len(piece) != length:
+                piece = WHITESPACE.sub("", piece)
+            part = "t" if index < 0 else f"s{index:05d}"
+            out.append((rank, NerExample((row_id, "" if index < 0 else part), f"{row_id}/{part}", piece, entities, "distant")))
+        return out
+
+
+def _list_column(column):
+    import pyarrow as pa
+
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _sentence_batches(rows: Iterable, config: NerConfig, salt: bytes, counts: Counter,
+                      ontology_dir: Path | None, size: int = 256) -> Iterable[_Sentences]:
+    """The rows' sentences a batch at a time: a checkpoint's labelled Arrow batches as they are; dict rows
+    (e.g. read from pretrain/) labelled here with the config's rules, built once the first such row comes."""
+    rules: DistantRules | None = None
+    pending: list[dict] = []
+
+    def labelled() -> _Sentences:
+        nonlocal rules
+        rules = rules or config.rules_for(ontology_dir)
+        chunk = pending.copy()
+        pending.clear()
+        return _Sentences.of_rows(chunk, [label_row(row, config.include_titles, counts, rules, salt) for row in chunk])
+
+    for item in rows:
+        if isinstance(item, dict):
+            pending.append(item)
+            if len(pending) >= size:
+                yield labelled()
+        else:
+            if pending:
+                yield labelled()
+            yield _Sentences.of_batch(item)
+    if pending:
+        yield labelled()
+
+
+def collect_examples(rows: Iterable, config: NerConfig, seed: int, human: dict[str, NerExample], stats: dict,
+                     ontology_dir: Path | None = None) -> list[NerExample]:
+    """Distant examples (sampled) plus all human examples, in a deterministic order. `rows`: Arrow batches of
+    a `ner-label` checkpoint, or row dicts, labelled here with the config's rules (and the ontology of
+    `ontology_dir`). A sentence is cut from its row only when its hash may still enter its sample."""
     counts: Counter = stats["distant"]
     positives = _BottomK(max(1, int(config.max_sentences * (1 - config.empty_share))))
     negatives = _BottomK(int(config.max_sentences * config.empty_share) + 1)  # never more are needed
     overridden: set[str] = set()
-    salt = f"{seed}\x1fner\x1f".encode()  # stable_hash(seed, "ner", key) spelled out: it runs per sentence
-    for row in rows:
-        counts["rows"] += 1
-        if rules is None and "entities" not in row:
-            rules = config.rules_for(ontology_dir)
-        if not human and positives.bar is not None and negatives.bar is not None:
-            # Both samples are full: a row none of whose sentences could enter either is not looked at (its
-            # keys alone decide that), so the work after the first `max_sentences` follows what is kept.
-            keys = row_keys(row, config.include_titles)
-            bar = max(positives.bar, negatives.bar)
-            if all(int.from_bytes(hashlib.blake2b(salt + key.encode(), digest_size=8).digest(), "little") > bar
-                   for key in keys):
-                counts["sentences"] += len(keys)
-                counts["not_examined"] += len(keys)
-                continue
-        sentences = row_sentences(row, config.include_titles, stats["spans"], rules)
-        counts["sentences"] += len(sentences)
-        for key, text, entities in sentences:
-            if len(text) < config.min_chars:
-                counts["too_short"] += 1
-                continue
-            if len(text) > config.max_chars:
-                counts["too_long"] += 1
-                continue
-            if human and text in human:
+    for part in _sentence_batches(rows, config, sample_salt(seed), stats["spans"], ontology_dir):
+        counts["rows"] += part.rows
+        counts["sentences"] += len(part.length)
+        short = part.length < config.min_chars
+        long = ~short & (part.length > config.max_chars)
+        counts["too_short"] += int(short.sum())
+        counts["too_long"] += int(long.sum())
+        chosen = ~short & ~long
+        with_entities = part.spans > 0
+        if not human:  # a sentence whose hash is above its full sample's bar cannot enter: counted, not cut
+            for sample, members in ((positives, with_entities), (negatives, ~with_entities)):
+                if sample.bar is not None:
+                    beyond = chosen & members & (part.priority > np.uint64(sample.bar))
+                    sample.seen += int(beyond.sum())
+                    chosen &= ~beyond
+        for rank, example in part.examples(np.flatnonzero(chosen)):
+            if human and example.text in human:
                 counts["overridden_by_human"] += 1
-                overridden.add(text)
+                overridden.add(example.text)
                 continue
-            priority = int.from_bytes(hashlib.blake2b(salt + key.encode(), digest_size=8).digest(), "little")
-            sample = positives if entities else negatives
-            if sample.beyond(priority):
-                continue
-            doc_id, _, index = key.rpartition("/")
-            example = NerExample((doc_id, "" if index == "t" else index), key, text, entities, "distant")  # title first
-            sample.add(priority, example)
+            sample = positives if example.entities else negatives
+            if not sample.beyond(rank):
+                sample.add(rank, example)
     kept = positives.smallest(positives.k)
     n_empty = len(kept) * config.empty_share / (1 - config.empty_share) if config.empty_share else 0
     kept_empty = negatives.smallest(int(n_empty))
@@ -561,6 +676,17 @@ def count_leaks(by_split: dict[str, list[NerExample]], forms: Mapping[str, str] 
     return sum(forms[e.text] in train for name in ("dev", "test") for e in by_split[name])
 
 
+LABEL_COLUMNS = ["id", "title", "text", "ner_sentences", "ner_entities"]
+"""What the export reads of the `ner-label` checkpoint."""
+
+
+def _counted(batches: Iterable, counter=None) -> Iterable:
+    for batch in batches:
+        if counter is not None:
+            counter.value += batch.num_rows
+        yield batch
+
+
 @register
 class NerExport(Output):
     """ner/: BMEO files from the `ner-label` stage's entity spans, written in the background."""
@@ -585,10 +711,10 @@ class NerExport(Output):
 
     def write(self, ctx, source, out: Path, counter=None) -> dict:
         recipe = self.recipe
-        columns = ["id", "title", "text", "sentences", "entities", "title_entities"]
         rejects: list[dict] = []
         labelled = ctx.stats.get(source.name, {}).get("events", {})  # what the labelling dropped and extended
-        stats = export_ner(iter_rows(source.data, columns, counter), out / "ner", recipe.ner, recipe.seed,
+        stats = export_ner(_counted(read_batches(source.data, 2048, columns=LABEL_COLUMNS), counter), out / "ner",
+                           recipe.ner, recipe.seed,
                            strict=ctx.strict, rejects=rejects,
                            ontology_dir=recipe.ontology.dir if recipe.ontology.enabled else None,
                            span_counts={k.removeprefix(SPAN_EVENT): n for k, n in labelled.items()

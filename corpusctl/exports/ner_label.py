@@ -1,12 +1,13 @@
 """Distant NER labels of every example, computed by the build's workers (issue 21).
 
 The NER export needs each sentence's entities: the ontology's term spans that the distant rules keep
-(`corpusctl.exports.distant`), which read the words and POS of the text around each span. Labelling is the
-export's largest per-row cost and depends on nothing but the row, so it runs here, as a map stage over the
-segmented examples on every worker, and the export (one process: it samples, splits and writes) reads the
-labels: `entities` / `title_entities`, (start, end, type) over `text` / `title`. What the rules dropped or
-extended is counted in the stage's events (`ner.dropped_generic` ...), which the export reports under
-`ner.spans`. The stage names its input, so it is a branch: tokenize and the masks go on from `segment`, and
+(`corpusctl.exports.distant`), which read the words and POS of the text around each span. Labelling and
+cutting sentences depend on nothing but the row, so they run here, as a map stage over the segmented
+examples on every worker, and the export (one process: it samples, splits and writes) reads per sentence
+its bounds, cleaned length, sampling hash and entity count (`ner_sentences`) and its entities
+(`ner_entities`, offsets in the sentence): it picks the sentences that may enter the sample from those
+arrays and cuts only them. What the rules and the cutting dropped or extended is counted in the stage's
+events (`ner.dropped_generic` ...), which the export reports under `ner.spans`. The stage names its input, so it is a branch: tokenize and the masks go on from `segment`, and
 a change to the NER rules re-labels without segmenting again.
 """
 
@@ -18,21 +19,19 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from corpusctl.io.columns import ENTITY, list_array, string_array
+from corpusctl.io.columns import ENTITY, NER_SENTENCE, list_array, string_array
 from corpusctl.stages.base import Stage, register
 
-from .ner import SPAN_EVENT, NerConfig, _entities, _span_lists, _term_lists
-
-COLUMNS = (("text", "terms", "words", "entities"), ("title", "title_terms", "title_words", "title_entities"))
-
+from .ner import SPAN_EVENT, NerConfig, Sentence, _span_lists, _term_lists, label_row, sample_salt
 
 class Labeller:
     """The batch function: picklable, the rules (ontology depths, jieba's dictionary) built on the first batch
     where it runs (the local executor runs that one before forking its workers, which inherit them)."""
 
-    def __init__(self, config: NerConfig, ontology_dir: Path | None):
+    def __init__(self, config: NerConfig, ontology_dir: Path | None, seed: int):
         self.config = config
         self.ontology_dir = ontology_dir
+        self.salt = sample_salt(seed)
         self._rules = None
 
     def __getstate__(self):
@@ -45,20 +44,27 @@ class Labeller:
 
     def __call__(self, batch: pa.RecordBatch) -> dict:
         rules = self.rules()
-        rows = batch.num_rows
-        counts = [Counter() for _ in range(rows)]
-        out = {}
-        for text_column, terms_column, words_column, labelled in COLUMNS:
-            texts = batch.column(text_column).to_pylist()
-            terms = _term_lists(batch.column(terms_column))
-            words = _span_lists(batch.column(words_column), "pos")
-            titles = text_column == "title"  # labelled only when the export uses them (as it counts)
-            out[labelled] = entity_array([
-                [] if titles and not (self.config.include_titles and text and text.strip())
-                else _entities(text or "", spans or [], row_words, rules, row_counts)
-                for text, spans, row_words, row_counts in zip(texts, terms, words, counts, strict=True)])
-        out["_events"] = [[SPAN_EVENT + name for name, n in c.items() for _ in range(n)] for c in counts]
-        return out
+        columns = {name: batch.column(name).to_pylist() for name in ("id", "title", "text")}
+        columns["sentences"] = _span_lists(batch.column("sentences"))
+        columns.update({name: _term_lists(batch.column(name)) for name in ("terms", "title_terms")})
+        columns.update({name: _span_lists(batch.column(name), "pos") for name in ("words", "title_words")})
+        counts = [Counter() for _ in range(batch.num_rows)]
+        labelled = [label_row(dict(zip(columns, values)), self.config.include_titles, row_counts, rules, self.salt)
+                    for *values, row_counts in zip(*columns.values(), counts, strict=True)]
+        return {"ner_sentences": sentence_array(labelled),
+                "ner_entities": entity_array([[span for s in sentences for span in s.entities] for sentences in labelled]),
+                "_events": [[SPAN_EVENT + name for name, n in c.items() for _ in range(n)] for c in counts]}
+
+
+def sentence_array(rows: list[list[Sentence]]) -> pa.ListArray:
+    """The list<NER_SENTENCE> Arrow array of `label_row`'s sentences per row (the entities as a count)."""
+    flat = [sentence for sentences in rows for sentence in sentences]
+    index, start, end, length, priority, entities = zip(*flat) if flat else ((),) * 6
+    values = pa.StructArray.from_arrays(
+        [pa.array(index, pa.int32()), pa.array(start, pa.int32()), pa.array(end, pa.int32()),
+         pa.array(length, pa.int32()), pa.array(priority, pa.uint64()), pa.array(list(map(len, entities)), pa.int32())],
+        fields=list(NER_SENTENCE))
+    return list_array(np.fromiter(map(len, rows), np.int64, count=len(rows)), values)
 
 
 def entity_array(rows: list[list[tuple[int, int, str]]]) -> pa.ListArray:
@@ -77,14 +83,14 @@ class NerLabel(Stage):
     name = "ner-label"
     section = "ner"
     input = "segment"
-    reads = ["text", "title", "terms", "title_terms", "words", "title_words"]
-    writes = ["entities", "title_entities", "_events"]
+    reads = ["id", "text", "title", "sentences", "terms", "title_terms", "words", "title_words"]
+    writes = ["ner_sentences", "ner_entities", "_events"]
     arrow = True
 
     def settings(self) -> list:
         """Only the settings the labels depend on: a new split or sample size does not label again."""
         c = self.settings_section
-        return [c.stop_entities, c.min_depth, c.compound_heads, c.include_titles]
+        return [c.stop_entities, c.min_depth, c.compound_heads, c.include_titles, self.recipe.seed]
 
     def files(self) -> list[Path]:
         from corpusctl.stages.ontology import term_files
@@ -93,4 +99,4 @@ class NerLabel(Stage):
 
     def function(self):
         recipe = self.recipe
-        return Labeller(self.settings_section, recipe.ontology.dir if recipe.ontology.enabled else None)
+        return Labeller(self.settings_section, recipe.ontology.dir if recipe.ontology.enabled else None, recipe.seed)

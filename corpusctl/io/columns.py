@@ -15,7 +15,12 @@ WORD = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("pos", pa.int8())
 """A word over `text`/`title`; `pos` indexes `corpusctl.segmenter.pos.UPOS`."""
 SENTENCE = pa.struct([("start", pa.int32()), ("end", pa.int32())])
 ENTITY = pa.struct([("start", pa.int32()), ("end", pa.int32()), ("type", pa.string())])
-"""A distant NER label over `text`/`title` (the `ner-label` stage's)."""
+"""A distant NER label: (start, end, type) in its sentence (the `ner-label` stage's)."""
+NER_SENTENCE = pa.struct([("index", pa.int32()), ("start", pa.int32()), ("end", pa.int32()), ("length", pa.int32()),
+                          ("priority", pa.uint64()), ("entities", pa.int32())])
+"""A sentence for the NER export (`corpusctl.exports.ner.Sentence`): index -1 is the title, start/end bound it in
+the title or text, length is what is left after whitespace is dropped, priority its sampling hash, entities
+how many of the row's `ner_entities` are its."""
 INT_SEQ = pa.list_(pa.int32())
 
 COLUMN_TYPES: dict[str, pa.DataType] = {
@@ -25,7 +30,7 @@ COLUMN_TYPES: dict[str, pa.DataType] = {
     "terms": pa.list_(SPAN), "title_terms": pa.list_(SPAN),
     "doc_ids": pa.list_(pa.string()), "format": pa.string(), "sentences": pa.list_(SENTENCE),
     "words": pa.list_(WORD), "title_words": pa.list_(WORD),
-    "entities": pa.list_(ENTITY), "title_entities": pa.list_(ENTITY),
+    "ner_sentences": pa.list_(NER_SENTENCE), "ner_entities": pa.list_(ENTITY),
     "input_ids": INT_SEQ, "attention_mask": pa.list_(pa.int8()), "token_type_ids": pa.list_(pa.int8()),
     "special_tokens_mask": pa.list_(pa.int8()), "length": pa.int32(), "num_words": pa.int32(),
     "word_ids": INT_SEQ, "term_ids": INT_SEQ, "pos_ids": pa.list_(pa.int8()), "sentence_ids": INT_SEQ,

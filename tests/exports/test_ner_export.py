@@ -419,3 +419,48 @@ def test_leaks_counted_from_given_forms_match_a_fresh_count():
     by_split = {"train": examples[:1], "dev": examples[1:3], "test": examples[3:]}
     forms = {e.text: normalize(e.text) for e in examples}
     assert count_leaks(by_split, forms) == count_leaks(by_split) == 1
+
+
+def _labelled_batches(rows: list[dict], config: NerConfig, seed: int, size: int) -> tuple[list, Counter]:
+    """What the build's export reads: the `ner-label` stage's batch function run over Arrow batches of the rows
+    (its checkpoint's columns), and the span counts of its events."""
+    import pyarrow as pa
+
+    from corpusctl.exports.ner import LABEL_COLUMNS, SPAN_EVENT
+    from corpusctl.exports.ner_label import Labeller
+    from corpusctl.io.columns import COLUMN_TYPES
+
+    names = ["id", "title", "text", "sentences", "terms", "title_terms", "words", "title_words"]
+    table = pa.Table.from_pylist([{name: row.get(name) for name in names} for row in rows],
+                                 schema=pa.schema([(name, COLUMN_TYPES[name]) for name in names]))
+    labeller, batches, events = Labeller(config, None, seed), [], Counter()
+    for batch in table.to_batches(max_chunksize=size):
+        labels = labeller(batch)
+        events.update(event.removeprefix(SPAN_EVENT) for row in labels["_events"] for event in row)
+        columns = {**{name: batch.column(name) for name in ("id", "title", "text")}, **labels}
+        batches.append(pa.RecordBatch.from_arrays([columns[name] for name in LABEL_COLUMNS], names=LABEL_COLUMNS))
+    return batches, events
+
+
+@pytest.mark.parametrize("max_sentences", [60, 200_000])
+def test_labelled_batches_export_what_the_rows_export(tmp_path, max_sentences):
+    """The build's export reads per-sentence arrays from the `ner-label` checkpoint and cuts only the sentences
+    whose hash may still enter the sample (issue 21): the files and counts are those of labelling the rows in
+    the export, with a sample that fills up early (60) or never, batches of any size, titles, whitespace."""
+    rows = make_rows(120, seed=4)
+    rows[3] = {"id": "ws", "title": "泵 房", "text": "泵 房\u3000漏电。阀门 泄漏。", "sentences": [{"start": 0, "end": 7}, {"start": 7, "end": 13}],
+               "terms": [{"start": 0, "end": 3, "category": "PLACE"}, {"start": 7, "end": 9, "category": "DEVICE"},
+                         {"start": 10, "end": 12, "category": "FAULT"}],
+               "title_terms": [{"start": 0, "end": 3, "category": "PLACE"}]}  # whitespace: cut shorter than their bounds
+    rows[5]["title"] = " "  # a blank title is no sentence
+    config = NerConfig(max_sentences=max_sentences, empty_share=0.2)
+    expected = export_ner(rows, tmp_path / "rows", config, seed=5)
+    for size in (1, 7, 2048):
+        batches, events = _labelled_batches(rows, config, 5, size)
+        got = export_ner(batches, tmp_path / f"batches{size}", config, seed=5, span_counts=events)
+        for name in ("labels.json", *[f"{s}.{x}" for s in SPLITS for x in ("txt", "jsonl", "spacy")]):
+            assert (tmp_path / f"batches{size}" / name).read_bytes() == (tmp_path / "rows" / name).read_bytes(), (size, name)
+        assert got["distant"] == expected["distant"] and got["spans"] == expected["spans"]
+    texts = {r["text"] for name in SPLITS for r in read_jsonl(tmp_path / "rows" / f"{name}.jsonl")}
+    assert max_sentences == 60 or {"泵房", "泵房漏电。", "阀门泄漏。"} <= texts
+    assert (expected["distant"]["sampled_out_with_entities"] > 0) == (max_sentences == 60)
