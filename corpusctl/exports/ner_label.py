@@ -24,6 +24,7 @@ from corpusctl.stages.base import Stage, register
 
 from .ner import SPAN_EVENT, NerConfig, Sentence, _span_lists, _term_lists, label_row, sample_salt
 
+
 class Labeller:
     """The batch function: picklable, the rules (ontology depths, jieba's dictionary) built on the first batch
     where it runs (the local executor runs that one before forking its workers, which inherit them)."""
