@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Literal, NamedTuple
 
 import numpy as np
+import pyarrow as pa
 from pydantic import Field
 
 from corpusctl.config import RecipePath, StageSection
@@ -148,8 +149,7 @@ def _words(words: list[dict] | None) -> list[tuple[int, int, str]] | None:
 def row_sentences(row: dict, include_titles: bool, counts: Counter,
                   rules: DistantRules | None = None) -> list[tuple[str, str, list[Span]]]:
     """(key, text, entities) for the title and every sentence of a pre-training row. Only spans fully
-    inside a sentence that `distant.refine` keeps are entities (labelled by the `ner-label` stage already when
-    the row has `entities`); offsets become sentence-relative."""
+    inside a sentence that `distant.refine` keeps are entities; offsets become sentence-relative."""
     out = []
     row_id = str(row["id"])
     title = row.get("title") or ""
@@ -256,7 +256,6 @@ def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
     """The rows of a checkpoint for `collect_examples`, read column by column (issue 21): sentence bounds, word
     spans and term spans come as tuples built from the flat Arrow buffers of a batch, not as a dict per sentence,
     word and term (a row-wise read would turn every row into nested dicts first); `counter` counts rows."""
-
     for batch in read_batches(path, 256, columns=columns):  # (the columns it does not read stay undecoded)
         if counter is not None:
             counter.value += batch.num_rows
@@ -273,6 +272,10 @@ def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
             yield dict(zip(keys, values))
 
 
+def _list_column(column):
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
 _SPAN_COLUMNS = {"sentences": None, "words": "pos", "title_words": "pos"}
 """Span columns `iter_rows` reads as tuples, with their third field."""
 
@@ -280,9 +283,7 @@ _SPAN_COLUMNS = {"sentences": None, "words": "pos", "title_words": "pos"}
 def _span_lists(column, third: str | None = None) -> list:
     """A list<struct<start, end[, pos | type]>> column as one list of (start, end[, UPOS name | type]) tuples
     per row (None for a null row)."""
-    import pyarrow as pa
-
-    column = column if isinstance(column, pa.Array) else column.combine_chunks()
+    column = _list_column(column)
     flat = column.flatten()
     parts = [flat.field("start").to_numpy(zero_copy_only=False).tolist(),
              flat.field("end").to_numpy(zero_copy_only=False).tolist()]
@@ -302,9 +303,7 @@ def _span_lists(column, third: str | None = None) -> list:
 def _term_lists(column) -> list:
     """A list<struct<start, end, concept_id, category, sense>> column as one list of `Term` tuples per row, the
     category as written (None for a null row); a column of another shape as dicts."""
-    import pyarrow as pa
-
-    column = column if isinstance(column, pa.Array) else column.combine_chunks()
+    column = _list_column(column)
     fields = ("start", "end", "category", "concept_id", "sense")
     if {f.name for f in column.type.value_type} != set(fields):
         return column.to_pylist()
@@ -417,8 +416,6 @@ class _Sentences:
     @classmethod
     def of_batch(cls, batch) -> _Sentences:
         """From a `ner-label` checkpoint's batch (columns id, title, text, ner_sentences, ner_entities)."""
-        import pyarrow as pa
-
         lists = _list_column(batch.column("ner_sentences"))
         flat = lists.flatten()
         fields = {name: int_values(flat.field(name)) for name in ("index", "start", "end", "length", "priority")}
@@ -458,12 +455,6 @@ class _Sentences:
             part = "t" if index < 0 else f"s{index:05d}"
             out.append((rank, NerExample((row_id, "" if index < 0 else part), f"{row_id}/{part}", piece, entities, "distant")))
         return out
-
-
-def _list_column(column):
-    import pyarrow as pa
-
-    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
 def _sentence_batches(rows: Iterable, config: NerConfig, salt: bytes, counts: Counter,
