@@ -82,50 +82,74 @@ def norm(string: str) -> str:
     return _spacy_tables()[1].get(string, string.lower())
 
 
-def _msgpack_dumps(msg: dict) -> bytes:
+def _msgpack_dumps(msg) -> bytes:
     import srsly
 
     return srsly.msgpack_dumps(msg)
+
+
+def _bin_header(size: int) -> bytes:
+    """The msgpack header of a bin (bytes) value of this size, as srsly's packer writes it."""
+    if size < 1 << 8:
+        return b"\xc4" + size.to_bytes(1, "big")
+    if size < 1 << 16:
+        return b"\xc5" + size.to_bytes(2, "big")
+    return b"\xc6" + size.to_bytes(4, "big")
+
+
+CHUNK_TOKENS = 1 << 18
+"""Tokens packed and compressed at a time: the file is written in pieces, never held whole (issue 21)."""
 
 
 def write_docbin(path: Path, texts: list[str], entities: list[Sequence[Span]]) -> None:
     """Write the .spacy file that a DocBin(attrs=[ORTH, ENT_IOB, ENT_TYPE]) holding one Doc per text -- a token
     per character, no spaces, the spans as `doc.ents`, a blank "zh" vocabulary -- would write, byte for byte,
     from arrays over all texts (a Doc per sentence costs ~50 us, and DocBin.to_bytes loops over per-Doc arrays).
-    Spans must be in range and non-overlapping."""
+    The msgpack map is packed a value at a time and the token table a chunk at a time into one zlib stream,
+    which gives the bytes of `zlib.compress` of the whole map with a fraction of its memory (the table is
+    24 bytes per character; whole, it and its copies were most of the NER export's peak). Spans must be in
+    range and non-overlapping."""
     ids = _spacy_tables()[0]
     attrs = [ids["ORTH"], *sorted((ids["ENT_IOB"], ids["ENT_TYPE"]))]  # DocBin: ORTH first, the rest sorted
     orth, iob, ent_type = (attrs.index(ids[name]) for name in ("ORTH", "ENT_IOB", "ENT_TYPE"))
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype="<u4")
-    tokens = np.zeros((len(codes), len(attrs)), dtype=np.uint64)
     chars = [chr(c) for c in np.flatnonzero(np.bincount(codes)).tolist()]  # the distinct characters
     orth_of = np.zeros(ord(chars[-1]) + 1 if chars else 0, dtype=np.uint64)
     orth_of[[ord(c) for c in chars]] = [string_id(c) for c in chars]
-    tokens[:, orth] = orth_of[codes]
-    tokens[:, iob] = 2  # spaCy's ENT_IOB codes: 1 = I, 2 = O, 3 = B
+    iob_of = np.full(len(codes), 2, np.uint8)  # spaCy's ENT_IOB codes: 1 = I, 2 = O, 3 = B
+    label_of = np.zeros(len(codes), np.int32)  # 0: none, else 1 + the label's index
     labels: dict[str, int] = {}
     starts = (np.cumsum(lengths) - lengths).tolist()
     flat = [(base + s, e - s, labels.setdefault(k, len(labels)))  # (first character, length, label) per entity
             for base, spans in zip(starts, entities) for s, e, k in spans]
     if flat:
         first, length, label = np.fromiter(chain.from_iterable(flat), np.int64, count=3 * len(flat)).reshape(-1, 3).T
-        label_ids = np.array([string_id(k) for k in labels], dtype=np.uint64)
         covered = np.repeat(first - np.cumsum(length) + length, length) + np.arange(length.sum())  # their characters
-        tokens[covered, iob] = 1
-        tokens[first, iob] = 3
-        tokens[covered, ent_type] = label_ids[np.repeat(label, length)]
+        iob_of[covered] = 1
+        iob_of[first] = 3
+        label_of[covered] = 1 + np.repeat(label, length)
+    label_ids = np.array([0, *(string_id(k) for k in labels)], dtype=np.uint64)
     # what DocBin.add keeps per token (text, norm, entity label, the empty tag/lemma/morph/dep/kb ids) and per Doc
     strings = {*chars, *map(norm, chars), *labels, ""} if len(codes) else set()
-    msg = {
-        "version": VERSION,
-        "attrs": attrs,
-        "tokens": tokens.tobytes("C"),
-        "spaces": bytes(len(codes)),  # bool False per token
-        "lengths": lengths.astype(np.int32).tobytes("C"),
-        "strings": sorted(strings),
-        "cats": [{}] * len(texts),
-        "flags": [{"has_unknown_spaces": False}] * len(texts),
-        "span_groups": [_msgpack_dumps([])] * len(texts),  # an empty Doc.spans
-    }
-    Path(path).write_bytes(zlib.compress(_msgpack_dumps(msg)))
+    compressor = zlib.compressobj()
+    with open(path, "wb") as handle:
+        def put(*pieces) -> None:
+            for piece in pieces:
+                handle.write(compressor.compress(piece))
+
+        put(b"\x89", _msgpack_dumps("version"), _msgpack_dumps(VERSION), _msgpack_dumps("attrs"), _msgpack_dumps(attrs),
+            _msgpack_dumps("tokens"), _bin_header(len(codes) * len(attrs) * 8))
+        for lo in range(0, len(codes), CHUNK_TOKENS):
+            tokens = np.empty((min(CHUNK_TOKENS, len(codes) - lo), len(attrs)), np.uint64)
+            tokens[:, orth] = orth_of[codes[lo : lo + len(tokens)]]
+            tokens[:, iob] = iob_of[lo : lo + len(tokens)]
+            tokens[:, ent_type] = label_ids[label_of[lo : lo + len(tokens)]]
+            put(tokens.data)
+        put(_msgpack_dumps("spaces"), _bin_header(len(codes)), bytes(len(codes)),  # bool False per token
+            _msgpack_dumps("lengths"), _msgpack_dumps(lengths.astype(np.int32).tobytes("C")),
+            _msgpack_dumps("strings"), _msgpack_dumps(sorted(strings)),
+            _msgpack_dumps("cats"), _msgpack_dumps([{}] * len(texts)),
+            _msgpack_dumps("flags"), _msgpack_dumps([{"has_unknown_spaces": False}] * len(texts)),
+            _msgpack_dumps("span_groups"), _msgpack_dumps([_msgpack_dumps([])] * len(texts)))  # an empty Doc.spans
+        handle.write(compressor.flush())

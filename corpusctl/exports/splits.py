@@ -125,16 +125,17 @@ def duplicate_groups(
     distinct = list(first)
     distinct_forms = [forms[t] for t in distinct] if forms is not None else normalize_all(distinct)
     digests, signatures = sketch_forms(distinct_forms, ngram)
-    digests, signatures = [digests[i] for i in copy_of], signatures[copy_of]
-    return group_duplicates(digests, signatures, lambda rows: [distinct_forms[copy_of[i]] for i in rows], threshold,
-                            ngram, links, method)
+    return group_duplicates([digests[i] for i in copy_of], signatures, lambda rows: [distinct_forms[copy_of[i]] for i in rows],
+                            threshold, ngram, links, method, rows=np.array(copy_of, np.int64))
 
 
 def group_duplicates(
     digests: Sequence[bytes], signatures: np.ndarray, forms_of: Callable[[np.ndarray], list[str]],
     threshold: float = 0.8, ngram: int = 3, links: Sequence[str] | None = None, method: str = "auto",
+    rows: np.ndarray | None = None,
 ) -> tuple[list[int], dict]:
-    """Group id of every text (the index of its group's first member) and counts, from the texts' `sketch`es.
+    """Group id of every text (the index of its group's first member) and counts, from the texts' `sketch`es
+    (`rows`: text i's signature is `signatures[rows[i]]`, so copies share one row, not a copy of it).
     Texts join a group when identical after `normalize`, when their n-gram Jaccard is >= threshold
     (threshold 1 = exact only), or when they share a non-empty `links` key (e.g. the same source document).
     `forms_of(rows)` gives the normalised texts of some rows, for the exact comparison of candidate pairs.
@@ -148,7 +149,8 @@ def group_duplicates(
     a = b = np.zeros(0, np.int64)
     if threshold < 1 and m > 1:
         exact = method == "exact" or (method == "auto" and m <= EXACT_LIMIT)
-        a, b = _near_pairs(signatures[first_text], lambda rows: forms_of(first_text[rows]), threshold, ngram, exact)
+        distinct = signatures[first_text if rows is None else rows[first_text]]
+        a, b = _near_pairs(distinct, lambda found: forms_of(first_text[found]), threshold, ngram, exact)
     roots = _components(m, a, b)
     components = int(np.count_nonzero(roots == np.arange(m)))
     linked = 0

@@ -85,20 +85,27 @@ def _gram_sets(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray, int]:
     return codes, np.searchsorted(codes, np.arange(len(texts) + 1) * grams), grams
 
 
-def gram_signatures(texts: Sequence[str], ngram: int, perms: int) -> np.ndarray:
+def gram_signatures(texts: Sequence[str], ngram: int, perms: int, chunk_chars: int = 1 << 21) -> np.ndarray:
     """MinHash signatures (texts x perms, uint32) of the texts' character n-grams (`gram_keys`): per permutation
-    an odd multiplier, an offset and an xorshift of the keys' upper 32 bits, minimum per text."""
+    an odd multiplier, an offset and an xorshift of the keys' upper 32 bits, minimum per text. Texts of about
+    `chunk_chars` characters at a time: the n-gram arrays (~30 bytes per character) stay small."""
+    texts = list(texts)
     signatures = np.empty((len(texts), perms), np.uint32)
-    if texts:
-        keys, count = gram_keys(list(texts), ngram)
+    salts = (mix64(np.arange(1, 2 * perms + 1, dtype=np.uint64)) >> np.uint64(32)).astype(np.uint32)
+    ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))
+    cuts = np.unique(np.searchsorted(ends, np.arange(chunk_chars, ends[-1] if len(ends) else 0, chunk_chars)))
+    for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(texts)].tolist()):
+        if lo == hi:
+            continue
+        keys, count = gram_keys(texts[lo:hi], ngram)
         hashes = (mix64(keys) >> np.uint64(32)).astype(np.uint32)
+        del keys
         starts = np.cumsum(count) - count
-        salts = (mix64(np.arange(1, 2 * perms + 1, dtype=np.uint64)) >> np.uint64(32)).astype(np.uint32)
         for k in range(perms):  # a permutation per row: an odd multiplier, an offset, an xorshift
             values = hashes * (salts[2 * k] | np.uint32(1))
             values += salts[2 * k + 1]
             values ^= values >> np.uint32(15)
-            signatures[:, k] = np.minimum.reduceat(values, starts)
+            signatures[lo:hi, k] = np.minimum.reduceat(values, starts)
     return signatures
 
 

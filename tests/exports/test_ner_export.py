@@ -285,18 +285,22 @@ def test_char_conll_writes_what_write_conll_writes(scheme):
         char_conll("abcd", [(2, 5, "X")], scheme)
 
 
-def test_write_docbin_is_byte_identical_to_a_docbin_of_docs(tmp_path):
+@pytest.mark.parametrize("chunk", [1 << 18, 3])
+def test_write_docbin_is_byte_identical_to_a_docbin_of_docs(tmp_path, monkeypatch, chunk):
     import spacy
     from spacy.tokens import Doc, DocBin
 
+    from corpusctl.exports import docbin
+
+    monkeypatch.setattr(docbin, "CHUNK_TOKENS", chunk)  # the token table packed and compressed in pieces
     # characters whose spaCy norm is not themselves (case, BASE_NORMS), one outside the BMP, characters and labels
-    # that are spaCy symbols (X, _, LOC, ORG: fixed ids, not hashes), label strings of every length mod 8, and
-    # an empty Doc list
-    texts = ["阀门泄漏…", "Ａ’A1¥€—“”😀", "x", "缸体", "X_ab_X", "ABCDEFGHIJKLMNOPQ"]
+    # that are spaCy symbols (X, _, LOC, ORG: fixed ids, not hashes), label strings of every length mod 8, a
+    # token table of each msgpack bin size (< 256, < 65536 and more bytes), and an empty Doc list
+    texts = ["阀门泄漏…", "Ａ’A1¥€—“”😀", "x", "缸体", "X_ab_X", "ABCDEFGHIJKLMNOPQ", "阀门" * 1500]
     entities = [[(0, 2, "DEVICE"), (2, 4, "FAULT")], [(3, 6, "Y_Z"), (0, 1, "X")], [(0, 1, "DEVICE")], [],
                 [(0, 1, "LOC"), (1, 2, "_"), (2, 4, "ORG"), (5, 6, "设备")],
-                [(i, i + 1, "T" * (i + 1)) for i in range(17)]]
-    for n in (len(texts), 1, 0):
+                [(i, i + 1, "T" * (i + 1)) for i in range(17)], [(i, i + 2, "DEVICE") for i in range(0, 3000, 7)]]
+    for n in (len(texts), len(texts) - 1, 1, 0):
         vocab = spacy.blank("zh").vocab
         expected = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"])
         for text, spans in zip(texts[:n], entities[:n], strict=True):

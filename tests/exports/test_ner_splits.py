@@ -197,3 +197,18 @@ def test_given_forms_are_not_normalised_again(monkeypatch):
     forms = {t: normalize(t) for t in items}
     monkeypatch.setattr(splits, "normalize_all", lambda texts: pytest.fail("normalised again"))
     assert duplicate_groups(items, 0.8, 2, method="minhash", forms=forms) == alone
+
+
+def test_signatures_do_not_depend_on_how_many_characters_are_hashed_at_once():
+    """`gram_signatures` hashes texts ~2M characters at a time (issue 21: bounded memory): the signatures are
+    those of one pass over all texts, whatever the cut, empty and one-character texts included."""
+    import numpy as np
+
+    from corpusctl.text.minhash import gram_signatures
+
+    rng = random.Random(3)
+    texts = ["".join(rng.choice("阀门泄漏检查ab1") for _ in range(rng.randint(0, 30))) for _ in range(300)] + ["", "阀"]
+    whole = gram_signatures(texts, 2, 16, chunk_chars=1 << 30)
+    for chunk in (1, 7, 100, 5000):
+        assert np.array_equal(gram_signatures(texts, 2, 16, chunk_chars=chunk), whole), chunk
+    assert gram_signatures([], 2, 16).shape == (0, 16)
