@@ -484,14 +484,49 @@ def _sentence_batches(rows: Iterable, config: NerConfig, salt: bytes, counts: Co
         yield labelled()
 
 
+def sample_sizes(config: NerConfig) -> tuple[int, int]:
+    """How many sentences with entities and without the distant samples keep at most."""
+    return max(1, int(config.max_sentences * (1 - config.empty_share))), int(config.max_sentences * config.empty_share) + 1
+
+
+def sample_bars(batches: Iterable, config: NerConfig) -> tuple[int | None, int | None]:
+    """The largest hash that each sample (with entities, without) will keep, from the `ner_sentences` column of
+    a `ner-label` checkpoint's batches alone (None: it keeps every sentence): read before the rows, they let
+    `collect_examples` cut only the sentences it keeps (issue 21: with bars that fall as the samples fill,
+    it built 520,000 examples to keep 200,000 of the 100 MB bench corpus). Memory stays bounded: each
+    sample's hashes are cut back to its size whenever they hold twice as many."""
+    sizes = sample_sizes(config)
+    kept: list[list[np.ndarray]] = [[], []]
+    held = [0, 0]
+    for batch in batches:
+        sentences = _list_column(batch.column("ner_sentences")).flatten()
+        length, priority = int_values(sentences.field("length")), int_values(sentences.field("priority"))
+        valid = (length >= config.min_chars) & (length <= config.max_chars)
+        labelled = int_values(sentences.field("entities")) > 0
+        for sample, members in enumerate((valid & labelled, valid & ~labelled)):
+            kept[sample].append(priority[members])
+            held[sample] += int(members.sum())
+            if held[sample] >= 2 * sizes[sample]:
+                kept[sample] = [np.partition(np.concatenate(kept[sample]), sizes[sample] - 1)[: sizes[sample]]]
+                held[sample] = sizes[sample]
+    bars: list[int | None] = []
+    for sample, size in enumerate(sizes):
+        hashes = np.concatenate(kept[sample]) if kept[sample] else np.zeros(0, np.uint64)
+        bars.append(int(np.partition(hashes, size - 1)[size - 1]) if len(hashes) >= size else None)
+    return bars[0], bars[1]
+
+
 def collect_examples(rows: Iterable, config: NerConfig, seed: int, human: dict[str, NerExample], stats: dict,
-                     ontology_dir: Path | None = None) -> list[NerExample]:
+                     ontology_dir: Path | None = None, bars: tuple[int | None, int | None] = (None, None)) -> list[NerExample]:
     """Distant examples (sampled) plus all human examples, in a deterministic order. `rows`: Arrow batches of
     a `ner-label` checkpoint, or row dicts, labelled here with the config's rules (and the ontology of
-    `ontology_dir`). A sentence is cut from its row only when its hash may still enter its sample."""
+    `ontology_dir`). A sentence is cut from its row only when its hash may still enter its sample: below the
+    samples' `bars` when given (`sample_bars`; not with human annotations, which take sentences out of the
+    samples), else below the bars that the samples reach as they fill."""
     counts: Counter = stats["distant"]
-    positives = _BottomK(max(1, int(config.max_sentences * (1 - config.empty_share))))
-    negatives = _BottomK(int(config.max_sentences * config.empty_share) + 1)  # never more are needed
+    positives, negatives = (_BottomK(size) for size in sample_sizes(config))
+    if not human:
+        positives.bar, negatives.bar = bars
     overridden: set[str] = set()
     for part in _sentence_batches(rows, config, sample_salt(seed), stats["spans"], ontology_dir):
         counts["rows"] += part.rows
@@ -575,10 +610,12 @@ def replace_dir(temp: Path, target: Path) -> None:
 def export_ner(
     rows: Iterable[dict], out_dir: Path, config: NerConfig, seed: int, strict: bool = False, rejects: list | None = None,
     ontology_dir: Path | None = None, span_counts: Mapping[str, int] | None = None,
+    bars: tuple[int | None, int | None] = (None, None),
 ) -> dict:
     """Write `out_dir` (usually OUT/ner): {train,dev,test}.{txt,jsonl,spacy} and labels.json.
-    Rows are pre-training examples (`id`, `text`, `terms`, `sentences`, `title`, `title_terms`, and `words`,
-    or the `ner-label` stage's `entities`, whose counts of dropped and extended spans are `span_counts`).
+    Rows are pre-training examples (`id`, `text`, `terms`, `sentences`, `title`, `title_terms`, and `words`),
+    or the `ner-label` stage's batches, whose counts of dropped and extended spans are `span_counts` and whose
+    sample bars are `bars` (see `collect_examples`).
     Rejected annotation records are appended to `rejects` (rejects/*.jsonl lines). Returns manifest stats."""
     out_dir = Path(out_dir)
     stats: dict = {
@@ -589,7 +626,7 @@ def export_ner(
     }
     stats["spans"].update(span_counts or {})
     human = load_human(config, strict, rejects, stats["human"], stats["rejects"])
-    examples = collect_examples(rows, config, seed, human, stats, ontology_dir=ontology_dir)
+    examples = collect_examples(rows, config, seed, human, stats, ontology_dir=ontology_dir, bars=bars)
     if not examples and stats["distant"]["without_entities"]:
         raise CorpusctlError(
             f"NER export: none of the {stats['distant']['sentences']} sentences has an entity to label (the ontology "
@@ -704,8 +741,9 @@ class NerExport(Output):
         recipe = self.recipe
         rejects: list[dict] = []
         labelled = ctx.stats.get(source.name, {}).get("events", {})  # what the labelling dropped and extended
+        bars = sample_bars(read_batches(source.data, 8192, columns=["ner_sentences"]), recipe.ner)
         stats = export_ner(_counted(read_batches(source.data, 2048, columns=LABEL_COLUMNS), counter), out / "ner",
-                           recipe.ner, recipe.seed,
+                           recipe.ner, recipe.seed, bars=bars,
                            strict=ctx.strict, rejects=rejects,
                            ontology_dir=recipe.ontology.dir if recipe.ontology.enabled else None,
                            span_counts={k.removeprefix(SPAN_EVENT): n for k, n in labelled.items()

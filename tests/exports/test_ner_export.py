@@ -16,7 +16,15 @@ from ner_rows import make_rows
 
 from corpusctl.errors import CorpusctlError
 from corpusctl.exports.distant import DistantRules
-from corpusctl.exports.ner import SPLITS, NerConfig, clean_sentence, export_ner, row_sentences, write_docbin
+from corpusctl.exports.ner import (
+    SPLITS,
+    NerConfig,
+    clean_sentence,
+    export_ner,
+    row_sentences,
+    sample_bars,
+    write_docbin,
+)
 from corpusctl.exports.schemes import (
     char_conll,
     convert_file,
@@ -459,12 +467,14 @@ def test_labelled_batches_export_what_the_rows_export(tmp_path, max_sentences):
     rows[5]["title"] = " "  # a blank title is no sentence
     config = NerConfig(max_sentences=max_sentences, empty_share=0.2)
     expected = export_ner(rows, tmp_path / "rows", config, seed=5)
-    for size in (1, 7, 2048):
+    for size, with_bars in ((1, False), (7, True), (2048, False), (2048, True)):
         batches, events = _labelled_batches(rows, config, 5, size)
-        got = export_ner(batches, tmp_path / f"batches{size}", config, seed=5, span_counts=events)
+        bars = sample_bars(batches, config) if with_bars else (None, None)  # read ahead: the final sample's
+        got = export_ner(batches, tmp_path / f"batches{size}", config, seed=5, span_counts=events, bars=bars)
         for name in ("labels.json", *[f"{s}.{x}" for s in SPLITS for x in ("txt", "jsonl", "spacy")]):
             assert (tmp_path / f"batches{size}" / name).read_bytes() == (tmp_path / "rows" / name).read_bytes(), (size, name)
         assert got["distant"] == expected["distant"] and got["spans"] == expected["spans"]
+        assert (bars[0] is not None) == (with_bars and max_sentences == 60)
     texts = {r["text"] for name in SPLITS for r in read_jsonl(tmp_path / "rows" / f"{name}.jsonl")}
     assert max_sentences == 60 or {"泵房", "泵房漏电。", "阀门泄漏。"} <= texts
     assert (expected["distant"]["sampled_out_with_entities"] > 0) == (max_sentences == 60)
