@@ -9,6 +9,7 @@ sampling by an order of magnitude (ten occurrences of weight 3 give 3.43, one gi
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -102,6 +103,12 @@ def _matches(automaton, text: str) -> list[tuple[int, int, str, float]]:
     if not len(automaton) or not text:
         return []
     return [(end - len(term) + 1, end + 1, term, weight) for end, (term, weight) in automaton.iter_long(text)]
+
+
+def _has_match(automaton, text: str) -> bool:
+    """Whether `_matches` finds anything: its first match only (a veto needs no more; issue 21: building every
+    match of the safety lexicon's long list was a fifth of the clean stage)."""
+    return bool(len(automaton)) and bool(text) and next(automaton.iter_long(text), None) is not None
 
 
 def _matches_many(automaton, texts: list[str]) -> list[list[tuple[int, int, str, float]]]:
@@ -204,8 +211,8 @@ def scene_reason(sentence: str, scene, safety, anomaly, min_terms: int, min_shar
     them, colour words) in a sentence that describes (是 为 有 着 呈 可见 挂 铺 …), or one in such a sentence
     of at most 16 Han characters.
     """
-    if (_MEASUREMENT_RE.search(sentence) or _DEFICIENT_RE.search(sentence) or _matches(safety, sentence)
-            or _matches(anomaly, sentence)):
+    if (_MEASUREMENT_RE.search(sentence) or _DEFICIENT_RE.search(sentence) or _has_match(safety, sentence)
+            or _has_match(anomaly, sentence)):
         return None
     cues = _matches(scene, sentence)
     words = list(dict.fromkeys(term for _, _, term, _ in cues))
@@ -362,13 +369,15 @@ class CleanStage:
         kept = []
         scene_on = config.clutter.enabled and config.clutter.scene
         scene_domains = set(config.clutter.scene_domains)
+        reason_of = functools.partial(scene_reason, scene=self._scene[0], safety=self._scene[1], anomaly=self._scene[2],
+                                      min_terms=config.clutter.min_scene_terms, min_share=config.clutter.min_scene_share)
         for row, text, hit, repeats_in in zip(rows, originals, hits, repeating, strict=True):
             cleaned, removed, repeats = text, 0, 0
             if hit:
                 cleaned, removed = remove_clutter(text, clutter, config.clutter.unit)
                 events[row].extend(["clutter.removed"] * removed)
             if scene_on and (domains is None or domains[row] in scene_domains):
-                cleaned, reasons = remove_scene_sentences(cleaned, self.scene_reason)
+                cleaned, reasons = remove_scene_sentences(cleaned, reason_of)
                 removed += len(reasons)
                 # one event per removed sentence: its reason is the class rule (the cues are in the bench's output)
                 events[row].extend(["clutter.removed_scene"] * len(reasons))
