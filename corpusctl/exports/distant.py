@@ -69,6 +69,8 @@ ORG_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集
                 "委员会", "协会", "大学", "学院", "银行", "医院")
 _ORG_TAILS = tuple(sorted({s[-2:] for s in ORG_SUFFIXES}))
 """The last two characters of every suffix: a text without any of them holds no organisation name."""
+_ORG_TAIL_ENDS = re.compile(f"(?=(?:{'|'.join(_ORG_TAILS)}))")
+"""Every place where one of `_ORG_TAILS` starts (overlapping ones too)."""
 VERB_MARKERS = ("了", "着", "过")
 COMPOUNDS = {("MATERIAL", "EQUIPMENT"), ("MATERIAL", "COMPONENT"), ("MATERIAL", "LOCATION"), ("LOCATION", "LOCATION")}
 """(first type, second type) pairs that, written together, are one compound of the second type."""
@@ -263,15 +265,19 @@ _FREQUENT = re.compile(r"^(\S+) ([5-9]|[1-9][0-9]+) ", re.M)
 """A dict.txt line (`word frequency tag`) of a word of frequency >= `DICTIONARY_MIN_FREQ` (5)."""
 
 
-def organisations(text: str, words: Sequence[tuple[int, int, str]]) -> list[tuple[int, int]]:
+def organisations(text: str, words: Sequence[tuple[int, int, str]], starts: list[int] | None = None) -> list[tuple[int, int]]:
     """(start, end) of organisation names: a word ending in an organisation suffix (有限公司, 集团 …) with the
-    nouns right before it (at most 15 characters in all); a bare suffix word is no name."""
+    nouns right before it (at most 15 characters in all); a bare suffix word is no name. `starts`: the words'
+    starts, when at hand."""
     out: list[tuple[int, int]] = []
     if not any(tail in text for tail in _ORG_TAILS):  # most texts name no organisation: no word loop
         return out
-    for i, (start, end, _) in enumerate(words):
+    starts = [w[0] for w in words] if starts is None else starts
+    for found in _ORG_TAIL_ENDS.finditer(text):  # only the words that end where a suffix's last two characters do
+        i = bisect_right(starts, found.start() + 1) - 1
+        start, end, _ = words[i] if i >= 0 else (0, -1, "")
         word = text[start:end]
-        if not word.endswith(ORG_SUFFIXES):
+        if end != found.start() + 2 or not word.endswith(ORG_SUFFIXES):
             continue
         first = i
         while first > 0 and words[first - 1][1] == words[first][0] and words[first - 1][2] in _NOUNISH \
@@ -442,7 +448,7 @@ def refine_terms(text: str, terms: list[Term], words: Sequence[tuple[int, int, s
     """`refine` of terms given as `Term` tuples."""
     words = list(words) if words else []
     starts = [w[0] for w in words]
-    orgs = organisations(text, words) if words else []
+    orgs = organisations(text, words, starts) if words else []
     terms = _material_heads(text, _split_compositions(text, terms, rules), rules)
     term_starts = {t[0] for t in terms if t[2]}
     anchors = sorted((t[0], text[t[0]:t[1]]) for t in terms if t[2] and not t[4])

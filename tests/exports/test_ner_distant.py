@@ -251,3 +251,34 @@ def test_a_composition_is_looked_up_once_per_distinct_term(monkeypatch):
         assert rules.parts("钢丝绳断丝", "HAZARD") == (3, "COMPONENT", "HAZARD")
         assert rules.parts("钢丝绳", "COMPONENT") is None
     assert calls == [("钢丝绳断丝", "HAZARD"), ("钢丝绳", "COMPONENT")]
+
+
+def test_organisations_are_those_of_a_loop_over_every_word():
+    """`organisations` looks only at the words that end where a suffix's last two characters do (issue 21): the
+    names are those of testing every word, on random texts of suffixes, nouns and verbs cut at random."""
+    import random
+
+    from corpusctl.exports.distant import _NOUNISH, ORG_SUFFIXES
+
+    def every_word(text, words):
+        out = []
+        for i, (start, end, _) in enumerate(words):
+            word = text[start:end]
+            if not word.endswith(ORG_SUFFIXES):
+                continue
+            first = i
+            while first > 0 and words[first - 1][1] == words[first][0] and words[first - 1][2] in _NOUNISH \
+                    and end - words[first - 1][0] <= 15:
+                first -= 1
+            if first < i or word not in ORG_SUFFIXES:
+                out.append((words[first][0], end))
+        return out
+
+    rng = random.Random(8)
+    pieces = [*ORG_SUFFIXES, "中石化", "安全", "检查", "公", "司", "团", "院", " ", "了"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        cuts = sorted(set(rng.sample(range(1, len(text)), min(len(text) - 1, rng.randint(0, 10))))) if len(text) > 1 else []
+        bounds = list(zip([0, *cuts], [*cuts, len(text)]))
+        words = [(a, b, rng.choice(["NOUN", "VERB", "PROPN"])) for a, b in bounds if text[a:b].strip() and rng.random() < 0.9]
+        assert organisations(text, words) == every_word(text, words), (text, words)
