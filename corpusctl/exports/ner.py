@@ -201,13 +201,13 @@ def label_row(row: dict, include_titles: bool, counts: Counter, rules: DistantRu
             for (index, start, end), (key, text, entities) in zip(bounds, pieces, strict=True)]
 
 
-LABELLED = {"text": ("terms", "words"), "title": ("title_terms", "title_words")}
+_TERMS_AND_WORDS = {"text": ("terms", "words"), "title": ("title_terms", "title_words")}
 """For a row's text and title: its term spans and words."""
 
 
 def row_entities(row: dict, field: str, rules: DistantRules | None, counts: Counter) -> list[Span]:
     """The entity spans of a row's `text` or `title`, from its term spans and words."""
-    terms, words = LABELLED[field]
+    terms, words = _TERMS_AND_WORDS[field]
     return _entities(row.get(field) or "", row.get(terms) or [], row.get(words),
                      rules if rules is not None else DistantRules(), counts)
 
@@ -253,47 +253,50 @@ def _sentences(full: str, bounds: list[tuple[int, int]], spans: list[Span], coun
 
 
 def iter_rows(path: Path, columns: list[str], counter=None) -> Iterable[dict]:
-    """The rows of a checkpoint for `collect_examples`, read column by column (issue 21): sentence bounds, word
-    spans and term spans come as tuples built from the flat Arrow buffers of a batch, not as a dict per sentence,
-    word and term (a row-wise read would turn every row into nested dicts first); `counter` counts rows."""
+    """The rows of a checkpoint for `collect_examples` (`batch_rows` of each batch); `counter` counts rows."""
     for batch in read_batches(path, 256, columns=columns):  # (the columns it does not read stay undecoded)
         if counter is not None:
             counter.value += batch.num_rows
-        names = batch.schema.names
-        plain = {c: batch.column(c).to_pylist() for c in columns if c in names and c not in _SPAN_COLUMNS}
-        for name, third in _SPAN_COLUMNS.items():
-            if name in columns and name in names:
-                plain[name] = _span_lists(batch.column(name), third)
-        for name in ("terms", "title_terms"):
-            if name in columns and name in names:
-                plain[name] = _term_lists(batch.column(name))
-        keys = list(plain)
-        for values in zip(*plain.values()):
-            yield dict(zip(keys, values))
+        yield from batch_rows(batch, columns)
+
+
+def batch_rows(batch, columns: list[str]) -> Iterable[dict]:
+    """The rows of an Arrow batch as dicts, read column by column (issue 21): sentence bounds, word spans and
+    term spans come as tuples built from the flat Arrow buffers of the batch, not as a dict per sentence, word
+    and term (a row-wise read would turn every row into nested dicts first). Columns it lacks are left out."""
+    names = batch.schema.names
+    plain = {c: batch.column(c).to_pylist() for c in columns if c in names and c not in _SPAN_COLUMNS}
+    for name, with_pos in _SPAN_COLUMNS.items():
+        if name in columns and name in names:
+            plain[name] = _span_lists(batch.column(name), with_pos)
+    for name in ("terms", "title_terms"):
+        if name in columns and name in names:
+            plain[name] = _term_lists(batch.column(name))
+    keys = list(plain)
+    for values in zip(*plain.values()):
+        yield dict(zip(keys, values))
 
 
 def _list_column(column):
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
-_SPAN_COLUMNS = {"sentences": None, "words": "pos", "title_words": "pos"}
-"""Span columns `iter_rows` reads as tuples, with their third field."""
+_SPAN_COLUMNS = {"sentences": False, "words": True, "title_words": True}
+"""Span columns `batch_rows` reads as tuples, and whether they carry a POS."""
 
 
-def _span_lists(column, third: str | None = None) -> list:
-    """A list<struct<start, end[, pos | type]>> column as one list of (start, end[, UPOS name | type]) tuples
-    per row (None for a null row)."""
+def _span_lists(column, with_pos: bool = False) -> list:
+    """A list<struct<start, end[, pos]>> column as one list of (start, end[, UPOS name]) tuples per row (None for
+    a null row)."""
     column = _list_column(column)
     flat = column.flatten()
     parts = [flat.field("start").to_numpy(zero_copy_only=False).tolist(),
              flat.field("end").to_numpy(zero_copy_only=False).tolist()]
-    if third == "pos":
+    if with_pos:
         from corpusctl.segmenter.pos import UPOS
 
         names = np.array(UPOS, dtype=object)
         parts.append(names[flat.field("pos").to_numpy(zero_copy_only=False).astype(np.int64)].tolist())
-    elif third is not None:
-        parts.append(flat.field(third).to_pylist())
     spans = list(zip(*parts))
     offsets = (column.offsets.to_numpy() - column.offsets[0].as_py()).tolist()
     valid = column.is_valid().to_numpy(zero_copy_only=False)
@@ -358,7 +361,8 @@ class _BottomK:
         self.k = k
         self.items: list[tuple[int, str, int, NerExample]] = []
         self.bar: int | None = None
-        """The largest priority kept by the last cut; None: never cut (fewer than k items so far)."""
+        """The largest priority kept by the last cut, or the final one `sample_bars` read ahead; None: neither
+        (fewer than k items so far)."""
         self.seen = 0
 
     def add(self, priority: int, example: NerExample) -> None:
@@ -417,11 +421,8 @@ class _Sentences:
     def of_batch(cls, batch) -> _Sentences:
         """From a `ner-label` checkpoint's batch (columns id, title, text, ner_sentences, ner_entities)."""
         lists = _list_column(batch.column("ner_sentences"))
-        flat = lists.flatten()
-        fields = {name: int_values(flat.field(name)) for name in ("index", "start", "end", "length", "priority")}
-        fields["spans"] = int_values(flat.field("entities"))
-        offsets = int_values(lists.offsets)
-        fields["row"] = np.repeat(np.arange(len(lists)), np.diff(offsets))
+        fields = _sentence_fields(lists, ("index", "start", "end", "length", "priority"))
+        fields["row"] = np.repeat(np.arange(len(lists)), np.diff(int_values(lists.offsets)))
         first = list_offsets(fields["spans"])
         entities = _list_column(batch.column("ner_entities")).flatten()
         starts, ends, types = int_values(entities.field("start")), int_values(entities.field("end")), entities.field("type")
@@ -455,6 +456,12 @@ class _Sentences:
             part = "t" if index < 0 else f"s{index:05d}"
             out.append((rank, NerExample((row_id, "" if index < 0 else part), f"{row_id}/{part}", piece, entities, "distant")))
         return out
+
+
+def _sentence_fields(column, names: Iterable[str] = ("length", "priority")) -> dict[str, np.ndarray]:
+    """Fields of a `ner_sentences` column's sentences as flat arrays; `spans` is each one's entity count."""
+    sentences = _list_column(column).flatten()
+    return {**{name: int_values(sentences.field(name)) for name in names}, "spans": int_values(sentences.field("entities"))}
 
 
 def _sentence_batches(rows: Iterable, config: NerConfig, salt: bytes, counts: Counter,
@@ -493,16 +500,16 @@ def sample_bars(batches: Iterable, config: NerConfig) -> tuple[int | None, int |
     """The largest hash that each sample (with entities, without) will keep, from the `ner_sentences` column of
     a `ner-label` checkpoint's batches alone (None: it keeps every sentence): read before the rows, they let
     `collect_examples` cut only the sentences it keeps (issue 21: with bars that fall as the samples fill,
-    it built 520,000 examples to keep 200,000 of the 100 MB bench corpus). Memory stays bounded: each
+    it built 520,000 examples to keep 200,000 of the 100 MB bench corpus, counted in a cProfile run, ad hoc). Memory stays bounded: each
     sample's hashes are cut back to its size whenever they hold twice as many."""
     sizes = sample_sizes(config)
     kept: list[list[np.ndarray]] = [[], []]
     held = [0, 0]
     for batch in batches:
-        sentences = _list_column(batch.column("ner_sentences")).flatten()
-        length, priority = int_values(sentences.field("length")), int_values(sentences.field("priority"))
+        fields = _sentence_fields(batch.column("ner_sentences"))
+        length, priority = fields["length"], fields["priority"]
         valid = (length >= config.min_chars) & (length <= config.max_chars)
-        labelled = int_values(sentences.field("entities")) > 0
+        labelled = fields["spans"] > 0
         for sample, members in enumerate((valid & labelled, valid & ~labelled)):
             kept[sample].append(priority[members])
             held[sample] += int(members.sum())

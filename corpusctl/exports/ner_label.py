@@ -22,7 +22,7 @@ import pyarrow as pa
 from corpusctl.io.columns import ENTITY, NER_SENTENCE, list_array, string_array
 from corpusctl.stages.base import Stage, register
 
-from .ner import SPAN_EVENT, NerConfig, Sentence, _span_lists, _term_lists, label_row, sample_salt
+from .ner import SPAN_EVENT, NerConfig, Sentence, batch_rows, label_row, sample_salt
 
 
 class Labeller:
@@ -45,13 +45,9 @@ class Labeller:
 
     def __call__(self, batch: pa.RecordBatch) -> dict:
         rules = self.rules()
-        columns = {name: batch.column(name).to_pylist() for name in ("id", "title", "text")}
-        columns["sentences"] = _span_lists(batch.column("sentences"))
-        columns.update({name: _term_lists(batch.column(name)) for name in ("terms", "title_terms")})
-        columns.update({name: _span_lists(batch.column(name), "pos") for name in ("words", "title_words")})
         counts = [Counter() for _ in range(batch.num_rows)]
-        labelled = [label_row(dict(zip(columns, values)), self.config.include_titles, row_counts, rules, self.salt)
-                    for *values, row_counts in zip(*columns.values(), counts, strict=True)]
+        labelled = [label_row(row, self.config.include_titles, row_counts, rules, self.salt)
+                    for row, row_counts in zip(batch_rows(batch, NerLabel.reads), counts, strict=True)]
         return {"ner_sentences": sentence_array(labelled),
                 "ner_entities": entity_array([[span for s in sentences for span in s.entities] for sentences in labelled]),
                 "_events": [[SPAN_EVENT + name for name, n in c.items() for _ in range(n)] for c in counts]}
@@ -89,7 +85,8 @@ class NerLabel(Stage):
     arrow = True
 
     def settings(self) -> list:
-        """Only the settings the labels depend on: a new split or sample size does not label again."""
+        """Only the settings the labels depend on (the seed: the sentences' sampling hashes): a new split or
+        sample size does not label again."""
         c = self.settings_section
         return [c.stop_entities, c.min_depth, c.compound_heads, c.include_titles, self.recipe.seed]
 
