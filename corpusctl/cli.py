@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from corpusctl import __version__
-from corpusctl.cli_common import EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED, fail, user_errors
+from corpusctl.cli_common import EXIT_BUG, EXIT_FAILED, fail, interrupted, user_errors
 from corpusctl.cli_ner import app as ner_app
 from corpusctl.cli_ontology import app as ontology_app
 from corpusctl.cli_pii import app as pii_app
@@ -163,7 +163,7 @@ def build(
         discard_open_writers()
         errors.print(f"interrupted: {escape(str(target))} unchanged; rerun with --resume to continue",
                      highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(interrupted()) from None
     except (OSError, MemoryError) as exc:
         message = environment_message(exc)
         if message is None:
@@ -278,7 +278,7 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         errors.print("interrupted")
-        sys.exit(EXIT_INTERRUPTED)
+        sys.exit(interrupted())
     except Exception as exc:  # a bug, not a user error: say so briefly; the traceback is one variable away
         message = environment_message(exc)
         if message is not None:  # the machine failed (full disk, permissions, memory), not corpusctl

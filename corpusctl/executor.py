@@ -223,9 +223,10 @@ class LocalExecutor:
                 yield apply(fn, batch)
             return
         context = multiprocessing.get_context("fork")
-        with ctrl_c_held():
-            pool = context.Pool(workers, initializer=_init_worker, initargs=(fn,))
-        with pool:
+        pool = None
+        try:
+            with ctrl_c_held():
+                pool = context.Pool(workers, initializer=_init_worker, initargs=(fn,))
             pending: deque = deque()
             for batch in batches:
                 pending.append((batch, pool.apply_async(_run_in_worker, (_send(fn, batch),))))
@@ -235,6 +236,14 @@ class LocalExecutor:
             while pending:
                 original, result = pending.popleft()
                 yield _receive(fn, original, result.get())
+        finally:
+            # The helpers finish what they were sent and exit on their own, even after a Ctrl-C or an error:
+            # Pool.terminate kills them, and one killed while it sends a result holds the results queue's lock
+            # for ever, so terminate then waits for ever on its own task thread (seen once in ~40 Ctrl-Cs)
+            if pool is not None:
+                pool.close()
+                pool.join()
+                pool.terminate()  # (once they have exited: only frees the pool's pipes and threads)
 
     def close(self) -> None:
         pass

@@ -2,6 +2,7 @@
 
 
 import pyarrow as pa
+import pytest
 
 from corpusctl.executor import LocalExecutor
 from corpusctl.io.workdir import ArrowStreamWriter, read_batches
@@ -28,6 +29,41 @@ def test_workers_do_not_change_output():
     assert one.column("text").to_pylist()[5] == "字5字5"
 
 
+
+
+def slow_double(batch: dict) -> dict:
+    import time
+
+    time.sleep(0.05)
+    return double(batch)
+
+
+def test_a_stopped_map_lets_its_helpers_finish_instead_of_killing_them(monkeypatch):
+    """Ctrl-C (or an error) while batches are out: Pool.terminate would kill helpers that may be sending a
+    result, and one killed holding the results queue's lock hangs terminate for ever (issue 21, a rare Ctrl-C
+    hang). The helpers finish what they were sent and exit on their own (exit code 0, not SIGTERM's)."""
+    import multiprocessing.pool
+
+    pools = []
+    started, terminate = multiprocessing.pool.Pool.__init__, multiprocessing.pool.Pool.terminate
+
+    def after_exit(self):
+        assert all(helper.exitcode is not None for helper in self._pool), "helpers killed while they worked"
+        terminate(self)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "terminate", after_exit)
+
+    def remember(self, *args, **kwargs):
+        started(self, *args, **kwargs)
+        pools.append(self)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "__init__", remember)
+    results = LocalExecutor(2).map(slow_double, batches(1000, 16))
+    next(results), next(results)  # the first batch runs here, the second in a helper; more are out
+    with pytest.raises(KeyboardInterrupt):
+        results.throw(KeyboardInterrupt)
+    helpers = pools[0]._pool
+    assert helpers and all(helper.exitcode == 0 for helper in helpers), [h.exitcode for h in helpers]
 
 
 def test_read_batches_rechunks_to_fixed_size(tmp_path):
