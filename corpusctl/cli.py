@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from corpusctl import __version__
-from corpusctl.cli_common import EXIT_BUG, EXIT_FAILED, fail, interrupted, user_errors
+from corpusctl.cli_common import EXIT_BUG, EXIT_FAILED, ctrl_c_seen, fail, interrupted, user_errors, watch_ctrl_c
 from corpusctl.cli_ner import app as ner_app
 from corpusctl.cli_ontology import app as ontology_app
 from corpusctl.cli_pii import app as pii_app
@@ -141,7 +141,7 @@ def build(
 
     Example: corpusctl build recipes/sample.yaml --workers 2 --set mask.epochs=3
     """
-    from corpusctl.io.workdir import discard_open_writers, discard_unfinished
+    from corpusctl.io.workdir import discard_unfinished
     from corpusctl.pipeline import BuildOptions
     from corpusctl.pipeline import build as run_build
     from corpusctl.recipe import load_recipe
@@ -160,12 +160,11 @@ def build(
     except CorpusctlError as exc:
         fail(exc)
     except KeyboardInterrupt:
-        discard_open_writers()
-        errors.print(f"interrupted: {escape(str(target))} unchanged; rerun with --resume to continue",
-                     highlight=False, soft_wrap=True)
-        raise typer.Exit(interrupted()) from None
-    except (OSError, MemoryError) as exc:
-        message = environment_message(exc)
+        _stop_interrupted(target)
+    except Exception as exc:
+        if ctrl_c_seen():  # a library's own exception made of the KeyboardInterrupt
+            _stop_interrupted(target)
+        message = environment_message(exc) if isinstance(exc, (OSError, MemoryError)) else None
         if message is None:
             raise
         discard_unfinished()
@@ -173,6 +172,15 @@ def build(
              EXIT_FAILED)
     if not quiet:
         print_summary(result.manifest, result.output)
+
+
+def _stop_interrupted(target) -> NoReturn:
+    from corpusctl.io.workdir import discard_open_writers
+
+    discard_open_writers()
+    errors.print(f"interrupted: {escape(str(target))} unchanged; rerun with --resume to continue",
+                 highlight=False, soft_wrap=True)
+    raise typer.Exit(interrupted()) from None
 
 
 def print_summary(manifest: dict, output: Path) -> None:
@@ -274,12 +282,16 @@ def _main(
 
 
 def main() -> None:
+    watch_ctrl_c()
     try:
         app()
     except KeyboardInterrupt:
         errors.print("interrupted")
         sys.exit(interrupted())
     except Exception as exc:  # a bug, not a user error: say so briefly; the traceback is one variable away
+        if ctrl_c_seen():  # a library's own exception made of the KeyboardInterrupt
+            errors.print("interrupted")
+            sys.exit(interrupted())
         message = environment_message(exc)
         if message is not None:  # the machine failed (full disk, permissions, memory), not corpusctl
             errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)

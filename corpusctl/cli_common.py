@@ -6,6 +6,7 @@ traceback; only a bug in corpusctl exits 70 (see `cli.main`).
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
@@ -36,6 +37,28 @@ EXIT_CODES = {
 """Every exit code a command can return and what it means (README.md, "Exit codes")."""
 
 _stderr = Console(stderr=True, soft_wrap=True, highlight=False, markup=False, emoji=False)
+
+
+_ctrl_c_seen = False
+
+
+def watch_ctrl_c() -> None:
+    """Remember a Ctrl-C, then raise KeyboardInterrupt as Python does: a library may turn that exception into
+    one of its own (pydantic's serializers make it a PydanticSerializationError: seen once in ~100 Ctrl-Cs of
+    the sample build), and the command must still end as interrupted, not as a bug."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # (not when Ctrl-C is ignored)
+        signal.signal(signal.SIGINT, _on_ctrl_c)
+
+
+def _on_ctrl_c(signum, frame) -> None:
+    global _ctrl_c_seen
+    _ctrl_c_seen = True
+    signal.default_int_handler(signum, frame)
+
+
+def ctrl_c_seen() -> bool:
+    """Whether Ctrl-C was pressed (an error raised after it is taken as its consequence)."""
+    return _ctrl_c_seen
 
 
 def interrupted() -> int:
