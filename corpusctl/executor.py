@@ -186,11 +186,36 @@ def _run_in_worker(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def _send(fn: BatchFn, batch: pa.RecordBatch) -> pa.RecordBatch:
-    return fn.select(batch) if isinstance(fn, Columns) else batch
+    return _compact(fn.select(batch) if isinstance(fn, Columns) else batch)
+
+
+def _compact(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch with buffers of its own rows only. `read_batches` cuts a checkpoint's batches into slices, and
+    a slice pickles with all of its parent's buffers: measured on the ner-label stage's input, 9 MB pickled
+    for a 1 MB batch, 18 ms instead of 2 ms per batch, both ways through the pipe to a helper (issue 21)."""
+    if batch.get_total_buffer_size() <= 2 * batch.nbytes:
+        return batch
+    return pa.RecordBatch.from_arrays([pa.concat_arrays([column]) for column in batch.columns], schema=batch.schema)
 
 
 def _receive(fn: BatchFn, original: pa.RecordBatch, out: pa.RecordBatch) -> pa.RecordBatch:
     return fn.assemble(original, out) if isinstance(fn, Columns) else out
+
+
+def keep_freed_memory() -> None:
+    """glibc's malloc: keep up to 256 MB of freed memory for reuse, grow the heap 64 MB at a time and serve
+    blocks of up to 32 MB from it, in the build and in every helper it forks. By default the texts of each
+    batch are faulted in page by page and handed back to the kernel, batch after batch: measured on the 100 MB
+    bench corpus with 2 workers, 4.6 M page faults in the build and its helpers before, 1.5 M after (issue 21).
+    Elsewhere than glibc nothing happens."""
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    for option, value in ((-1, 256 << 20), (-2, 64 << 20), (-3, 32 << 20)):  # M_TRIM_THRESHOLD, _TOP_PAD, _MMAP_THRESHOLD
+        mallopt(option, value)
 
 
 def default_workers() -> int:

@@ -257,10 +257,10 @@ class CleanStage:
     def __init__(self, config: CleanConfig):
         self.config = config
         self._state: tuple | None = None
-        self._scene: tuple | None = None
+        self._reason_of = None
 
     def __getstate__(self) -> dict:
-        return {"config": self.config, "_state": None, "_scene": None}
+        return {"config": self.config, "_state": None, "_reason_of": None}
 
     def setup(self) -> tuple:
         """Read the lexicons and build the automata (once per process); bad lexicons raise CorpusctlError."""
@@ -289,7 +289,12 @@ class CleanStage:
                     weights[normalize_text(e.term, norm)] = 1.0 if e.weight is None else e.weight
                 anomaly = _automaton(weights)
             self._state = (clutter, anomaly)
-            self._scene = (scene, safety, anomaly)
+            clutter_config = self.config.clutter
+            # a pure function of the sentence: asked once per distinct sentence (boilerplate repeats across
+            # documents; bounded, so memory stays flat on text that does not repeat)
+            self._reason_of = functools.lru_cache(maxsize=1 << 16)(functools.partial(
+                scene_reason, scene=scene, safety=safety, anomaly=anomaly,
+                min_terms=clutter_config.min_scene_terms, min_share=clutter_config.min_scene_share))
         return self._state
 
     def scene_reason(self, sentence: str) -> str | None:
@@ -298,7 +303,7 @@ class CleanStage:
         if not (config.enabled and config.scene):
             return None
         self.setup()
-        return scene_reason(sentence, *self._scene, config.min_scene_terms, config.min_scene_share)
+        return self._reason_of(sentence)
 
     def priorities(self, titles: list[str], texts: list[str]) -> list[tuple[float, list[str]]]:
         """(priority, events) of each (title, text) from the anomaly terms in both (0.0 when there are none);
@@ -369,8 +374,7 @@ class CleanStage:
         kept = []
         scene_on = config.clutter.enabled and config.clutter.scene
         scene_domains = set(config.clutter.scene_domains)
-        reason_of = functools.partial(scene_reason, scene=self._scene[0], safety=self._scene[1], anomaly=self._scene[2],
-                                      min_terms=config.clutter.min_scene_terms, min_share=config.clutter.min_scene_share)
+        reason_of = self._reason_of
         for row, text, hit, repeats_in in zip(rows, originals, hits, repeating, strict=True):
             cleaned, removed, repeats = text, 0, 0
             if hit:
