@@ -202,22 +202,6 @@ def _receive(fn: BatchFn, original: pa.RecordBatch, out: pa.RecordBatch) -> pa.R
     return fn.assemble(original, out) if isinstance(fn, Columns) else out
 
 
-def keep_freed_memory() -> None:
-    """glibc's malloc: keep up to 256 MB of freed memory for reuse, grow the heap 64 MB at a time and serve
-    blocks of up to 32 MB from it, in the build and in every helper it forks. By default the texts of each
-    batch are faulted in page by page and handed back to the kernel, batch after batch: measured on the 100 MB
-    bench corpus with 2 workers, 4.6 M page faults in the build and its helpers before, 1.5 M after (issue 21).
-    Elsewhere than glibc nothing happens."""
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    for option, value in ((-1, 256 << 20), (-2, 64 << 20), (-3, 32 << 20)):  # M_TRIM_THRESHOLD, _TOP_PAD, _MMAP_THRESHOLD
-        mallopt(option, value)
-
-
 def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 

@@ -25,7 +25,7 @@ import pyarrow as pa
 from corpusctl import __version__
 from corpusctl.build_checks import gather_rejects, reject_summary
 from corpusctl.errors import CorpusctlError, InputError
-from corpusctl.executor import Background, Columns, RowIds, keep_freed_memory, make_executor, references
+from corpusctl.executor import Background, Columns, RowIds, make_executor, references
 from corpusctl.io.output import BuildLock, publish, work_folder
 from corpusctl.io.workdir import (
     ArrowStreamWriter,
@@ -650,5 +650,4 @@ def build(recipe: Recipe, options: BuildOptions | None = None, progress: Progres
     from corpusctl.preflight import require_ready
 
     require_ready(recipe)  # every problem `corpusctl validate` lists stops the build before any work
-    keep_freed_memory()
     return Build(recipe, options or BuildOptions(), progress).run()
