@@ -14,7 +14,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from corpusctl import __version__
-from corpusctl.cli_common import EXIT_BUG, EXIT_FAILED, ctrl_c_seen, fail, interrupted, user_errors, watch_ctrl_c
+from corpusctl.cli_common import (
+    EXIT_BUG,
+    EXIT_FAILED,
+    ctrl_c_seen,
+    fail,
+    interrupted,
+    user_errors,
+    watch_ctrl_c,
+)
 from corpusctl.cli_ner import app as ner_app
 from corpusctl.cli_ontology import app as ontology_app
 from corpusctl.cli_pii import app as pii_app

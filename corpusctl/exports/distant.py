@@ -41,6 +41,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 DEFAULT_STOP = (
@@ -408,10 +409,13 @@ NEGATED_USE = re.compile(r"(?:未|没有|没|不)(?:佩戴|穿戴|戴|穿|系挂
 """A negation and a verb of wearing written right before a PPE item: the three are one BEHAVIOR (未系安全带,
 没有戴安全帽; ontology/eval/GUIDELINES.md, BEHAVIOR); with other words between (未按规定佩戴防护眼镜) the
 PPE item stays alone."""
+_NEGATED_ANYWHERE = re.compile(NEGATED_USE.pattern.removesuffix("$"))
 
 
 def _negated_use(text: str, spans: list[tuple[int, int, str]], counts: Counter) -> list[tuple[int, int, str]]:
     """PPE entities right after `NEGATED_USE` extended over it, as one BEHAVIOR entity."""
+    if not _NEGATED_ANYWHERE.search(text):  # (most texts: one regex scan instead of a loop over the spans)
+        return spans
     out = []
     for start, end, kind in spans:
         if kind == "PPE":
@@ -446,8 +450,8 @@ def refine(text: str, terms: Iterable[Mapping], words: Sequence[tuple[int, int, 
 def refine_terms(text: str, terms: list[Term], words: Sequence[tuple[int, int, str]] | None, rules: DistantRules,
                  counts: Counter) -> list[tuple[int, int, str]]:
     """`refine` of terms given as `Term` tuples."""
-    words = list(words) if words else []
-    starts = [w[0] for w in words]
+    words = words if isinstance(words, list) else list(words or ())
+    starts = list(map(itemgetter(0), words))
     orgs = organisations(text, words, starts) if words else []
     terms = _material_heads(text, _split_compositions(text, terms, rules), rules)
     term_starts = {t[0] for t in terms if t[2]}

@@ -117,6 +117,11 @@ def _span_order(span: Span) -> tuple[int, int]:
     return span[0], span[0] - span[1]  # by start, the longer span first
 
 
+def _in_span_order(spans: list[Span]) -> list[Span]:
+    """`sorted(spans, key=_span_order)`, ties in input order, by two stable sorts on C-level keys."""
+    return sorted(sorted(spans, key=itemgetter(1), reverse=True), key=itemgetter(0)) if len(spans) > 1 else list(spans)
+
+
 def _drop_overlaps(spans: list[Span], counts: Counter) -> list[Span]:
     """Keep each span that does not overlap an earlier one; `spans` come in `_span_order`."""
     if len(spans) < 2:
@@ -230,7 +235,7 @@ def _sentences(full: str, bounds: list[tuple[int, int]], spans: list[Span], coun
     """(sentence, entities) for each of `bounds` in a title or text; a span is looked up by bisection among the
     spans sorted by start, not tested against every sentence."""
     spans = [s for s in spans if 0 <= s[0] < s[1] <= len(full)]
-    ordered = sorted(spans, key=_span_order)  # stable: ties keep the input order
+    ordered = _in_span_order(spans)
     starts = [s[0] for s in ordered]
     out = []
     inside_any = 0

@@ -85,13 +85,19 @@ def _gram_sets(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray, int]:
     return codes, np.searchsorted(codes, np.arange(len(texts) + 1) * grams), grams
 
 
-def gram_signatures(texts: Sequence[str], ngram: int, perms: int, chunk_chars: int = 1 << 21) -> np.ndarray:
+def gram_signatures(texts: Sequence[str], ngram: int, perms: int, chunk_chars: int = 1 << 21,
+                    block: int = 8192) -> np.ndarray:
     """MinHash signatures (texts x perms, uint32) of the texts' character n-grams (`gram_keys`): per permutation
     an odd multiplier, an offset and an xorshift of the keys' upper 32 bits, minimum per text. Texts of about
-    `chunk_chars` characters at a time: the n-gram arrays (~30 bytes per character) stay small."""
+    `chunk_chars` characters at a time: the n-gram arrays (~30 bytes per character) stay small; the
+    permutations of `block` n-grams at a time, a perms x block table that stays in the CPU cache (one pass per
+    permutation over all the n-grams read them from memory 96 times: 1.1-1.7x the CPU on the 20 MB bench
+    corpus's NER sentences, measured ad hoc)."""
     texts = list(texts)
-    signatures = np.empty((len(texts), perms), np.uint32)
+    signatures = np.full((len(texts), perms), MAX32, np.uint32)
     salts = (mix64(np.arange(1, 2 * perms + 1, dtype=np.uint64)) >> np.uint64(32)).astype(np.uint32)
+    multipliers, offsets = (salts[0::2] | np.uint32(1))[:, None], salts[1::2][:, None]
+    values, shifted = np.empty((perms, block), np.uint32), np.empty((perms, block), np.uint32)
     ends = np.cumsum(np.fromiter(map(len, texts), np.int64, len(texts)))
     cuts = np.unique(np.searchsorted(ends, np.arange(chunk_chars, ends[-1] if len(ends) else 0, chunk_chars)))
     for lo, hi in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(texts)].tolist()):
@@ -99,13 +105,18 @@ def gram_signatures(texts: Sequence[str], ngram: int, perms: int, chunk_chars: i
             continue
         keys, count = gram_keys(texts[lo:hi], ngram)
         hashes = (mix64(keys) >> np.uint64(32)).astype(np.uint32)
+        owners = np.repeat(np.arange(lo, hi), count)
         del keys
-        starts = np.cumsum(count) - count
-        for k in range(perms):  # a permutation per row: an odd multiplier, an offset, an xorshift
-            values = hashes * (salts[2 * k] | np.uint32(1))
-            values += salts[2 * k + 1]
-            values ^= values >> np.uint32(15)
-            signatures[lo:hi, k] = np.minimum.reduceat(values, starts)
+        for first in range(0, len(hashes), block):
+            chunk, rows = hashes[first : first + block], owners[first : first + block]
+            table, spare = values[:, : len(chunk)], shifted[:, : len(chunk)]  # permutations x n-grams
+            np.multiply(multipliers, chunk[None, :], out=table)
+            table += offsets
+            np.right_shift(table, np.uint32(15), out=spare)
+            table ^= spare
+            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])  # a text may go on into the next block
+            texts_here = rows[starts]
+            signatures[texts_here] = np.minimum(signatures[texts_here], np.minimum.reduceat(table, starts, axis=1).T)
     return signatures
 
 

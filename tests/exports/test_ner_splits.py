@@ -212,3 +212,18 @@ def test_signatures_do_not_depend_on_how_many_characters_are_hashed_at_once():
     for chunk in (1, 7, 100, 5000):
         assert np.array_equal(gram_signatures(texts, 2, 16, chunk_chars=chunk), whole), chunk
     assert gram_signatures([], 2, 16).shape == (0, 16)
+    # the permutations run over blocks of n-grams (a text's n-grams may fall in two blocks): each text's
+    # signature is still its own minimum of every permutation, here spelled out a text at a time
+    from corpusctl.text.minhash import gram_keys, mix64
+
+    salts = [int(s) >> 32 for s in mix64(np.arange(1, 33, dtype=np.uint64))]
+    expected = []
+    for text in texts:
+        hashes = [int(h) >> 32 for h in mix64(gram_keys([text], 2)[0])]
+        row = []
+        for k in range(16):
+            values = [(h * (salts[2 * k] | 1) + salts[2 * k + 1]) % 2**32 for h in hashes]
+            row.append(min(v ^ (v >> 15) for v in values))
+        expected.append(row)
+    for block in (1, 3, 64, 4096):
+        assert np.array_equal(gram_signatures(texts, 2, 16, block=block), np.array(expected, np.uint32)), block
