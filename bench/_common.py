@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -142,6 +144,33 @@ def cpu_per_stage(recipe: Path, output: Path, *args: str) -> tuple[dict[str, flo
     stages.update({name: float(value) for name, value in manifest.get("step_seconds", {}).items()})
     stages["other (imports, manifest, rejects, unaccounted)"] = max(0.0, cpu - sum(stages.values()))
     return stages, seconds, peak, cpu
+
+
+EXPORT_STEPS = ("ner export", "classification export")
+EXPORT_SHARE_TARGET = 0.15
+"""Issue 21: no export step may take more than this share of the build's CPU."""
+
+
+def stage_shares(recipe: Path, work: Path, repeats: int, *args: str) -> tuple[dict[str, float], dict[str, float], float]:
+    """`cpu_per_stage` `repeats` times: the median CPU-s per stage and per step, the median share of the
+    build's CPU of each, and the median CPU-s of the builds. Medians, because this machine's speed drifts by
+    a quarter between runs minutes apart: one run's share of a step can land on either side of a target."""
+    runs = []
+    for repeat in range(repeats):
+        stages, _, _, cpu = cpu_per_stage(recipe, work / f"out-cpu-{repeat}", *args)
+        shutil.rmtree(work / f"out-cpu-{repeat}", ignore_errors=True)
+        runs.append((stages, cpu))
+    names = {name for stages, _ in runs for name in stages}
+    seconds = {name: statistics.median(stages.get(name, 0.0) for stages, _ in runs) for name in names}
+    shares = {name: statistics.median(stages.get(name, 0.0) / cpu for stages, cpu in runs) for name in names}
+    return seconds, shares, statistics.median(cpu for _, cpu in runs)
+
+
+def print_export_shares(shares: dict[str, float], repeats: int) -> None:
+    parts = [f"{name} {100 * shares.get(name, 0.0):.1f} %" for name in EXPORT_STEPS]
+    worst = max(shares.get(name, 0.0) for name in EXPORT_STEPS)
+    print(f"export steps' share of the build's CPU (median of {repeats} one-worker builds): {', '.join(parts)} "
+          f"(target <= {100 * EXPORT_SHARE_TARGET:.0f} % each: {'met' if worst <= EXPORT_SHARE_TARGET else 'NOT met'})")
 
 
 def print_stage_table(columns: dict[str, dict[str, float]]) -> None:

@@ -1,6 +1,6 @@
 """corpusctl's full build against Data-Juicer running only cleaning, on the same generated corpus (issue 21).
 
-    python bench/peer.py [--size 20MB] [--repeats 3] [--workers 2] [--with-datajuicer] [--dj-venv DIR]
+    python bench/peer.py [--size 20MB] [--repeats 3] [--workers 2] [--with-datajuicer] [--dj-venv DIR] [--stage-repeats 3]
 
 The corpus is the generator's, cut into short documents (~470 bytes, `_common.short_document_corpus`).
 Data-Juicer (`py-data-juicer`, in a venv of its own: `--dj-venv`, created and filled with pip on first use
@@ -11,8 +11,9 @@ segment + POS → vocabulary → tokenize → masks → NER and classification e
 Runs are interleaved (peer, corpusctl, peer, corpusctl, …) after one untimed warm-up of each (Data-Juicer
 installs some of its dependencies lazily on first use); the medians of wall seconds, CPU seconds (user +
 system of the process and everything it waited for) and peak RSS (largest process) are printed, then the
-CPU seconds per stage of one more corpusctl build with one worker (its timers counting CPU time,
-`_common.cpu_per_stage`). The last line is JSON.
+CPU seconds per stage and their shares of the build's CPU, medians of --stage-repeats more corpusctl builds
+with one worker (their timers counting CPU time, `_common.stage_shares`), and whether each export step stays
+within 15 % of the build's CPU. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from pathlib import Path
 
 from _common import (
     corpus_bytes,
-    cpu_per_stage,
     parse_mb,
     peak_rss_child,
+    print_export_shares,
     print_stage_table,
     short_document_corpus,
+    stage_shares,
 )
 
 DJ_PACKAGES = ["py-data-juicer", "aiohttp"]
@@ -110,6 +112,7 @@ def main() -> None:
     parser.add_argument("--dj-venv", type=Path, default=Path(tempfile.gettempdir()) / "corpusctl-peer-dj-venv")
     parser.add_argument("--keep", type=Path, help="work here and keep the corpus and outputs")
     parser.add_argument("--no-warmup", action="store_true", help="skip the untimed first run of each tool")
+    parser.add_argument("--stage-repeats", type=int, default=3, help="one-worker builds for the CPU-s per stage")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
@@ -149,10 +152,12 @@ def main() -> None:
                   f"{peer['cpu_s']} CPU-s, peak {peer['peak_rss_mb']} MB")
             print(f"corpusctl / Data-Juicer: {result['cpu_ratio']:.2f} of its CPU-s, {result['wall_ratio']:.2f} of its "
                   f"wall (target <= 0.33 each)")
-        stages, _, _, cpu = cpu_per_stage(recipe, work / "out-cpu")
-        print(f"corpusctl CPU-s per stage (one worker, {cpu:.1f} CPU-s in all):")
-        print_stage_table({"CPU-s": stages})
+        stages, shares, cpu = stage_shares(recipe, work, args.stage_repeats)
+        print(f"corpusctl CPU-s per stage (one worker, medians of {args.stage_repeats} builds, {cpu:.1f} CPU-s in all):")
+        print_stage_table({"CPU-s": stages, "share %": {k: 100 * v for k, v in shares.items()}})
+        print_export_shares(shares, args.stage_repeats)
         result["stage_cpu_s"] = {k: round(v, 2) for k, v in stages.items()}
+        result["stage_cpu_share"] = {k: round(v, 4) for k, v in shares.items()}
     print(json.dumps(result))
 
 
