@@ -23,7 +23,7 @@ import numpy as np
 
 MINHASH_SEED = 1
 MAX32 = np.uint32(0xFFFFFFFF)
-_CHUNK = 8192  # shingles per block: 128 permutations x 8192 x 4 bytes = 4 MB of scratch
+_CHUNK = 8192  # shingles or n-grams per block: 128 permutations x 8192 x 4 bytes = 4 MB of scratch
 
 
 _MIX1, _MIX2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
@@ -86,7 +86,7 @@ def _gram_sets(texts: list[str], n: int) -> tuple[np.ndarray, np.ndarray, int]:
 
 
 def gram_signatures(texts: Sequence[str], ngram: int, perms: int, chunk_chars: int = 1 << 21,
-                    block: int = 8192) -> np.ndarray:
+                    block: int = _CHUNK) -> np.ndarray:
     """MinHash signatures (texts x perms, uint32) of the texts' character n-grams (`gram_keys`): per permutation
     an odd multiplier, an offset and an xorshift of the keys' upper 32 bits, minimum per text. Texts of about
     `chunk_chars` characters at a time: the n-gram arrays (~30 bytes per character) stay small; the
@@ -114,9 +114,7 @@ def gram_signatures(texts: Sequence[str], ngram: int, perms: int, chunk_chars: i
             table += offsets
             np.right_shift(table, np.uint32(15), out=spare)
             table ^= spare
-            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])  # a text may go on into the next block
-            texts_here = rows[starts]
-            signatures[texts_here] = np.minimum(signatures[texts_here], np.minimum.reduceat(table, starts, axis=1).T)
+            _lower(signatures, rows, table)
     return signatures
 
 
@@ -149,11 +147,16 @@ def affine_signatures(hashes: np.ndarray, owners: np.ndarray, signatures: np.nda
         view = block[:, : len(chunk)]  # permutations x shingles: the min runs along contiguous memory
         np.multiply(a[:, None], chunk[None, :], out=view)
         view += b[:, None]
-        rows = owners[lo : lo + _CHUNK]
-        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-        docs = rows[starts]
-        signatures[docs] = np.minimum(signatures[docs], np.minimum.reduceat(view, starts, axis=1).T)
+        _lower(signatures, owners[lo : lo + _CHUNK], view)
     return signatures
+
+
+def _lower(signatures: np.ndarray, rows: np.ndarray, table: np.ndarray) -> None:
+    """Lower each text's signature to the minima of a permutations x shingles table; `rows` (sorted) names
+    the text of each shingle, and a text's shingles may go on into the next table."""
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    texts = rows[starts]
+    signatures[texts] = np.minimum(signatures[texts], np.minimum.reduceat(table, starts, axis=1).T)
 
 
 def _bands(threshold: float, perms: int) -> tuple[int, int]:
