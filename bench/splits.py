@@ -6,7 +6,9 @@ WORK_DIR is a build's work folder (e.g. /work/frozen20/work). The NER input is r
 checkpoint as `export_ner` does (sampling included); the classification input from the `ontology` checkpoint
 (title + text, grouped by document). Prints the median CPU seconds of `normalize_all`, `duplicate_groups` and
 `assign_splits` for each, the grouping counts, the LSH candidate share (distinct texts in some candidate pair,
-whose texts the export fetches and compares exactly, per text; with the export's permutations) and peak RSS;
+whose texts the export fetches and compares exactly, per text; with the export's permutations), beside the
+share of distinct texts that have a near-duplicate (each must be a candidate: the floor of that share) and of
+candidates that have none, and peak RSS;
 the last line is one JSON object.
 """
 
@@ -20,6 +22,8 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,13 +55,22 @@ def classification_input(work: Path) -> dict:
             "perms": PERMUTATIONS // 2}  # (the classification export's: documents get half the permutations)
 
 
-def candidates(texts: list[str], ngram: int, perms: int, threshold: float) -> int:
-    """How many texts are in some LSH candidate pair among the distinct normalised texts."""
+def candidates(texts: list[str], ngram: int, perms: int, threshold: float) -> tuple[int, int, int]:
+    """Among the distinct normalised texts: how many are in some LSH candidate pair; how many are in a group of
+    near-duplicates (at least two distinct texts, confirmed by exact Jaccard), each of which has a partner at or
+    above the threshold and so must be a candidate for the grouping to find it (the least a candidate test that
+    misses no near-duplicate can propose); and how many candidates are in no such group (fetched and compared
+    for nothing)."""
     digests, signatures = sketch(texts, ngram, perms)
     first: dict[bytes, int] = {}
     for i, digest in enumerate(digests):
         first.setdefault(digest, i)
-    return int(lsh_candidates(signatures[list(first.values())], threshold).sum())
+    distinct = list(first.values())
+    marked = lsh_candidates(signatures[distinct], threshold)
+    groups, _ = duplicate_groups([texts[i] for i in distinct], threshold, ngram)
+    sizes = Counter(groups)
+    near = np.array([sizes[g] > 1 for g in groups], bool)
+    return int(marked.sum()), int(near.sum()), int((marked & ~near).sum())
 
 
 def cpu(function, repeats: int) -> tuple[float, object]:
@@ -81,13 +94,18 @@ def main() -> None:
         normalize_s, _ = cpu(lambda: normalize_all(texts), args.repeats)  # noqa: B023
         groups_s, (groups, counts) = cpu(lambda: duplicate_groups(texts, data["threshold"], data["ngram"], data["links"]), args.repeats)  # noqa: B023
         assign_s, _ = cpu(lambda: assign_splits(data["keys"], data["strata"], groups, (0.8, 0.1, 0.1), 42), args.repeats)  # noqa: B023
-        found = candidates(texts, data["ngram"], data["perms"], data["threshold"]) if len(texts) > 1 else 0
-        share = found / max(1, len(texts))
+        found, near, unconfirmed = candidates(texts, data["ngram"], data["perms"], data["threshold"]) if len(texts) > 1 else (0, 0, 0)
+        share, near_share, unconfirmed_share = (n / max(1, len(texts)) for n in (found, near, unconfirmed))
         report[name] = {"texts": len(texts), "chars": sum(map(len, texts)), "normalize_all_cpu_s": round(normalize_s, 3),
                         "duplicate_groups_cpu_s": round(groups_s, 3), "assign_splits_cpu_s": round(assign_s, 3),
-                        "lsh_candidates": found, "lsh_candidate_share": round(share, 4), **counts}
+                        "lsh_candidates": found, "lsh_candidate_share": round(share, 4),
+                        "near_duplicate_texts": near, "near_duplicate_share": round(near_share, 4),
+                        "unconfirmed_candidates": unconfirmed, "unconfirmed_candidate_share": round(unconfirmed_share, 4), **counts}
         print(f"{name}: {len(texts)} texts, duplicate_groups {groups_s:.2f} CPU-s (normalize_all {normalize_s:.2f}), "
-              f"assign_splits {assign_s:.2f} CPU-s, LSH candidates {found} ({100 * share:.1f} % of texts), {counts}")
+              f"assign_splits {assign_s:.2f} CPU-s, {counts}")
+        print(f"  LSH candidates {found} ({100 * share:.1f} % of texts); distinct texts with a near-duplicate "
+              f"(each must be a candidate) {near} ({100 * near_share:.1f} %); candidates without one "
+              f"{unconfirmed} ({100 * unconfirmed_share:.1f} %)")
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(report))
 

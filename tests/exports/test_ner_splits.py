@@ -227,3 +227,24 @@ def test_signatures_do_not_depend_on_how_many_characters_are_hashed_at_once():
         expected.append(row)
     for block in (1, 3, 64, 4096):
         assert np.array_equal(gram_signatures(texts, 2, 16, block=block), np.array(expected, np.uint32)), block
+
+
+def test_the_splits_bench_counts_near_duplicates_as_the_floor_of_the_candidates():
+    """bench/splits.py reports the LSH candidates beside the distinct texts that have a near-duplicate (which
+    every candidate test that misses none must propose) and the candidates that have none: on 300 random texts
+    with 20 planted pairs (one character apart: 3-gram Jaccard 0.9) and 10 exact copies, the floor is the 40
+    texts of the pairs, copies not counted twice."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("bench_splits", Path(__file__).parents[2] / "bench" / "splits.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rnd = random.Random(5)
+    alphabet = [chr(c) for c in range(0x4E00, 0x4E00 + 2000)]
+    texts = ["".join(rnd.choices(alphabet, k=60)) for _ in range(300)]
+    texts += [t[:30] + ("丁" if t[30] != "丁" else "丙") + t[31:] for t in texts[:20]]
+    texts += texts[100:110]
+    found, near, unconfirmed = bench.candidates(texts, 3, 96, 0.8)
+    assert near == 40
+    assert found - unconfirmed == 40 and unconfirmed >= 0
