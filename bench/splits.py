@@ -30,7 +30,14 @@ sys.path.insert(0, str(ROOT))
 
 from corpusctl.exports.classification import ClassificationConfig, document_of, label_of  # noqa: E402
 from corpusctl.exports.ner import NerConfig, _signature, collect_examples  # noqa: E402
-from corpusctl.exports.splits import PERMUTATIONS, assign_splits, duplicate_groups, normalize_all, sketch  # noqa: E402
+from corpusctl.exports.splits import (  # noqa: E402
+    PERMUTATIONS,
+    assign_splits,
+    duplicate_groups,
+    group_duplicates,
+    normalize_all,
+    sketch_forms,
+)
 from corpusctl.io.workdir import read_batches  # noqa: E402
 from corpusctl.text.minhash import lsh_candidates  # noqa: E402
 
@@ -61,15 +68,16 @@ def candidates(texts: list[str], ngram: int, perms: int, threshold: float) -> tu
     above the threshold and so must be a candidate for the grouping to find it (the least a candidate test that
     misses no near-duplicate can propose); and how many candidates are in no such group (fetched and compared
     for nothing)."""
-    digests, signatures = sketch(texts, ngram, perms)
+    forms = normalize_all(texts)
+    digests, signatures = sketch_forms(forms, ngram, perms)
     first: dict[bytes, int] = {}
     for i, digest in enumerate(digests):
         first.setdefault(digest, i)
-    distinct = list(first.values())
+    distinct = np.array(list(first.values()), np.int64)
     marked = lsh_candidates(signatures[distinct], threshold)
-    groups, _ = duplicate_groups([texts[i] for i in distinct], threshold, ngram)
-    sizes = Counter(groups)
-    near = np.array([sizes[g] > 1 for g in groups], bool)
+    groups, _ = group_duplicates([digests[i] for i in distinct], signatures, lambda rows: [forms[distinct[i]] for i in rows],
+                                 threshold, ngram, rows=distinct)  # (the same signatures as the candidates)
+    near = np.bincount(groups)[groups] > 1
     return int(marked.sum()), int(near.sum()), int((marked & ~near).sum())
 
 

@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ner_rows import make_rows
 
 from corpusctl.errors import CorpusctlError
@@ -19,6 +21,8 @@ from corpusctl.exports.distant import DistantRules
 from corpusctl.exports.ner import (
     SPLITS,
     NerConfig,
+    _in_span_order,
+    _span_order,
     clean_sentence,
     export_ner,
     row_sentences,
@@ -478,3 +482,12 @@ def test_labelled_batches_export_what_the_rows_export(tmp_path, max_sentences):
     texts = {r["text"] for name in SPLITS for r in read_jsonl(tmp_path / "rows" / f"{name}.jsonl")}
     assert max_sentences == 60 or {"泵房", "泵房漏电。", "阀门泄漏。"} <= texts
     assert (expected["distant"]["sampled_out_with_entities"] > 0) == (max_sentences == 60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(1, 4), st.sampled_from(["PPE", "ROLE", "HAZARD"])), max_size=12))
+def test_spans_are_put_in_order_by_start_longest_first_ties_in_input_order(raw):
+    """`_in_span_order` (two stable sorts on C-level keys, issue 21) is `sorted(key=_span_order)`, ties included:
+    equal (start, end) spans with other types keep their input order."""
+    spans = [(start, start + length, kind) for start, length, kind in raw]
+    assert _in_span_order(spans) == sorted(spans, key=_span_order)
